@@ -1,0 +1,147 @@
+//! Plain request and response values: what the route table consumes and produces, free of any
+//! host's HTTP types so the whole API runs in native tests. The wasm entry point converts.
+
+use serde::Serialize;
+
+/// An HTTP request with its body fully read (bodies are capped before they get here).
+#[derive(Clone, Debug, Default)]
+pub struct ApiRequest {
+    pub method: String,
+    /// The raw (still percent-encoded) path, without the query.
+    pub path: String,
+    /// The raw query string, without the `?`.
+    pub query: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl ApiRequest {
+    /// Splits a request target such as `/api/briefs?limit=5` into path and query.
+    pub fn new(method: &str, target: &str) -> Self {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        ApiRequest {
+            method: method.to_ascii_uppercase(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            ..Default::default()
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
+
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of a query parameter, percent-decoded (`+` is a space).
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode_component(&k.replace('+', " ")).as_deref() == Some(name))
+                .then(|| decode_component(&v.replace('+', " ")))
+                .flatten()
+        })
+    }
+}
+
+/// Percent-decodes a URL component; `None` if the result is not UTF-8 or an escape is malformed.
+pub fn decode_component(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A complete response.
+#[derive(Clone, Debug)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl ApiResponse {
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        ApiResponse {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    pub fn json(status: u16, value: &impl Serialize) -> Self {
+        // Serializing our own plain structs cannot fail.
+        let body = serde_json::to_vec(value).unwrap_or_default();
+        Self::new(status, "application/json", body)
+    }
+
+    pub fn empty(status: u16) -> Self {
+        ApiResponse { status, headers: Vec::new(), body: Vec::new() }
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON (tests and tools).
+    pub fn json_body(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_params_are_decoded() {
+        let req = ApiRequest::new("get", "/x?limit=5&cursor=a%2Fb&q=two+words&flag");
+        assert_eq!(req.method, "GET");
+        assert_eq!(req.path, "/x");
+        assert_eq!(req.query_param("limit").as_deref(), Some("5"));
+        assert_eq!(req.query_param("cursor").as_deref(), Some("a/b"));
+        assert_eq!(req.query_param("q").as_deref(), Some("two words"));
+        assert_eq!(req.query_param("flag").as_deref(), Some(""));
+        assert_eq!(req.query_param("missing"), None);
+    }
+
+    #[test]
+    fn percent_decoding_rejects_garbage() {
+        assert_eq!(decode_component("%2e%2e").as_deref(), Some(".."));
+        assert_eq!(decode_component("%zz"), None);
+        assert_eq!(decode_component("%e"), None);
+        assert_eq!(decode_component("%ff"), None);
+    }
+}

@@ -1,0 +1,121 @@
+//! The storage seam: a small key-value trait shaped like `wasi:keyvalue` (store, atomics, batch),
+//! with an in-memory implementation for native tests. The wasm entry point adapts the real
+//! `wasi:keyvalue` bucket to it; nothing else in the crate knows which store it talks to.
+//!
+//! Deliberately absent: compare-and-swap and key listing. Spin's CAS is unsafe on Redis and SQLite
+//! and `list-keys` scans the whole store, so the API never needs either (see `documents`).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A failure reported by the underlying store; its text is logged, never shown to clients.
+#[derive(Debug, thiserror::Error)]
+#[error("key-value store: {0}")]
+pub struct StoreError(pub String);
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The operations the API uses, one-to-one with `wasi:keyvalue` store/atomics/batch functions.
+pub trait Store {
+    fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    fn set(&self, key: &str, value: &[u8]) -> StoreResult<()>;
+    fn delete(&self, key: &str) -> StoreResult<()>;
+    /// Atomically adds `delta` to the integer stored at `key` (missing counts as 0) and returns
+    /// the new value. The one primitive used to decide races.
+    fn increment(&self, key: &str, delta: i64) -> StoreResult<i64>;
+    /// Values for `keys`, in the same order, `None` where absent.
+    fn get_many(&self, keys: &[String]) -> StoreResult<Vec<Option<Vec<u8>>>>;
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> StoreResult<()>;
+    fn delete_many(&self, keys: &[String]) -> StoreResult<()>;
+}
+
+/// A process-local store for tests and benchmarks.
+#[derive(Default)]
+pub struct MemoryStore {
+    map: Mutex<HashMap<String, Vec<u8>>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of keys held; lets tests check that failed requests wrote nothing.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every key, sorted: for test assertions only (the API itself never lists keys).
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.lock().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
+        // A panic while holding the lock cannot leave the map half-written, so poison is harmless.
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Store for MemoryStore {
+    fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.lock().get(key).cloned())
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        self.lock().insert(key.to_owned(), value.to_vec());
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> StoreResult<()> {
+        self.lock().remove(key);
+        Ok(())
+    }
+
+    fn increment(&self, key: &str, delta: i64) -> StoreResult<i64> {
+        let mut map = self.lock();
+        let current = match map.get(key) {
+            None => 0,
+            Some(bytes) => decode_counter(bytes)?,
+        };
+        let next = current.wrapping_add(delta);
+        map.insert(key.to_owned(), next.to_le_bytes().to_vec());
+        Ok(next)
+    }
+
+    fn get_many(&self, keys: &[String]) -> StoreResult<Vec<Option<Vec<u8>>>> {
+        let map = self.lock();
+        Ok(keys.iter().map(|k| map.get(k).cloned()).collect())
+    }
+
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> StoreResult<()> {
+        let mut map = self.lock();
+        for (k, v) in entries {
+            map.insert(k.clone(), v.clone());
+        }
+        Ok(())
+    }
+
+    fn delete_many(&self, keys: &[String]) -> StoreResult<()> {
+        let mut map = self.lock();
+        for k in keys {
+            map.remove(k);
+        }
+        Ok(())
+    }
+}
+
+/// How the in-memory store (and Spin's SQLite backend) encode a counter: 8 little-endian bytes.
+/// Redis keeps a decimal string instead, so the API never reads a counter with `get`; it reads
+/// one with `increment(key, 0)`, which every backend answers the same way.
+pub fn decode_counter(bytes: &[u8]) -> StoreResult<i64> {
+    let arr: [u8; 8] = bytes
+        .try_into()
+        .map_err(|_| StoreError(format!("counter holds {} bytes, expected 8", bytes.len())))?;
+    Ok(i64::from_le_bytes(arr))
+}
