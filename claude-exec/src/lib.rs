@@ -1,0 +1,1 @@
+//! Runs the Claude Code CLI for one job.
