@@ -1,1 +1,117 @@
-fn main() {}
+//! `fake-claude`: a test double of the Claude Code CLI 2.1.332 in headless (`-p`) mode.
+//!
+//! # Layout
+//! - `cli`: commander-style argument parsing.
+//! - `checks`: usage checks in the real order, with the real messages.
+//! - `prompt`: prompt from arguments and/or stdin (the 3 s stdin wait).
+//! - `knobs`: the `FAKE_CLAUDE_*` environment variables.
+//! - `line`, `lines`: the JSON lines and their builders.
+//! - `emit`: writing to stdout per output format.
+//! - `scenario`: what happens in each scenario.
+//! - `files`: the Write tool and its permission rules.
+//! - `signals`: SIGTERM / SIGHUP / SIGINT behaviour.
+//! - `record`: the `FAKE_CLAUDE_ARGV_LOG` record and the orphan child.
+
+mod checks;
+mod cli;
+mod emit;
+mod files;
+mod knobs;
+mod line;
+mod lines;
+mod prompt;
+mod record;
+mod scenario;
+mod signals;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::cli::Options;
+use crate::emit::Emitter;
+use crate::knobs::Knobs;
+use crate::lines::Ctx;
+
+/// Exit code for the fake's own refusals (not real CLI behaviour).
+const EXIT_UNSUPPORTED: i32 = 64;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let code = run(&args);
+    ExitCode::from(u8::try_from(code.rem_euclid(256)).unwrap_or(1))
+}
+
+fn run(args: &[String]) -> i32 {
+    let knobs = match Knobs::from_env() {
+        Ok(k) => k,
+        Err(message) => return usage_error(&message, EXIT_UNSUPPORTED),
+    };
+    let opts = match cli::parse(args) {
+        Ok(o) => o,
+        Err(e) => {
+            record::log_invocation(&knobs, args, None, None);
+            return usage_error(&e.0, 1);
+        }
+    };
+    if opts.version || opts.help {
+        println!("{} (Claude Code)", lines::VERSION);
+        return 0;
+    }
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    if let Err(e) = checks::validate(&opts, euid, checks::sandbox_from_env()) {
+        record::log_invocation(&knobs, args, None, None);
+        return usage_error(&e.message, e.code);
+    }
+    run_checked(&opts, &knobs, args)
+}
+
+/// After the usage checks: signals, prompt, the orphan child, then the scenario.
+fn run_checked(opts: &Options, knobs: &Knobs, args: &[String]) -> i32 {
+    let ctx = context(opts);
+    let out = Arc::new(Emitter::new(opts.output_format, opts.verbose, knobs.delay));
+    if let Err(e) = signals::install(out.clone(), ctx.clone(), knobs.sigint_no_result) {
+        return usage_error(&format!("fake-claude: cannot install signal handlers: {e}"), EXIT_UNSUPPORTED);
+    }
+    let prompt = match prompt::read(&opts.operands, knobs.stdin_wait) {
+        Ok(p) => p,
+        Err(message) => {
+            record::log_invocation(knobs, args, None, None);
+            return usage_error(message, 1);
+        }
+    };
+    let child_pid = if knobs.spawn_child { record::spawn_orphan_child(knobs) } else { None };
+    record::log_invocation(knobs, args, Some(&prompt), child_pid);
+    if let Some(extra) = &knobs.stderr {
+        eprintln!("{}", extra.trim_end_matches('\n'));
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let run = scenario::Run { opts, knobs, ctx: &ctx, out: &out, cwd };
+    let code = scenario::play(&run);
+    out.finish();
+    knobs.exit_code.unwrap_or(code)
+}
+
+fn context(opts: &Options) -> Ctx {
+    let session_id = opts.session_id.clone()
+        .or_else(|| opts.resume.clone().filter(|r| cli::is_uuid(r)))
+        .unwrap_or_else(lines::new_uuid);
+    let permission_mode = if opts.dangerously_skip_permissions {
+        "bypassPermissions".to_string()
+    } else {
+        opts.permission_mode.clone().unwrap_or_else(|| "default".to_string())
+    };
+    let api_key_source = if std::env::var_os("ANTHROPIC_API_KEY").is_some() { "ANTHROPIC_API_KEY" } else { "none" };
+    Ctx {
+        session_id,
+        model: opts.model.clone().unwrap_or_else(|| lines::DEFAULT_MODEL.to_string()),
+        cwd: std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default(),
+        permission_mode,
+        api_key_source,
+    }
+}
+
+fn usage_error(message: &str, code: i32) -> i32 {
+    eprintln!("{message}");
+    code
+}

@@ -1,0 +1,326 @@
+//! Builders for every stream-json line the fake emits, with the field sets of the real 2.1.332
+//! transcripts (see `claude-cli.md` §2 and §6).
+
+use serde_json::{Value, json};
+
+use crate::line::Line;
+
+pub const VERSION: &str = "2.1.332";
+pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
+pub const COST_USD: f64 = 0.00846;
+
+/// What stays the same across all lines of one run.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub session_id: String,
+    pub model: String,
+    pub cwd: String,
+    pub permission_mode: String,
+    pub api_key_source: &'static str,
+}
+
+pub fn new_uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `msg_fake` plus 16 hex digits.
+pub fn new_message_id() -> String {
+    format!("msg_fake{}", &uuid::Uuid::new_v4().simple().to_string()[..16])
+}
+
+/// `toolu_fake` plus 14 hex digits.
+pub fn new_tool_id() -> String {
+    format!("toolu_fake{}", &uuid::Uuid::new_v4().simple().to_string()[..14])
+}
+
+/// Current time as `2026-11-29T04:23:39.618Z`.
+pub fn timestamp() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", s / 3600, s % 3600 / 60, s % 60, now.subsec_millis())
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn message_usage() -> Value {
+    json!({"input_tokens":1200,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1})
+}
+
+pub fn init(ctx: &Ctx) -> Line {
+    Line::of_type("system")
+        .with("subtype", "init")
+        .with("cwd", ctx.cwd.clone())
+        .with("session_id", ctx.session_id.clone())
+        .with("tools", json!(["Task", "Bash", "Edit", "Read", "Write"]))
+        .with("mcp_servers", json!([]))
+        .with("model", ctx.model.clone())
+        .with("permissionMode", ctx.permission_mode.clone())
+        .with("slash_commands", json!([]))
+        .with("apiKeySource", ctx.api_key_source)
+        .with("claude_code_version", VERSION)
+        .with("output_style", "default")
+        .with("agents", json!([]))
+        .with("skills", json!([]))
+        .with("plugins", json!([]))
+        .with("uuid", new_uuid())
+}
+
+/// An `assistant` line carrying one content block.
+pub fn assistant(ctx: &Ctx, message_id: &str, block: Value) -> Line {
+    let message = json!({
+        "id": message_id, "type": "message", "role": "assistant", "model": ctx.model,
+        "content": [block], "stop_reason": null, "stop_sequence": null,
+        "usage": message_usage(), "context_management": null,
+    });
+    Line::of_type("assistant")
+        .with("message", message)
+        .with("parent_tool_use_id", Value::Null)
+        .with("session_id", ctx.session_id.clone())
+        .with("uuid", new_uuid())
+        .with("timestamp", timestamp())
+        .with("request_id", "req_fake")
+}
+
+pub fn text_block(text: &str) -> Value {
+    json!({"type": "text", "text": text})
+}
+
+pub fn write_block(tool_id: &str, abs_path: &str, content: &str) -> Value {
+    json!({"type": "tool_use", "id": tool_id, "name": "Write", "input": {"file_path": abs_path, "content": content}})
+}
+
+/// What an API failure looks like on the wire: the synthetic assistant message.
+pub struct ApiFailure {
+    pub text: String,
+    /// `SDKAssistantMessageError`, e.g. `server_error`.
+    pub error: &'static str,
+    pub status: Option<u16>,
+    pub error_type: Option<&'static str>,
+    /// Extra `api_error` field, e.g. `usage_limit_reached`.
+    pub api_error: Option<&'static str>,
+}
+
+pub fn synthetic_error(ctx: &Ctx, failure: &ApiFailure) -> Line {
+    let message = json!({
+        "id": new_uuid(), "model": "<synthetic>", "role": "assistant", "stop_reason": "stop_sequence",
+        "stop_sequence": "", "type": "message",
+        "usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+        "content": [text_block(&failure.text)], "context_management": null,
+    });
+    Line::of_type("assistant")
+        .with("message", message)
+        .with("parent_tool_use_id", Value::Null)
+        .with("session_id", ctx.session_id.clone())
+        .with("uuid", new_uuid())
+        .with("timestamp", timestamp())
+        .with("error", failure.error)
+        .with("request_id", "req_fake")
+        .with("is_api_error_message", true)
+        .with_opt("api_error_status", failure.status)
+        .with_opt("api_error", failure.api_error)
+        .with_opt("api_error_type", failure.error_type)
+}
+
+pub fn write_ok(ctx: &Ctx, tool_id: &str, abs_path: &str, content: &str, original: Option<String>) -> Line {
+    let (kind, text) = match original {
+        None => ("create", format!("File created successfully at: {abs_path} (file state is current in your context — no need to Read it back)")),
+        Some(_) => ("update", format!("The file {abs_path} has been updated successfully. (file state is current in your context — no need to Read it back)")),
+    };
+    let result = json!({"type": kind, "filePath": abs_path, "content": content, "structuredPatch": [], "originalFile": original, "userModified": false});
+    user_tool_result(ctx, json!([{"tool_use_id": tool_id, "type": "tool_result", "content": text}])).with("tool_use_result", result)
+}
+
+pub fn denial_message(abs_path: &str) -> String {
+    format!("Claude requested permissions to write to {abs_path}, but you haven't granted it yet.")
+}
+
+pub fn permission_denied(ctx: &Ctx, tool_id: &str, abs_path: &str) -> Line {
+    Line::of_type("system")
+        .with("subtype", "permission_denied")
+        .with("tool_name", "Write")
+        .with("tool_use_id", tool_id)
+        .with("message", denial_message(abs_path))
+        .with("uuid", new_uuid())
+        .with("session_id", ctx.session_id.clone())
+}
+
+pub fn write_denied(ctx: &Ctx, tool_id: &str, abs_path: &str) -> Line {
+    let msg = denial_message(abs_path);
+    let content = json!([{"type": "tool_result", "content": msg, "is_error": true, "tool_use_id": tool_id}]);
+    user_tool_result(ctx, content).with("tool_use_result", format!("Error: {msg}"))
+}
+
+fn user_tool_result(ctx: &Ctx, content: Value) -> Line {
+    Line::of_type("user")
+        .with("message", json!({"role": "user", "content": content}))
+        .with("parent_tool_use_id", Value::Null)
+        .with("session_id", ctx.session_id.clone())
+        .with("uuid", new_uuid())
+        .with("timestamp", timestamp())
+}
+
+pub fn interrupted(ctx: &Ctx) -> Line {
+    user_tool_result(ctx, json!([{"type": "text", "text": "[Request interrupted by user]"}]))
+}
+
+pub fn api_retry(ctx: &Ctx, attempt: u32, max: u32, delay_ms: u64, status: u16, error: &str) -> Line {
+    Line::of_type("system")
+        .with("subtype", "api_retry")
+        .with("attempt", attempt)
+        .with("max_retries", max)
+        .with("retry_delay_ms", delay_ms)
+        .with("error_status", status)
+        .with("error", error)
+        .with("session_id", ctx.session_id.clone())
+        .with("uuid", new_uuid())
+}
+
+pub fn rate_limit_event(ctx: &Ctx, status: &str, resets_at: u64) -> Line {
+    let info = json!({"status": status, "resetsAt": resets_at, "rateLimitType": "five_hour", "isUsingOverage": false});
+    Line::of_type("rate_limit_event").with("rate_limit_info", info).with("uuid", new_uuid()).with("session_id", ctx.session_id.clone())
+}
+
+pub fn status_requesting(ctx: &Ctx) -> Line {
+    Line::of_type("system")
+        .with("subtype", "status")
+        .with("status", "requesting")
+        .with("session_id", ctx.session_id.clone())
+        .with("uuid", new_uuid())
+}
+
+pub fn stream_event(ctx: &Ctx, message_id: &str, event: Value) -> Line {
+    Line::of_type("stream_event")
+        .with("event", event)
+        .with("session_id", ctx.session_id.clone())
+        .with("parent_tool_use_id", Value::Null)
+        .with("uuid", new_uuid())
+        .with("api_message_id", message_id)
+}
+
+/// The parts of a `result` line that differ between scenarios.
+#[derive(Clone, Debug)]
+pub struct ResultFields {
+    pub subtype: &'static str,
+    pub is_error: bool,
+    pub num_turns: u32,
+    /// The `result` text; `None` leaves the key out (error subtypes).
+    pub result: Option<String>,
+    pub stop_reason: Option<&'static str>,
+    pub terminal_reason: &'static str,
+    pub errors: Option<Vec<String>>,
+    pub cost_usd: f64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub duration_ms: u64,
+    pub api_error_status: Option<u16>,
+    pub api_error_type: Option<&'static str>,
+    pub api_error: Option<&'static str>,
+    pub permission_denials: Vec<Value>,
+}
+
+impl ResultFields {
+    /// A successful two-turn run.
+    pub fn success(text: String) -> Self {
+        ResultFields {
+            subtype: "success",
+            is_error: false,
+            num_turns: 2,
+            result: Some(text),
+            stop_reason: Some("end_turn"),
+            terminal_reason: "completed",
+            errors: None,
+            cost_usd: COST_USD,
+            input_tokens: 2400,
+            output_tokens: 84,
+            duration_ms: 1234,
+            api_error_status: None,
+            api_error_type: None,
+            api_error: None,
+            permission_denials: Vec::new(),
+        }
+    }
+
+    /// An API failure reported as `subtype:"success"` with `is_error:true`, no spend.
+    pub fn api_failure(failure: &ApiFailure) -> Self {
+        ResultFields {
+            is_error: true,
+            num_turns: 1,
+            stop_reason: Some("stop_sequence"),
+            terminal_reason: "api_error",
+            cost_usd: 0.0,
+            input_tokens: 0,
+            output_tokens: 0,
+            api_error_status: failure.status,
+            api_error_type: failure.error_type,
+            api_error: failure.api_error,
+            ..ResultFields::success(failure.text.clone())
+        }
+    }
+}
+
+/// The real CLI writes a zero cost as `0`, not `0.0`.
+fn cost_value(cost: f64) -> Value {
+    if cost == 0.0 { Value::from(0) } else { Value::from(cost) }
+}
+
+pub fn result(ctx: &Ctx, f: &ResultFields) -> Line {
+    let usage = json!({"input_tokens": f.input_tokens, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": f.output_tokens,
+        "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0}, "service_tier": "standard",
+        "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0}});
+    let mut model_usage = serde_json::Map::new();
+    if f.input_tokens > 0 {
+        model_usage.insert(ctx.model.clone(), json!({"inputTokens": f.input_tokens, "outputTokens": f.output_tokens, "cacheReadInputTokens": 0,
+            "cacheCreationInputTokens": 0, "webSearchRequests": 0, "costUSD": f.cost_usd, "contextWindow": 200000, "maxOutputTokens": 32000}));
+    }
+    Line::of_type("result")
+        .with("subtype", f.subtype)
+        .with("is_error", f.is_error)
+        .with("duration_ms", f.duration_ms)
+        .with("duration_api_ms", f.duration_ms.saturating_sub(234))
+        .with("num_turns", f.num_turns)
+        .with_opt("result", f.result.clone())
+        .with("stop_reason", f.stop_reason)
+        .with("session_id", ctx.session_id.clone())
+        .with("total_cost_usd", cost_value(f.cost_usd))
+        .with("usage", usage)
+        .with("modelUsage", model_usage)
+        .with("permission_denials", f.permission_denials.clone())
+        .with("terminal_reason", f.terminal_reason)
+        .with("api_error_status", f.api_error_status)
+        .with_opt("api_error_type", f.api_error_type)
+        .with_opt("api_error", f.api_error)
+        .with_opt("errors", f.errors.clone())
+        .with("uuid", new_uuid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_are_right() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_513), (2026, 3, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn ids_have_the_real_shapes() {
+        assert_eq!(new_message_id().len(), "msg_fake".len() + 16);
+        assert!(crate::cli::is_uuid(&new_uuid()));
+        assert!(timestamp().ends_with('Z'));
+    }
+}
