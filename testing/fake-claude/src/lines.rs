@@ -299,7 +299,8 @@ pub fn result(ctx: &Ctx, f: &ResultFields) -> Line {
         .with("modelUsage", model_usage)
         .with("permission_denials", f.permission_denials.clone())
         .with("terminal_reason", f.terminal_reason)
-        .with("api_error_status", f.api_error_status)
+        // The real CLI writes `api_error_status` (null when fine) on success-subtype results only.
+        .with_opt("api_error_status", (f.subtype == "success").then_some(f.api_error_status))
         .with_opt("api_error_type", f.api_error_type)
         .with_opt("api_error", f.api_error)
         .with_opt("errors", f.errors.clone())

@@ -1,5 +1,20 @@
 //! `fake-claude`: a test double of the Claude Code CLI 2.1.332 in headless (`-p`) mode.
 //!
+//! It follows §6 of `claude-cli.md`. Knobs (environment):
+//! - `FAKE_CLAUDE_SCENARIO`: `success` (default), `api_error`, `auth_error`, `usage_limit`,
+//!   `max_turns`, `hang`, `hang_after_result`, `crash`, `huge_line`.
+//! - `FAKE_CLAUDE_OUTPUT_FILE` (default `output.md`, may contain directories) or
+//!   `FAKE_CLAUDE_OUTPUT_FILES=a.md,b.json` (one Write per file); `FAKE_CLAUDE_OUTPUT_CONTENT`;
+//!   `FAKE_CLAUDE_OUTPUT_BYTES` (size for `huge_line`, default 1 MiB).
+//! - `FAKE_CLAUDE_DELAY_MS` between lines; `FAKE_CLAUDE_LINES=N` extra assistant text lines
+//!   ("Progress line i of N.").
+//! - `FAKE_CLAUDE_ARGV_LOG=<path>`: one JSON record per invocation (see `record`).
+//! - `FAKE_CLAUDE_STDERR` extra stderr text; `FAKE_CLAUDE_EXIT_CODE` overrides the scenario's code.
+//! - `FAKE_CLAUDE_SPAWN_CHILD=1`: start a `setsid` `sleep 100000` that outlives the fake; its
+//!   pid goes to `FAKE_CLAUDE_CHILD_PID_FILE` and the argv log.
+//! - `FAKE_CLAUDE_SIGINT_NO_RESULT=1`: on SIGINT write only the interrupted line.
+//! - `FAKE_CLAUDE_STDIN_WAIT_MS`: the stdin wait (default 3000, as the real CLI).
+//!
 //! # Layout
 //! - `cli`: commander-style argument parsing.
 //! - `checks`: usage checks in the real order, with the real messages.
