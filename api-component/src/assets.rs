@@ -1,0 +1,40 @@
+//! Fixed responses: the embedded web UI from `static/` and the OpenAPI document.
+
+use crate::http::ApiResponse;
+
+include!(concat!(env!("OUT_DIR"), "/static_files.rs"));
+
+/// The OpenAPI 3.1 description of every endpoint (kept in sync with the route table by a test).
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+/// Policy for the UI's pages: only our own scripts, styles and API; nothing inline.
+const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+/// The embedded file at `path` (`/` means `/index.html`), if any.
+pub fn static_file(path: &str) -> Option<ApiResponse> {
+    let path = if path == "/" { "/index.html" } else { path };
+    let (_, bytes) = STATIC_FILES.iter().find(|(p, _)| *p == path)?;
+    let mut resp = ApiResponse::new(200, content_type(path), bytes.to_vec())
+        .with_header("cache-control", "no-cache");
+    if path.ends_with(".html") {
+        resp = resp
+            .with_header("content-security-policy", PAGE_CSP)
+            .with_header("referrer-policy", "no-referrer");
+    }
+    Some(resp)
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("json") => "application/json",
+        Some("txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}

@@ -1,0 +1,346 @@
+//! Documents in the key-value store: content, metadata and the newest-first index.
+//!
+//! Keys (all under 256 bytes; `{c}` is the collection segment):
+//! - `doc/{c}/{name}/meta`: JSON [`DocMeta`].
+//! - `doc/{c}/{name}/g{gen}/{i}`: content chunk `i` (≤ [`CHUNK_BYTES`]) of generation `gen`;
+//!   a replacement writes a new generation, then the meta, then deletes the old chunks, so a
+//!   reader never sees half of two versions and values stay under the store's 1 MB limit.
+//! - `idx/{c}/n`: counter handing out index slots; `idx/{c}/s/{slot}`: the name in that slot.
+//!   Every write takes a fresh slot (so the listing is newest first) and a slot only counts while
+//!   the meta points back at it. Listing reads slots downwards in batches: O(page), no key scan.
+//! - `seq/gen`: global counter; a document version's generation is also its ETag.
+//! - `doc/{c}/{name}/if/{etag}`: latch for `If-Match`; the writer whose increment returns 1 wins
+//!   the right to replace that version, so two editors of one version cannot both succeed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, ApiResult};
+use crate::names::{Collection, DocName, Format};
+use crate::render;
+use crate::store::{Store, StoreResult};
+
+/// Largest value written for one content chunk.
+pub const CHUNK_BYTES: usize = 512 * 1024;
+/// Most index slots one listing request reads before it returns a (possibly short) page.
+const MAX_SLOTS_PER_PAGE: i64 = 2_000;
+const GENERATION_KEY: &str = "seq/gen";
+
+/// What is stored about a document besides its bytes.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DocMeta {
+    pub name: String,
+    pub size: u64,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub title: String,
+    pub word_count: u64,
+    /// Content generation; also the ETag.
+    pub generation: i64,
+    pub chunks: u32,
+    /// Index slot currently listing this document.
+    pub slot: i64,
+}
+
+/// A document as listed and returned by writes.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DocItem {
+    pub name: String,
+    /// Bytes of content.
+    pub size: u64,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+    /// First `# ` heading, brand name, or the file stem.
+    pub title: String,
+    pub word_count: u64,
+}
+
+impl DocMeta {
+    pub fn item(&self) -> DocItem {
+        DocItem {
+            name: self.name.clone(),
+            size: self.size,
+            created_at: rfc3339(self.created_ms),
+            updated_at: rfc3339(self.updated_ms),
+            title: self.title.clone(),
+            word_count: self.word_count,
+        }
+    }
+
+    /// The quoted ETag header value.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.generation)
+    }
+}
+
+/// Formats epoch milliseconds as RFC 3339 UTC with millisecond precision.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// One page of a listing.
+#[derive(Debug, Serialize)]
+pub struct Page {
+    pub items: Vec<DocItem>,
+    /// Pass back as `cursor` for the next page; `null` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// The condition a write is made under (`If-Match`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Precondition {
+    None,
+    /// `If-Match: *`: the document must exist.
+    Exists,
+    /// `If-Match: "<etag>", ...`: the current version must be one of these generations.
+    OneOf(Vec<i64>),
+}
+
+impl Precondition {
+    /// Parses an `If-Match` header value; tags that are not ours can never match.
+    pub fn from_if_match(header: Option<&str>) -> Precondition {
+        let Some(value) = header.map(str::trim) else { return Precondition::None };
+        if value == "*" {
+            return Precondition::Exists;
+        }
+        let tags = value
+            .split(',')
+            .filter_map(|t| {
+                let t = t.trim();
+                let t = t.strip_prefix("W/").unwrap_or(t);
+                t.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
+            })
+            .collect();
+        Precondition::OneOf(tags)
+    }
+}
+
+/// Title and word count derived from validated content.
+struct Derived {
+    title: String,
+    word_count: u64,
+}
+
+/// Checks a body against the collection's rules and derives its title and word count.
+fn validate(collection: Collection, name: &DocName, body: &[u8], max: u64) -> ApiResult<Derived> {
+    if body.is_empty() {
+        return Err(ApiError::BadRequest(format!("{name}: body is empty")));
+    }
+    if body.len() as u64 > max {
+        return Err(ApiError::TooLarge { size: body.len() as u64, limit: max });
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|e| ApiError::BadRequest(format!("{name}: body is not valid UTF-8 ({e})")))?;
+    match collection.format() {
+        Format::Markdown => Ok(Derived {
+            title: render::markdown_title(text).unwrap_or_else(|| name.stem().to_owned()),
+            word_count: render::markdown_word_count(text),
+        }),
+        Format::Json => {
+            let value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| ApiError::BadRequest(format!("{name}: body is not valid JSON ({e})")))?;
+            if !value.is_object() {
+                return Err(ApiError::Unprocessable(format!(
+                    "{name}: brand data must be a JSON object"
+                )));
+            }
+            Ok(Derived {
+                title: render::brand_title(&value).unwrap_or_else(|| name.stem().to_owned()),
+                word_count: render::json_word_count(&value),
+            })
+        }
+    }
+}
+
+/// One collection's documents.
+pub struct Documents<'a> {
+    store: &'a dyn Store,
+    collection: Collection,
+}
+
+impl<'a> Documents<'a> {
+    pub fn new(store: &'a dyn Store, collection: Collection) -> Self {
+        Documents { store, collection }
+    }
+
+    fn meta_key(&self, name: &str) -> String {
+        format!("doc/{}/{name}/meta", self.collection)
+    }
+
+    fn chunk_keys(&self, meta: &DocMeta) -> Vec<String> {
+        (0..meta.chunks)
+            .map(|i| format!("doc/{}/{}/g{}/{i}", self.collection, meta.name, meta.generation))
+            .collect()
+    }
+
+    fn slot_key(&self, slot: i64) -> String {
+        format!("idx/{}/s/{slot}", self.collection)
+    }
+
+    fn slot_counter_key(&self) -> String {
+        format!("idx/{}/n", self.collection)
+    }
+
+    /// The metadata of `name`, if it exists.
+    pub fn meta(&self, name: &DocName) -> ApiResult<Option<DocMeta>> {
+        let raw = self.store.get(&self.meta_key(name.as_str()))?;
+        Ok(raw.and_then(|bytes| parse_meta(&bytes)))
+    }
+
+    /// Checks a body without storing it (uploads validate every file before storing any).
+    pub fn check(&self, name: &DocName, body: &[u8], max: u64) -> ApiResult<()> {
+        validate(self.collection, name, body, max).map(drop)
+    }
+
+    /// Metadata and content of `name`, or 404.
+    pub fn get(&self, name: &DocName) -> ApiResult<(DocMeta, Vec<u8>)> {
+        // A concurrent replacement may delete the chunks we are about to read; the meta then
+        // points at a newer generation, so read again.
+        for _ in 0..5 {
+            let meta = self.meta(name)?.ok_or_else(|| not_found(self.collection, name))?;
+            let chunks = self.store.get_many(&self.chunk_keys(&meta))?;
+            if chunks.iter().all(Option::is_some) {
+                let content = chunks.into_iter().flatten().flatten().collect();
+                return Ok((meta, content));
+            }
+        }
+        Err(not_found(self.collection, name))
+    }
+
+    /// Creates or replaces `name`. Returns whether it was created, and the new metadata.
+    pub fn put(
+        &self,
+        name: &DocName,
+        body: &[u8],
+        max: u64,
+        precondition: &Precondition,
+        now_ms: i64,
+    ) -> ApiResult<(bool, DocMeta)> {
+        let derived = validate(self.collection, name, body, max)?;
+        let old = self.meta(name)?;
+        self.check_precondition(name, old.as_ref(), precondition)?;
+
+        let generation = self.store.increment(GENERATION_KEY, 1)?;
+        let slot = self.store.increment(&self.slot_counter_key(), 1)?;
+        let chunks: Vec<&[u8]> = body.chunks(CHUNK_BYTES).collect();
+        let meta = DocMeta {
+            name: name.as_str().to_owned(),
+            size: body.len() as u64,
+            created_ms: old.as_ref().map_or(now_ms, |m| m.created_ms),
+            updated_ms: now_ms,
+            title: derived.title,
+            word_count: derived.word_count,
+            generation,
+            chunks: chunks.len() as u32,
+            slot,
+        };
+        let mut entries: Vec<(String, Vec<u8>)> =
+            self.chunk_keys(&meta).into_iter().zip(chunks.iter().map(|c| c.to_vec())).collect();
+        entries.push((self.slot_key(slot), name.as_str().as_bytes().to_vec()));
+        self.store.set_many(&entries)?;
+        self.store.set(&self.meta_key(name.as_str()), &serde_json::to_vec(&meta).unwrap_or_default())?;
+        if let Some(old) = &old {
+            let mut stale = self.chunk_keys(old);
+            stale.push(self.slot_key(old.slot));
+            self.store.delete_many(&stale)?;
+        }
+        Ok((old.is_none(), meta))
+    }
+
+    fn check_precondition(
+        &self,
+        name: &DocName,
+        current: Option<&DocMeta>,
+        precondition: &Precondition,
+    ) -> ApiResult<()> {
+        let failed = |why: &str| Err(ApiError::PreconditionFailed(format!("{name}: {why}")));
+        match (precondition, current) {
+            (Precondition::None, _) => Ok(()),
+            (Precondition::Exists, Some(_)) => Ok(()),
+            (_, None) => failed("the document does not exist"),
+            (Precondition::OneOf(tags), Some(meta)) => {
+                if !tags.contains(&meta.generation) {
+                    return failed("it was changed since you loaded it (ETag mismatch)");
+                }
+                let latch = format!("doc/{}/{name}/if/{}", self.collection, meta.generation);
+                if self.store.increment(&latch, 1)? != 1 {
+                    return failed("it is being changed by someone else");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Deletes `name`, or 404.
+    pub fn delete(&self, name: &DocName) -> ApiResult<()> {
+        let meta = self.meta(name)?.ok_or_else(|| not_found(self.collection, name))?;
+        let mut keys = vec![self.meta_key(name.as_str()), self.slot_key(meta.slot)];
+        keys.extend(self.chunk_keys(&meta));
+        self.store.delete_many(&keys)?;
+        Ok(())
+    }
+
+    /// Newest first, `limit` items from `cursor` (a slot number, inclusive) downwards.
+    pub fn list(&self, limit: usize, cursor: Option<i64>) -> ApiResult<Page> {
+        let top = match cursor {
+            Some(c) => c,
+            None => self.store.increment(&self.slot_counter_key(), 0)?,
+        };
+        let floor = (top - MAX_SLOTS_PER_PAGE - limit as i64).max(0);
+        let mut items = Vec::with_capacity(limit);
+        // `next` is the highest slot not yet consumed: where the next page starts.
+        let mut next = top;
+        while next > floor && items.len() < limit {
+            let batch = ((limit - items.len()) as i64 * 2).clamp(16, 500).min(next - floor);
+            let slots: Vec<i64> = (next - batch + 1..=next).rev().collect();
+            next -= batch;
+            for (slot, meta) in self.live_entries(&slots)? {
+                if items.len() == limit {
+                    next = slot;
+                    break;
+                }
+                items.push(meta.item());
+            }
+        }
+        let next_cursor = (next > 0).then(|| next.to_string());
+        Ok(Page { items, next_cursor })
+    }
+
+    /// The documents currently listed in `slots` (given in descending order), in that order.
+    fn live_entries(&self, slots: &[i64]) -> StoreResult<Vec<(i64, DocMeta)>> {
+        let slot_keys: Vec<String> = slots.iter().map(|s| self.slot_key(*s)).collect();
+        let names = self.store.get_many(&slot_keys)?;
+        let occupied: Vec<(i64, String)> = slots
+            .iter()
+            .zip(names)
+            .filter_map(|(slot, name)| Some((*slot, String::from_utf8(name?).ok()?)))
+            .collect();
+        let meta_keys: Vec<String> = occupied.iter().map(|(_, n)| self.meta_key(n)).collect();
+        let metas = self.store.get_many(&meta_keys)?;
+        let mut live = Vec::with_capacity(occupied.len());
+        let mut superseded = Vec::new();
+        for ((slot, _), meta) in occupied.into_iter().zip(metas) {
+            match meta.as_deref().and_then(parse_meta) {
+                Some(meta) if meta.slot == slot => live.push((slot, meta)),
+                // A later write moved the document to a higher slot: this one is garbage.
+                // (A lower slot means a write is still in flight: leave it alone.)
+                Some(meta) if meta.slot > slot => superseded.push(self.slot_key(slot)),
+                _ => {}
+            }
+        }
+        if !superseded.is_empty() {
+            self.store.delete_many(&superseded)?;
+        }
+        Ok(live)
+    }
+}
+
+fn parse_meta(bytes: &[u8]) -> Option<DocMeta> {
+    serde_json::from_slice(bytes).ok()
+}
+
+fn not_found(collection: Collection, name: &DocName) -> ApiError {
+    ApiError::NotFound(format!("{collection}/{name} does not exist"))
+}

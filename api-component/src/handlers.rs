@@ -1,0 +1,149 @@
+//! Document endpoints: list, get, preview, put, upload, delete. Each takes the request context
+//! and returns a response or an [`ApiError`]; none touches host types.
+
+use serde_json::json;
+
+use crate::Ctx;
+use crate::documents::{DocMeta, Documents, Precondition};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{ApiRequest, ApiResponse};
+use crate::names::{Collection, DocName, Format};
+use crate::render;
+
+/// Default and largest page sizes of a listing.
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 500;
+
+pub fn docs_list(ctx: &Ctx, req: &ApiRequest, collection: Collection) -> ApiResult<ApiResponse> {
+    let limit = match req.query_param("limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => {
+                return Err(ApiError::BadRequest(format!(
+                    "limit must be a whole number from 1 to {MAX_LIMIT}"
+                )));
+            }
+        },
+    };
+    let cursor = match req.query_param("cursor").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<i64>()
+                .ok()
+                .filter(|c| *c > 0)
+                .ok_or_else(|| ApiError::BadRequest("cursor is not one this API returned".into()))?,
+        ),
+    };
+    let page = Documents::new(ctx.store, collection).list(limit, cursor)?;
+    Ok(ApiResponse::json(200, &page))
+}
+
+pub fn doc_get(ctx: &Ctx, req: &ApiRequest, collection: Collection, name: &str) -> ApiResult<ApiResponse> {
+    let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
+    let docs = Documents::new(ctx.store, collection);
+    if let Some(tags) = req.header("if-none-match") {
+        // Answer a revalidation without reading the content.
+        if let Some(meta) = docs.meta(&name)? {
+            if Precondition::from_if_match(Some(tags)) == Precondition::OneOf(vec![meta.generation]) {
+                return Ok(ApiResponse::empty(304).with_header("etag", meta.etag()));
+            }
+        }
+    }
+    let (meta, content) = docs.get(&name)?;
+    Ok(ApiResponse::new(200, collection.content_type(), content)
+        .with_header("etag", meta.etag())
+        .with_header("cache-control", "no-cache"))
+}
+
+pub fn doc_preview(ctx: &Ctx, collection: Collection, name: &str) -> ApiResult<ApiResponse> {
+    let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
+    let (meta, content) = Documents::new(ctx.store, collection).get(&name)?;
+    // Stored content was validated as UTF-8 (and JSON for brand data) on the way in.
+    let text = String::from_utf8_lossy(&content);
+    let html = match collection.format() {
+        Format::Markdown => render::markdown_preview(&text),
+        Format::Json => match serde_json::from_str(&text) {
+            Ok(value) => render::json_preview(&value),
+            Err(_) => format!("<pre>{}</pre>", render::escape_html(&text)),
+        },
+    };
+    Ok(ApiResponse::new(200, "text/html; charset=utf-8", html)
+        .with_header("etag", meta.etag())
+        .with_header("content-security-policy", "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'"))
+}
+
+pub fn doc_put(ctx: &Ctx, req: &ApiRequest, collection: Collection, name: &str) -> ApiResult<ApiResponse> {
+    let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
+    check_content_type(collection, req.header("content-type"))?;
+    let precondition = Precondition::from_if_match(req.header("if-match"));
+    let (created, meta) = Documents::new(ctx.store, collection).put(
+        &name,
+        &req.body,
+        ctx.settings.max_document_bytes,
+        &precondition,
+        ctx.now_ms,
+    )?;
+    Ok(item_response(if created { 201 } else { 200 }, collection, &meta))
+}
+
+pub fn doc_delete(ctx: &Ctx, collection: Collection, name: &str) -> ApiResult<ApiResponse> {
+    let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
+    Documents::new(ctx.store, collection).delete(&name)?;
+    Ok(ApiResponse::empty(204))
+}
+
+/// `multipart/form-data` with one or more `file` parts. Every file is validated before any is
+/// stored, so a bad file in a batch stores nothing.
+pub fn docs_upload(ctx: &Ctx, req: &ApiRequest, collection: Collection) -> ApiResult<ApiResponse> {
+    if req.body.len() as u64 > ctx.settings.max_upload_bytes {
+        return Err(ApiError::TooLarge { size: req.body.len() as u64, limit: ctx.settings.max_upload_bytes });
+    }
+    let content_type = req.header("content-type").unwrap_or_default();
+    let files = crate::multipart::files(content_type, &req.body)?;
+    if files.is_empty() {
+        return Err(ApiError::BadRequest("upload has no `file` parts".into()));
+    }
+    let docs = Documents::new(ctx.store, collection);
+    let max = ctx.settings.max_document_bytes;
+    let mut checked = Vec::with_capacity(files.len());
+    for (file_name, body) in &files {
+        let name = DocName::parse(collection, file_name)
+            .map_err(|why| ApiError::BadRequest(format!("file {file_name:?}: {why}")))?;
+        if checked.iter().any(|(n, _)| n == &name) {
+            return Err(ApiError::BadRequest(format!("file {name} appears twice in the upload")));
+        }
+        docs.check(&name, body, max)?;
+        checked.push((name, body));
+    }
+    let mut items = Vec::with_capacity(checked.len());
+    for (name, body) in checked {
+        let (_, meta) = docs.put(&name, body, max, &Precondition::None, ctx.now_ms)?;
+        items.push(meta.item());
+    }
+    Ok(ApiResponse::json(201, &json!({ "items": items })))
+}
+
+fn item_response(status: u16, collection: Collection, meta: &DocMeta) -> ApiResponse {
+    ApiResponse::json(status, &meta.item())
+        .with_header("etag", meta.etag())
+        .with_header("location", format!("/api/{collection}/{}", meta.name))
+}
+
+/// PUT bodies may be labelled loosely (browsers and curl differ), but not as something else.
+fn check_content_type(collection: Collection, header: Option<&str>) -> ApiResult<()> {
+    let Some(header) = header else { return Ok(()) };
+    let mime = header.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let accepted: &[&str] = match collection.format() {
+        Format::Json => &["application/json", "text/json", "text/plain", "application/octet-stream"],
+        Format::Markdown => &["text/markdown", "text/x-markdown", "text/plain", "application/octet-stream"],
+    };
+    if mime.is_empty() || accepted.contains(&mime.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(format!(
+            "{collection} documents cannot be sent as {mime}; use {}",
+            accepted[0]
+        )))
+    }
+}

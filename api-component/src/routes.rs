@@ -1,0 +1,170 @@
+//! The route table: which handler answers which method and path. Matching is pure and tested
+//! here; [`crate::handle`] calls [`resolve`] once per request after authorization.
+
+use crate::error::ApiError;
+use crate::http::decode_component;
+use crate::names::Collection;
+
+/// Every API endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    Health,
+    OpenApi,
+    DocsList,
+    DocsUpload,
+    DocGet,
+    DocPut,
+    DocDelete,
+    DocPreview,
+}
+
+/// `(method, path pattern, endpoint)`. `{name}` matches one path segment. The OpenAPI document
+/// must describe exactly these (a test checks both directions).
+pub const ROUTES: &[(&str, &str, Endpoint)] = &[
+    ("GET", "/health", Endpoint::Health),
+    ("GET", "/api/openapi.json", Endpoint::OpenApi),
+    ("GET", "/api/{collection}", Endpoint::DocsList),
+    ("POST", "/api/{collection}/upload", Endpoint::DocsUpload),
+    ("GET", "/api/{collection}/{name}", Endpoint::DocGet),
+    ("PUT", "/api/{collection}/{name}", Endpoint::DocPut),
+    ("DELETE", "/api/{collection}/{name}", Endpoint::DocDelete),
+    ("GET", "/api/{collection}/{name}/preview", Endpoint::DocPreview),
+];
+
+/// A matched route: the endpoint and its path parameters, percent-decoded.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Matched {
+    pub endpoint: Endpoint,
+    pub collection: Option<Collection>,
+    pub name: Option<String>,
+}
+
+/// What the router decided for a path outside the API (`/api/...` and `/health`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
+    Api(Matched),
+    /// Not an API path: the static UI may serve it.
+    Static,
+}
+
+/// Finds the endpoint for `method` and raw `path`, or the error the client should get.
+pub fn resolve(method: &str, path: &str) -> Result<Resolved, ApiError> {
+    if path != "/health" && path != "/api" && !path.starts_with("/api/") {
+        return Ok(Resolved::Static);
+    }
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let mut allowed: Vec<&'static str> = Vec::new();
+    let mut matched = None;
+    for (route_method, pattern, endpoint) in ROUTES {
+        let Some(params) = match_pattern(pattern, &segments) else { continue };
+        if *route_method == method {
+            matched = Some((*endpoint, params));
+            break;
+        }
+        allowed.push(route_method);
+    }
+    let Some((endpoint, params)) = matched else {
+        if !allowed.is_empty() {
+            allowed.dedup();
+            return Err(ApiError::MethodNotAllowed {
+                method: method.to_owned(),
+                allowed: allow_header(&allowed),
+            });
+        }
+        return Err(unmatched(path, &segments));
+    };
+    let mut collection = None;
+    let mut name = None;
+    for (key, raw) in params {
+        match key {
+            "collection" => {
+                collection = Some(Collection::from_segment(raw).ok_or_else(|| {
+                    ApiError::NotFound(format!("no collection named {raw:?}"))
+                })?);
+            }
+            _ => {
+                name = Some(decode_component(raw).ok_or_else(|| {
+                    ApiError::BadRequest("document name is not valid percent-encoded UTF-8".into())
+                })?);
+            }
+        }
+    }
+    Ok(Resolved::Api(Matched { endpoint, collection, name }))
+}
+
+fn match_pattern<'p, 's>(pattern: &'p str, segments: &[&'s str]) -> Option<Vec<(&'p str, &'s str)>> {
+    let parts: Vec<&str> = pattern.split('/').skip(1).collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (part, seg) in parts.iter().zip(segments) {
+        if let Some(key) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            if seg.is_empty() {
+                return None;
+            }
+            params.push((key, *seg));
+        } else if part != seg {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+/// A path under a collection that fits no route can only be a name with a `/` in it.
+fn unmatched(path: &str, segments: &[&str]) -> ApiError {
+    match segments {
+        ["api", c, rest @ ..] if Collection::from_segment(c).is_some() && !rest.is_empty() => {
+            ApiError::BadRequest(format!(
+                "invalid document name in {path:?}: names cannot contain '/' or be empty"
+            ))
+        }
+        _ => ApiError::NotFound(format!("no endpoint at {path}")),
+    }
+}
+
+fn allow_header(methods: &[&str]) -> &'static str {
+    // A small closed set, so the header value can be static.
+    match methods {
+        ["GET"] => "GET",
+        ["POST"] => "POST",
+        ["GET", "PUT", "DELETE"] => "GET, PUT, DELETE",
+        _ => "GET, PUT, POST, DELETE",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(method: &str, path: &str) -> Matched {
+        match resolve(method, path) {
+            Ok(Resolved::Api(m)) => m,
+            other => panic!("{method} {path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn matches_every_route() {
+        assert_eq!(api("GET", "/health").endpoint, Endpoint::Health);
+        assert_eq!(api("GET", "/api/briefs").collection, Some(Collection::Briefs));
+        assert_eq!(api("POST", "/api/drafts/upload").endpoint, Endpoint::DocsUpload);
+        let m = api("PUT", "/api/brand-data/acme.json");
+        assert_eq!((m.endpoint, m.name.as_deref()), (Endpoint::DocPut, Some("acme.json")));
+        assert_eq!(api("GET", "/api/briefs/a.md/preview").endpoint, Endpoint::DocPreview);
+        assert_eq!(api("GET", "/api/briefs/%2e%2e").name.as_deref(), Some(".."));
+    }
+
+    #[test]
+    fn errors_say_what_went_wrong() {
+        assert!(matches!(resolve("PATCH", "/api/briefs/a.md"), Err(ApiError::MethodNotAllowed { .. })));
+        assert!(matches!(resolve("POST", "/health"), Err(ApiError::MethodNotAllowed { .. })));
+        assert!(matches!(resolve("GET", "/api/nope"), Err(ApiError::NotFound(_))));
+        assert!(matches!(resolve("GET", "/api/nope/a.md"), Err(ApiError::NotFound(_))));
+        assert!(matches!(resolve("GET", "/api/briefs/a/b.md"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(resolve("GET", "/api/briefs/"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(resolve("GET", "/api/briefs/%ff.md"), Err(ApiError::BadRequest(_))));
+        assert_eq!(resolve("GET", "/index.html").unwrap(), Resolved::Static);
+        assert_eq!(resolve("GET", "/").unwrap(), Resolved::Static);
+    }
+}
