@@ -2,7 +2,7 @@
 //!
 //! Keys (all under 256 bytes; `{c}` is the collection segment):
 //! - `doc/{c}/{name}/meta`: JSON [`DocMeta`].
-//! - `doc/{c}/{name}/g{gen}/{i}`: content chunk `i` (≤ [`CHUNK_BYTES`]) of generation `gen`;
+//! - `doc/{c}/{name}/g{gen}/{i}`: content chunk `i` (see [`crate::blob`]) of generation `gen`;
 //!   a replacement writes a new generation, then the meta, then deletes the old chunks, so a
 //!   reader never sees half of two versions and values stay under the store's 1 MB limit.
 //! - `idx/{c}/n`: counter handing out index slots; `idx/{c}/s/{slot}`: the name in that slot.
@@ -14,13 +14,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::blob;
 use crate::error::{ApiError, ApiResult};
 use crate::names::{Collection, DocName, Format};
 use crate::render;
 use crate::store::{Store, StoreResult};
 
-/// Largest value written for one content chunk.
-pub const CHUNK_BYTES: usize = 512 * 1024;
 /// Most index slots one listing request reads before it returns a (possibly short) page.
 const MAX_SLOTS_PER_PAGE: i64 = 2_000;
 const GENERATION_KEY: &str = "seq/gen";
@@ -169,10 +168,12 @@ impl<'a> Documents<'a> {
         format!("doc/{}/{name}/meta", self.collection)
     }
 
+    fn chunk_prefix(&self, meta: &DocMeta) -> String {
+        format!("doc/{}/{}/g{}", self.collection, meta.name, meta.generation)
+    }
+
     fn chunk_keys(&self, meta: &DocMeta) -> Vec<String> {
-        (0..meta.chunks)
-            .map(|i| format!("doc/{}/{}/g{}/{i}", self.collection, meta.name, meta.generation))
-            .collect()
+        blob::chunk_keys(&self.chunk_prefix(meta), meta.chunks)
     }
 
     fn slot_key(&self, slot: i64) -> String {
@@ -200,9 +201,7 @@ impl<'a> Documents<'a> {
         // points at a newer generation, so read again.
         for _ in 0..5 {
             let meta = self.meta(name)?.ok_or_else(|| not_found(self.collection, name))?;
-            let chunks = self.store.get_many(&self.chunk_keys(&meta))?;
-            if chunks.iter().all(Option::is_some) {
-                let content = chunks.into_iter().flatten().flatten().collect();
+            if let Some(content) = blob::read(self.store, &self.chunk_prefix(&meta), meta.chunks)? {
                 return Ok((meta, content));
             }
         }
@@ -224,8 +223,7 @@ impl<'a> Documents<'a> {
 
         let generation = self.store.increment(GENERATION_KEY, 1)?;
         let slot = self.store.increment(&self.slot_counter_key(), 1)?;
-        let chunks: Vec<&[u8]> = body.chunks(CHUNK_BYTES).collect();
-        let meta = DocMeta {
+        let mut meta = DocMeta {
             name: name.as_str().to_owned(),
             size: body.len() as u64,
             created_ms: old.as_ref().map_or(now_ms, |m| m.created_ms),
@@ -233,11 +231,11 @@ impl<'a> Documents<'a> {
             title: derived.title,
             word_count: derived.word_count,
             generation,
-            chunks: chunks.len() as u32,
+            chunks: 0,
             slot,
         };
-        let mut entries: Vec<(String, Vec<u8>)> =
-            self.chunk_keys(&meta).into_iter().zip(chunks.iter().map(|c| c.to_vec())).collect();
+        let (mut entries, chunks) = blob::chunk_entries(&self.chunk_prefix(&meta), body);
+        meta.chunks = chunks;
         entries.push((self.slot_key(slot), name.as_str().as_bytes().to_vec()));
         self.store.set_many(&entries)?;
         self.store.set(&self.meta_key(name.as_str()), &serde_json::to_vec(&meta).unwrap_or_default())?;

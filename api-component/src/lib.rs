@@ -14,6 +14,7 @@
 //! Everything but `spin` compiles natively and is tested against [`store::MemoryStore`].
 
 pub mod assets;
+pub mod blob;
 pub mod documents;
 pub mod error;
 pub mod handlers;
