@@ -28,8 +28,19 @@ struct Spec {
     choices: &'static [&'static str],
 }
 
-const fn opt(short: Option<&'static str>, long: &'static str, arity: Arity, placeholder: &'static str) -> Spec {
-    Spec { short, long, arity, placeholder, choices: &[] }
+const fn opt(
+    short: Option<&'static str>,
+    long: &'static str,
+    arity: Arity,
+    placeholder: &'static str,
+) -> Spec {
+    Spec {
+        short,
+        long,
+        arity,
+        placeholder,
+        choices: &[],
+    }
 }
 
 const FORMATS: &[&str] = &["text", "json", "stream-json"];
@@ -37,8 +48,20 @@ const INPUT_FORMATS: &[&str] = &["text", "stream-json"];
 
 const SPECS: &[Spec] = &[
     opt(Some("-p"), "--print", Arity::Flag, ""),
-    Spec { short: None, long: "--output-format", arity: Arity::Required, placeholder: "<format>", choices: FORMATS },
-    Spec { short: None, long: "--input-format", arity: Arity::Required, placeholder: "<format>", choices: INPUT_FORMATS },
+    Spec {
+        short: None,
+        long: "--output-format",
+        arity: Arity::Required,
+        placeholder: "<format>",
+        choices: FORMATS,
+    },
+    Spec {
+        short: None,
+        long: "--input-format",
+        arity: Arity::Required,
+        placeholder: "<format>",
+        choices: INPUT_FORMATS,
+    },
     opt(None, "--verbose", Arity::Flag, ""),
     opt(None, "--include-partial-messages", Arity::Flag, ""),
     opt(None, "--replay-user-messages", Arity::Flag, ""),
@@ -108,7 +131,11 @@ pub struct ParseError(pub String);
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Options, ParseError> {
-    let mut parser = Parser { opts: Options::default(), unknown: Vec::new(), variadic: None };
+    let mut parser = Parser {
+        opts: Options::default(),
+        unknown: Vec::new(),
+        variadic: None,
+    };
     parser.run(args)?;
     match parser.unknown.first() {
         Some(first) => Err(ParseError(format!("error: unknown option '{first}'"))),
@@ -129,7 +156,9 @@ fn maybe_option(arg: &str) -> bool {
 }
 
 fn find(name: &str) -> Option<&'static Spec> {
-    SPECS.iter().find(|s| s.long == name || s.short == Some(name))
+    SPECS
+        .iter()
+        .find(|s| s.long == name || s.short == Some(name))
 }
 
 impl Parser {
@@ -138,21 +167,25 @@ impl Parser {
         while let Some(arg) = queue.pop_front() {
             if arg == "--" {
                 let rest = queue.drain(..);
-                if self.unknown.is_empty() { self.opts.operands.extend(rest) } else { self.unknown.extend(rest) }
+                if self.unknown.is_empty() {
+                    self.opts.operands.extend(rest)
+                } else {
+                    self.unknown.extend(rest)
+                }
                 break;
             }
-            if let Some(spec) = self.variadic {
-                if !maybe_option(&arg) {
-                    self.apply(spec, Some(arg))?;
-                    continue;
-                }
+            if let Some(spec) = self.variadic
+                && !maybe_option(&arg)
+            {
+                self.apply(spec, Some(arg))?;
+                continue;
             }
             self.variadic = None;
-            if maybe_option(&arg) {
-                if let Some(spec) = find(&arg) {
-                    self.take_value(spec, &mut queue)?;
-                    continue;
-                }
+            if maybe_option(&arg)
+                && let Some(spec) = find(&arg)
+            {
+                self.take_value(spec, &mut queue)?;
+                continue;
             }
             if self.short_combo(&arg, &mut queue)? || self.long_with_value(&arg)? {
                 continue;
@@ -167,12 +200,21 @@ impl Parser {
     }
 
     /// `--opt value`, `--opt` (flag) or `--opt [value]`.
-    fn take_value(&mut self, spec: &'static Spec, queue: &mut std::collections::VecDeque<String>) -> Result<(), ParseError> {
+    fn take_value(
+        &mut self,
+        spec: &'static Spec,
+        queue: &mut std::collections::VecDeque<String>,
+    ) -> Result<(), ParseError> {
         let value = match spec.arity {
             Arity::Flag => None,
             Arity::Required | Arity::Variadic => match queue.pop_front() {
                 Some(v) => Some(v),
-                None => return Err(ParseError(format!("error: option '{}' argument missing", display(spec)))),
+                None => {
+                    return Err(ParseError(format!(
+                        "error: option '{}' argument missing",
+                        display(spec)
+                    )));
+                }
             },
             Arity::Optional => match queue.front() {
                 Some(next) if !maybe_option(next) => queue.pop_front(),
@@ -187,11 +229,21 @@ impl Parser {
     }
 
     /// `-pv` (two flags) or `-rVALUE` (short option with its value attached).
-    fn short_combo(&mut self, arg: &str, queue: &mut std::collections::VecDeque<String>) -> Result<bool, ParseError> {
-        if arg.len() <= 2 || !arg.starts_with('-') || arg.starts_with("--") || !arg.is_char_boundary(2) {
+    fn short_combo(
+        &mut self,
+        arg: &str,
+        queue: &mut std::collections::VecDeque<String>,
+    ) -> Result<bool, ParseError> {
+        if arg.len() <= 2
+            || !arg.starts_with('-')
+            || arg.starts_with("--")
+            || !arg.is_char_boundary(2)
+        {
             return Ok(false);
         }
-        let Some(spec) = find(&arg[..2]) else { return Ok(false) };
+        let Some(spec) = find(&arg[..2]) else {
+            return Ok(false);
+        };
         if spec.arity == Arity::Flag {
             self.apply(spec, None)?;
             queue.push_front(format!("-{}", &arg[2..]));
@@ -203,7 +255,9 @@ impl Parser {
 
     /// `--opt=value` for options that take a value. Does not start a variadic run.
     fn long_with_value(&mut self, arg: &str) -> Result<bool, ParseError> {
-        let Some((name, value)) = arg.split_once('=') else { return Ok(false) };
+        let Some((name, value)) = arg.split_once('=') else {
+            return Ok(false);
+        };
         if !name.starts_with("--") || name.len() < 3 {
             return Ok(false);
         }
@@ -217,14 +271,15 @@ impl Parser {
     }
 
     fn apply(&mut self, spec: &'static Spec, value: Option<String>) -> Result<(), ParseError> {
-        if let Some(v) = &value {
-            if !spec.choices.is_empty() && !spec.choices.contains(&v.as_str()) {
-                return Err(ParseError(format!(
-                    "error: option '{}' argument '{v}' is invalid. Allowed choices are {}.",
-                    display(spec),
-                    spec.choices.join(", ")
-                )));
-            }
+        if let Some(v) = &value
+            && !spec.choices.is_empty()
+            && !spec.choices.contains(&v.as_str())
+        {
+            return Err(ParseError(format!(
+                "error: option '{}' argument '{v}' is invalid. Allowed choices are {}.",
+                display(spec),
+                spec.choices.join(", ")
+            )));
         }
         let o = &mut self.opts;
         let v = value.unwrap_or_default();
@@ -257,7 +312,11 @@ fn display(spec: &Spec) -> String {
         Some(s) => format!("{s}, {}", spec.long),
         None => spec.long.to_string(),
     };
-    if spec.placeholder.is_empty() { names } else { format!("{names} {}", spec.placeholder) }
+    if spec.placeholder.is_empty() {
+        names
+    } else {
+        format!("{names} {}", spec.placeholder)
+    }
 }
 
 fn format_of(v: &str) -> OutputFormat {
@@ -275,10 +334,18 @@ pub fn split_list(value: &str) -> Vec<String> {
     let mut depth = 0usize;
     for c in value.chars() {
         match c {
-            '(' => { depth += 1; current.push(c) }
-            ')' => { depth = depth.saturating_sub(1); current.push(c) }
+            '(' => {
+                depth += 1;
+                current.push(c)
+            }
+            ')' => {
+                depth = depth.saturating_sub(1);
+                current.push(c)
+            }
             ',' | ' ' if depth == 0 => {
-                if !current.is_empty() { items.push(std::mem::take(&mut current)) }
+                if !current.is_empty() {
+                    items.push(std::mem::take(&mut current))
+                }
             }
             _ => current.push(c),
         }
@@ -349,14 +416,23 @@ mod tests {
 
     #[test]
     fn lists_split_on_commas_and_spaces_but_not_inside_parentheses() {
-        assert_eq!(split_list("Bash(git *) Edit,Write"), ["Bash(git *)", "Edit", "Write"]);
+        assert_eq!(
+            split_list("Bash(git *) Edit,Write"),
+            ["Bash(git *)", "Edit", "Write"]
+        );
         assert_eq!(split_list(" a,, b "), ["a", "b"]);
     }
 
     #[test]
     fn unknown_option_is_reported_with_the_whole_argument() {
-        assert_eq!(err(&["-p", "-x make a list"]), "error: unknown option '-x make a list'");
-        assert_eq!(err(&["--frobnicate", "-p"]), "error: unknown option '--frobnicate'");
+        assert_eq!(
+            err(&["-p", "-x make a list"]),
+            "error: unknown option '-x make a list'"
+        );
+        assert_eq!(
+            err(&["--frobnicate", "-p"]),
+            "error: unknown option '--frobnicate'"
+        );
         assert_eq!(err(&["--verbose=1"]), "error: unknown option '--verbose=1'");
     }
 
@@ -370,7 +446,10 @@ mod tests {
 
     #[test]
     fn missing_value_is_an_error() {
-        assert_eq!(err(&["-p", "--model"]), "error: option '--model <model>' argument missing");
+        assert_eq!(
+            err(&["-p", "--model"]),
+            "error: option '--model <model>' argument missing"
+        );
     }
 
     #[test]

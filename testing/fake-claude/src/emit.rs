@@ -31,7 +31,12 @@ struct State {
 
 impl Emitter {
     pub fn new(format: OutputFormat, verbose: bool, delay: Duration) -> Self {
-        Emitter { format, verbose, delay, state: Mutex::new(State::default()) }
+        Emitter {
+            format,
+            verbose,
+            delay,
+            state: Mutex::new(State::default()),
+        }
     }
 
     /// Emits one event. Sleeps the configured delay before every line but the first.
@@ -60,7 +65,11 @@ impl Emitter {
     /// `closing` lines (built on demand) are written first, as the CLI does on SIGINT.
     pub fn exit_now(&self, code: i32, closing: impl FnOnce() -> Vec<Line>) -> ! {
         let mut state = self.lock();
-        let lines = if state.result.is_none() { closing() } else { Vec::new() };
+        let lines = if state.result.is_none() {
+            closing()
+        } else {
+            Vec::new()
+        };
         if !lines.is_empty() {
             for line in lines {
                 self.emit_locked(&mut state, line);
@@ -101,7 +110,9 @@ impl Emitter {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -112,8 +123,16 @@ fn text_output(result: &Line) -> String {
     }
     match result.get("subtype").and_then(|s| s.as_str()) {
         Some("error_max_turns") => {
-            let errors = result.get("errors").and_then(|e| e.get(0)).and_then(|e| e.as_str()).unwrap_or("");
-            let n = errors.rsplit('(').next().unwrap_or("").trim_end_matches(')');
+            let errors = result
+                .get("errors")
+                .and_then(|e| e.get(0))
+                .and_then(|e| e.as_str())
+                .unwrap_or("");
+            let n = errors
+                .rsplit('(')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(')');
             // No trailing newline: observed on the real CLI.
             format!("Error: Reached max turns ({n})")
         }
@@ -125,7 +144,11 @@ fn text_output(result: &Line) -> String {
 /// Writes and flushes; a closed stdout ends the process quietly, as a broken pipe would.
 fn write_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
-    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
         // SAFETY: _exit only ends the process; nothing is left half-done that matters to the fake.
         unsafe { libc::_exit(1) };
     }
@@ -137,9 +160,13 @@ mod tests {
 
     #[test]
     fn text_mode_prints_max_turns_error_without_newline() {
-        let result = Line::of_type("result").with("subtype", "error_max_turns").with("errors", vec!["Reached maximum number of turns (2)"]);
+        let result = Line::of_type("result")
+            .with("subtype", "error_max_turns")
+            .with("errors", vec!["Reached maximum number of turns (2)"]);
         assert_eq!(text_output(&result), "Error: Reached max turns (2)");
-        let ok = Line::of_type("result").with("subtype", "success").with("result", "Done.");
+        let ok = Line::of_type("result")
+            .with("subtype", "success")
+            .with("result", "Done.");
         assert_eq!(text_output(&ok), "Done.\n");
     }
 }

@@ -70,10 +70,18 @@ impl Knobs {
     /// Reads the environment. An unknown scenario name is an error message.
     pub fn from_env() -> Result<Knobs, String> {
         let name = var("FAKE_CLAUDE_SCENARIO").unwrap_or_default();
-        let scenario = Scenario::parse(&name).ok_or_else(|| format!("fake-claude: unknown FAKE_CLAUDE_SCENARIO '{name}'"))?;
+        let scenario = Scenario::parse(&name)
+            .ok_or_else(|| format!("fake-claude: unknown FAKE_CLAUDE_SCENARIO '{name}'"))?;
         let output_files = match var("FAKE_CLAUDE_OUTPUT_FILES") {
-            Some(list) => list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
-            None => vec![var("FAKE_CLAUDE_OUTPUT_FILE").unwrap_or_else(|| DEFAULT_OUTPUT_FILE.to_string())],
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            None => vec![
+                var("FAKE_CLAUDE_OUTPUT_FILE").unwrap_or_else(|| DEFAULT_OUTPUT_FILE.to_string()),
+            ],
         };
         Ok(Knobs {
             scenario,

@@ -25,21 +25,35 @@ pub fn new_uuid() -> String {
 
 /// `msg_fake` plus 16 hex digits.
 pub fn new_message_id() -> String {
-    format!("msg_fake{}", &uuid::Uuid::new_v4().simple().to_string()[..16])
+    format!(
+        "msg_fake{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..16]
+    )
 }
 
 /// `toolu_fake` plus 14 hex digits.
 pub fn new_tool_id() -> String {
-    format!("toolu_fake{}", &uuid::Uuid::new_v4().simple().to_string()[..14])
+    format!(
+        "toolu_fake{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..14]
+    )
 }
 
 /// Current time as `2026-11-29T04:23:39.618Z`.
 pub fn timestamp() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     let secs = now.as_secs() as i64;
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", s / 3600, s % 3600 / 60, s % 60, now.subsec_millis())
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60,
+        now.subsec_millis()
+    )
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
@@ -134,13 +148,33 @@ pub fn synthetic_error(ctx: &Ctx, failure: &ApiFailure) -> Line {
         .with_opt("api_error_type", failure.error_type)
 }
 
-pub fn write_ok(ctx: &Ctx, tool_id: &str, abs_path: &str, content: &str, original: Option<String>) -> Line {
+pub fn write_ok(
+    ctx: &Ctx,
+    tool_id: &str,
+    abs_path: &str,
+    content: &str,
+    original: Option<String>,
+) -> Line {
     let (kind, text) = match original {
-        None => ("create", format!("File created successfully at: {abs_path} (file state is current in your context — no need to Read it back)")),
-        Some(_) => ("update", format!("The file {abs_path} has been updated successfully. (file state is current in your context — no need to Read it back)")),
+        None => (
+            "create",
+            format!(
+                "File created successfully at: {abs_path} (file state is current in your context — no need to Read it back)"
+            ),
+        ),
+        Some(_) => (
+            "update",
+            format!(
+                "The file {abs_path} has been updated successfully. (file state is current in your context — no need to Read it back)"
+            ),
+        ),
     };
     let result = json!({"type": kind, "filePath": abs_path, "content": content, "structuredPatch": [], "originalFile": original, "userModified": false});
-    user_tool_result(ctx, json!([{"tool_use_id": tool_id, "type": "tool_result", "content": text}])).with("tool_use_result", result)
+    user_tool_result(
+        ctx,
+        json!([{"tool_use_id": tool_id, "type": "tool_result", "content": text}]),
+    )
+    .with("tool_use_result", result)
 }
 
 pub fn denial_message(abs_path: &str) -> String {
@@ -159,7 +193,8 @@ pub fn permission_denied(ctx: &Ctx, tool_id: &str, abs_path: &str) -> Line {
 
 pub fn write_denied(ctx: &Ctx, tool_id: &str, abs_path: &str) -> Line {
     let msg = denial_message(abs_path);
-    let content = json!([{"type": "tool_result", "content": msg, "is_error": true, "tool_use_id": tool_id}]);
+    let content =
+        json!([{"type": "tool_result", "content": msg, "is_error": true, "tool_use_id": tool_id}]);
     user_tool_result(ctx, content).with("tool_use_result", format!("Error: {msg}"))
 }
 
@@ -173,10 +208,20 @@ fn user_tool_result(ctx: &Ctx, content: Value) -> Line {
 }
 
 pub fn interrupted(ctx: &Ctx) -> Line {
-    user_tool_result(ctx, json!([{"type": "text", "text": "[Request interrupted by user]"}]))
+    user_tool_result(
+        ctx,
+        json!([{"type": "text", "text": "[Request interrupted by user]"}]),
+    )
 }
 
-pub fn api_retry(ctx: &Ctx, attempt: u32, max: u32, delay_ms: u64, status: u16, error: &str) -> Line {
+pub fn api_retry(
+    ctx: &Ctx,
+    attempt: u32,
+    max: u32,
+    delay_ms: u64,
+    status: u16,
+    error: &str,
+) -> Line {
     Line::of_type("system")
         .with("subtype", "api_retry")
         .with("attempt", attempt)
@@ -190,7 +235,10 @@ pub fn api_retry(ctx: &Ctx, attempt: u32, max: u32, delay_ms: u64, status: u16, 
 
 pub fn rate_limit_event(ctx: &Ctx, status: &str, resets_at: u64) -> Line {
     let info = json!({"status": status, "resetsAt": resets_at, "rateLimitType": "five_hour", "isUsingOverage": false});
-    Line::of_type("rate_limit_event").with("rate_limit_info", info).with("uuid", new_uuid()).with("session_id", ctx.session_id.clone())
+    Line::of_type("rate_limit_event")
+        .with("rate_limit_info", info)
+        .with("uuid", new_uuid())
+        .with("session_id", ctx.session_id.clone())
 }
 
 pub fn status_requesting(ctx: &Ctx) -> Line {
@@ -273,7 +321,11 @@ impl ResultFields {
 
 /// The real CLI writes a zero cost as `0`, not `0.0`.
 fn cost_value(cost: f64) -> Value {
-    if cost == 0.0 { Value::from(0) } else { Value::from(cost) }
+    if cost == 0.0 {
+        Value::from(0)
+    } else {
+        Value::from(cost)
+    }
 }
 
 pub fn result(ctx: &Ctx, f: &ResultFields) -> Line {
@@ -300,7 +352,10 @@ pub fn result(ctx: &Ctx, f: &ResultFields) -> Line {
         .with("permission_denials", f.permission_denials.clone())
         .with("terminal_reason", f.terminal_reason)
         // The real CLI writes `api_error_status` (null when fine) on success-subtype results only.
-        .with_opt("api_error_status", (f.subtype == "success").then_some(f.api_error_status))
+        .with_opt(
+            "api_error_status",
+            (f.subtype == "success").then_some(f.api_error_status),
+        )
         .with_opt("api_error_type", f.api_error_type)
         .with_opt("api_error", f.api_error)
         .with_opt("errors", f.errors.clone())

@@ -51,7 +51,10 @@ use crate::lines::Ctx;
 const EXIT_UNSUPPORTED: i32 = 64;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let code = run(&args);
     ExitCode::from(u8::try_from(code.rem_euclid(256)).unwrap_or(1))
 }
@@ -86,7 +89,10 @@ fn run_checked(opts: &Options, knobs: &Knobs, args: &[String]) -> i32 {
     let ctx = context(opts);
     let out = Arc::new(Emitter::new(opts.output_format, opts.verbose, knobs.delay));
     if let Err(e) = signals::install(out.clone(), ctx.clone(), knobs.sigint_no_result) {
-        return usage_error(&format!("fake-claude: cannot install signal handlers: {e}"), EXIT_UNSUPPORTED);
+        return usage_error(
+            &format!("fake-claude: cannot install signal handlers: {e}"),
+            EXIT_UNSUPPORTED,
+        );
     }
     let prompt = match prompt::read(&opts.operands, knobs.stdin_wait) {
         Ok(p) => p,
@@ -95,32 +101,55 @@ fn run_checked(opts: &Options, knobs: &Knobs, args: &[String]) -> i32 {
             return usage_error(message, 1);
         }
     };
-    let child_pid = if knobs.spawn_child { record::spawn_orphan_child(knobs) } else { None };
+    let child_pid = if knobs.spawn_child {
+        record::spawn_orphan_child(knobs)
+    } else {
+        None
+    };
     record::log_invocation(knobs, args, Some(&prompt), child_pid);
     if let Some(extra) = &knobs.stderr {
         eprintln!("{}", extra.trim_end_matches('\n'));
     }
     let cwd = std::env::current_dir().unwrap_or_default();
-    let run = scenario::Run { opts, knobs, ctx: &ctx, out: &out, cwd };
+    let run = scenario::Run {
+        opts,
+        knobs,
+        ctx: &ctx,
+        out: &out,
+        cwd,
+    };
     let code = scenario::play(&run);
     out.finish();
     knobs.exit_code.unwrap_or(code)
 }
 
 fn context(opts: &Options) -> Ctx {
-    let session_id = opts.session_id.clone()
+    let session_id = opts
+        .session_id
+        .clone()
         .or_else(|| opts.resume.clone().filter(|r| cli::is_uuid(r)))
         .unwrap_or_else(lines::new_uuid);
     let permission_mode = if opts.dangerously_skip_permissions {
         "bypassPermissions".to_string()
     } else {
-        opts.permission_mode.clone().unwrap_or_else(|| "default".to_string())
+        opts.permission_mode
+            .clone()
+            .unwrap_or_else(|| "default".to_string())
     };
-    let api_key_source = if std::env::var_os("ANTHROPIC_API_KEY").is_some() { "ANTHROPIC_API_KEY" } else { "none" };
+    let api_key_source = if std::env::var_os("ANTHROPIC_API_KEY").is_some() {
+        "ANTHROPIC_API_KEY"
+    } else {
+        "none"
+    };
     Ctx {
         session_id,
-        model: opts.model.clone().unwrap_or_else(|| lines::DEFAULT_MODEL.to_string()),
-        cwd: std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default(),
+        model: opts
+            .model
+            .clone()
+            .unwrap_or_else(|| lines::DEFAULT_MODEL.to_string()),
+        cwd: std::env::current_dir()
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         permission_mode,
         api_key_source,
     }

@@ -8,7 +8,8 @@ use std::io::Read;
 use std::time::Duration;
 
 pub const NO_STDIN_WARNING: &str = "Warning: no stdin data received in 3s, proceeding without it. If piping from a slow command, redirect stdin explicitly: < /dev/null to skip, or wait longer.";
-pub const NO_INPUT_ERROR: &str = "Error: Input must be provided either through stdin or as a prompt argument when using --print";
+pub const NO_INPUT_ERROR: &str =
+    "Error: Input must be provided either through stdin or as a prompt argument when using --print";
 
 /// Reads the prompt. `Err` carries the stderr line of the "no input" usage error.
 pub fn read(operands: &[String], wait: Duration) -> Result<String, &'static str> {
@@ -19,7 +20,11 @@ pub fn read(operands: &[String], wait: Duration) -> Result<String, &'static str>
         (false, true) => arg,
         (true, _) => stdin,
     };
-    if prompt.trim().is_empty() { Err(NO_INPUT_ERROR) } else { Ok(prompt) }
+    if prompt.trim().is_empty() {
+        Err(NO_INPUT_ERROR)
+    } else {
+        Ok(prompt)
+    }
 }
 
 fn read_stdin(have_arg: bool, wait: Duration) -> String {
@@ -38,7 +43,11 @@ fn read_stdin(have_arg: bool, wait: Duration) -> String {
 
 /// True if fd 0 has data or reached EOF (or is unusable) within `wait`.
 fn wait_readable(wait: Duration) -> bool {
-    let mut fds = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
+    let mut fds = libc::pollfd {
+        fd: 0,
+        events: libc::POLLIN,
+        revents: 0,
+    };
     let timeout = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
     loop {
         // SAFETY: one valid pollfd, count 1.

@@ -19,9 +19,17 @@ fn env_is_recorded(name: &str) -> bool {
 }
 
 /// Appends the invocation record, if `FAKE_CLAUDE_ARGV_LOG` is set. Errors are ignored.
-pub fn log_invocation(knobs: &Knobs, args: &[String], prompt: Option<&str>, child_pid: Option<u32>) {
+pub fn log_invocation(
+    knobs: &Knobs,
+    args: &[String],
+    prompt: Option<&str>,
+    child_pid: Option<u32>,
+) {
     let Some(path) = &knobs.argv_log else { return };
-    let env: Map<String, Value> = std::env::vars().filter(|(k, _)| env_is_recorded(k)).map(|(k, v)| (k, Value::from(v))).collect();
+    let env: Map<String, Value> = std::env::vars()
+        .filter(|(k, _)| env_is_recorded(k))
+        .map(|(k, v)| (k, Value::from(v)))
+        .collect();
     let record = json!({
         "argv": args,
         "program": std::env::args().next(),
@@ -31,7 +39,11 @@ pub fn log_invocation(knobs: &Knobs, args: &[String], prompt: Option<&str>, chil
         "child_pid": child_pid,
         "env": env,
     });
-    if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
         let _ = file.write_all(format!("{record}\n").as_bytes());
     }
 }
@@ -40,7 +52,10 @@ pub fn log_invocation(knobs: &Knobs, args: &[String], prompt: Option<&str>, chil
 /// the fake. Its pid goes to `FAKE_CLAUDE_CHILD_PID_FILE` (and the argv log).
 pub fn spawn_orphan_child(knobs: &Knobs) -> Option<u32> {
     let mut cmd = Command::new("sleep");
-    cmd.arg("100000").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.arg("100000")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     // SAFETY: setsid is async-signal-safe and runs in the child between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
@@ -48,7 +63,10 @@ pub fn spawn_orphan_child(knobs: &Knobs) -> Option<u32> {
             Ok(())
         });
     }
-    let child = cmd.spawn().map_err(|e| eprintln!("fake-claude: cannot spawn child: {e}")).ok()?;
+    let child = cmd
+        .spawn()
+        .map_err(|e| eprintln!("fake-claude: cannot spawn child: {e}"))
+        .ok()?;
     let pid = child.id();
     if let Some(path) = &knobs.child_pid_file {
         let _ = std::fs::write(path, format!("{pid}\n"));

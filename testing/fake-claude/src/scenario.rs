@@ -35,7 +35,9 @@ pub fn play(run: &Run) -> i32 {
             first_message(run);
             sleep_forever()
         }
-        Scenario::Success | Scenario::MaxTurns | Scenario::HugeLine | Scenario::HangAfterResult => write_flow(run),
+        Scenario::Success | Scenario::MaxTurns | Scenario::HugeLine | Scenario::HangAfterResult => {
+            write_flow(run)
+        }
     }
 }
 
@@ -47,7 +49,11 @@ fn sleep_forever() -> ! {
 
 fn first_message(run: &Run) {
     let names = run.knobs.output_files.join(", ");
-    emit_message(run, &[lines::text_block(&format!("I'll write {names} now."))], "end_turn");
+    emit_message(
+        run,
+        &[lines::text_block(&format!("I'll write {names} now."))],
+        "end_turn",
+    );
 }
 
 /// One planned Write tool call.
@@ -59,14 +65,23 @@ struct Planned {
 }
 
 fn plan_writes(run: &Run) -> Vec<Planned> {
-    run.knobs.output_files.iter().map(|relative| {
-        let content = match (&run.knobs.output_content, run.knobs.scenario) {
-            (_, Scenario::HugeLine) => files::huge_content(run.knobs.output_bytes),
-            (Some(c), _) => c.clone(),
-            (None, _) => files::default_content(relative),
-        };
-        Planned { tool_id: lines::new_tool_id(), relative: relative.clone(), abs: files::absolute(&run.cwd, relative), content }
-    }).collect()
+    run.knobs
+        .output_files
+        .iter()
+        .map(|relative| {
+            let content = match (&run.knobs.output_content, run.knobs.scenario) {
+                (_, Scenario::HugeLine) => files::huge_content(run.knobs.output_bytes),
+                (Some(c), _) => c.clone(),
+                (None, _) => files::default_content(relative),
+            };
+            Planned {
+                tool_id: lines::new_tool_id(),
+                relative: relative.clone(),
+                abs: files::absolute(&run.cwd, relative),
+                content,
+            }
+        })
+        .collect()
 }
 
 /// L2 (+ extra lines) and L3, the tool results (L4), then L5 and L6 or a max-turns result.
@@ -76,16 +91,24 @@ fn write_flow(run: &Run) -> i32 {
     let mut blocks = vec![lines::text_block(&format!("I'll write {names} now."))];
     let n = run.knobs.extra_lines;
     blocks.extend((1..=n).map(|i| lines::text_block(&format!("Progress line {i} of {n}."))));
-    blocks.extend(writes.iter().map(|w| lines::write_block(&w.tool_id, &w.abs, &w.content)));
+    blocks.extend(
+        writes
+            .iter()
+            .map(|w| lines::write_block(&w.tool_id, &w.abs, &w.content)),
+    );
     emit_message(run, &blocks, "tool_use");
     let denials: Vec<Value> = writes.iter().filter_map(|w| tool_result(run, w)).collect();
     if let Some(limit) = max_turns_limit(run) {
-        run.out.emit(lines::result(run.ctx, &max_turns_result(limit, denials)));
+        run.out
+            .emit(lines::result(run.ctx, &max_turns_result(limit, denials)));
         return 1;
     }
     let done = format!("Created {names}.");
     emit_message(run, &[lines::text_block(&done)], "end_turn");
-    let fields = ResultFields { permission_denials: denials, ..ResultFields::success(done) };
+    let fields = ResultFields {
+        permission_denials: denials,
+        ..ResultFields::success(done)
+    };
     run.out.emit(lines::result(run.ctx, &fields));
     if run.knobs.scenario == Scenario::HangAfterResult {
         run.out.finish();
@@ -97,19 +120,29 @@ fn write_flow(run: &Run) -> i32 {
 /// Runs one Write; returns the permission denial entry if it was refused.
 fn tool_result(run: &Run, w: &Planned) -> Option<Value> {
     if !files::write_allowed(run.opts, &run.cwd, &w.relative) {
-        run.out.emit(lines::permission_denied(run.ctx, &w.tool_id, &w.abs));
-        run.out.emit(lines::write_denied(run.ctx, &w.tool_id, &w.abs));
-        return Some(json!({"tool_name": "Write", "tool_use_id": w.tool_id, "tool_input": {"file_path": w.abs, "content": w.content}}));
+        run.out
+            .emit(lines::permission_denied(run.ctx, &w.tool_id, &w.abs));
+        run.out
+            .emit(lines::write_denied(run.ctx, &w.tool_id, &w.abs));
+        return Some(
+            json!({"tool_name": "Write", "tool_use_id": w.tool_id, "tool_input": {"file_path": w.abs, "content": w.content}}),
+        );
     }
     match files::write(&w.abs, &w.content) {
-        Ok(original) => run.out.emit(lines::write_ok(run.ctx, &w.tool_id, &w.abs, &w.content, original)),
+        Ok(original) => run.out.emit(lines::write_ok(
+            run.ctx, &w.tool_id, &w.abs, &w.content, original,
+        )),
         Err(e) => eprintln!("fake-claude: could not write {}: {e}", w.abs),
     }
     None
 }
 
 fn max_turns_limit(run: &Run) -> Option<u32> {
-    let flag = run.opts.max_turns.as_deref().and_then(|v| v.trim().parse::<u32>().ok());
+    let flag = run
+        .opts
+        .max_turns
+        .as_deref()
+        .and_then(|v| v.trim().parse::<u32>().ok());
     match (run.knobs.scenario, flag) {
         (Scenario::MaxTurns, f) => Some(f.unwrap_or(1)),
         (_, Some(n)) if n < 2 => Some(n),
@@ -133,7 +166,14 @@ fn max_turns_result(limit: u32, denials: Vec<Value>) -> ResultFields {
 
 fn api_error(run: &Run) -> i32 {
     for (attempt, delay) in [(1, 606), (2, 1114)] {
-        run.out.emit(lines::api_retry(run.ctx, attempt, 2, delay, 529, "overloaded"));
+        run.out.emit(lines::api_retry(
+            run.ctx,
+            attempt,
+            2,
+            delay,
+            529,
+            "overloaded",
+        ));
     }
     fail_with(run, ApiFailure {
         text: "API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment.".into(),
@@ -145,26 +185,39 @@ fn api_error(run: &Run) -> i32 {
 }
 
 fn auth_error(run: &Run) -> i32 {
-    fail_with(run, ApiFailure {
-        text: "Not logged in · Please run /login".into(),
-        error: "authentication_failed",
-        status: None,
-        error_type: None,
-        api_error: None,
-    })
+    fail_with(
+        run,
+        ApiFailure {
+            text: "Not logged in · Please run /login".into(),
+            error: "authentication_failed",
+            status: None,
+            error_type: None,
+            api_error: None,
+        },
+    )
 }
 
 fn usage_limit(run: &Run) -> i32 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
     let resets_at = (now / 600 + 12) * 600;
-    run.out.emit(lines::rate_limit_event(run.ctx, "rejected", resets_at));
-    fail_with(run, ApiFailure {
-        text: format!("You've hit your 5-hour limit · resets {} (UTC)", clock_12h(resets_at)),
-        error: "rate_limit",
-        status: Some(429),
-        error_type: Some("rate_limit_error"),
-        api_error: Some("usage_limit_reached"),
-    })
+    run.out
+        .emit(lines::rate_limit_event(run.ctx, "rejected", resets_at));
+    fail_with(
+        run,
+        ApiFailure {
+            text: format!(
+                "You've hit your 5-hour limit · resets {} (UTC)",
+                clock_12h(resets_at)
+            ),
+            error: "rate_limit",
+            status: Some(429),
+            error_type: Some("rate_limit_error"),
+            api_error: Some("usage_limit_reached"),
+        },
+    )
 }
 
 /// `5:50am` for a Unix time, in UTC.
@@ -177,7 +230,8 @@ fn clock_12h(unix: u64) -> String {
 
 fn fail_with(run: &Run, failure: ApiFailure) -> i32 {
     run.out.emit(lines::synthetic_error(run.ctx, &failure));
-    run.out.emit(lines::result(run.ctx, &ResultFields::api_failure(&failure)));
+    run.out
+        .emit(lines::result(run.ctx, &ResultFields::api_failure(&failure)));
     1
 }
 
@@ -188,12 +242,16 @@ fn emit_message(run: &Run, blocks: &[Value], stop_reason: &str) {
     let event = |e: Value| run.out.emit(lines::stream_event(run.ctx, &id, e));
     if partial {
         run.out.emit(lines::status_requesting(run.ctx));
-        event(json!({"type": "message_start", "message": {"id": id, "type": "message", "role": "assistant", "model": run.ctx.model,
-            "content": [], "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 1200, "output_tokens": 1}}}));
+        event(
+            json!({"type": "message_start", "message": {"id": id, "type": "message", "role": "assistant", "model": run.ctx.model,
+            "content": [], "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 1200, "output_tokens": 1}}}),
+        );
     }
     for (index, block) in blocks.iter().enumerate() {
         if partial {
-            event(json!({"type": "content_block_start", "index": index, "content_block": empty_block(block)}));
+            event(
+                json!({"type": "content_block_start", "index": index, "content_block": empty_block(block)}),
+            );
             for delta in deltas(block) {
                 event(json!({"type": "content_block_delta", "index": index, "delta": delta}));
             }
@@ -204,14 +262,18 @@ fn emit_message(run: &Run, blocks: &[Value], stop_reason: &str) {
         }
     }
     if partial {
-        event(json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": 42}}));
+        event(
+            json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": 42}}),
+        );
         event(json!({"type": "message_stop"}));
     }
 }
 
 fn empty_block(block: &Value) -> Value {
     match block["type"].as_str() {
-        Some("tool_use") => json!({"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}),
+        Some("tool_use") => {
+            json!({"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}})
+        }
         _ => json!({"type": "text", "text": ""}),
     }
 }
@@ -224,10 +286,15 @@ fn deltas(block: &Value) -> Vec<Value> {
         while !input.is_char_boundary(mid) {
             mid += 1;
         }
-        return [&input[..mid], &input[mid..]].iter().map(|p| json!({"type": "input_json_delta", "partial_json": p})).collect();
+        return [&input[..mid], &input[mid..]]
+            .iter()
+            .map(|p| json!({"type": "input_json_delta", "partial_json": p}))
+            .collect();
     }
     let text = block["text"].as_str().unwrap_or("");
-    text.split_inclusive(' ').map(|w| json!({"type": "text_delta", "text": w})).collect()
+    text.split_inclusive(' ')
+        .map(|w| json!({"type": "text_delta", "text": w}))
+        .collect()
 }
 
 #[cfg(test)]
@@ -244,10 +311,19 @@ mod tests {
     #[test]
     fn deltas_rebuild_the_block() {
         let text = lines::text_block("I'll write out.md now.");
-        let joined: String = deltas(&text).iter().map(|d| d["text"].as_str().unwrap().to_string()).collect();
+        let joined: String = deltas(&text)
+            .iter()
+            .map(|d| d["text"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(joined, "I'll write out.md now.");
         let tool = lines::write_block("t", "/a/b.md", "é—x");
-        let joined: String = deltas(&tool).iter().map(|d| d["partial_json"].as_str().unwrap().to_string()).collect();
-        assert_eq!(serde_json::from_str::<Value>(&joined).unwrap(), tool["input"]);
+        let joined: String = deltas(&tool)
+            .iter()
+            .map(|d| d["partial_json"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            serde_json::from_str::<Value>(&joined).unwrap(),
+            tool["input"]
+        );
     }
 }

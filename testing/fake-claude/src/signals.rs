@@ -33,7 +33,9 @@ fn interrupted_lines(ctx: &Ctx, no_result: bool) -> Vec<crate::line::Line> {
             result: None,
             stop_reason: None,
             terminal_reason: "aborted_streaming",
-            errors: Some(vec!["[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=null".into()]),
+            errors: Some(vec![
+                "[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=null".into(),
+            ]),
             input_tokens: 1200,
             output_tokens: 7,
             cost_usd: 0.003705,

@@ -8,11 +8,33 @@ use serde_json::Value;
 use crate::harness::*;
 
 /// The result keys that stayed stable from 2.1.197 to 2.1.332 (claude-cli.md §2.1 item 7).
-const RESULT_CORE: &[&str] = &["type", "subtype", "is_error", "duration_ms", "duration_api_ms", "num_turns", "result",
-    "stop_reason", "session_id", "total_cost_usd", "usage", "modelUsage", "permission_denials", "terminal_reason", "uuid"];
+const RESULT_CORE: &[&str] = &[
+    "type",
+    "subtype",
+    "is_error",
+    "duration_ms",
+    "duration_api_ms",
+    "num_turns",
+    "result",
+    "stop_reason",
+    "session_id",
+    "total_cost_usd",
+    "usage",
+    "modelUsage",
+    "permission_denials",
+    "terminal_reason",
+    "uuid",
+];
 
-const FIXTURES: &[&str] = &["write-success.stream.jsonl", "default-perm.stream.jsonl", "err529.stream.jsonl",
-    "sublimit.stream.jsonl", "maxturns.stream.jsonl", "sigint.stream.jsonl", "partial.stream.jsonl"];
+const FIXTURES: &[&str] = &[
+    "write-success.stream.jsonl",
+    "default-perm.stream.jsonl",
+    "err529.stream.jsonl",
+    "sublimit.stream.jsonl",
+    "maxturns.stream.jsonl",
+    "sigint.stream.jsonl",
+    "partial.stream.jsonl",
+];
 
 /// Real keys per line kind, over all fixtures.
 fn real_keys() -> HashMap<String, HashSet<String>> {
@@ -55,14 +77,31 @@ fn error_results_have_the_core_keys_but_result_and_add_errors() {
 #[test]
 fn every_fake_key_exists_on_the_same_kind_of_real_line() {
     let real = real_keys();
-    let runs = [("success", vec!["--permission-mode", "acceptEdits", "--include-partial-messages"]),
-        ("success", vec![]), ("api_error", vec![]), ("usage_limit", vec![]), ("max_turns", vec![])];
+    let runs = [
+        (
+            "success",
+            vec![
+                "--permission-mode",
+                "acceptEdits",
+                "--include-partial-messages",
+            ],
+        ),
+        ("success", vec![]),
+        ("api_error", vec![]),
+        ("usage_limit", vec![]),
+        ("max_turns", vec![]),
+    ];
     for (scenario, args) in runs {
         for line in fake_lines(scenario, &args) {
             let k = kind(&line);
-            let known = real.get(&k).unwrap_or_else(|| panic!("no real line of kind {k}"));
+            let known = real
+                .get(&k)
+                .unwrap_or_else(|| panic!("no real line of kind {k}"));
             let invented: Vec<String> = keys(&line).difference(known).cloned().collect();
-            assert!(invented.is_empty(), "{scenario}: {k} has keys the real CLI never wrote: {invented:?}");
+            assert!(
+                invented.is_empty(),
+                "{scenario}: {k} has keys the real CLI never wrote: {invented:?}"
+            );
         }
     }
 }
@@ -70,8 +109,24 @@ fn every_fake_key_exists_on_the_same_kind_of_real_line() {
 #[test]
 fn fake_init_has_every_key_the_spec_lists() {
     let init = keys(&fake_lines("success", &[])[0]);
-    for key in ["type", "subtype", "cwd", "session_id", "tools", "mcp_servers", "model", "permissionMode", "slash_commands",
-        "apiKeySource", "claude_code_version", "output_style", "agents", "skills", "plugins", "uuid"] {
+    for key in [
+        "type",
+        "subtype",
+        "cwd",
+        "session_id",
+        "tools",
+        "mcp_servers",
+        "model",
+        "permissionMode",
+        "slash_commands",
+        "apiKeySource",
+        "claude_code_version",
+        "output_style",
+        "agents",
+        "skills",
+        "plugins",
+        "uuid",
+    ] {
         assert!(init.contains(key), "init lacks {key}");
     }
 }
@@ -82,8 +137,18 @@ fn assistant_and_user_lines_match_the_real_nested_shapes() {
     let fake = fake_lines("success", &["--permission-mode", "acceptEdits"]);
     for index in 1..=4 {
         assert_eq!(kind(&real[index]), kind(&fake[index]));
-        assert_eq!(keys(&real[index]["message"]), keys(&fake[index]["message"]), "message keys of line {index}");
+        assert_eq!(
+            keys(&real[index]["message"]),
+            keys(&fake[index]["message"]),
+            "message keys of line {index}"
+        );
     }
-    assert_eq!(keys(&real[3]["tool_use_result"]), keys(&fake[3]["tool_use_result"]));
-    assert_eq!(keys(&real[2]["message"]["content"][0]["input"]), keys(&fake[2]["message"]["content"][0]["input"]));
+    assert_eq!(
+        keys(&real[3]["tool_use_result"]),
+        keys(&fake[3]["tool_use_result"])
+    );
+    assert_eq!(
+        keys(&real[2]["message"]["content"][0]["input"]),
+        keys(&fake[2]["message"]["content"][0]["input"])
+    );
 }

@@ -31,7 +31,11 @@ pub fn fake<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Command {
 /// Runs to completion; `stdin` is piped and closed, or `/dev/null` when `None`.
 pub fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     let mut child = cmd.spawn().expect("spawn fake-claude");
     if let Some(text) = stdin {
         let mut pipe = child.stdin.take().unwrap();
@@ -51,11 +55,15 @@ pub fn stderr(out: &Output) -> String {
 
 /// Every stdout line parsed as a JSON object (panics on anything else).
 pub fn json_lines(out: &Output) -> Vec<Value> {
-    stdout(out).lines().map(|l| {
-        let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:.200}"));
-        assert!(v.is_object(), "not an object: {l:.200}");
-        v
-    }).collect()
+    stdout(out)
+        .lines()
+        .map(|l| {
+            let v: Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:.200}"));
+            assert!(v.is_object(), "not an object: {l:.200}");
+            v
+        })
+        .collect()
 }
 
 /// `type` or `type/subtype` of each line.
@@ -73,9 +81,15 @@ pub fn kind(v: &Value) -> String {
 
 /// Checks the invariants every stream has: one session id, a fresh uuid per line.
 pub fn assert_stream_invariants(lines: &[Value]) {
-    let sessions: HashSet<&str> = lines.iter().filter_map(|l| l["session_id"].as_str()).collect();
+    let sessions: HashSet<&str> = lines
+        .iter()
+        .filter_map(|l| l["session_id"].as_str())
+        .collect();
     assert_eq!(sessions.len(), 1, "one session id: {sessions:?}");
-    let uuids: HashSet<&str> = lines.iter().map(|l| l["uuid"].as_str().expect("every line has a uuid")).collect();
+    let uuids: HashSet<&str> = lines
+        .iter()
+        .map(|l| l["uuid"].as_str().expect("every line has a uuid"))
+        .collect();
     assert_eq!(uuids.len(), lines.len(), "uuids are unique");
 }
 
@@ -92,7 +106,9 @@ pub struct Running {
 
 impl Running {
     pub fn start(mut cmd: Command, stdin: &str) -> Running {
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn");
         let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
         let reader = BufReader::new(child.stdout.take().unwrap());
@@ -101,16 +117,25 @@ impl Running {
 
     /// Reads the next `n` lines as JSON.
     pub fn read_lines(&mut self, n: usize) -> Vec<Value> {
-        (0..n).map(|_| {
-            let mut line = String::new();
-            assert!(self.reader.read_line(&mut line).unwrap() > 0, "stdout closed early");
-            serde_json::from_str(&line).unwrap()
-        }).collect()
+        (0..n)
+            .map(|_| {
+                let mut line = String::new();
+                assert!(
+                    self.reader.read_line(&mut line).unwrap() > 0,
+                    "stdout closed early"
+                );
+                serde_json::from_str(&line).unwrap()
+            })
+            .collect()
     }
 
     /// Everything left on stdout until EOF.
     pub fn rest(&mut self) -> Vec<Value> {
-        self.reader.by_ref().lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect()
+        self.reader
+            .by_ref()
+            .lines()
+            .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+            .collect()
     }
 
     pub fn signal(&self, sig: i32) {
@@ -146,7 +171,12 @@ impl Drop for Running {
 }
 
 pub fn fixture(name: &str) -> Vec<Value> {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", name].iter().collect();
-    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", name]
+        .iter()
+        .collect();
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
-

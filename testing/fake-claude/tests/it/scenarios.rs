@@ -25,20 +25,38 @@ fn result_of(lines: &[Value]) -> &Value {
 #[test]
 fn success_writes_the_file_and_emits_l1_to_l6() {
     let dir = workdir();
-    let mut cmd = scenario(dir.path(), "success", &["--permission-mode", "acceptEdits", "--model", "opus"]);
-    cmd.env("FAKE_CLAUDE_OUTPUT_FILE", "drafts/brief.md").env("FAKE_CLAUDE_OUTPUT_CONTENT", "# Brief — ok\n");
+    let mut cmd = scenario(
+        dir.path(),
+        "success",
+        &["--permission-mode", "acceptEdits", "--model", "opus"],
+    );
+    cmd.env("FAKE_CLAUDE_OUTPUT_FILE", "drafts/brief.md")
+        .env("FAKE_CLAUDE_OUTPUT_CONTENT", "# Brief — ok\n");
     let out = run(cmd, Some("Write the brief"));
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stderr(&out), "");
     let lines = json_lines(&out);
-    assert_eq!(kinds(&lines), ["system/init", "assistant", "assistant", "user", "assistant", "result/success"]);
+    assert_eq!(
+        kinds(&lines),
+        [
+            "system/init",
+            "assistant",
+            "assistant",
+            "user",
+            "assistant",
+            "result/success"
+        ]
+    );
     assert_stream_invariants(&lines);
     let abs = dir.path().join("drafts/brief.md");
     assert_eq!(std::fs::read_to_string(&abs).unwrap(), "# Brief — ok\n");
     assert_eq!(lines[0]["model"], "opus");
     assert_eq!(lines[0]["permissionMode"], "acceptEdits");
     assert_eq!(lines[0]["cwd"], dir.path().to_str().unwrap());
-    assert_eq!(lines[1]["message"]["id"], lines[2]["message"]["id"], "one API response");
+    assert_eq!(
+        lines[1]["message"]["id"], lines[2]["message"]["id"],
+        "one API response"
+    );
     assert_ne!(lines[1]["message"]["id"], lines[4]["message"]["id"]);
     let tool = &lines[2]["message"]["content"][0];
     assert_eq!(tool["name"], "Write");
@@ -57,7 +75,10 @@ fn success_writes_the_file_and_emits_l1_to_l6() {
 fn session_id_flag_is_used_on_every_line() {
     let dir = workdir();
     let id = "11111111-2222-4333-8444-555555555555";
-    let out = run(scenario(dir.path(), "success", &["--session-id", id]), Some("hi"));
+    let out = run(
+        scenario(dir.path(), "success", &["--session-id", id]),
+        Some("hi"),
+    );
     let lines = json_lines(&out);
     assert!(lines.iter().all(|l| l["session_id"] == id));
 }
@@ -65,16 +86,41 @@ fn session_id_flag_is_used_on_every_line() {
 #[test]
 fn denied_write_exits_zero_without_the_file() {
     let dir = workdir();
-    let out = run(scenario(dir.path(), "success", &["--permission-mode", "default"]), Some("hi"));
+    let out = run(
+        scenario(dir.path(), "success", &["--permission-mode", "default"]),
+        Some("hi"),
+    );
     assert_eq!(out.status.code(), Some(0));
     let lines = json_lines(&out);
-    assert_eq!(kinds(&lines), ["system/init", "assistant", "assistant", "system/permission_denied", "user", "assistant", "result/success"]);
+    assert_eq!(
+        kinds(&lines),
+        [
+            "system/init",
+            "assistant",
+            "assistant",
+            "system/permission_denied",
+            "user",
+            "assistant",
+            "result/success"
+        ]
+    );
     assert!(!dir.path().join("output.md").exists());
     let denied = &lines[3];
     let abs = dir.path().join("output.md");
-    assert_eq!(denied["message"], format!("Claude requested permissions to write to {}, but you haven't granted it yet.", abs.display()));
+    assert_eq!(
+        denied["message"],
+        format!(
+            "Claude requested permissions to write to {}, but you haven't granted it yet.",
+            abs.display()
+        )
+    );
     assert_eq!(lines[4]["message"]["content"][0]["is_error"], true);
-    assert!(lines[4]["tool_use_result"].as_str().unwrap().starts_with("Error: Claude requested permissions"));
+    assert!(
+        lines[4]["tool_use_result"]
+            .as_str()
+            .unwrap()
+            .starts_with("Error: Claude requested permissions")
+    );
     let result = result_of(&lines);
     assert_eq!(result["is_error"], false);
     assert_eq!(result["permission_denials"][0]["tool_name"], "Write");
@@ -83,7 +129,10 @@ fn denied_write_exits_zero_without_the_file() {
 #[test]
 fn allowed_tools_write_permits_the_write() {
     let dir = workdir();
-    let out = run(fake(dir.path(), &["-p", "--allowedTools=Read,Write", "write it"]), None);
+    let out = run(
+        fake(dir.path(), &["-p", "--allowedTools=Read,Write", "write it"]),
+        None,
+    );
     assert_eq!(out.status.code(), Some(0));
     assert!(dir.path().join("output.md").exists());
 }
@@ -94,7 +143,16 @@ fn api_error() {
     let out = run(scenario(dir.path(), "api_error", &[]), Some("hi"));
     assert_eq!(out.status.code(), Some(1));
     let lines = json_lines(&out);
-    assert_eq!(kinds(&lines), ["system/init", "system/api_retry", "system/api_retry", "assistant", "result/success"]);
+    assert_eq!(
+        kinds(&lines),
+        [
+            "system/init",
+            "system/api_retry",
+            "system/api_retry",
+            "assistant",
+            "result/success"
+        ]
+    );
     assert_eq!(lines[1]["attempt"], 1);
     assert_eq!(lines[2]["max_retries"], 2);
     assert_eq!(lines[1]["error"], "overloaded");
@@ -105,7 +163,12 @@ fn api_error() {
     assert_eq!(result["is_error"], true);
     assert_eq!(result["terminal_reason"], "api_error");
     assert_eq!(result["api_error_status"], 529);
-    assert!(result["result"].as_str().unwrap().starts_with("API Error: 529 Overloaded."));
+    assert!(
+        result["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("API Error: 529 Overloaded.")
+    );
 }
 
 #[test]
@@ -114,9 +177,15 @@ fn auth_error() {
     let out = run(scenario(dir.path(), "auth_error", &[]), Some("hi"));
     assert_eq!(out.status.code(), Some(1));
     let lines = json_lines(&out);
-    assert_eq!(kinds(&lines), ["system/init", "assistant", "result/success"]);
+    assert_eq!(
+        kinds(&lines),
+        ["system/init", "assistant", "result/success"]
+    );
     assert_eq!(lines[1]["error"], "authentication_failed");
-    assert_eq!(result_of(&lines)["result"], "Not logged in · Please run /login");
+    assert_eq!(
+        result_of(&lines)["result"],
+        "Not logged in · Please run /login"
+    );
     assert_eq!(result_of(&lines)["is_error"], true);
 }
 
@@ -126,25 +195,57 @@ fn usage_limit() {
     let out = run(scenario(dir.path(), "usage_limit", &[]), Some("hi"));
     assert_eq!(out.status.code(), Some(1));
     let lines = json_lines(&out);
-    assert_eq!(kinds(&lines), ["system/init", "rate_limit_event", "assistant", "result/success"]);
+    assert_eq!(
+        kinds(&lines),
+        [
+            "system/init",
+            "rate_limit_event",
+            "assistant",
+            "result/success"
+        ]
+    );
     assert_eq!(lines[1]["rate_limit_info"]["status"], "rejected");
     assert!(lines[1]["rate_limit_info"]["resetsAt"].as_u64().unwrap() > 1_700_000_000);
     let result = result_of(&lines);
     assert_eq!(result["api_error"], "usage_limit_reached");
     assert_eq!(result["api_error_status"], 429);
-    assert!(result["result"].as_str().unwrap().starts_with("You've hit your 5-hour limit · resets "));
+    assert!(
+        result["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("You've hit your 5-hour limit · resets ")
+    );
 }
 
 #[test]
 fn max_turns_scenario_and_flag() {
-    for (name, extra) in [("max_turns", vec!["--permission-mode", "acceptEdits"]), ("success", vec!["--max-turns", "1", "--permission-mode", "acceptEdits"])] {
+    for (name, extra) in [
+        ("max_turns", vec!["--permission-mode", "acceptEdits"]),
+        (
+            "success",
+            vec!["--max-turns", "1", "--permission-mode", "acceptEdits"],
+        ),
+    ] {
         let dir = workdir();
         let out = run(scenario(dir.path(), name, &extra), Some("hi"));
         assert_eq!(out.status.code(), Some(1), "{name}");
         let lines = json_lines(&out);
-        assert_eq!(kinds(&lines), ["system/init", "assistant", "assistant", "user", "result/error_max_turns"], "{name}");
+        assert_eq!(
+            kinds(&lines),
+            [
+                "system/init",
+                "assistant",
+                "assistant",
+                "user",
+                "result/error_max_turns"
+            ],
+            "{name}"
+        );
         let result = result_of(&lines);
-        assert!(result.get("result").is_none(), "error subtypes carry no result key");
+        assert!(
+            result.get("result").is_none(),
+            "error subtypes carry no result key"
+        );
         assert_eq!(result["errors"][0], "Reached maximum number of turns (1)");
         assert_eq!(result["terminal_reason"], "max_turns");
     }
@@ -166,13 +267,20 @@ fn crash_exits_3_without_result() {
     let out = run(scenario(dir.path(), "crash", &[]), Some("hi"));
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(kinds(&json_lines(&out)), ["system/init", "assistant"]);
-    assert_eq!(stderr(&out), "Error: fake-claude crashed (FAKE_CLAUDE_SCENARIO=crash)\n");
+    assert_eq!(
+        stderr(&out),
+        "Error: fake-claude crashed (FAKE_CLAUDE_SCENARIO=crash)\n"
+    );
 }
 
 #[test]
 fn huge_line() {
     let dir = workdir();
-    let mut cmd = scenario(dir.path(), "huge_line", &["--permission-mode", "acceptEdits"]);
+    let mut cmd = scenario(
+        dir.path(),
+        "huge_line",
+        &["--permission-mode", "acceptEdits"],
+    );
     cmd.env("FAKE_CLAUDE_OUTPUT_BYTES", "1100000");
     let out = run(cmd, Some("hi"));
     assert_eq!(out.status.code(), Some(0));
@@ -180,13 +288,30 @@ fn huge_line() {
     let longest = text.lines().map(str::len).max().unwrap();
     assert!(longest > 1_100_000, "{longest}");
     assert_eq!(json_lines(&out).len(), 6);
-    assert_eq!(std::fs::metadata(dir.path().join("output.md")).unwrap().len(), 1_100_000);
+    assert_eq!(
+        std::fs::metadata(dir.path().join("output.md"))
+            .unwrap()
+            .len(),
+        1_100_000
+    );
 }
 
 #[test]
 fn json_format_prints_only_the_result() {
     let dir = workdir();
-    let out = run(fake(dir.path(), &["-p", "--output-format", "json", "--permission-mode", "acceptEdits"]), Some("hi"));
+    let out = run(
+        fake(
+            dir.path(),
+            &[
+                "-p",
+                "--output-format",
+                "json",
+                "--permission-mode",
+                "acceptEdits",
+            ],
+        ),
+        Some("hi"),
+    );
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
     assert_eq!(text.lines().count(), 1);
@@ -198,7 +323,10 @@ fn json_format_prints_only_the_result() {
 #[test]
 fn json_verbose_prints_an_array_of_every_message() {
     let dir = workdir();
-    let out = run(fake(dir.path(), &["-p", "--output-format", "json", "--verbose"]), Some("hi"));
+    let out = run(
+        fake(dir.path(), &["-p", "--output-format", "json", "--verbose"]),
+        Some("hi"),
+    );
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let kinds = kinds(v.as_array().unwrap());
     assert_eq!(kinds.first().unwrap(), "system/init");
@@ -208,7 +336,10 @@ fn json_verbose_prints_an_array_of_every_message() {
 #[test]
 fn text_format_prints_the_result_text() {
     let dir = workdir();
-    let out = run(fake(dir.path(), &["-p", "--permission-mode", "acceptEdits"]), Some("hi"));
+    let out = run(
+        fake(dir.path(), &["-p", "--permission-mode", "acceptEdits"]),
+        Some("hi"),
+    );
     assert_eq!(stdout(&out), "Created output.md.\n");
     let mut cmd = fake(dir.path(), &["-p"]);
     cmd.env("FAKE_CLAUDE_SCENARIO", "api_error");
@@ -220,35 +351,78 @@ fn text_format_prints_the_result_text() {
 #[test]
 fn partial_messages_wrap_each_assistant_block() {
     let dir = workdir();
-    let out = run(fake(dir.path(), &stream_args(&["--include-partial-messages", "--permission-mode", "acceptEdits"])), Some("hi"));
+    let out = run(
+        fake(
+            dir.path(),
+            &stream_args(&[
+                "--include-partial-messages",
+                "--permission-mode",
+                "acceptEdits",
+            ]),
+        ),
+        Some("hi"),
+    );
     assert_eq!(out.status.code(), Some(0));
     let lines = json_lines(&out);
     assert_stream_invariants(&lines);
-    let events: Vec<String> = lines.iter().map(|l| match l["type"].as_str().unwrap() {
-        "stream_event" => l["event"]["type"].as_str().unwrap().to_string(),
-        _ => kind(l),
-    }).collect();
+    let events: Vec<String> = lines
+        .iter()
+        .map(|l| match l["type"].as_str().unwrap() {
+            "stream_event" => l["event"]["type"].as_str().unwrap().to_string(),
+            _ => kind(l),
+        })
+        .collect();
     let first_assistant = events.iter().position(|e| e == "assistant").unwrap();
-    assert_eq!(&events[..4], ["system/init", "system/status", "message_start", "content_block_start"]);
+    assert_eq!(
+        &events[..4],
+        [
+            "system/init",
+            "system/status",
+            "message_start",
+            "content_block_start"
+        ]
+    );
     assert_eq!(events[first_assistant - 1], "content_block_delta");
     assert_eq!(events[first_assistant + 1], "content_block_stop");
     assert_eq!(events.iter().filter(|e| *e == "message_stop").count(), 2);
     let user = events.iter().position(|e| e == "user").unwrap();
-    assert_eq!(events[user - 1], "message_stop", "tool result comes after message_stop");
+    assert_eq!(
+        events[user - 1],
+        "message_stop",
+        "tool result comes after message_stop"
+    );
     assert_eq!(events.last().unwrap(), "result/success");
 }
 
 #[test]
 fn extra_lines_and_several_output_files() {
     let dir = workdir();
-    let mut cmd = fake(dir.path(), &stream_args(&["--permission-mode", "acceptEdits"]));
-    cmd.env("FAKE_CLAUDE_LINES", "3").env("FAKE_CLAUDE_OUTPUT_FILES", "brief.md, data/brand.json");
+    let mut cmd = fake(
+        dir.path(),
+        &stream_args(&["--permission-mode", "acceptEdits"]),
+    );
+    cmd.env("FAKE_CLAUDE_LINES", "3")
+        .env("FAKE_CLAUDE_OUTPUT_FILES", "brief.md, data/brand.json");
     let out = run(cmd, Some("hi"));
     let lines = json_lines(&out);
-    let texts: Vec<&str> = lines.iter().filter_map(|l| l["message"]["content"][0]["text"].as_str()).collect();
-    assert_eq!(texts, ["I'll write brief.md, data/brand.json now.", "Progress line 1 of 3.", "Progress line 2 of 3.", "Progress line 3 of 3.", "Created brief.md, data/brand.json."]);
+    let texts: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l["message"]["content"][0]["text"].as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "I'll write brief.md, data/brand.json now.",
+            "Progress line 1 of 3.",
+            "Progress line 2 of 3.",
+            "Progress line 3 of 3.",
+            "Created brief.md, data/brand.json."
+        ]
+    );
     assert_eq!(lines.iter().filter(|l| l["type"] == "user").count(), 2);
-    let brand: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("data/brand.json")).unwrap()).unwrap();
+    let brand: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("data/brand.json")).unwrap())
+            .unwrap();
     assert!(brand.is_object());
     assert!(dir.path().join("brief.md").exists());
 }
@@ -257,7 +431,8 @@ fn extra_lines_and_several_output_files() {
 fn exit_code_and_stderr_knobs() {
     let dir = workdir();
     let mut cmd = fake(dir.path(), &stream_args(&[]));
-    cmd.env("FAKE_CLAUDE_EXIT_CODE", "7").env("FAKE_CLAUDE_STDERR", "warning one\nwarning two");
+    cmd.env("FAKE_CLAUDE_EXIT_CODE", "7")
+        .env("FAKE_CLAUDE_STDERR", "warning one\nwarning two");
     let out = run(cmd, Some("hi"));
     assert_eq!(out.status.code(), Some(7));
     assert_eq!(stderr(&out), "warning one\nwarning two\n");
@@ -279,10 +454,23 @@ fn argv_log_records_the_invocation() {
     let dir = workdir();
     let log = dir.path().join("argv.jsonl");
     let mut cmd = fake(dir.path(), &["-p", "--allowedTools=Write", "from args"]);
-    cmd.env("FAKE_CLAUDE_ARGV_LOG", &log).env("CLAUDE_CONFIG_DIR", "/tmp/cfg").env("ANTHROPIC_API_KEY", "k").env("HOME_X", "no");
+    cmd.env("FAKE_CLAUDE_ARGV_LOG", &log)
+        .env("CLAUDE_CONFIG_DIR", "/tmp/cfg")
+        .env("ANTHROPIC_API_KEY", "k")
+        .env("HOME_X", "no");
     run(cmd, Some("from stdin"));
-    let record: Value = serde_json::from_str(std::fs::read_to_string(&log).unwrap().lines().next().unwrap()).unwrap();
-    assert_eq!(record["argv"], serde_json::json!(["-p", "--allowedTools=Write", "from args"]));
+    let record: Value = serde_json::from_str(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        record["argv"],
+        serde_json::json!(["-p", "--allowedTools=Write", "from args"])
+    );
     assert_eq!(record["prompt"], "from args\nfrom stdin");
     assert_eq!(record["cwd"], dir.path().to_str().unwrap());
     assert_eq!(record["env"]["CLAUDE_CONFIG_DIR"], "/tmp/cfg");
@@ -295,7 +483,10 @@ fn api_key_source_follows_the_environment() {
     let dir = workdir();
     let mut cmd = fake(dir.path(), STREAM);
     cmd.env("ANTHROPIC_API_KEY", "k");
-    assert_eq!(json_lines(&run(cmd, Some("hi")))[0]["apiKeySource"], "ANTHROPIC_API_KEY");
+    assert_eq!(
+        json_lines(&run(cmd, Some("hi")))[0]["apiKeySource"],
+        "ANTHROPIC_API_KEY"
+    );
     let mut cmd = fake(dir.path(), STREAM);
     cmd.env_remove("ANTHROPIC_API_KEY");
     assert_eq!(json_lines(&run(cmd, Some("hi")))[0]["apiKeySource"], "none");

@@ -46,7 +46,10 @@ fn sigint_emits_interrupted_and_error_result_then_exits_0() {
     assert_eq!(run.wait_code(Duration::from_secs(5)), Some(0));
     let rest = run.rest();
     assert_eq!(kinds(&rest), ["user", "result/error_during_execution"]);
-    assert_eq!(rest[0]["message"]["content"][0]["text"], "[Request interrupted by user]");
+    assert_eq!(
+        rest[0]["message"]["content"][0]["text"],
+        "[Request interrupted by user]"
+    );
     assert_eq!(rest[1]["terminal_reason"], "aborted_streaming");
     assert_eq!(rest[1]["is_error"], true);
 }
@@ -55,7 +58,8 @@ fn sigint_emits_interrupted_and_error_result_then_exits_0() {
 fn sigint_can_omit_the_result() {
     let dir = workdir();
     let mut cmd = fake(dir.path(), STREAM);
-    cmd.env("FAKE_CLAUDE_SCENARIO", "hang").env("FAKE_CLAUDE_SIGINT_NO_RESULT", "1");
+    cmd.env("FAKE_CLAUDE_SCENARIO", "hang")
+        .env("FAKE_CLAUDE_SIGINT_NO_RESULT", "1");
     let mut run = Running::start(cmd, "hi");
     run.read_lines(2);
     run.signal(libc::SIGINT);
@@ -80,17 +84,27 @@ fn spawn_child_leaves_a_setsid_orphan() {
     let dir = workdir();
     let pid_file = dir.path().join("child.pid");
     let mut cmd = fake(dir.path(), STREAM);
-    cmd.env("FAKE_CLAUDE_SCENARIO", "hang").env("FAKE_CLAUDE_SPAWN_CHILD", "1").env("FAKE_CLAUDE_CHILD_PID_FILE", &pid_file);
+    cmd.env("FAKE_CLAUDE_SCENARIO", "hang")
+        .env("FAKE_CLAUDE_SPAWN_CHILD", "1")
+        .env("FAKE_CLAUDE_CHILD_PID_FILE", &pid_file);
     let mut run = Running::start(cmd, "hi");
     run.read_lines(2);
-    let child: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let child: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     // SAFETY: getsid only reads process attributes.
-    let (child_sid, fake_sid) = unsafe { (libc::getsid(child), libc::getsid(run.child.id() as i32)) };
+    let (child_sid, fake_sid) =
+        unsafe { (libc::getsid(child), libc::getsid(run.child.id() as i32)) };
     assert_eq!(child_sid, child, "the child leads its own session");
     assert_ne!(child_sid, fake_sid);
     run.signal(libc::SIGTERM);
     assert_eq!(run.wait_code(Duration::from_secs(5)), Some(143));
-    assert!(std::path::Path::new(&format!("/proc/{child}")).exists(), "the orphan outlives the fake");
+    assert!(
+        std::path::Path::new(&format!("/proc/{child}")).exists(),
+        "the orphan outlives the fake"
+    );
     // SAFETY: killing the orphan this test created.
     unsafe { libc::kill(child, libc::SIGKILL) };
 }

@@ -8,7 +8,12 @@ use crate::harness::*;
 fn assert_usage_error(args: &[&str], stdin: Option<&str>, code: i32, message: &str) {
     let dir = workdir();
     let out = run(fake(dir.path(), args), stdin);
-    assert_eq!(out.status.code(), Some(code), "args {args:?}, stderr {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "args {args:?}, stderr {}",
+        stderr(&out)
+    );
     assert_eq!(stderr(&out), format!("{message}\n"), "args {args:?}");
     assert_eq!(stdout(&out), "", "args {args:?}");
 }
@@ -23,32 +28,59 @@ fn version() {
 
 #[test]
 fn unknown_option() {
-    assert_usage_error(&["-p", "--frobnicate"], Some("hi"), 1, "error: unknown option '--frobnicate'");
+    assert_usage_error(
+        &["-p", "--frobnicate"],
+        Some("hi"),
+        1,
+        "error: unknown option '--frobnicate'",
+    );
     // A prompt starting with a dash is an option (G7).
-    assert_usage_error(&["-p", "-x make a list"], Some(""), 1, "error: unknown option '-x make a list'");
+    assert_usage_error(
+        &["-p", "-x make a list"],
+        Some(""),
+        1,
+        "error: unknown option '-x make a list'",
+    );
 }
 
 #[test]
 fn bad_output_format() {
-    assert_usage_error(&["-p", "--output-format=xml"], Some("hi"), 1,
-        "error: option '--output-format <format>' argument 'xml' is invalid. Allowed choices are text, json, stream-json.");
+    assert_usage_error(
+        &["-p", "--output-format=xml"],
+        Some("hi"),
+        1,
+        "error: option '--output-format <format>' argument 'xml' is invalid. Allowed choices are text, json, stream-json.",
+    );
 }
 
 #[test]
 fn bad_format_is_checked_before_print() {
-    assert_usage_error(&["--output-format", "yaml"], Some("hi"), 1,
-        "error: option '--output-format <format>' argument 'yaml' is invalid. Allowed choices are text, json, stream-json.");
+    assert_usage_error(
+        &["--output-format", "yaml"],
+        Some("hi"),
+        1,
+        "error: option '--output-format <format>' argument 'yaml' is invalid. Allowed choices are text, json, stream-json.",
+    );
 }
 
 #[test]
 fn missing_print_is_refused() {
-    assert_usage_error(&["--output-format", "stream-json"], Some("hi"), 64, "fake-claude: interactive mode is not supported");
+    assert_usage_error(
+        &["--output-format", "stream-json"],
+        Some("hi"),
+        64,
+        "fake-claude: interactive mode is not supported",
+    );
 }
 
 #[test]
 fn stream_json_requires_verbose() {
-    assert_usage_error(&["-p", "--output-format", "stream-json"], Some("hi"), 1,
-        "Error: When using --print, --output-format=stream-json requires --verbose");
+    assert_usage_error(
+        &["-p", "--output-format", "stream-json"],
+        Some("hi"),
+        1,
+        "Error: When using --print, --output-format=stream-json requires --verbose",
+    );
 }
 
 #[test]
@@ -58,8 +90,18 @@ fn bypass_as_root_without_sandbox() {
         return; // The guard only applies to root.
     }
     let msg = "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons";
-    assert_usage_error(&["-p", "--dangerously-skip-permissions"], Some("hi"), 1, msg);
-    assert_usage_error(&["-p", "--permission-mode", "bypassPermissions"], Some("hi"), 1, msg);
+    assert_usage_error(
+        &["-p", "--dangerously-skip-permissions"],
+        Some("hi"),
+        1,
+        msg,
+    );
+    assert_usage_error(
+        &["-p", "--permission-mode", "bypassPermissions"],
+        Some("hi"),
+        1,
+        msg,
+    );
     let dir = workdir();
     let mut cmd = fake(dir.path(), &["-p", "--dangerously-skip-permissions"]);
     cmd.env("IS_SANDBOX", "1");
@@ -68,30 +110,52 @@ fn bypass_as_root_without_sandbox() {
 
 #[test]
 fn invalid_session_id() {
-    assert_usage_error(&["-p", "--session-id", "nope"], Some("hi"), 1, "Error: Invalid session ID. Must be a valid UUID.");
+    assert_usage_error(
+        &["-p", "--session-id", "nope"],
+        Some("hi"),
+        1,
+        "Error: Invalid session ID. Must be a valid UUID.",
+    );
 }
 
 #[test]
 fn no_prompt_at_all() {
-    assert_usage_error(&["-p"], None, 1,
-        "Error: Input must be provided either through stdin or as a prompt argument when using --print");
+    assert_usage_error(
+        &["-p"],
+        None,
+        1,
+        "Error: Input must be provided either through stdin or as a prompt argument when using --print",
+    );
 }
 
 #[test]
 fn variadic_option_swallows_the_prompt() {
-    assert_usage_error(&["-p", "--allowedTools", "Write", "write a file"], None, 1,
-        "Error: Input must be provided either through stdin or as a prompt argument when using --print");
+    assert_usage_error(
+        &["-p", "--allowedTools", "Write", "write a file"],
+        None,
+        1,
+        "Error: Input must be provided either through stdin or as a prompt argument when using --print",
+    );
 }
 
 #[test]
 fn missing_option_value() {
-    assert_usage_error(&["-p", "--model"], Some("hi"), 1, "error: option '--model <model>' argument missing");
+    assert_usage_error(
+        &["-p", "--model"],
+        Some("hi"),
+        1,
+        "error: option '--model <model>' argument missing",
+    );
 }
 
 #[test]
 fn partial_messages_need_stream_json() {
-    assert_usage_error(&["-p", "--include-partial-messages"], Some("hi"), 1,
-        "Error: --include-partial-messages requires --print and --output-format=stream-json.");
+    assert_usage_error(
+        &["-p", "--include-partial-messages"],
+        Some("hi"),
+        1,
+        "Error: --include-partial-messages requires --print and --output-format=stream-json.",
+    );
 }
 
 #[test]
@@ -99,15 +163,19 @@ fn open_stdin_with_a_prompt_argument_warns_and_continues() {
     let dir = workdir();
     let mut cmd = fake(dir.path(), &["-p", "hello"]);
     cmd.env("FAKE_CLAUDE_STDIN_WAIT_MS", "300");
-    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     let started = Instant::now();
     let mut child = cmd.spawn().unwrap();
     let _keep_open = child.stdin.take();
     let out = child.wait_with_output().unwrap();
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(stderr(&out),
-        "Warning: no stdin data received in 3s, proceeding without it. If piping from a slow command, redirect stdin explicitly: < /dev/null to skip, or wait longer.\n");
+    assert_eq!(
+        stderr(&out),
+        "Warning: no stdin data received in 3s, proceeding without it. If piping from a slow command, redirect stdin explicitly: < /dev/null to skip, or wait longer.\n"
+    );
     assert_eq!(stdout(&out), "Created output.md.\n");
 }
 
@@ -115,12 +183,17 @@ fn open_stdin_with_a_prompt_argument_warns_and_continues() {
 fn default_stdin_wait_is_three_seconds() {
     let dir = workdir();
     let mut cmd = fake(dir.path(), &["-p", "hello"]);
-    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     let started = Instant::now();
     let mut child = cmd.spawn().unwrap();
     let _keep_open = child.stdin.take();
     let out = child.wait_with_output().unwrap();
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(2900) && waited < Duration::from_secs(10), "{waited:?}");
+    assert!(
+        waited >= Duration::from_millis(2900) && waited < Duration::from_secs(10),
+        "{waited:?}"
+    );
     assert!(stderr(&out).starts_with("Warning: no stdin data received in 3s"));
 }
