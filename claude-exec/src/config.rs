@@ -5,7 +5,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Least-privilege tools for document jobs: research, read and write files. No `Bash`.
-pub const DEFAULT_ALLOWED_TOOLS: &[&str] = &["WebSearch", "WebFetch", "Read", "Write", "Edit", "Glob", "Grep"];
+pub const DEFAULT_ALLOWED_TOOLS: &[&str] = &[
+    "WebSearch",
+    "WebFetch",
+    "Read",
+    "Write",
+    "Edit",
+    "Glob",
+    "Grep",
+];
 /// Writes and edits inside the job directory are allowed; anything that would ask is denied.
 pub const DEFAULT_PERMISSION_MODE: &str = "acceptEdits";
 
@@ -34,7 +42,9 @@ pub struct ExecConfig {
     /// Extra arguments placed after the standard ones (use the `--flag=value` form for
     /// variadic flags).
     pub extra_args: Vec<String>,
-    /// Environment overrides for the child (applied after the standard variables).
+    /// Environment for the child on top of the runner's own (e.g. `ANTHROPIC_API_KEY`,
+    /// `CLAUDE_CODE_MAX_RETRIES`). Cannot replace `CLAUDE_CONFIG_DIR` (from the job), the job
+    /// marker, or bring back `NODE_OPTIONS`.
     pub env: Vec<(String, String)>,
     /// Hard limit for the whole run.
     pub timeout: Duration,
@@ -55,7 +65,10 @@ impl Default for ExecConfig {
             claude_path: PathBuf::from("claude"),
             model: None,
             permission_mode: DEFAULT_PERMISSION_MODE.to_string(),
-            allowed_tools: DEFAULT_ALLOWED_TOOLS.iter().map(|t| t.to_string()).collect(),
+            allowed_tools: DEFAULT_ALLOWED_TOOLS
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
             extra_args: Vec::new(),
             env: Vec::new(),
             timeout: Duration::from_secs(30 * 60),

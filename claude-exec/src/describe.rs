@@ -20,14 +20,22 @@ pub fn clip(text: &str, max: usize) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… [truncated, {} bytes in total]", &text[..end], text.len())
+    format!(
+        "{}… [truncated, {} bytes in total]",
+        &text[..end],
+        text.len()
+    )
 }
 
 /// First line of `text`, clipped to `max` bytes.
 fn first_line(text: &str, max: usize) -> String {
     let line = text.lines().next().unwrap_or("");
     let clipped = clip(line, max);
-    if clipped.len() < text.trim_end().len() && !clipped.ends_with(']') { format!("{clipped} …") } else { clipped }
+    if clipped.len() < text.trim_end().len() && !clipped.ends_with(']') {
+        format!("{clipped} …")
+    } else {
+        clipped
+    }
 }
 
 /// `path` relative to `workdir` when inside it, else unchanged.
@@ -58,7 +66,11 @@ pub fn tool_call(name: &str, input: &Value, workdir: &Path) -> String {
 pub fn content_text(content: &Value) -> String {
     match content {
         Value::String(s) => s.clone(),
-        Value::Array(blocks) => blocks.iter().filter_map(|b| b.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n"),
+        Value::Array(blocks) => blocks
+            .iter()
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
         Value::Null => String::new(),
         other => other.to_string(),
     }
@@ -74,7 +86,7 @@ pub fn human_duration(d: Duration) -> String {
     match secs {
         0..=9 => format!("{:.1} s", d.as_secs_f64()),
         10..=59 => format!("{secs} s"),
-        _ if secs % 60 == 0 => format!("{} min", secs / 60),
+        _ if secs.is_multiple_of(60) => format!("{} min", secs / 60),
         _ => format!("{} min {} s", secs / 60, secs % 60),
     }
 }
@@ -83,7 +95,11 @@ pub fn human_duration(d: Duration) -> String {
 pub fn utc_time(unix: i64) -> String {
     let (y, m, d) = civil_from_days(unix.div_euclid(86_400));
     let s = unix.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", s / 3600, s % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        s / 3600,
+        s % 3600 / 60
+    )
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
@@ -116,13 +132,38 @@ mod tests {
     #[test]
     fn tool_calls_show_their_key_argument() {
         let wd = Path::new("/srv/job");
-        assert_eq!(tool_call("Write", &json!({"file_path": "/srv/job/out/brief.md"}), wd), "Write out/brief.md");
-        assert_eq!(tool_call("Read", &json!({"file_path": "/etc/hosts"}), wd), "Read /etc/hosts");
-        assert_eq!(tool_call("WebSearch", &json!({"query": "coffee trends"}), wd), "WebSearch \"coffee trends\"");
-        assert_eq!(tool_call("WebFetch", &json!({"url": "https://x.test/a", "prompt": "p"}), wd), "WebFetch https://x.test/a");
-        assert_eq!(tool_call("Bash", &json!({"command": "echo hi\necho there"}), wd), "Bash: echo hi …");
-        assert_eq!(tool_call("Grep", &json!({"pattern": "TODO"}), wd), "Grep TODO");
-        assert_eq!(tool_call("Mystery", &json!({"a": 1}), wd), "Mystery {\"a\":1}");
+        assert_eq!(
+            tool_call("Write", &json!({"file_path": "/srv/job/out/brief.md"}), wd),
+            "Write out/brief.md"
+        );
+        assert_eq!(
+            tool_call("Read", &json!({"file_path": "/etc/hosts"}), wd),
+            "Read /etc/hosts"
+        );
+        assert_eq!(
+            tool_call("WebSearch", &json!({"query": "coffee trends"}), wd),
+            "WebSearch \"coffee trends\""
+        );
+        assert_eq!(
+            tool_call(
+                "WebFetch",
+                &json!({"url": "https://x.test/a", "prompt": "p"}),
+                wd
+            ),
+            "WebFetch https://x.test/a"
+        );
+        assert_eq!(
+            tool_call("Bash", &json!({"command": "echo hi\necho there"}), wd),
+            "Bash: echo hi …"
+        );
+        assert_eq!(
+            tool_call("Grep", &json!({"pattern": "TODO"}), wd),
+            "Grep TODO"
+        );
+        assert_eq!(
+            tool_call("Mystery", &json!({"a": 1}), wd),
+            "Mystery {\"a\":1}"
+        );
     }
 
     #[test]
@@ -137,6 +178,9 @@ mod tests {
     #[test]
     fn content_text_reads_strings_and_blocks() {
         assert_eq!(content_text(&json!("x")), "x");
-        assert_eq!(content_text(&json!([{"type": "text", "text": "a"}, {"type": "text", "text": "b"}])), "a\nb");
+        assert_eq!(
+            content_text(&json!([{"type": "text", "text": "a"}, {"type": "text", "text": "b"}])),
+            "a\nb"
+        );
     }
 }

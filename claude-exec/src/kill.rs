@@ -23,7 +23,11 @@ use std::time::{Duration, Instant};
 pub fn set_child_subreaper() -> std::io::Result<()> {
     // SAFETY: prctl with PR_SET_CHILD_SUBREAPER only sets a flag on this process.
     let rc = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) };
-    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// What ties processes to one job.
@@ -40,7 +44,11 @@ pub(crate) struct JobTies {
 impl JobTies {
     pub fn new(leader: i32, marker: Vec<u8>) -> Self {
         let min_start = read_stat(leader).map(|s| s.start).unwrap_or(0);
-        JobTies { leader, marker, min_start }
+        JobTies {
+            leader,
+            marker,
+            min_start,
+        }
     }
 }
 
@@ -75,11 +83,14 @@ fn read_stat(pid: i32) -> Option<Stat> {
 }
 
 fn has_marker(pid: i32, marker: &[u8]) -> bool {
-    std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == marker))
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == marker))
 }
 
 fn all_processes() -> HashMap<i32, Stat> {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return HashMap::new() };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return HashMap::new();
+    };
     dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter_map(|pid| Some((pid, read_stat(pid)?)))
         .collect()
@@ -88,48 +99,86 @@ fn all_processes() -> HashMap<i32, Stat> {
 /// Every live or zombie process of the job, except this process.
 fn job_processes(ties: &JobTies) -> HashMap<i32, Stat> {
     let me = std::process::id() as i32;
-    let procs: HashMap<i32, Stat> = all_processes().into_iter()
+    let procs: HashMap<i32, Stat> = all_processes()
+        .into_iter()
         .filter(|(pid, s)| *pid != me && *pid > 1 && s.start >= ties.min_start)
         .collect();
-    let mut found: HashSet<i32> = procs.iter()
-        .filter(|(pid, s)| s.pgrp == ties.leader || **pid == ties.leader || has_marker(**pid, &ties.marker))
+    let mut found: HashSet<i32> = procs
+        .iter()
+        .filter(|(pid, s)| {
+            s.pgrp == ties.leader || **pid == ties.leader || has_marker(**pid, &ties.marker)
+        })
         .map(|(pid, _)| *pid)
         .collect();
     loop {
-        let more: Vec<i32> = procs.iter().filter(|(pid, s)| !found.contains(pid) && found.contains(&s.ppid)).map(|(p, _)| *p).collect();
+        let more: Vec<i32> = procs
+            .iter()
+            .filter(|(pid, s)| !found.contains(pid) && found.contains(&s.ppid))
+            .map(|(p, _)| *p)
+            .collect();
         if more.is_empty() {
             break;
         }
         found.extend(more);
     }
-    procs.into_iter().filter(|(pid, _)| found.contains(pid)).collect()
+    procs
+        .into_iter()
+        .filter(|(pid, _)| found.contains(pid))
+        .collect()
 }
 
 /// SIGKILLs and reaps every process of the job until none is left or `limit` passes.
 /// Returns how many distinct processes were killed. The leader itself is not waited on here
 /// (its `Child` handle does that).
+///
+/// Found pids are remembered across rounds: a killed process turns into a zombie whose
+/// environment can no longer be read, and it may be re-parented to this process only after
+/// its parent died, so it must still be recognised (by pid and start time) to be reaped.
 pub(crate) async fn sweep(ties: &JobTies, limit: Duration) -> usize {
     let deadline = Instant::now() + limit;
-    let me = std::process::id() as i32;
+    let mut tracked: HashMap<i32, u64> = HashMap::new();
     let mut killed = HashSet::new();
     loop {
-        let procs = job_processes(ties);
-        let mut pending = false;
-        for (pid, stat) in &procs {
-            if stat.state != b'Z' {
-                // SAFETY: signalling a process of the job; no memory is involved.
-                unsafe { libc::kill(*pid, libc::SIGKILL) };
-                killed.insert(*pid);
-                pending = true;
-            } else if stat.ppid == me && *pid != ties.leader {
-                pending |= !reap(*pid);
-            }
-        }
+        tracked.extend(
+            job_processes(ties)
+                .into_iter()
+                .map(|(pid, s)| (pid, s.start)),
+        );
+        let pending = sweep_round(ties, &mut tracked, &mut killed);
         if !pending || Instant::now() >= deadline {
             return killed.len();
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// One round: kill what lives, reap our zombies, forget what is gone. True if work is left.
+fn sweep_round(ties: &JobTies, tracked: &mut HashMap<i32, u64>, killed: &mut HashSet<i32>) -> bool {
+    let me = std::process::id() as i32;
+    let snapshot: Vec<(i32, u64)> = tracked.iter().map(|(p, s)| (*p, *s)).collect();
+    let mut pending = false;
+    for (pid, start) in snapshot {
+        let stat = read_stat(pid).filter(|s| s.start == start);
+        match stat {
+            None => {
+                tracked.remove(&pid);
+            }
+            Some(s) if s.state != b'Z' => {
+                // SAFETY: signalling a process of the job; no memory is involved.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                killed.insert(pid);
+                pending = true;
+            }
+            Some(s) if s.ppid == me && pid != ties.leader => pending |= !reap(pid),
+            // A zombie whose parent is still being killed will be re-parented to us; any other
+            // zombie belongs to someone else to reap.
+            Some(s) if tracked.contains_key(&s.ppid) => pending = true,
+            Some(_) => {
+                tracked.remove(&pid);
+            }
+        }
+    }
+    pending
 }
 
 /// `waitpid(pid, WNOHANG)`; true if the zombie is gone (or was not ours to wait for).

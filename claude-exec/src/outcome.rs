@@ -51,9 +51,16 @@ impl Usage {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExecOutcome {
     /// The job did what it should; `outputs` are every file in the output dir (relative paths).
-    Succeeded { usage: Usage, outputs: Vec<String>, result_text: String },
+    Succeeded {
+        usage: Usage,
+        outputs: Vec<String>,
+        result_text: String,
+    },
     /// It did not; `message` says why. `usage` is there when the CLI reported a result.
-    Failed { message: String, usage: Option<Usage> },
+    Failed {
+        message: String,
+        usage: Option<Usage>,
+    },
     /// The caller cancelled it.
     Cancelled { usage: Option<Usage> },
 }
@@ -68,7 +75,10 @@ impl ExecOutcome {
     }
 
     pub(crate) fn failed(message: impl Into<String>) -> Self {
-        ExecOutcome::Failed { message: message.into(), usage: None }
+        ExecOutcome::Failed {
+            message: message.into(),
+            usage: None,
+        }
     }
 }
 
@@ -85,27 +95,49 @@ pub(crate) enum Ending {
 }
 
 /// Turns what happened into the outcome. `outputs` is the list of files found in the output dir.
-pub(crate) fn decide(ending: Ending, t: &Transcript, output_dir: &Path, expected: &[String], outputs: Vec<String>) -> ExecOutcome {
+pub(crate) fn decide(
+    ending: Ending,
+    t: &Transcript,
+    output_dir: &Path,
+    expected: &[String],
+    outputs: Vec<String>,
+) -> ExecOutcome {
     let usage = t.result.as_ref().map(Usage::from_result);
     let status = match ending {
         Ending::Cancelled => return ExecOutcome::Cancelled { usage },
-        Ending::TimedOut(limit) => return fail(format!("timed out after {}", human_duration(limit)), usage),
-        Ending::Idle(limit) => return fail(format!("no output for {} (idle watchdog)", human_duration(limit)), usage),
+        Ending::TimedOut(limit) => {
+            return fail(format!("timed out after {}", human_duration(limit)), usage);
+        }
+        Ending::Idle(limit) => {
+            return fail(
+                format!("no output for {} (idle watchdog)", human_duration(limit)),
+                usage,
+            );
+        }
         Ending::Exited(status) => Some(status),
         Ending::KilledAfterResult => None,
     };
-    let Some(result) = &t.result else { return fail(no_result_message(status, t), None) };
+    let Some(result) = &t.result else {
+        return fail(no_result_message(status, t), None);
+    };
     if result["is_error"] == true {
         return fail(result_error_message(result, t), usage);
     }
     if let Some(code) = status.and_then(|s| s.code()).filter(|c| *c != 0) {
-        return fail(format!("claude exited with code {code} after reporting success"), usage);
+        return fail(
+            format!("claude exited with code {code} after reporting success"),
+            usage,
+        );
     }
     if let Err(message) = check_outputs(output_dir, expected, t) {
         return fail(message, usage);
     }
     let result_text = result["result"].as_str().unwrap_or("").to_string();
-    ExecOutcome::Succeeded { usage: usage.unwrap_or_default(), outputs, result_text }
+    ExecOutcome::Succeeded {
+        usage: usage.unwrap_or_default(),
+        outputs,
+        result_text,
+    }
 }
 
 fn fail(message: String, usage: Option<Usage>) -> ExecOutcome {
@@ -119,8 +151,14 @@ fn no_result_message(status: Option<ExitStatus>, t: &Transcript) -> String {
     }
     let base = match status {
         Some(s) if s.code() == Some(0) => "claude exited without a result".to_string(),
-        Some(s) if s.code().is_some() => format!("claude exited with code {} without a result", s.code().unwrap_or(0)),
-        Some(s) => format!("claude was killed by signal {} without a result", s.signal().unwrap_or(0)),
+        Some(s) if s.code().is_some() => format!(
+            "claude exited with code {} without a result",
+            s.code().unwrap_or(0)
+        ),
+        Some(s) => format!(
+            "claude was killed by signal {} without a result",
+            s.signal().unwrap_or(0)
+        ),
         None => "claude ended without a result".to_string(),
     };
     match t.stderr_tail.back() {
@@ -131,12 +169,21 @@ fn no_result_message(status: Option<ExitStatus>, t: &Transcript) -> String {
 
 /// The message for a result with `is_error:true`.
 fn result_error_message(result: &Value, t: &Transcript) -> String {
-    let first_error = result["errors"].get(0).and_then(Value::as_str).unwrap_or("");
+    let first_error = result["errors"]
+        .get(0)
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let text = result["result"].as_str().unwrap_or(first_error);
     match result["subtype"].as_str().unwrap_or("") {
-        "error_max_turns" => format!("stopped after max turns ({})", max_turns(first_error, result)),
+        "error_max_turns" => format!(
+            "stopped after max turns ({})",
+            max_turns(first_error, result)
+        ),
         "error_max_budget_usd" => format!("stopped: budget exhausted ({first_error})"),
-        "error_during_execution" => format!("claude stopped during execution ({})", result["terminal_reason"].as_str().unwrap_or("unknown")),
+        "error_during_execution" => format!(
+            "claude stopped during execution ({})",
+            result["terminal_reason"].as_str().unwrap_or("unknown")
+        ),
         "success" => api_error_message(result, t, text),
         other => format!("claude failed ({other}): {first_error}"),
     }
@@ -144,12 +191,18 @@ fn result_error_message(result: &Value, t: &Transcript) -> String {
 
 /// `N` from "Reached maximum number of turns (N)", else the turn count.
 fn max_turns(error: &str, result: &Value) -> String {
-    let inner = error.rsplit_once('(').and_then(|(_, rest)| rest.strip_suffix(')'));
-    inner.map(str::to_string).unwrap_or_else(|| result["num_turns"].as_u64().unwrap_or(0).to_string())
+    let inner = error
+        .rsplit_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'));
+    inner
+        .map(str::to_string)
+        .unwrap_or_else(|| result["num_turns"].as_u64().unwrap_or(0).to_string())
 }
 
 fn api_error_message(result: &Value, t: &Transcript, text: &str) -> String {
-    let status = result["api_error_status"].as_u64().or(t.api_error.as_ref().and_then(|a| a.status));
+    let status = result["api_error_status"]
+        .as_u64()
+        .or(t.api_error.as_ref().and_then(|a| a.status));
     let error = t.api_error.as_ref().map(|a| a.error.as_str()).unwrap_or("");
     if result["api_error"] == "usage_limit_reached" || t.rate_limit.is_some() {
         return match t.rate_limit.as_ref().and_then(|r| r.resets_at) {
@@ -163,9 +216,19 @@ fn api_error_message(result: &Value, t: &Transcript, text: &str) -> String {
     if result["terminal_reason"] == "prompt_too_long" {
         return "prompt too long for the model (Claude API error 400)".to_string();
     }
-    let Some(status) = status else { return format!("Claude reported an error: {text}") };
-    let name = t.last_retry.as_ref().map(|(e, _)| e.clone()).filter(|e| !e.is_empty())
-        .or_else(|| result["api_error_type"].as_str().map(|e| e.trim_end_matches("_error").to_string()))
+    let Some(status) = status else {
+        return format!("Claude reported an error: {text}");
+    };
+    let name = t
+        .last_retry
+        .as_ref()
+        .map(|(e, _)| e.clone())
+        .filter(|e| !e.is_empty())
+        .or_else(|| {
+            result["api_error_type"]
+                .as_str()
+                .map(|e| e.trim_end_matches("_error").to_string())
+        })
         .unwrap_or_else(|| error.to_string());
     let retries = match t.retries {
         0 => String::new(),
@@ -177,13 +240,22 @@ fn api_error_message(result: &Value, t: &Transcript, text: &str) -> String {
 
 /// Every expected file exists; `.json` ones hold a JSON object.
 fn check_outputs(output_dir: &Path, expected: &[String], t: &Transcript) -> Result<(), String> {
-    let missing: Vec<&str> = expected.iter().map(String::as_str).filter(|rel| !output_dir.join(rel).is_file()).collect();
+    let missing: Vec<&str> = expected
+        .iter()
+        .map(String::as_str)
+        .filter(|rel| !output_dir.join(rel).is_file())
+        .collect();
     if !missing.is_empty() {
-        let why = t.denials.first().map(|d| format!(" (permission denied for {d})")).unwrap_or_default();
+        let why = t
+            .denials
+            .first()
+            .map(|d| format!(" (permission denied for {d})"))
+            .unwrap_or_default();
         return Err(format!("Claude wrote no {}{why}", missing.join(", ")));
     }
     for rel in expected.iter().filter(|r| r.ends_with(".json")) {
-        let text = std::fs::read_to_string(output_dir.join(rel)).map_err(|e| format!("cannot read {rel}: {e}"))?;
+        let text = std::fs::read_to_string(output_dir.join(rel))
+            .map_err(|e| format!("cannot read {rel}: {e}"))?;
         match serde_json::from_str::<Value>(&text) {
             Ok(v) if v.is_object() => {}
             Ok(_) => return Err(format!("{rel} is not a JSON object")),

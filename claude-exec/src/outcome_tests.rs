@@ -3,7 +3,9 @@
 use std::os::unix::process::ExitStatusExt;
 
 use super::*;
-use crate::stream::tests::{DEFAULT_PERM, ERR401, ERR529, MAXTURNS, SIGINT, SUBLIMIT, WRITE_SUCCESS, replay};
+use crate::stream::tests::{
+    DEFAULT_PERM, ERR401, ERR529, MAXTURNS, SIGINT, SUBLIMIT, WRITE_SUCCESS, replay,
+};
 
 fn exited(code: i32) -> Ending {
     Ending::Exited(ExitStatus::from_raw(code << 8))
@@ -19,11 +21,23 @@ fn message(jsonl: &str, code: i32) -> String {
 
 #[test]
 fn api_errors_read_well() {
-    assert_eq!(message(ERR529, 1), "Claude API error 529 (overloaded) after 2 retries");
-    assert_eq!(message(ERR401, 1), "Claude CLI is not logged in (authentication_failed): Invalid API key · Fix external API key");
-    assert_eq!(message(SUBLIMIT, 1), "usage limit reached, resets at 2026-11-29 05:50 UTC");
+    assert_eq!(
+        message(ERR529, 1),
+        "Claude API error 529 (overloaded) after 2 retries"
+    );
+    assert_eq!(
+        message(ERR401, 1),
+        "Claude CLI is not logged in (authentication_failed): Invalid API key · Fix external API key"
+    );
+    assert_eq!(
+        message(SUBLIMIT, 1),
+        "usage limit reached, resets at 2026-11-29 05:50 UTC"
+    );
     assert_eq!(message(MAXTURNS, 1), "stopped after max turns (2)");
-    assert_eq!(message(SIGINT, 0), "claude stopped during execution (aborted_streaming)");
+    assert_eq!(
+        message(SIGINT, 0),
+        "claude stopped during execution (aborted_streaming)"
+    );
 }
 
 #[test]
@@ -32,12 +46,32 @@ fn success_needs_the_expected_files() {
     let (t, _) = replay(WRITE_SUCCESS);
     let expected = vec!["out.md".to_string()];
     let missing = decide(exited(0), &t, dir.path(), &expected, vec![]);
-    assert_eq!(missing, ExecOutcome::Failed { message: "Claude wrote no out.md".into(), usage: Some(Usage::from_result(t.result.as_ref().unwrap())) });
+    assert_eq!(
+        missing,
+        ExecOutcome::Failed {
+            message: "Claude wrote no out.md".into(),
+            usage: Some(Usage::from_result(t.result.as_ref().unwrap()))
+        }
+    );
     std::fs::write(dir.path().join("out.md"), "# Hi").unwrap();
     match decide(exited(0), &t, dir.path(), &expected, vec!["out.md".into()]) {
-        ExecOutcome::Succeeded { usage, outputs, result_text } => {
-            assert_eq!(usage, Usage { cost_usd: 0.008459999999999999, input_tokens: 2400, output_tokens: 84, cache_read_input_tokens: 0,
-                cache_creation_input_tokens: 0, duration_ms: 553, num_turns: 2 });
+        ExecOutcome::Succeeded {
+            usage,
+            outputs,
+            result_text,
+        } => {
+            assert_eq!(
+                usage,
+                Usage {
+                    cost_usd: 0.008459999999999999,
+                    input_tokens: 2400,
+                    output_tokens: 84,
+                    cache_read_input_tokens: 0,
+                    cache_creation_input_tokens: 0,
+                    duration_ms: 553,
+                    num_turns: 2
+                }
+            );
             assert_eq!(outputs, ["out.md"]);
             assert_eq!(result_text, "Created out.md with a heading and one line.");
         }
@@ -50,8 +84,13 @@ fn denied_write_names_the_denial() {
     let dir = tempfile::tempdir().unwrap();
     let (t, _) = replay(DEFAULT_PERM);
     let outcome = decide(exited(0), &t, dir.path(), &["out.md".to_string()], vec![]);
-    let ExecOutcome::Failed { message, .. } = outcome else { panic!() };
-    assert_eq!(message, "Claude wrote no out.md (permission denied for Write out.md: Claude requested permissions to write to /srv/job/out.md, but you haven't granted it yet.)");
+    let ExecOutcome::Failed { message, .. } = outcome else {
+        panic!()
+    };
+    assert_eq!(
+        message,
+        "Claude wrote no out.md (permission denied for Write out.md: Claude requested permissions to write to /srv/job/out.md, but you haven't granted it yet.)"
+    );
 }
 
 #[test]
@@ -60,32 +99,77 @@ fn json_outputs_must_be_objects() {
     let (t, _) = replay(WRITE_SUCCESS);
     let expected = vec!["brand.json".to_string()];
     std::fs::write(dir.path().join("brand.json"), "[1]").unwrap();
-    let ExecOutcome::Failed { message, .. } = decide(exited(0), &t, dir.path(), &expected, vec![]) else { panic!() };
+    let ExecOutcome::Failed { message, .. } = decide(exited(0), &t, dir.path(), &expected, vec![])
+    else {
+        panic!()
+    };
     assert_eq!(message, "brand.json is not a JSON object");
     std::fs::write(dir.path().join("brand.json"), "{oops").unwrap();
-    let ExecOutcome::Failed { message, .. } = decide(exited(0), &t, dir.path(), &expected, vec![]) else { panic!() };
-    assert!(message.starts_with("brand.json is not valid JSON: "), "{message}");
+    let ExecOutcome::Failed { message, .. } = decide(exited(0), &t, dir.path(), &expected, vec![])
+    else {
+        panic!()
+    };
+    assert!(
+        message.starts_with("brand.json is not valid JSON: "),
+        "{message}"
+    );
 }
 
 #[test]
 fn no_result() {
     let mut t = Transcript::new("/w".into());
-    assert_eq!(message_of(decide(exited(3), &t, Path::new("/w"), &[], vec![])), "claude exited with code 3 without a result");
+    assert_eq!(
+        message_of(decide(exited(3), &t, Path::new("/w"), &[], vec![])),
+        "claude exited with code 3 without a result"
+    );
     t.stderr_line(b"Error: fake crash");
-    assert_eq!(message_of(decide(exited(3), &t, Path::new("/w"), &[], vec![])), "claude exited with code 3 without a result: Error: fake crash");
+    assert_eq!(
+        message_of(decide(exited(3), &t, Path::new("/w"), &[], vec![])),
+        "claude exited with code 3 without a result: Error: fake crash"
+    );
     let killed = Ending::Exited(ExitStatus::from_raw(9));
-    assert!(message_of(decide(killed, &t, Path::new("/w"), &[], vec![])).starts_with("claude was killed by signal 9 without a result"));
+    assert!(
+        message_of(decide(killed, &t, Path::new("/w"), &[], vec![]))
+            .starts_with("claude was killed by signal 9 without a result")
+    );
 }
 
 #[test]
 fn watchdogs_and_cancel() {
     let (t, _) = replay(WRITE_SUCCESS);
     let p = Path::new("/w");
-    assert_eq!(message_of(decide(Ending::TimedOut(Duration::from_secs(1800)), &t, p, &[], vec![])), "timed out after 30 min");
-    assert_eq!(message_of(decide(Ending::Idle(Duration::from_secs(300)), &t, p, &[], vec![])), "no output for 5 min (idle watchdog)");
-    assert!(matches!(decide(Ending::Cancelled, &t, p, &[], vec![]), ExecOutcome::Cancelled { usage: Some(_) }));
-    assert!(matches!(decide(Ending::KilledAfterResult, &t, p, &[], vec![]), ExecOutcome::Succeeded { .. }));
-    assert_eq!(message_of(decide(exited(2), &t, p, &[], vec![])), "claude exited with code 2 after reporting success");
+    assert_eq!(
+        message_of(decide(
+            Ending::TimedOut(Duration::from_secs(1800)),
+            &t,
+            p,
+            &[],
+            vec![]
+        )),
+        "timed out after 30 min"
+    );
+    assert_eq!(
+        message_of(decide(
+            Ending::Idle(Duration::from_secs(300)),
+            &t,
+            p,
+            &[],
+            vec![]
+        )),
+        "no output for 5 min (idle watchdog)"
+    );
+    assert!(matches!(
+        decide(Ending::Cancelled, &t, p, &[], vec![]),
+        ExecOutcome::Cancelled { usage: Some(_) }
+    ));
+    assert!(matches!(
+        decide(Ending::KilledAfterResult, &t, p, &[], vec![]),
+        ExecOutcome::Succeeded { .. }
+    ));
+    assert_eq!(
+        message_of(decide(exited(2), &t, p, &[], vec![])),
+        "claude exited with code 2 after reporting success"
+    );
 }
 
 fn message_of(outcome: ExecOutcome) -> String {

@@ -23,14 +23,27 @@ const PIPE_DRAIN: Duration = Duration::from_secs(2);
 /// Never panics on CLI misbehaviour and always returns an outcome; a closed `events` receiver
 /// is tolerated. Cancelling `cancel` stops the CLI (SIGTERM, then SIGKILL after
 /// `kill_grace`) and returns `ExecOutcome::Cancelled`.
-pub async fn run(config: &ExecConfig, job: &JobRun, events: mpsc::Sender<ExecEvent>, cancel: CancellationToken) -> ExecOutcome {
+pub async fn run(
+    config: &ExecConfig,
+    job: &JobRun,
+    events: mpsc::Sender<ExecEvent>,
+    cancel: CancellationToken,
+) -> ExecOutcome {
     if let Err(message) = prepare_dirs(job) {
         return ExecOutcome::failed(message);
     }
     let watcher = OutputWatcher::start(&job.output_dir, config.output_debounce, events.clone());
-    let mut sup = Supervisor { config, events, transcript: Transcript::new(job.workdir.clone()) };
+    let mut sup = Supervisor {
+        config,
+        events,
+        transcript: Transcript::new(job.workdir.clone()),
+    };
     if let Some(e) = &watcher.error {
-        sup.system(LogKind::Info, format!("output watcher unavailable ({e}); files are collected at the end")).await;
+        sup.system(
+            LogKind::Info,
+            format!("output watcher unavailable ({e}); files are collected at the end"),
+        )
+        .await;
     }
     let mut spawned = match spawn::spawn(config, job, &new_marker()) {
         Ok(s) => s,
@@ -40,21 +53,39 @@ pub async fn run(config: &ExecConfig, job: &JobRun, events: mpsc::Sender<ExecEve
             return ExecOutcome::failed(e.to_string());
         }
     };
-    sup.system(LogKind::Info, format!("started {} (pid {})", config.claude_path.display(), spawned.ties.leader)).await;
+    sup.system(
+        LogKind::Info,
+        format!(
+            "started {} (pid {})",
+            config.claude_path.display(),
+            spawned.ties.leader
+        ),
+    )
+    .await;
     let ending = sup.supervise(&mut spawned, &cancel).await;
     sup.stop(&mut spawned, ending).await;
     let outputs = watcher.finish().await;
-    let outcome = outcome::decide(ending, &sup.transcript, &job.output_dir, &job.expected_outputs, outputs);
+    let outcome = outcome::decide(
+        ending,
+        &sup.transcript,
+        &job.output_dir,
+        &job.expected_outputs,
+        outputs,
+    );
     sup.report(&outcome).await;
     outcome
 }
 
 fn prepare_dirs(job: &JobRun) -> Result<(), String> {
     if !job.workdir.is_dir() {
-        return Err(format!("working directory {} does not exist", job.workdir.display()));
+        return Err(format!(
+            "working directory {} does not exist",
+            job.workdir.display()
+        ));
     }
     for dir in [&job.config_dir, &job.output_dir] {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     Ok(())
 }
@@ -62,8 +93,15 @@ fn prepare_dirs(job: &JobRun) -> Result<(), String> {
 /// A marker unique to this run within this machine's uptime.
 fn new_marker() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    format!("{}-{nanos}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 struct Supervisor<'a> {
@@ -147,12 +185,17 @@ impl Supervisor<'_> {
         sp.stdin_task.abort();
         let still_running = !matches!(ending, Ending::Exited(_));
         if still_running {
-            self.system(LogKind::Info, stop_reason(ending, self.config)).await;
+            self.system(LogKind::Info, stop_reason(ending, self.config))
+                .await;
             self.terminate(sp).await;
         }
         let killed = sweep(&sp.ties, self.config.kill_grace).await;
         if killed > 0 {
-            self.system(LogKind::Info, format!("killed {killed} leftover process(es) of the job")).await;
+            self.system(
+                LogKind::Info,
+                format!("killed {killed} leftover process(es) of the job"),
+            )
+            .await;
         }
         self.drain(sp).await;
     }
@@ -161,8 +204,18 @@ impl Supervisor<'_> {
     async fn terminate(&mut self, sp: &mut Spawned) {
         let pgid = sp.ties.leader;
         kill::signal_group(pgid, libc::SIGTERM);
-        if tokio::time::timeout(self.config.kill_grace, sp.child.wait()).await.is_err() {
-            self.system(LogKind::Info, format!("claude ignored SIGTERM for {}; sending SIGKILL", describe::human_duration(self.config.kill_grace))).await;
+        if tokio::time::timeout(self.config.kill_grace, sp.child.wait())
+            .await
+            .is_err()
+        {
+            self.system(
+                LogKind::Info,
+                format!(
+                    "claude ignored SIGTERM for {}; sending SIGKILL",
+                    describe::human_duration(self.config.kill_grace)
+                ),
+            )
+            .await;
             kill::signal_group(pgid, libc::SIGKILL);
             let _ = sp.child.kill().await;
         }
@@ -178,8 +231,13 @@ impl Supervisor<'_> {
 
     async fn report(&self, outcome: &ExecOutcome) {
         let (kind, text) = match outcome {
-            ExecOutcome::Succeeded { outputs, .. } => (LogKind::Info, format!("job succeeded; outputs: {}", outputs.join(", "))),
-            ExecOutcome::Failed { message, .. } => (LogKind::Error, format!("job failed: {message}")),
+            ExecOutcome::Succeeded { outputs, .. } => (
+                LogKind::Info,
+                format!("job succeeded; outputs: {}", outputs.join(", ")),
+            ),
+            ExecOutcome::Failed { message, .. } => {
+                (LogKind::Error, format!("job failed: {message}"))
+            }
             ExecOutcome::Cancelled { .. } => (LogKind::Info, "job cancelled".to_string()),
         };
         self.system(kind, text).await;
@@ -189,8 +247,14 @@ impl Supervisor<'_> {
 fn stop_reason(ending: Ending, config: &ExecConfig) -> String {
     match ending {
         Ending::Cancelled => "cancelled; stopping claude".to_string(),
-        Ending::TimedOut(d) => format!("timed out after {}; stopping claude", describe::human_duration(d)),
-        Ending::Idle(d) => format!("no output for {}; stopping claude", describe::human_duration(d)),
+        Ending::TimedOut(d) => format!(
+            "timed out after {}; stopping claude",
+            describe::human_duration(d)
+        ),
+        Ending::Idle(d) => format!(
+            "no output for {}; stopping claude",
+            describe::human_duration(d)
+        ),
         Ending::KilledAfterResult => format!(
             "claude did not exit within {} of its result; stopping it",
             describe::human_duration(config.result_exit_grace)

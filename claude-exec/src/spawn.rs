@@ -55,8 +55,16 @@ pub(crate) enum SpawnError {
 
 /// The CLI arguments for `config` (the prompt is not among them: it goes to stdin).
 pub fn command_args(config: &ExecConfig) -> Vec<String> {
-    let mut args: Vec<String> = ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode"]
-        .iter().map(|s| s.to_string()).collect();
+    let mut args: Vec<String> = [
+        "-p",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--permission-mode",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     args.push(config.permission_mode.clone());
     if !config.allowed_tools.is_empty() {
         args.push(format!("--allowedTools={}", config.allowed_tools.join(",")));
@@ -69,15 +77,19 @@ pub fn command_args(config: &ExecConfig) -> Vec<String> {
 }
 
 /// Starts the CLI for `job` in its own process group with the job marker `marker`.
-pub(crate) fn spawn(config: &ExecConfig, job: &JobRun, marker: &str) -> Result<Spawned, SpawnError> {
+pub(crate) fn spawn(
+    config: &ExecConfig,
+    job: &JobRun,
+    marker: &str,
+) -> Result<Spawned, SpawnError> {
     let mut cmd = Command::new(&config.claude_path);
     cmd.args(command_args(config))
         .current_dir(&job.workdir)
-        .env(config::ENV_CONFIG_DIR, &job.config_dir)
         .env(config::ENV_DISABLE_AUTOUPDATER, "1")
         .env(config::ENV_DISABLE_NONESSENTIAL_TRAFFIC, "1")
-        .env_remove(config::ENV_NODE_OPTIONS)
         .envs(config.env.iter().map(|(k, v)| (k, v)))
+        .env(config::ENV_CONFIG_DIR, &job.config_dir)
+        .env_remove(config::ENV_NODE_OPTIONS)
         .env(config::ENV_JOB_MARKER, marker)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -86,10 +98,21 @@ pub(crate) fn spawn(config: &ExecConfig, job: &JobRun, marker: &str) -> Result<S
         .kill_on_drop(true);
     let mut child = cmd.spawn().map_err(|e| spawn_error(config, e))?;
     let pid = child.id().unwrap_or(0) as i32;
-    let ties = JobTies::new(pid, format!("{}={marker}", config::ENV_JOB_MARKER).into_bytes());
+    let ties = JobTies::new(
+        pid,
+        format!("{}={marker}", config::ENV_JOB_MARKER).into_bytes(),
+    );
     let (tx, lines) = mpsc::unbounded_channel();
-    tokio::spawn(read_lines(child.stdout.take().expect("piped stdout"), Pipe::Stdout, tx.clone()));
-    tokio::spawn(read_lines(child.stderr.take().expect("piped stderr"), Pipe::Stderr, tx));
+    tokio::spawn(read_lines(
+        child.stdout.take().expect("piped stdout"),
+        Pipe::Stdout,
+        tx.clone(),
+    ));
+    tokio::spawn(read_lines(
+        child.stderr.take().expect("piped stderr"),
+        Pipe::Stderr,
+        tx,
+    ));
     let mut stdin = child.stdin.take().expect("piped stdin");
     let prompt = job.prompt.clone();
     let stdin_task = tokio::spawn(async move {
@@ -97,7 +120,12 @@ pub(crate) fn spawn(config: &ExecConfig, job: &JobRun, marker: &str) -> Result<S
         let _ = stdin.write_all(prompt.as_bytes()).await;
         let _ = stdin.shutdown().await;
     });
-    Ok(Spawned { child, ties, stdin_task, lines })
+    Ok(Spawned {
+        child,
+        ties,
+        stdin_task,
+        lines,
+    })
 }
 
 fn spawn_error(config: &ExecConfig, e: std::io::Error) -> SpawnError {
@@ -135,14 +163,32 @@ mod tests {
     #[test]
     fn default_args_use_the_equals_form_for_allowed_tools() {
         let args = command_args(&ExecConfig::default());
-        assert_eq!(args, ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits",
-            "--allowedTools=WebSearch,WebFetch,Read,Write,Edit,Glob,Grep"]);
+        assert_eq!(
+            args,
+            [
+                "-p",
+                "--output-format",
+                "stream-json",
+                "--verbose",
+                "--permission-mode",
+                "acceptEdits",
+                "--allowedTools=WebSearch,WebFetch,Read,Write,Edit,Glob,Grep"
+            ]
+        );
     }
 
     #[test]
     fn model_and_extra_args_follow() {
-        let config = ExecConfig { model: Some("opus".into()), allowed_tools: vec![], extra_args: vec!["--max-turns=5".into()], ..ExecConfig::default() };
+        let config = ExecConfig {
+            model: Some("opus".into()),
+            allowed_tools: vec![],
+            extra_args: vec!["--max-turns=5".into()],
+            ..ExecConfig::default()
+        };
         let args = command_args(&config);
-        assert_eq!(&args[5..], ["acceptEdits", "--model", "opus", "--max-turns=5"]);
+        assert_eq!(
+            &args[5..],
+            ["acceptEdits", "--model", "opus", "--max-turns=5"]
+        );
     }
 }

@@ -72,7 +72,11 @@ pub struct LogLine {
 
 impl LogLine {
     pub fn new(stream: LogStream, kind: LogKind, text: impl Into<String>) -> Self {
-        LogLine { stream, kind, text: text.into() }
+        LogLine {
+            stream,
+            kind,
+            text: text.into(),
+        }
     }
 }
 
@@ -121,7 +125,10 @@ const STDERR_TAIL: usize = 5;
 
 impl Transcript {
     pub fn new(workdir: PathBuf) -> Self {
-        Transcript { workdir, ..Transcript::default() }
+        Transcript {
+            workdir,
+            ..Transcript::default()
+        }
     }
 
     /// The retry delay just announced, if any (for the idle watchdog).
@@ -137,7 +144,11 @@ impl Transcript {
         }
         self.stderr_tail.push_back(clip(&text, 500));
         let lower = text.trim_start().to_ascii_lowercase();
-        let kind = if lower.starts_with("error") { LogKind::Error } else { LogKind::Info };
+        let kind = if lower.starts_with("error") {
+            LogKind::Error
+        } else {
+            LogKind::Info
+        };
         LogLine::new(LogStream::Stderr, kind, clip(&text, MAX_LOG_TEXT))
     }
 
@@ -147,7 +158,11 @@ impl Transcript {
             Ok(v) if v.is_object() => self.event(&v),
             _ => {
                 let text = String::from_utf8_lossy(bytes);
-                if text.trim().is_empty() { Vec::new() } else { vec![out(LogKind::Info, text)] }
+                if text.trim().is_empty() {
+                    Vec::new()
+                } else {
+                    vec![out(LogKind::Info, text)]
+                }
             }
         }
     }
@@ -158,9 +173,15 @@ impl Transcript {
             ("system", "init") => vec![init_line(v)],
             ("system", "api_retry") => vec![self.api_retry(v)],
             ("system", "permission_denied") => vec![self.permission_denied(v)],
-            ("system", "task_started") => vec![out(LogKind::Info, format!("task started: {}", str_of(v, "description")))],
+            ("system", "task_started") => vec![out(
+                LogKind::Info,
+                format!("task started: {}", str_of(v, "description")),
+            )],
             ("system", "task_notification") => {
-                vec![out(LogKind::Info, format!("task {}: {}", str_of(v, "status"), str_of(v, "description")))]
+                vec![out(
+                    LogKind::Info,
+                    format!("task {}: {}", str_of(v, "status"), str_of(v, "description")),
+                )]
             }
             ("assistant", _) => self.assistant(v),
             ("user", _) => self.user(v),
@@ -183,11 +204,21 @@ impl Transcript {
         let status_text = status.map(|s| format!(" ({s})")).unwrap_or_default();
         let attempt = v["attempt"].as_u64().unwrap_or(0);
         let max = v["max_retries"].as_u64().unwrap_or(0);
-        out(LogKind::Retry, format!("API retry {attempt}/{max} in {:.1} s: {error}{status_text}", delay_ms as f64 / 1000.0))
+        out(
+            LogKind::Retry,
+            format!(
+                "API retry {attempt}/{max} in {:.1} s: {error}{status_text}",
+                delay_ms as f64 / 1000.0
+            ),
+        )
     }
 
     fn permission_denied(&mut self, v: &Value) -> LogLine {
-        let call = self.tools.get(str_of(v, "tool_use_id")).cloned().unwrap_or_else(|| str_of(v, "tool_name").to_string());
+        let call = self
+            .tools
+            .get(str_of(v, "tool_use_id"))
+            .cloned()
+            .unwrap_or_else(|| str_of(v, "tool_name").to_string());
         let entry = format!("{call}: {}", str_of(v, "message"));
         self.denials.push(entry.clone());
         out(LogKind::Error, format!("permission denied: {entry}"))
@@ -197,35 +228,65 @@ impl Transcript {
         let info = &v["rate_limit_info"];
         let limit_type = str_of(info, "rateLimitType").to_string();
         let resets_at = info["resetsAt"].as_i64();
-        let resets = resets_at.map(|t| format!(", resets at {}", describe::utc_time(t))).unwrap_or_default();
+        let resets = resets_at
+            .map(|t| format!(", resets at {}", describe::utc_time(t)))
+            .unwrap_or_default();
         match str_of(info, "status") {
             "rejected" => {
-                self.rate_limit = Some(RateLimit { limit_type: limit_type.clone(), resets_at });
-                Some(out(LogKind::Error, format!("rate limit reached ({limit_type}){resets}")))
+                self.rate_limit = Some(RateLimit {
+                    limit_type: limit_type.clone(),
+                    resets_at,
+                });
+                Some(out(
+                    LogKind::Error,
+                    format!("rate limit reached ({limit_type}){resets}"),
+                ))
             }
-            "allowed_warning" => Some(out(LogKind::Info, format!("rate limit warning ({limit_type}){resets}"))),
+            "allowed_warning" => Some(out(
+                LogKind::Info,
+                format!("rate limit warning ({limit_type}){resets}"),
+            )),
             _ => None,
         }
     }
 
     fn assistant(&mut self, v: &Value) -> Vec<LogLine> {
-        let blocks = v["message"]["content"].as_array().cloned().unwrap_or_default();
+        let blocks = v["message"]["content"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let synthetic = v["is_api_error_message"] == true || v["message"]["model"] == "<synthetic>";
         if synthetic {
-            let text = blocks.iter().map(|b| str_of(b, "text")).collect::<Vec<_>>().join("\n");
-            self.api_error = Some(ApiError { error: str_of(v, "error").to_string(), status: v["api_error_status"].as_u64(), text: text.clone() });
+            let text = blocks
+                .iter()
+                .map(|b| str_of(b, "text"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            self.api_error = Some(ApiError {
+                error: str_of(v, "error").to_string(),
+                status: v["api_error_status"].as_u64(),
+                text: text.clone(),
+            });
             return vec![out(LogKind::Error, text)];
         }
-        blocks.iter().filter_map(|b| self.assistant_block(b)).collect()
+        blocks
+            .iter()
+            .filter_map(|b| self.assistant_block(b))
+            .collect()
     }
 
     fn assistant_block(&mut self, block: &Value) -> Option<LogLine> {
         match str_of(block, "type") {
             "text" => Some(out(LogKind::Text, str_of(block, "text"))),
-            "thinking" => Some(out(LogKind::Info, format!("thinking: {}", clip(str_of(block, "thinking"), 300)))),
+            "thinking" => Some(out(
+                LogKind::Info,
+                format!("thinking: {}", clip(str_of(block, "thinking"), 300)),
+            )),
             "tool_use" => {
-                let call = describe::tool_call(str_of(block, "name"), &block["input"], &self.workdir);
-                self.tools.insert(str_of(block, "id").to_string(), call.clone());
+                let call =
+                    describe::tool_call(str_of(block, "name"), &block["input"], &self.workdir);
+                self.tools
+                    .insert(str_of(block, "id").to_string(), call.clone());
                 Some(out(LogKind::ToolCall, call))
             }
             _ => None,
@@ -238,18 +299,28 @@ impl Transcript {
             Value::String(s) => vec![serde_json::json!({"type": "text", "text": s})],
             _ => Vec::new(),
         };
-        blocks.iter().filter_map(|b| match str_of(b, "type") {
-            "tool_result" => Some(self.tool_result(b)),
-            "text" => Some(out(LogKind::Info, str_of(b, "text"))),
-            _ => None,
-        }).collect()
+        blocks
+            .iter()
+            .filter_map(|b| match str_of(b, "type") {
+                "tool_result" => Some(self.tool_result(b)),
+                "text" => Some(out(LogKind::Info, str_of(b, "text"))),
+                _ => None,
+            })
+            .collect()
     }
 
     fn tool_result(&self, block: &Value) -> LogLine {
-        let call = self.tools.get(str_of(block, "tool_use_id")).map(String::as_str).unwrap_or("tool");
+        let call = self
+            .tools
+            .get(str_of(block, "tool_use_id"))
+            .map(String::as_str)
+            .unwrap_or("tool");
         if block["is_error"] == true {
             let error = describe::content_text(&block["content"]);
-            out(LogKind::ToolResultErr, format!("✗ {call}: {}", clip(&error, 1000)))
+            out(
+                LogKind::ToolResultErr,
+                format!("✗ {call}: {}", clip(&error, 1000)),
+            )
         } else {
             out(LogKind::ToolResultOk, format!("✓ {call}"))
         }
@@ -261,16 +332,24 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
 }
 
 fn init_line(v: &Value) -> LogLine {
-    out(LogKind::Info, format!(
-        "claude {} started: model {}, permission mode {}, cwd {}",
-        str_of(v, "claude_code_version"), str_of(v, "model"), str_of(v, "permissionMode"), str_of(v, "cwd")
-    ))
+    out(
+        LogKind::Info,
+        format!(
+            "claude {} started: model {}, permission mode {}, cwd {}",
+            str_of(v, "claude_code_version"),
+            str_of(v, "model"),
+            str_of(v, "permissionMode"),
+            str_of(v, "cwd")
+        ),
+    )
 }
 
 /// `finished: success · 2 turns · $0.0085 · 2400 in / 84 out tokens · 0.6 s`.
 fn result_summary(v: &Value) -> String {
     let status = if v["is_error"] == true {
-        let reason = v["terminal_reason"].as_str().unwrap_or_else(|| str_of(v, "subtype"));
+        let reason = v["terminal_reason"]
+            .as_str()
+            .unwrap_or_else(|| str_of(v, "subtype"));
         format!("error ({reason}, {})", str_of(v, "subtype"))
     } else {
         str_of(v, "subtype").to_string()
@@ -282,7 +361,9 @@ fn result_summary(v: &Value) -> String {
         v["total_cost_usd"].as_f64().unwrap_or(0.0),
         v["usage"]["input_tokens"].as_u64().unwrap_or(0),
         v["usage"]["output_tokens"].as_u64().unwrap_or(0),
-        describe::human_duration(Duration::from_millis(v["duration_ms"].as_u64().unwrap_or(0))),
+        describe::human_duration(Duration::from_millis(
+            v["duration_ms"].as_u64().unwrap_or(0)
+        )),
     )
 }
 

@@ -5,7 +5,10 @@ use super::*;
 /// Feeds a fixture through a transcript rooted at `/srv/job` (the samples' cwd).
 pub(crate) fn replay(jsonl: &str) -> (Transcript, Vec<LogLine>) {
     let mut t = Transcript::new(PathBuf::from("/srv/job"));
-    let logs = jsonl.lines().flat_map(|l| t.stdout_line(l.as_bytes())).collect();
+    let logs = jsonl
+        .lines()
+        .flat_map(|l| t.stdout_line(l.as_bytes()))
+        .collect();
     (t, logs)
 }
 
@@ -27,14 +30,23 @@ fn pairs(logs: &[LogLine]) -> Vec<(LogKind, &str)> {
 fn successful_write() {
     let (t, logs) = replay(WRITE_SUCCESS);
     assert!(logs.iter().all(|l| l.stream == LogStream::Stdout));
-    assert_eq!(pairs(&logs), [
-        (LogKind::Info, "claude 2.1.332 started: model claude-sonnet-4-5, permission mode bypassPermissions, cwd /srv/job"),
-        (LogKind::Text, "I'll write the file now."),
-        (LogKind::ToolCall, "Write out.md"),
-        (LogKind::ToolResultOk, "✓ Write out.md"),
-        (LogKind::Text, "Created out.md with a heading and one line."),
-        (LogKind::Result, "finished: success · 2 turns · $0.0085 · 2400 in / 84 out tokens · 553 ms"),
-    ]);
+    assert_eq!(
+        pairs(&logs),
+        [
+            (
+                LogKind::Info,
+                "claude 2.1.332 started: model claude-sonnet-4-5, permission mode bypassPermissions, cwd /srv/job"
+            ),
+            (LogKind::Text, "I'll write the file now."),
+            (LogKind::ToolCall, "Write out.md"),
+            (LogKind::ToolResultOk, "✓ Write out.md"),
+            (LogKind::Text, "Created out.md with a heading and one line."),
+            (
+                LogKind::Result,
+                "finished: success · 2 turns · $0.0085 · 2400 in / 84 out tokens · 553 ms"
+            ),
+        ]
+    );
     assert_eq!(t.result.as_ref().unwrap()["subtype"], "success");
     assert!(t.denials.is_empty() && t.api_error.is_none());
 }
@@ -43,7 +55,12 @@ fn successful_write() {
 fn partial_messages_give_the_same_log_as_without() {
     let (_, with) = replay(PARTIAL);
     let (_, without) = replay(WRITE_SUCCESS);
-    let texts = |logs: &[LogLine]| logs.iter().skip(1).map(|l| l.text.clone()).collect::<Vec<_>>();
+    let texts = |logs: &[LogLine]| {
+        logs.iter()
+            .skip(1)
+            .map(|l| l.text.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(texts(&with)[..4], texts(&without)[..4]);
 }
 
@@ -60,13 +77,19 @@ fn denied_write() {
 #[test]
 fn api_error_with_retries() {
     let (t, logs) = replay(ERR529);
-    assert_eq!(pairs(&logs)[1..3], [
-        (LogKind::Retry, "API retry 1/2 in 0.6 s: overloaded (529)"),
-        (LogKind::Retry, "API retry 2/2 in 1.1 s: overloaded (529)"),
-    ]);
+    assert_eq!(
+        pairs(&logs)[1..3],
+        [
+            (LogKind::Retry, "API retry 1/2 in 0.6 s: overloaded (529)"),
+            (LogKind::Retry, "API retry 2/2 in 1.1 s: overloaded (529)"),
+        ]
+    );
     assert_eq!(logs[3].kind, LogKind::Error);
     assert!(logs[3].text.starts_with("API Error: 529 Overloaded."));
-    assert_eq!(logs[4].text, "finished: error (api_error, success) · 1 turn · $0.0000 · 0 in / 0 out tokens · 1.9 s");
+    assert_eq!(
+        logs[4].text,
+        "finished: error (api_error, success) · 1 turn · $0.0000 · 0 in / 0 out tokens · 1.9 s"
+    );
     assert_eq!(t.retries, 2);
     assert_eq!(t.api_error.as_ref().unwrap().error, "server_error");
 }
@@ -74,21 +97,39 @@ fn api_error_with_retries() {
 #[test]
 fn usage_limit_rejection() {
     let (t, logs) = replay(SUBLIMIT);
-    assert_eq!(pairs(&logs)[1], (LogKind::Error, "rate limit reached (five_hour), resets at 2026-11-29 05:50 UTC"));
-    assert_eq!(t.rate_limit.as_ref().unwrap().resets_at, Some(1_795_931_458));
+    assert_eq!(
+        pairs(&logs)[1],
+        (
+            LogKind::Error,
+            "rate limit reached (five_hour), resets at 2026-11-29 05:50 UTC"
+        )
+    );
+    assert_eq!(
+        t.rate_limit.as_ref().unwrap().resets_at,
+        Some(1_795_931_458)
+    );
 }
 
 #[test]
 fn bash_tool_calls_and_results() {
     let (_, logs) = replay(MAXTURNS);
-    assert_eq!(pairs(&logs)[1..3], [(LogKind::ToolCall, "Bash: echo hi"), (LogKind::ToolResultOk, "✓ Bash: echo hi")]);
+    assert_eq!(
+        pairs(&logs)[1..3],
+        [
+            (LogKind::ToolCall, "Bash: echo hi"),
+            (LogKind::ToolResultOk, "✓ Bash: echo hi")
+        ]
+    );
 }
 
 #[test]
 fn interrupted_run() {
     let (t, logs) = replay(SIGINT);
     assert!(pairs(&logs).contains(&(LogKind::Info, "[Request interrupted by user]")));
-    assert_eq!(t.result.as_ref().unwrap()["subtype"], "error_during_execution");
+    assert_eq!(
+        t.result.as_ref().unwrap()["subtype"],
+        "error_during_execution"
+    );
 }
 
 #[test]
@@ -100,10 +141,26 @@ fn thinking_is_shown_briefly() {
 #[test]
 fn unknown_and_non_json_lines() {
     let mut t = Transcript::new(PathBuf::from("/w"));
-    assert!(t.stdout_line(br#"{"type":"brand_new_kind","x":1}"#).is_empty());
-    assert!(t.stdout_line(br#"{"type":"system","subtype":"status","status":"requesting"}"#).is_empty());
-    assert_eq!(t.stdout_line(b"[SandboxDebug] hello"), [LogLine::new(LogStream::Stdout, LogKind::Info, "[SandboxDebug] hello")]);
-    assert!(t.stdout_line(b"[1,2]").len() == 1, "JSON that is not an object is shown as text");
+    assert!(
+        t.stdout_line(br#"{"type":"brand_new_kind","x":1}"#)
+            .is_empty()
+    );
+    assert!(
+        t.stdout_line(br#"{"type":"system","subtype":"status","status":"requesting"}"#)
+            .is_empty()
+    );
+    assert_eq!(
+        t.stdout_line(b"[SandboxDebug] hello"),
+        [LogLine::new(
+            LogStream::Stdout,
+            LogKind::Info,
+            "[SandboxDebug] hello"
+        )]
+    );
+    assert!(
+        t.stdout_line(b"[1,2]").len() == 1,
+        "JSON that is not an object is shown as text"
+    );
 }
 
 #[test]
@@ -122,5 +179,8 @@ fn stderr_lines() {
     assert_eq!(t.stderr_line(b"Error: boom").kind, LogKind::Error);
     let warn = t.stderr_line("⚠ Claude Sonnet 4.5 will be retired".as_bytes());
     assert_eq!((warn.stream, warn.kind), (LogStream::Stderr, LogKind::Info));
-    assert_eq!(t.stderr_tail.back().unwrap(), "⚠ Claude Sonnet 4.5 will be retired");
+    assert_eq!(
+        t.stderr_tail.back().unwrap(),
+        "⚠ Claude Sonnet 4.5 will be retired"
+    );
 }

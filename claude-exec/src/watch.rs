@@ -46,15 +46,27 @@ impl OutputWatcher {
                 event.paths.into_iter().for_each(|p| drop(raw_tx.send(p)));
             }
         };
-        let (watcher, error) = match notify::recommended_watcher(handler).and_then(|mut w| w.watch(dir, RecursiveMode::Recursive).map(|_| w)) {
+        let (watcher, error) = match notify::recommended_watcher(handler)
+            .and_then(|mut w| w.watch(dir, RecursiveMode::Recursive).map(|_| w))
+        {
             Ok(w) => (Some(w), None),
             Err(e) => (None, Some(e.to_string())),
         };
         let seen = scan(dir).into_iter().collect();
-        let state = State { dir: dir.to_path_buf(), events, seen };
+        let state = State {
+            dir: dir.to_path_buf(),
+            events,
+            seen,
+        };
         let (stop, stop_rx) = oneshot::channel();
         let task = tokio::spawn(debounce_loop(state, raw_rx, stop_rx, debounce));
-        OutputWatcher { dir: dir.to_path_buf(), _watcher: watcher, stop, task, error }
+        OutputWatcher {
+            dir: dir.to_path_buf(),
+            _watcher: watcher,
+            stop,
+            task,
+            error,
+        }
     }
 
     /// Stops watching, reports whatever is new or changed, and returns every file in the dir.
@@ -65,7 +77,12 @@ impl OutputWatcher {
     }
 }
 
-async fn debounce_loop(mut state: State, mut raw: mpsc::UnboundedReceiver<PathBuf>, mut stop: oneshot::Receiver<()>, debounce: Duration) {
+async fn debounce_loop(
+    mut state: State,
+    mut raw: mpsc::UnboundedReceiver<PathBuf>,
+    mut stop: oneshot::Receiver<()>,
+    debounce: Duration,
+) {
     let mut pending: BTreeMap<PathBuf, Instant> = BTreeMap::new();
     loop {
         let next = pending.values().min().copied();
@@ -90,23 +107,40 @@ async fn debounce_loop(mut state: State, mut raw: mpsc::UnboundedReceiver<PathBu
 impl State {
     /// Reports the file at `path`, or every file under it if it is a directory.
     async fn report_under(&mut self, path: &Path) {
-        let Ok(rel_root) = path.strip_prefix(&self.dir) else { return };
+        let Ok(rel_root) = path.strip_prefix(&self.dir) else {
+            return;
+        };
         if is_hidden(rel_root) {
             return;
         }
-        let files = if path.is_dir() { scan(path) } else { signature(path).map(|s| (rel_root.to_string_lossy().into_owned(), s)).into_iter().collect() };
+        let files = if path.is_dir() {
+            scan(path)
+        } else {
+            signature(path)
+                .map(|s| (rel_root.to_string_lossy().into_owned(), s))
+                .into_iter()
+                .collect()
+        };
         for (rel, sig) in files {
-            let rel = if path.is_dir() && !rel_root.as_os_str().is_empty() { format!("{}/{rel}", rel_root.display()) } else { rel };
+            let rel = if path.is_dir() && !rel_root.as_os_str().is_empty() {
+                format!("{}/{rel}", rel_root.display())
+            } else {
+                rel
+            };
             if self.seen.get(&rel) != Some(&sig) {
                 self.seen.insert(rel.clone(), sig);
-                let _ = self.events.send(ExecEvent::OutputFile { relative_path: rel }).await;
+                let _ = self
+                    .events
+                    .send(ExecEvent::OutputFile { relative_path: rel })
+                    .await;
             }
         }
     }
 }
 
 fn is_hidden(rel: &Path) -> bool {
-    rel.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+    rel.components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
 }
 
 fn signature(path: &Path) -> Option<Signature> {
@@ -119,10 +153,14 @@ pub(crate) fn scan(dir: &Path) -> Vec<(String, Signature)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(current) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&current) else { continue };
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
-            let Ok(rel) = path.strip_prefix(dir) else { continue };
+            let Ok(rel) = path.strip_prefix(dir) else {
+                continue;
+            };
             if is_hidden(rel) {
                 continue;
             }
