@@ -202,3 +202,21 @@ async fn sigint_from_outside_reads_as_interrupted() {
             .any(|l| l.text == "[Request interrupted by user]")
     );
 }
+
+#[tokio::test]
+async fn announced_retry_back_off_does_not_trip_the_idle_watchdog() {
+    let t = TestJob::new("hi", &[]);
+    // Each retry line is followed by 900 ms of silence, longer than the 600 ms idle limit.
+    let config = ExecConfig {
+        idle_timeout: Duration::from_millis(600),
+        ..config(&[
+            ("FAKE_CLAUDE_SCENARIO", "api_error"),
+            ("FAKE_CLAUDE_RETRY_DELAY_MS", "900"),
+        ])
+    };
+    let ran = run(&config, &t.job).await;
+    assert_eq!(
+        ran.failure(),
+        "Claude API error 529 (overloaded) after 2 retries"
+    );
+}

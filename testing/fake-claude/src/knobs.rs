@@ -53,6 +53,9 @@ pub struct Knobs {
     pub stdin_wait: Duration,
     /// On SIGINT, leave out the result line (`FAKE_CLAUDE_SIGINT_NO_RESULT=1`), as the real CLI sometimes does.
     pub sigint_no_result: bool,
+    /// `api_error`: announce this retry delay and really wait it after each `api_retry` line
+    /// (`FAKE_CLAUDE_RETRY_DELAY_MS`), to test idle watchdogs against back-off silence.
+    pub retry_delay: Option<u64>,
 }
 
 pub const DEFAULT_OUTPUT_FILE: &str = "output.md";
@@ -97,6 +100,7 @@ impl Knobs {
             extra_lines: number("FAKE_CLAUDE_LINES").unwrap_or(0),
             stdin_wait: Duration::from_millis(number("FAKE_CLAUDE_STDIN_WAIT_MS").unwrap_or(3000)),
             sigint_no_result: var("FAKE_CLAUDE_SIGINT_NO_RESULT").is_some_and(|v| v != "0"),
+            retry_delay: number("FAKE_CLAUDE_RETRY_DELAY_MS"),
         })
     }
 }

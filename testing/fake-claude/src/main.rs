@@ -14,6 +14,8 @@
 //!   pid goes to `FAKE_CLAUDE_CHILD_PID_FILE` and the argv log.
 //! - `FAKE_CLAUDE_SIGINT_NO_RESULT=1`: on SIGINT write only the interrupted line.
 //! - `FAKE_CLAUDE_STDIN_WAIT_MS`: the stdin wait (default 3000, as the real CLI).
+//! - `FAKE_CLAUDE_RETRY_DELAY_MS`: in `api_error`, announce this back-off and stay silent for it
+//!   after each `api_retry` line, as the real CLI does.
 //!
 //! # Layout
 //! - `cli`: commander-style argument parsing.

@@ -165,7 +165,8 @@ fn max_turns_result(limit: u32, denials: Vec<Value>) -> ResultFields {
 }
 
 fn api_error(run: &Run) -> i32 {
-    for (attempt, delay) in [(1, 606), (2, 1114)] {
+    for (attempt, default_delay) in [(1, 606), (2, 1114)] {
+        let delay = run.knobs.retry_delay.unwrap_or(default_delay);
         run.out.emit(lines::api_retry(
             run.ctx,
             attempt,
@@ -174,6 +175,10 @@ fn api_error(run: &Run) -> i32 {
             529,
             "overloaded",
         ));
+        // The real CLI is silent while it backs off; the fake only waits when asked to.
+        if run.knobs.retry_delay.is_some() {
+            std::thread::sleep(std::time::Duration::from_millis(delay));
+        }
     }
     fail_with(run, ApiFailure {
         text: "API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment.".into(),

@@ -491,3 +491,14 @@ fn api_key_source_follows_the_environment() {
     cmd.env_remove("ANTHROPIC_API_KEY");
     assert_eq!(json_lines(&run(cmd, Some("hi")))[0]["apiKeySource"], "none");
 }
+
+#[test]
+fn retry_delay_knob_is_announced_and_waited() {
+    let dir = workdir();
+    let mut cmd = scenario(dir.path(), "api_error", &[]);
+    cmd.env("FAKE_CLAUDE_RETRY_DELAY_MS", "250");
+    let started = Instant::now();
+    let lines = json_lines(&run(cmd, Some("hi")));
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    assert_eq!(lines[1]["retry_delay_ms"], 250);
+}
