@@ -89,6 +89,8 @@ pub(crate) enum Ending {
     Exited(ExitStatus),
     /// A clean result was seen, but the process did not exit in time and was killed.
     KilledAfterResult,
+    /// Waiting for the process failed; it was stopped and the result line decides.
+    WaitFailed,
     Cancelled,
     TimedOut(Duration),
     Idle(Duration),
@@ -115,7 +117,7 @@ pub(crate) fn decide(
             );
         }
         Ending::Exited(status) => Some(status),
-        Ending::KilledAfterResult => None,
+        Ending::KilledAfterResult | Ending::WaitFailed => None,
     };
     let Some(result) = &t.result else {
         return fail(no_result_message(status, t), None);

@@ -1,5 +1,6 @@
 //! The run of one job, as named steps: prepare, spawn, supervise, stop, clean up, decide.
 
+use std::process::ExitStatus;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -134,46 +135,32 @@ impl Supervisor<'_> {
 
     /// Waits for the CLI to finish, for a watchdog, or for cancellation.
     async fn supervise(&mut self, sp: &mut Spawned, cancel: &CancellationToken) -> Ending {
-        let c = self.config;
-        let hard_deadline = Instant::now() + c.timeout;
-        let mut idle_deadline = Instant::now() + c.idle_timeout;
-        let mut result_deadline: Option<Instant> = None;
-        let mut exited = None;
-        let mut drain_deadline: Option<Instant> = None;
+        let mut clock = Deadlines::start(self.config);
+        let mut exited: Option<ExitStatus> = None;
         let mut pipes_open = true;
         loop {
             if let (Some(status), false) = (exited, pipes_open) {
                 return Ending::Exited(status);
             }
-            let far = Instant::now() + Duration::from_secs(86_400);
+            let (at, ending) = clock.next(self.config, exited);
             tokio::select! {
                 _ = cancel.cancelled() => return Ending::Cancelled,
-                _ = sleep_until(hard_deadline) => return Ending::TimedOut(c.timeout),
-                _ = sleep_until(idle_deadline), if exited.is_none() => return Ending::Idle(c.idle_timeout),
-                _ = sleep_until(result_deadline.unwrap_or(far)), if result_deadline.is_some() && exited.is_none() => {
-                    return Ending::KilledAfterResult;
-                }
-                _ = sleep_until(drain_deadline.unwrap_or(far)), if drain_deadline.is_some() => {
-                    return Ending::Exited(exited.expect("drain starts after exit"));
-                }
+                _ = sleep_until(at) => return ending,
                 line = sp.lines.recv(), if pipes_open => match line {
                     Some(line) => {
                         let extra = self.handle(line).await;
-                        idle_deadline = Instant::now() + c.idle_timeout + extra;
-                        if result_deadline.is_none() && self.transcript.result.is_some() {
-                            result_deadline = Some(Instant::now() + c.result_exit_grace);
-                        }
+                        clock.saw_output(self.config, extra, self.transcript.result.is_some());
                     }
                     None => pipes_open = false,
                 },
                 status = sp.child.wait(), if exited.is_none() => match status {
                     Ok(status) => {
                         exited = Some(status);
-                        drain_deadline = Some(Instant::now() + PIPE_DRAIN);
+                        clock.drain = Some(Instant::now() + PIPE_DRAIN);
                     }
                     Err(e) => {
                         self.system(LogKind::Error, format!("cannot wait for claude: {e}")).await;
-                        return Ending::KilledAfterResult;
+                        return Ending::WaitFailed;
                     }
                 },
             }
@@ -244,6 +231,56 @@ impl Supervisor<'_> {
     }
 }
 
+/// The watchdog deadlines of one run.
+struct Deadlines {
+    /// Overall timeout.
+    hard: Instant,
+    /// Idle watchdog; pushed back by every line (and by announced retry delays).
+    idle: Instant,
+    /// Set once a result line is seen: the CLI must exit before this (G4).
+    after_result: Option<Instant>,
+    /// Set once the CLI exited: its pipes must close before this.
+    drain: Option<Instant>,
+}
+
+impl Deadlines {
+    fn start(c: &ExecConfig) -> Self {
+        let now = Instant::now();
+        Deadlines {
+            hard: now + c.timeout,
+            idle: now + c.idle_timeout,
+            after_result: None,
+            drain: None,
+        }
+    }
+
+    fn saw_output(&mut self, c: &ExecConfig, extra_idle: Duration, result_seen: bool) {
+        let now = Instant::now();
+        self.idle = now + c.idle_timeout + extra_idle;
+        if result_seen && self.after_result.is_none() {
+            self.after_result = Some(now + c.result_exit_grace);
+        }
+    }
+
+    /// The earliest active deadline and how the run ends if it passes.
+    fn next(&self, c: &ExecConfig, exited: Option<ExitStatus>) -> (Instant, Ending) {
+        let mut best = (self.hard, Ending::TimedOut(c.timeout));
+        let mut consider = |at: Option<Instant>, ending: Ending| {
+            if let Some(at) = at.filter(|at| *at < best.0) {
+                best = (at, ending);
+            }
+        };
+        match exited {
+            Some(status) => consider(self.drain, Ending::Exited(status)),
+            None => {
+                consider(Some(self.idle), Ending::Idle(c.idle_timeout));
+                consider(self.after_result, Ending::KilledAfterResult);
+            }
+        }
+        best
+    }
+}
+
 fn stop_reason(ending: Ending, config: &ExecConfig) -> String {
     match ending {
         Ending::Cancelled => "cancelled; stopping claude".to_string(),
@@ -259,6 +296,7 @@ fn stop_reason(ending: Ending, config: &ExecConfig) -> String {
             "claude did not exit within {} of its result; stopping it",
             describe::human_duration(config.result_exit_grace)
         ),
+        Ending::WaitFailed => "lost track of claude; stopping it".to_string(),
         Ending::Exited(_) => String::new(),
     }
 }
