@@ -34,6 +34,9 @@ struct ServeArgs {
     /// Directory for state: holds sqlite_key_value.db (as Spin's `.spin/` does) and cache/.
     #[arg(long, env = "CWM_DATA_DIR", default_value = ".spin")]
     data_dir: PathBuf,
+    /// Directory for compiled machine code [default: DATA_DIR/cache].
+    #[arg(long, env = "CWM_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
     /// Serve this .wasm instead of the component embedded in the binary.
     #[arg(long, env = "CWM_COMPONENT")]
     component: Option<PathBuf>,
@@ -71,6 +74,7 @@ impl Cli {
             role,
             listen: args.listen,
             data_dir: args.data_dir,
+            cache_dir: args.cache_dir,
             component: args.component,
             manifest: args.manifest,
             instances: match args.instances {

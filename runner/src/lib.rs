@@ -52,7 +52,6 @@ pub async fn run(
     let (server, listener) = prepare(&settings).await?;
     let addr = host::serve::local_addr(&listener)?;
     println!("listening on http://{addr}");
-    tracing::info!(%addr, data_dir = %settings.data_dir.display(), "serving");
 
     let stop = CancellationToken::new();
     let trigger = stop.clone();
@@ -79,29 +78,41 @@ pub async fn run(
     outcome
 }
 
-/// Validates every setting and builds the server before anything listens.
+/// Validates every setting and builds the server. Nothing is logged until everything has
+/// succeeded, so a failure is the one line `main` prints. The port is bound before the
+/// component is compiled: a port in use fails fast, and early clients wait in the backlog.
 async fn prepare(settings: &Settings) -> anyhow::Result<(Server, TcpListener)> {
-    let component_settings = load_component_settings(settings.manifest.as_deref())?;
+    let (component_settings, manifest) = load_component_settings(settings.manifest.as_deref())?;
     let db = Database::open(&settings.data_dir)?;
-    tracing::info!(path = %db.path().display(), "key-value database");
+    let listener = host::serve::bind(settings.listen)?;
+
+    let engine = host::engine(settings.limits.max_concurrent_requests)?;
+    let cache_dir = settings.cache_dir();
+    let wasm = settings.component.clone();
+    let (component, loaded) = tokio::task::spawn_blocking(move || {
+        host::component::load(&engine, wasm.as_deref(), &cache_dir)
+    })
+    .await??;
+
+    tracing::info!(
+        addr = %host::serve::local_addr(&listener)?,
+        manifest,
+        component = component_settings.id,
+        database = %db.path().display(),
+        instances = ?settings.instances,
+        %loaded,
+        "serving"
+    );
     let shared = SharedState {
         keyvalue: KeyValueCtx::new(db, component_settings.key_value_stores),
         config: ConfigCtx::new(component_settings.variables),
     };
-
-    let engine = host::engine(settings.limits.max_concurrent_requests)?;
-    let (wasm, data_dir) = (settings.component.clone(), settings.data_dir.clone());
-    let component = tokio::task::spawn_blocking(move || {
-        host::component::load(&engine, wasm.as_deref(), &data_dir)
-    })
-    .await??;
-
     let server = Server::new(&component, shared, settings.instances, settings.limits)?;
-    let listener = host::serve::bind(settings.listen)?;
     Ok((server, listener))
 }
 
-fn load_component_settings(manifest: Option<&Path>) -> anyhow::Result<ComponentSettings> {
+/// The HTTP component's settings, and where they came from.
+fn load_component_settings(manifest: Option<&Path>) -> anyhow::Result<(ComponentSettings, String)> {
     let (text, origin) = match manifest {
         Some(path) => (read_manifest(path)?, path.display().to_string()),
         None if Path::new(DEFAULT_MANIFEST).is_file() => (
@@ -116,8 +127,7 @@ fn load_component_settings(manifest: Option<&Path>) -> anyhow::Result<ComponentS
     let settings = Manifest::parse(&text, &origin)?
         .component_settings(|name| std::env::var(name).ok())
         .with_context(|| format!("in {origin}"))?;
-    tracing::info!(manifest = origin, component = settings.id, "settings");
-    Ok(settings)
+    Ok((settings, origin))
 }
 
 fn read_manifest(path: &Path) -> anyhow::Result<String> {

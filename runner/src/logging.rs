@@ -1,6 +1,8 @@
 //! Logging to stderr with `tracing`. The filter comes from `RUST_LOG` (default `info`); each
 //! request is logged at `debug` (`RUST_LOG=runner=debug`).
 
+use std::io::IsTerminal as _;
+
 use tracing_subscriber::EnvFilter;
 
 /// Quiets the compiler's own chatter unless asked for.
@@ -13,5 +15,6 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }

@@ -22,6 +22,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// State directory: `sqlite_key_value.db` and the compiled-code cache.
     pub data_dir: PathBuf,
+    /// Where compiled code is cached; `None`: `<data_dir>/cache`.
+    pub cache_dir: Option<PathBuf>,
     /// A .wasm to serve instead of the embedded component.
     pub component: Option<PathBuf>,
     /// A Spin manifest to read variables from; `None`: `./spin.toml` if present, else the
@@ -29,4 +31,13 @@ pub struct Settings {
     pub manifest: Option<PathBuf>,
     pub instances: InstanceMode,
     pub limits: Limits,
+}
+
+impl Settings {
+    /// The compiled-code cache directory in effect.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.cache_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(crate::host::component::CACHE_DIR))
+    }
 }

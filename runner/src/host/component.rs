@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 use std::hash::{Hash as _, Hasher as _};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use sha2::Digest as _;
@@ -25,13 +25,34 @@ use wasmtime::component::Component;
 
 use super::world_check;
 
-/// Subdirectory of the data dir holding compiled code.
+/// Default subdirectory of the data dir holding compiled code.
 pub const CACHE_DIR: &str = "cache";
 const CACHE_PREFIX: &str = "api-component-";
 const CACHE_SUFFIX: &str = ".cwasm";
 
-/// Reads, checks and compiles the component (`path`, or the embedded one when `None`).
-pub fn load(engine: &Engine, path: Option<&Path>, data_dir: &Path) -> anyhow::Result<Component> {
+/// How the component's machine code was obtained, for the start-up log line.
+#[derive(Debug, Clone, Copy)]
+pub enum Loaded {
+    FromCache(Duration),
+    Compiled(Duration),
+}
+
+impl std::fmt::Display for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Loaded::FromCache(took) => write!(f, "from cache in {took:.1?}"),
+            Loaded::Compiled(took) => write!(f, "compiled in {took:.1?}"),
+        }
+    }
+}
+
+/// Reads, checks and compiles the component (`path`, or the embedded one when `None`), using
+/// and filling the machine-code cache in `cache_dir`.
+pub fn load(
+    engine: &Engine,
+    path: Option<&Path>,
+    cache_dir: &Path,
+) -> anyhow::Result<(Component, Loaded)> {
     let (bytes, origin) = read(path)?;
     if !wasmparser::Parser::is_component(&bytes) {
         if wasmparser::Parser::is_core_wasm(&bytes) {
@@ -40,8 +61,7 @@ pub fn load(engine: &Engine, path: Option<&Path>, data_dir: &Path) -> anyhow::Re
         bail!("{origin} is not a WebAssembly component");
     }
     world_check::check(&bytes).with_context(|| format!("{origin} cannot be served"))?;
-    compile_cached(engine, &bytes, &data_dir.join(CACHE_DIR))
-        .with_context(|| format!("{origin} does not compile"))
+    compile_cached(engine, &bytes, cache_dir).with_context(|| format!("{origin} does not compile"))
 }
 
 fn read(path: Option<&Path>) -> anyhow::Result<(Cow<'static, [u8]>, String)> {
@@ -59,7 +79,11 @@ fn read(path: Option<&Path>) -> anyhow::Result<(Cow<'static, [u8]>, String)> {
 }
 
 /// Loads compiled code from the cache, or compiles and stores it.
-fn compile_cached(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> anyhow::Result<Component> {
+fn compile_cached(
+    engine: &Engine,
+    bytes: &[u8],
+    cache_dir: &Path,
+) -> anyhow::Result<(Component, Loaded)> {
     let cached = cache_dir.join(format!(
         "{CACHE_PREFIX}{}{CACHE_SUFFIX}",
         cache_key(engine, bytes)
@@ -70,21 +94,18 @@ fn compile_cached(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> anyhow::Re
         // this host writes, under a key that includes the engine's compatibility hash; wasmtime
         // additionally checks the header and refuses code from another version or config.
         match unsafe { Component::deserialize_file(engine, &cached) } {
-            Ok(component) => {
-                tracing::info!(path = %cached.display(), elapsed = ?started.elapsed(), "loaded compiled component from cache");
-                return Ok(component);
-            }
+            Ok(component) => return Ok((component, Loaded::FromCache(started.elapsed()))),
             Err(error) => {
                 tracing::warn!(path = %cached.display(), %error, "ignoring unusable cache entry")
             }
         }
     }
     let component = Component::new(engine, bytes)?;
-    tracing::info!(elapsed = ?started.elapsed(), "compiled component");
+    let loaded = Loaded::Compiled(started.elapsed());
     if let Err(error) = store(&component, cache_dir, &cached) {
         tracing::warn!(dir = %cache_dir.display(), error = %crate::one_line(&error), "could not cache compiled component");
     }
-    Ok(component)
+    Ok((component, loaded))
 }
 
 fn store(component: &Component, cache_dir: &Path, target: &Path) -> anyhow::Result<()> {

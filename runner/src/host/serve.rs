@@ -204,6 +204,7 @@ async fn handle(
         );
     };
     let id = state.next_request.fetch_add(1, Ordering::Relaxed);
+    tracing::trace!(id, %method, path, "request received");
     let request = request.map(|body| body.map_err(wasmtime_wasi_http::Error::from).boxed_unsync());
     let response = match handler.handle(id, request).await {
         Ok(response) => response,

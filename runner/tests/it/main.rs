@@ -1,0 +1,8 @@
+//! Black-box tests of the `runner` binary: each test starts real host processes on ephemeral
+//! ports with a temporary data dir and talks HTTP to them.
+
+mod api;
+mod documents;
+mod harness;
+mod shutdown;
+mod startup;
