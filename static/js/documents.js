@@ -1,0 +1,244 @@
+// One tab panel per collection: the newest-first listing with "Load more", the search filter,
+// uploads (button and drag-and-drop), and the detail pane that shows the viewer or an editor.
+
+import * as api from './api.js';
+import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
+import { DocumentViewer } from './viewer.js';
+
+const PAGE_SIZE = 50;
+
+const DESCRIPTIONS = {
+  'brand-data': 'What each brand is, who it serves and how it writes. Briefs and drafts build on it.',
+  briefs: 'Research-backed outlines for articles: audience, strategy, outline and FAQ.',
+  drafts: 'Full articles written from a brief in the brand’s voice.',
+};
+
+export class DocumentsPanel {
+  /** `panel` is the tabpanel element; `app` gives access to the other parts of the page. */
+  constructor(panel, collection, app) {
+    this.panel = panel;
+    this.collection = collection;
+    this.app = app;
+    this.meta = COLLECTIONS[collection];
+    this.items = [];
+    this.nextCursor = null;
+    this.selected = null;
+    this.loaded = false;
+    this.loading = false;
+    this.build();
+    this.viewer = new DocumentViewer(this.detail, collection, app, {
+      onChanged: () => this.reload(),
+      onDeleted: (name) => this.removed(name),
+      onClose: () => this.select(null),
+    });
+  }
+
+  build() {
+    const { label, ext } = this.meta;
+    this.searchInput = h('input', {
+      type: 'search', id: `search-${this.collection}`, class: 'input', placeholder: `Search ${label.toLowerCase()} by title or name`,
+      attrs: { 'aria-describedby': `search-hint-${this.collection}`, autocomplete: 'off' },
+      on: { input: () => this.renderList() },
+    });
+    this.searchHint = h('p', { class: 'hint', id: `search-hint-${this.collection}` });
+    this.fileInput = h('input', {
+      type: 'file', multiple: true, accept: ext, class: 'visually-hidden', tabIndex: -1,
+      attrs: { 'aria-hidden': 'true', 'data-testid': `file-input-${this.collection}` },
+      on: { change: () => { this.upload([...this.fileInput.files]); this.fileInput.value = ''; } },
+    });
+    this.list = h('ul', { class: 'doc-list', attrs: { role: 'list', 'aria-label': `${label} documents` } });
+    this.listStatus = h('div', { class: 'list-status' });
+    this.loadMoreBtn = button('Load more', { variant: 'secondary', onClick: () => this.loadMore() });
+    this.loadMoreBtn.classList.add('load-more');
+    this.loadMoreBtn.hidden = true;
+    this.detail = h('div', { class: 'doc-detail card', attrs: { 'aria-live': 'off' } });
+    this.dropOverlay = h('div', { class: 'drop-overlay', attrs: { 'aria-hidden': 'true' } },
+      h('div', { class: 'drop-overlay-inner' }, icon('upload'), h('span', { text: `Drop ${ext} files to upload to ${label}` })));
+
+    const generateLabel = { 'brand-data': 'Generate brand data', briefs: 'Generate brief', drafts: 'Generate draft' }[this.collection];
+    replaceChildren(this.panel,
+      h('div', { class: 'panel-head' },
+        h('div', { class: 'panel-heading' },
+          h('h1', { class: 'panel-title', text: label }),
+          h('p', { class: 'panel-sub', text: DESCRIPTIONS[this.collection] })),
+        h('div', { class: 'panel-actions' },
+          button('Upload', { icon: 'upload', variant: 'secondary', onClick: () => this.fileInput.click(), attrs: { 'data-action': 'upload' } }),
+          button(generateLabel, { icon: 'spark', variant: 'primary', onClick: () => this.app.openGenerate(this.collection), attrs: { 'data-action': 'generate' } }))),
+      h('div', { class: 'docs-layout' },
+        h('div', { class: 'doc-list-col card' },
+          h('div', { class: 'list-toolbar' },
+            h('label', { class: 'visually-hidden', htmlFor: this.searchInput.id, text: `Search ${label}` }),
+            h('div', { class: 'search-field' }, icon('search'), this.searchInput),
+            this.searchHint),
+          h('button', {
+            type: 'button', class: 'dropzone', attrs: { 'data-testid': `dropzone-${this.collection}` },
+            on: { click: () => this.fileInput.click() },
+          }, icon('upload'), h('span', {}, h('strong', { text: 'Drop files here' }), ` or click to choose ${ext} files`)),
+          this.listStatus,
+          this.list,
+          this.loadMoreBtn,
+          this.fileInput),
+        this.detail),
+      this.dropOverlay);
+    this.setupDragAndDrop();
+  }
+
+  setupDragAndDrop() {
+    let depth = 0;
+    const hasFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes('Files');
+    this.panel.addEventListener('dragenter', (e) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth++;
+      this.panel.classList.add('is-dragging');
+    });
+    this.panel.addEventListener('dragover', (e) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    });
+    this.panel.addEventListener('dragleave', () => {
+      depth = Math.max(0, depth - 1);
+      if (!depth) this.panel.classList.remove('is-dragging');
+    });
+    this.panel.addEventListener('drop', (e) => {
+      e.preventDefault();
+      depth = 0;
+      this.panel.classList.remove('is-dragging');
+      const files = [...(e.dataTransfer?.files ?? [])];
+      if (files.length) this.upload(files);
+    });
+  }
+
+  /** Loads the first page the first time the tab is shown. */
+  activate() {
+    if (!this.loaded && !this.loading) this.reload();
+  }
+
+  async reload() {
+    this.loading = true;
+    if (!this.loaded) this.setStatus('Loading…');
+    try {
+      const page = await api.listDocuments(this.collection, { limit: PAGE_SIZE });
+      this.items = page.items;
+      this.nextCursor = page.next_cursor;
+      this.loaded = true;
+      this.setStatus('');
+    } catch (err) {
+      this.setStatus(`Could not load ${this.meta.label.toLowerCase()}: ${err.message}`, true);
+    } finally {
+      this.loading = false;
+    }
+    this.renderList();
+    this.app.setCount(this.collection, this.items.length, Boolean(this.nextCursor));
+  }
+
+  async loadMore() {
+    if (!this.nextCursor) return;
+    this.loadMoreBtn.disabled = true;
+    try {
+      const page = await api.listDocuments(this.collection, { limit: PAGE_SIZE, cursor: this.nextCursor });
+      const known = new Set(this.items.map((i) => i.name));
+      this.items.push(...page.items.filter((i) => !known.has(i.name)));
+      this.nextCursor = page.next_cursor;
+      announce(`Loaded ${page.items.length} more`);
+    } catch (err) {
+      announce(`Could not load more: ${err.message}`, { tone: 'error' });
+    } finally {
+      this.loadMoreBtn.disabled = false;
+    }
+    this.renderList();
+    this.app.setCount(this.collection, this.items.length, Boolean(this.nextCursor));
+  }
+
+  setStatus(text, isError = false) {
+    replaceChildren(this.listStatus, text && h('p', { class: isError ? 'error-text' : 'muted', text }));
+  }
+
+  filtered() {
+    const q = this.searchInput.value.trim().toLowerCase();
+    if (!q) return this.items;
+    return this.items.filter((i) => i.name.toLowerCase().includes(q) || (i.title ?? '').toLowerCase().includes(q));
+  }
+
+  renderList() {
+    const items = this.filtered();
+    const q = this.searchInput.value.trim();
+    const more = this.nextCursor ? ' Load more to include older ones.' : '';
+    this.searchHint.textContent = q
+      ? `${items.length} of ${this.items.length} loaded ${this.items.length === 1 ? 'document matches' : 'documents match'}.${more}`
+      : `Search filters the ${this.items.length} loaded ${this.items.length === 1 ? 'document' : 'documents'}.${more}`;
+    this.list.replaceChildren(...items.map((item) => this.renderItem(item)));
+    this.loadMoreBtn.hidden = !this.nextCursor;
+    if (this.loaded && !this.items.length) {
+      this.list.append(h('li', { class: 'empty-state' },
+        h('p', { class: 'empty-title', text: `No ${this.meta.label.toLowerCase()} yet` }),
+        h('p', { class: 'muted', text: this.collection === 'brand-data'
+          ? 'Upload a brand data .json file, or generate one from a brand’s website.'
+          : `Upload ${this.meta.ext} files, or generate one from ${this.collection === 'briefs' ? 'brand data' : 'a brief'}.` })));
+    } else if (this.loaded && !items.length) {
+      this.list.append(h('li', { class: 'empty-state' }, h('p', { class: 'muted', text: `Nothing matches “${q}”.` })));
+    }
+  }
+
+  renderItem(item) {
+    const isJson = this.meta.format === 'json';
+    const size = isJson ? formatBytes(item.size) : `${formatNumber(item.word_count)} words`;
+    const current = item.name === this.selected;
+    return h('li', {},
+      h('button', {
+        type: 'button', class: ['doc-item', current && 'is-selected'],
+        attrs: { 'aria-current': current ? 'true' : null, 'data-name': item.name },
+        on: { click: () => this.open(item.name) },
+      },
+      h('span', { class: 'doc-item-title', text: item.title || item.name }),
+      h('span', { class: 'doc-item-name', text: item.name }),
+      h('span', { class: 'doc-item-meta' }, h('span', { text: size }), h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' }, text: '·' }), timeEl(item.updated_at))));
+  }
+
+  /** Opens a document in the detail pane (it need not be in the loaded page). */
+  async open(name) {
+    if (!(await this.viewer.confirmLeave())) return;
+    this.select(name);
+    await this.viewer.show(name, this.items.find((i) => i.name === name));
+  }
+
+  select(name) {
+    this.selected = name;
+    this.panel.classList.toggle('has-selection', Boolean(name));
+    for (const btn of this.list.querySelectorAll('.doc-item')) {
+      const on = btn.dataset.name === name;
+      btn.classList.toggle('is-selected', on);
+      if (on) btn.setAttribute('aria-current', 'true'); else btn.removeAttribute('aria-current');
+    }
+    this.app.documentSelected(this.collection, name);
+    if (!name) this.viewer.showPlaceholder();
+  }
+
+  removed(name) {
+    this.items = this.items.filter((i) => i.name !== name);
+    this.select(null);
+    this.renderList();
+    this.app.setCount(this.collection, this.items.length, Boolean(this.nextCursor));
+  }
+
+  async upload(files) {
+    const { ext, label } = this.meta;
+    const wrong = files.filter((f) => !f.name.toLowerCase().endsWith(ext));
+    if (wrong.length) {
+      announce(`${label} only accepts ${ext} files: ${wrong.map((f) => f.name).join(', ')}`, { tone: 'error', timeout: 8000 });
+      return;
+    }
+    this.setStatus(`Uploading ${files.length} ${files.length === 1 ? 'file' : 'files'}…`);
+    try {
+      const { items } = await api.uploadDocuments(this.collection, files);
+      this.setStatus('');
+      announce(`Uploaded ${items.map((i) => i.name).join(', ')}`, { tone: 'success' });
+      await this.reload();
+      if (items.length === 1) await this.open(items[0].name);
+    } catch (err) {
+      this.setStatus('');
+      announce(`Upload failed: ${err.message}`, { tone: 'error', timeout: 10000 });
+    }
+  }
+}

@@ -1,0 +1,202 @@
+// Editing a document: brand data in a JSON editor that refuses invalid JSON before saving;
+// briefs and drafts in a Markdown editor with a live preview rendered safely on the client.
+// Saves are conditional on the ETag the document was opened with, so a concurrent edit is
+// reported (HTTP 412) with a choice to reload or overwrite instead of being silently lost.
+
+import * as api from './api.js';
+import { h, button, announce, debounce, replaceChildren, COLLECTIONS } from './dom.js';
+import { checkJson } from './jsoncheck.js';
+import { renderMarkdown } from './markdown.js';
+
+export class DocumentEditor {
+  constructor({ collection, name, text, etag, onSaved, onCancel }) {
+    this.collection = collection;
+    this.name = name;
+    this.meta = COLLECTIONS[collection];
+    this.original = text;
+    this.etag = etag;
+    this.onSaved = onSaved;
+    this.onCancel = onCancel;
+    this.saving = false;
+    this.element = this.build(text);
+  }
+
+  get dirty() {
+    return this.textarea.value !== this.original;
+  }
+
+  focus() {
+    this.textarea.focus();
+    this.textarea.setSelectionRange(0, 0);
+    this.textarea.scrollTop = 0;
+  }
+
+  build(text) {
+    const isJson = this.meta.format === 'json';
+    const id = `editor-${this.collection}`;
+    this.textarea = h('textarea', {
+      id, class: ['code-input', isJson ? 'json-input' : 'md-input'], value: text, spellcheck: !isJson,
+      attrs: { 'aria-describedby': `${id}-status`, autocapitalize: 'off', autocomplete: 'off' },
+      on: {
+        input: () => this.changed(),
+        keydown: (e) => {
+          if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') { e.preventDefault(); this.save(); }
+        },
+      },
+    });
+    this.status = h('p', { id: `${id}-status`, class: 'editor-status', attrs: { 'aria-live': 'polite' } });
+    this.errorBox = h('div', { class: 'editor-error', attrs: { role: 'alert' } });
+    this.conflictBox = h('div', { class: 'editor-conflict' });
+    this.saveBtn = button('Save', { variant: 'primary', small: true, onClick: () => this.save(), title: 'Save (Ctrl+S)', attrs: { 'data-action': 'save' } });
+    const actions = h('div', { class: 'viewer-actions' },
+      isJson && button('Format', { variant: 'ghost', small: true, onClick: () => this.format(), attrs: { 'data-action': 'format' } }),
+      button('Cancel', { variant: 'secondary', small: true, onClick: () => this.cancel(), attrs: { 'data-action': 'cancel' } }),
+      this.saveBtn);
+    const header = h('header', { class: 'viewer-header' },
+      h('div', { class: 'viewer-title-row' },
+        h('div', { class: 'viewer-titles' },
+          h('h2', { class: 'viewer-title', text: `Editing ${this.name}` }),
+          h('p', { class: 'viewer-meta', text: isJson ? 'Brand data must be a valid JSON object. Ctrl+S saves.' : 'Markdown with a live preview. Ctrl+S saves.' })),
+        actions));
+    let body;
+    if (isJson) {
+      body = h('div', { class: 'editor-body' },
+        h('label', { class: 'field-label', htmlFor: id, text: 'Brand data (JSON)' }),
+        this.textarea, this.status);
+    } else {
+      this.preview = h('div', { class: 'prose md-live', attrs: { 'aria-label': 'Live preview', role: 'region' } });
+      this.renderPreview = debounce(() => this.updatePreview(), 120);
+      body = h('div', { class: 'editor-body md-split' },
+        h('div', { class: 'md-pane' }, h('label', { class: 'field-label', htmlFor: id, text: 'Markdown' }), this.textarea),
+        h('div', { class: 'md-pane' }, h('p', { class: 'field-label', attrs: { 'aria-hidden': 'true' }, text: 'Live preview' }), this.preview),
+        this.status);
+    }
+    const root = h('div', { class: 'editor', attrs: { 'data-format': this.meta.format } }, header, this.conflictBox, this.errorBox, body);
+    if (isJson) this.validate(); else this.updatePreview();
+    return root;
+  }
+
+  changed() {
+    this.errorBox.replaceChildren();
+    if (this.meta.format === 'json') this.validate();
+    else this.renderPreview();
+    this.status.classList.toggle('is-dirty', this.dirty);
+  }
+
+  updatePreview() {
+    this.preview.replaceChildren(renderMarkdown(this.textarea.value));
+    this.status.textContent = this.dirty ? 'Unsaved changes' : 'No changes';
+  }
+
+  /** Checks the JSON; shows where it is wrong. Returns the parse result. */
+  validate() {
+    const result = checkJson(this.textarea.value);
+    this.status.classList.toggle('is-invalid', !result.ok || !isObject(result.value));
+    if (!result.ok) {
+      this.status.textContent = `Invalid JSON at line ${result.line}, column ${result.column}: ${result.message}`;
+    } else if (!isObject(result.value)) {
+      this.status.textContent = 'Brand data must be a JSON object: { "name": … }';
+    } else {
+      this.status.textContent = this.dirty ? 'Valid JSON · unsaved changes' : 'Valid JSON · no changes';
+    }
+    return result;
+  }
+
+  format() {
+    const result = this.validate();
+    if (!result.ok) { this.showJsonError(result); return; }
+    this.textarea.value = JSON.stringify(result.value, null, 2) + '\n';
+    this.changed();
+  }
+
+  showJsonError(result) {
+    this.showError(`Not saved: the JSON is invalid at line ${result.line}, column ${result.column}. ${result.message}`);
+    this.textarea.focus();
+    this.textarea.setSelectionRange(result.position, Math.min(result.position + 1, this.textarea.value.length));
+  }
+
+  showError(message) {
+    replaceChildren(this.errorBox, h('div', { class: 'notice notice-error' }, h('p', { text: message })));
+  }
+
+  async save({ overwrite = false } = {}) {
+    if (this.saving) return;
+    const text = this.textarea.value;
+    if (this.meta.format === 'json') {
+      const result = this.validate();
+      if (!result.ok) { this.showJsonError(result); return; }
+      if (!isObject(result.value)) {
+        this.showError('Not saved: brand data must be a JSON object ({ … }), not a list or a single value.');
+        this.textarea.focus();
+        return;
+      }
+    }
+    if (!text.trim()) { this.showError('Not saved: the document is empty.'); return; }
+    this.setSaving(true);
+    try {
+      let etag = this.etag;
+      if (overwrite) etag = await this.currentEtag();
+      const saved = await api.putDocument(this.collection, this.name, text, { etag, mime: this.meta.mime });
+      this.original = text;
+      announce(`Saved ${this.name}`, { tone: 'success' });
+      this.onSaved(saved);
+    } catch (err) {
+      if (err.status === 412) this.showConflict();
+      else this.showError(`Not saved: ${err.message}`);
+    } finally {
+      this.setSaving(false);
+    }
+  }
+
+  /** The document's ETag now, or null if it has been deleted meanwhile (the save re-creates it). */
+  async currentEtag() {
+    try {
+      return (await api.getDocument(this.collection, this.name)).etag;
+    } catch (err) {
+      if (err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  setSaving(on) {
+    this.saving = on;
+    this.saveBtn.disabled = on;
+    this.saveBtn.querySelector('span').textContent = on ? 'Saving…' : 'Save';
+  }
+
+  showConflict() {
+    const reload = button('Reload their version', { variant: 'secondary', small: true, attrs: { 'data-action': 'conflict-reload' } });
+    const overwrite = button('Overwrite with mine', { variant: 'danger', small: true, attrs: { 'data-action': 'conflict-overwrite' } });
+    const keep = button('Keep editing', { variant: 'ghost', small: true, onClick: () => this.conflictBox.replaceChildren() });
+    reload.addEventListener('click', () => this.reloadTheirs());
+    overwrite.addEventListener('click', () => { this.conflictBox.replaceChildren(); this.save({ overwrite: true }); });
+    replaceChildren(this.conflictBox, h('div', { class: 'notice notice-warning', attrs: { role: 'alert' } },
+      h('p', { class: 'notice-title', text: 'Someone else changed this document' }),
+      h('p', { text: `${this.name} was saved by someone else after you opened it, so your changes were not saved. Reload their version (your edits will be lost), or overwrite it with yours.` }),
+      h('div', { class: 'notice-actions' }, reload, overwrite, keep)));
+    reload.focus();
+  }
+
+  async reloadTheirs() {
+    try {
+      const doc = await api.getDocument(this.collection, this.name);
+      this.original = doc.text;
+      this.etag = doc.etag;
+      this.textarea.value = doc.text;
+      this.conflictBox.replaceChildren();
+      this.changed();
+      announce(`Reloaded the latest version of ${this.name}`);
+      this.textarea.focus();
+    } catch (err) {
+      this.showError(`Could not reload: ${err.message}`);
+    }
+  }
+
+  cancel() {
+    this.onCancel();
+  }
+}
+
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

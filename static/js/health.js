@@ -1,0 +1,75 @@
+// The header's service health: runners online, running and queued jobs against the concurrency
+// limit, from GET /health every few seconds (paused while the page is hidden).
+
+import * as api from './api.js';
+import { h, replaceChildren } from './dom.js';
+
+const POLL_MS = 5000;
+
+export class HealthIndicator {
+  constructor(container, { onUpdate } = {}) {
+    this.container = container;
+    this.onUpdate = onUpdate;
+    this.timer = null;
+    this.lastOk = null;
+    document.addEventListener('visibilitychange', () => (document.hidden ? this.stop() : this.start()));
+  }
+
+  start() {
+    if (this.timer !== null) return;
+    this.timer = 0;
+    this.tick();
+  }
+
+  stop() {
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  async tick() {
+    try {
+      this.render(await api.health());
+    } catch (err) {
+      this.renderDown(err);
+    }
+    if (this.timer !== null) this.timer = setTimeout(() => this.tick(), POLL_MS);
+  }
+
+  render(data) {
+    const runners = Number(data.runners_online ?? 0);
+    const running = Number(data.active_jobs ?? 0);
+    const queued = Number(data.queued_jobs ?? 0);
+    const max = Number(data.max_concurrent_jobs ?? 0);
+    const healthy = data.status === 'healthy';
+    this.lastOk = data;
+    replaceChildren(this.container,
+      h('span', { class: ['health-pill', healthy ? 'is-ok' : 'is-warn'], title: data.version ? `API version ${data.version}` : null },
+        h('span', { class: 'health-dot', attrs: { 'aria-hidden': 'true' } }),
+        h('span', { text: healthy ? 'Healthy' : capitalize(String(data.status ?? 'Unknown')) })),
+      stat('Runners', String(runners), runners === 0 ? 'warn' : null, 'runners', ' online'),
+      stat('Running', max ? `${running} / ${max}` : String(running), null, 'running'),
+      stat('Queued', String(queued), null, 'queued'));
+    this.container.title = runners === 0 ? 'No runner is online: new jobs wait in the queue until one connects.' : '';
+    this.onUpdate?.(data);
+  }
+
+  renderDown(err) {
+    replaceChildren(this.container,
+      h('span', { class: ['health-pill', 'is-down'] },
+        h('span', { class: 'health-dot', attrs: { 'aria-hidden': 'true' } }),
+        h('span', { text: 'API unreachable' })));
+    this.container.title = err.message;
+    this.onUpdate?.(null);
+  }
+}
+
+function stat(label, value, tone, key, suffix = '') {
+  return h('span', { class: ['health-stat', tone && `is-${tone}`], dataset: { stat: key } },
+    h('span', { class: 'health-stat-label', text: label }),
+    h('span', { class: 'health-stat-value', text: value }),
+    suffix && h('span', { class: 'health-stat-suffix', text: suffix }));
+}
+
+function capitalize(s) {
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}

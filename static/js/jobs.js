@@ -1,0 +1,270 @@
+// The active-jobs panel: queued jobs with their queue position, running jobs with a ticking
+// elapsed time and their runner, recently finished ones with duration, cost and tokens; cancel,
+// retry, logs, and a link to the document a job produced. Polls GET /api/jobs every ~2 s while
+// the page is visible. Cards are updated in place so keyboard focus survives a refresh.
+
+import * as api from './api.js';
+import { h, button, icon, announce, statusBadge, formatClock, formatDuration, formatCost, formatCompact, replaceChildren } from './dom.js';
+
+const POLL_MS = 2000;
+const MAX_POLL_MS = 15000;
+
+export const JOB_TYPES = { brand_data: 'Brand data', brief: 'Brief', draft: 'Draft' };
+
+/** A short human description of what a job makes, from its parameters. */
+export function jobTitle(job) {
+  const p = job.params ?? {};
+  if (job.type === 'brand_data') return p.brand_name || 'Brand research';
+  if (job.type === 'brief') return p.title || p.primary_keyword || 'Content brief';
+  if (job.type === 'draft') return p.brief ? `Draft of ${p.brief}` : 'Article draft';
+  return job.id;
+}
+
+/** Wall-clock duration of a job in ms (or null). */
+export function jobDuration(job) {
+  const start = Date.parse(job.started_at);
+  const end = Date.parse(job.finished_at);
+  if (Number.isFinite(start) && Number.isFinite(end)) return end - start;
+  return job.usage?.duration_ms ?? null;
+}
+
+/** "$0.0085 · 2.4k in / 84 out tokens · 3 turns" from a job's usage. */
+export function usageText(usage) {
+  if (!usage) return '';
+  return [
+    formatCost(usage.cost_usd),
+    `${formatCompact(usage.input_tokens)} in / ${formatCompact(usage.output_tokens)} out tokens`,
+    usage.num_turns ? `${usage.num_turns} ${usage.num_turns === 1 ? 'turn' : 'turns'}` : '',
+  ].filter(Boolean).join(' · ');
+}
+
+export class JobsPanel {
+  constructor(root, app) {
+    this.root = root;
+    this.app = app;
+    this.jobs = [];
+    this.cards = new Map();
+    this.timer = null;
+    this.delay = POLL_MS;
+    this.health = null;
+    this.build();
+    document.addEventListener('visibilitychange', () => (document.hidden ? this.stop() : this.start()));
+    setInterval(() => this.tickClocks(), 1000);
+  }
+
+  build() {
+    this.summary = h('span', { class: 'jobs-summary', text: 'Loading…' });
+    this.toggle = h('button', {
+      type: 'button', class: 'jobs-toggle', attrs: { 'aria-expanded': 'false', 'aria-controls': 'jobs-body' },
+      on: { click: () => this.setExpanded(this.toggle.getAttribute('aria-expanded') !== 'true') },
+    }, h('span', { class: 'jobs-toggle-label', text: 'Jobs' }), this.summary, icon('chevron'));
+    this.notice = h('div', { class: 'jobs-notice', attrs: { role: 'status' } });
+    this.sections = {
+      running: this.section('Running'),
+      queued: this.section('Queued'),
+      recent: this.section('Recently finished'),
+    };
+    this.empty = h('div', { class: 'jobs-empty' },
+      h('p', { class: 'empty-title', text: 'No jobs yet' }),
+      h('p', { class: 'muted', text: 'Generate brand data, a brief or a draft and it will show up here with its live log.' }));
+    this.body = h('div', { class: 'jobs-body', id: 'jobs-body' },
+      this.notice, this.sections.running.el, this.sections.queued.el, this.sections.recent.el, this.empty);
+    replaceChildren(this.root,
+      h('div', { class: 'jobs-head' },
+        h('h2', { class: 'jobs-title', id: 'jobs-title' }, 'Jobs ', h('span', { class: 'jobs-summary-wide' })),
+        this.toggle),
+      this.body);
+    this.root.classList.add('is-collapsed');
+  }
+
+  section(title) {
+    const list = h('ul', { class: 'job-list', attrs: { role: 'list' } });
+    const count = h('span', { class: 'count-pill' });
+    const el = h('section', { class: 'jobs-section', hidden: true }, h('h3', { class: 'jobs-section-title' }, title, count), list);
+    return { el, list, count };
+  }
+
+  setExpanded(on) {
+    this.toggle.setAttribute('aria-expanded', String(on));
+    this.root.classList.toggle('is-collapsed', !on);
+  }
+
+  start() {
+    if (this.timer !== null) return;
+    this.timer = 0;
+    this.poll();
+  }
+
+  stop() {
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Refreshes now (after a submit, cancel or retry), then keeps the usual rhythm. */
+  refresh() {
+    clearTimeout(this.timer);
+    if (this.timer === null) return this.fetch();
+    this.timer = 0;
+    return this.poll();
+  }
+
+  async poll() {
+    await this.fetch();
+    if (this.timer !== null) this.timer = setTimeout(() => this.poll(), this.delay);
+  }
+
+  async fetch() {
+    try {
+      const page = await api.listJobs({ limit: 20 });
+      this.delay = POLL_MS;
+      this.setNotice(null);
+      this.update(page.items ?? []);
+    } catch (err) {
+      this.delay = Math.min(MAX_POLL_MS, this.delay * 2);
+      this.setNotice(`Jobs are unavailable right now (${err.message}). Retrying…`, 'error');
+    }
+  }
+
+  setHealth(health) {
+    this.health = health;
+    this.updateSummary();
+  }
+
+  setNotice(text, tone = 'info') {
+    replaceChildren(this.notice, text && h('p', { class: ['notice', `notice-${tone}`], text }));
+  }
+
+  update(jobs) {
+    this.jobs = jobs;
+    const groups = { running: [], queued: [], recent: [] };
+    for (const job of jobs) {
+      if (job.status === 'running') groups.running.push(job);
+      else if (job.status === 'queued') groups.queued.push(job);
+      else groups.recent.push(job);
+    }
+    groups.queued.sort((a, b) => (a.queue_position ?? 1e9) - (b.queue_position ?? 1e9));
+    const seen = new Set();
+    for (const [key, list] of Object.entries(groups)) {
+      const section = this.sections[key];
+      section.el.hidden = list.length === 0;
+      section.count.textContent = String(list.length);
+      const nodes = list.map((job) => { seen.add(job.id); return this.card(job); });
+      syncChildren(section.list, nodes);
+    }
+    for (const id of [...this.cards.keys()]) if (!seen.has(id)) this.cards.delete(id);
+    this.empty.hidden = jobs.length > 0;
+    this.updateSummary();
+    this.tickClocks();
+    this.app.jobsUpdated?.(jobs);
+  }
+
+  updateSummary() {
+    const running = this.jobs.filter((j) => j.status === 'running').length;
+    const queued = this.jobs.filter((j) => j.status === 'queued').length;
+    const text = running || queued ? `${running} running · ${queued} queued` : 'None active';
+    this.summary.textContent = text;
+    this.root.querySelector('.jobs-summary-wide').textContent = running || queued ? text : '';
+    const noRunner = this.health && Number(this.health.runners_online ?? 0) === 0 && queued > 0;
+    if (!this.notice.querySelector('.notice-error')) {
+      this.setNotice(noRunner ? 'No runner is online, so queued jobs will wait until one connects.' : null, 'warning');
+    }
+  }
+
+  /** The card for `job`, reusing the existing node when nothing visible changed. */
+  card(job) {
+    const signature = JSON.stringify([job.status, job.queue_position, job.runner, job.started_at, job.finished_at, job.cancel_requested, job.error, job.usage, job.output_documents, job.attempt]);
+    const cached = this.cards.get(job.id);
+    if (cached && cached.signature === signature) return cached.node;
+    const node = this.renderCard(job);
+    if (cached && cached.node.contains(document.activeElement)) {
+      const action = document.activeElement.dataset?.action;
+      queueMicrotask(() => (node.querySelector(`[data-action="${action}"]`) ?? node.querySelector('button'))?.focus());
+    }
+    this.cards.set(job.id, { signature, node });
+    return node;
+  }
+
+  renderCard(job) {
+    const actions = h('div', { class: 'job-actions' },
+      button('Logs', { icon: 'logs', variant: 'ghost', small: true, onClick: () => this.app.openLogs(job.id), attrs: { 'data-action': 'logs', 'aria-label': `Logs of ${jobTitle(job)}` } }));
+    const active = job.status === 'queued' || job.status === 'running';
+    if (active) {
+      const cancel = button(job.cancel_requested ? 'Cancelling…' : 'Cancel', { icon: 'stop', variant: 'ghost', small: true, attrs: { 'data-action': 'cancel', 'aria-label': `Cancel ${jobTitle(job)}` } });
+      cancel.disabled = Boolean(job.cancel_requested);
+      cancel.addEventListener('click', () => this.cancel(job));
+      actions.append(cancel);
+    }
+    if (job.status === 'failed' || job.status === 'cancelled') {
+      actions.append(button('Retry', { icon: 'retry', variant: 'ghost', small: true, onClick: () => this.retry(job), attrs: { 'data-action': 'retry', 'aria-label': `Retry ${jobTitle(job)}` } }));
+    }
+    for (const doc of job.output_documents ?? []) {
+      actions.append(button(`Open ${doc.name}`, { icon: 'doc', variant: 'link', small: true, onClick: () => this.app.openDocument(doc.collection, doc.name), attrs: { 'data-action': 'open-output' } }));
+    }
+    return h('li', { class: ['job-card', `is-${job.status}`], dataset: { jobId: job.id } },
+      h('div', { class: 'job-top' },
+        h('span', { class: 'job-type', text: JOB_TYPES[job.type] ?? job.type }),
+        statusBadge(job.status)),
+      h('p', { class: 'job-title', text: jobTitle(job) }),
+      h('p', { class: 'job-detail' }, ...this.detail(job)),
+      job.error && job.status !== 'completed' && h('p', { class: 'job-error', text: job.error }),
+      actions);
+  }
+
+  detail(job) {
+    const attempt = job.attempt > 1 ? ` · attempt ${job.attempt}` : '';
+    if (job.status === 'queued') {
+      const pos = job.queue_position;
+      return [pos ? `#${pos} in the queue` : 'Waiting in the queue', attempt];
+    }
+    if (job.status === 'running') {
+      return [
+        'Running ',
+        h('span', { class: 'job-elapsed', dataset: { started: job.started_at ?? '' }, text: '0:00' }),
+        job.runner ? ` on ${job.runner}` : '',
+        attempt,
+      ];
+    }
+    const parts = [];
+    const duration = jobDuration(job);
+    if (duration !== null) parts.push(`Took ${formatDuration(duration)}`);
+    const usage = usageText(job.usage);
+    if (usage) parts.push(usage);
+    return [parts.join(' · ') || (job.status === 'cancelled' ? 'Cancelled before it ran' : ''), attempt];
+  }
+
+  tickClocks() {
+    const now = Date.now();
+    for (const el of this.root.querySelectorAll('.job-elapsed')) {
+      const started = Date.parse(el.dataset.started);
+      el.textContent = Number.isFinite(started) ? formatClock(now - started) : '0:00';
+    }
+  }
+
+  async cancel(job) {
+    try {
+      await api.cancelJob(job.id);
+      announce(`Cancelling “${jobTitle(job)}”`);
+    } catch (err) {
+      announce(`Could not cancel: ${err.message}`, { tone: 'error' });
+    }
+    this.refresh();
+  }
+
+  async retry(job) {
+    try {
+      await api.retryJob(job.id);
+      announce(`Retrying “${jobTitle(job)}”`, { tone: 'success' });
+    } catch (err) {
+      announce(`Could not retry: ${err.message}`, { tone: 'error' });
+    }
+    this.refresh();
+  }
+}
+
+/** Makes `parent`'s children exactly `nodes`, moving only what changed (keeps focus intact). */
+function syncChildren(parent, nodes) {
+  nodes.forEach((node, i) => {
+    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] ?? null);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild.remove();
+}

@@ -1,0 +1,224 @@
+// The detail pane of a collection: a document's header and actions (edit, download, delete,
+// generate from it), brand data as a tree, Markdown as the API's sanitized preview.
+
+import * as api from './api.js';
+import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
+import { confirmDialog } from './dialogs.js';
+import { jsonTree, setTreeOpen } from './jsontree.js';
+import { DocumentEditor } from './editor.js';
+
+export class DocumentViewer {
+  constructor(container, collection, app, { onChanged, onDeleted, onClose }) {
+    this.container = container;
+    this.collection = collection;
+    this.app = app;
+    this.meta = COLLECTIONS[collection];
+    this.callbacks = { onChanged, onDeleted, onClose };
+    this.name = null;
+    this.editor = null;
+    this.token = 0;
+    this.showPlaceholder();
+  }
+
+  setEditing(on) {
+    this.container.closest('.tab-panel')?.classList.toggle('is-editing', on);
+  }
+
+  showPlaceholder() {
+    this.name = null;
+    this.editor = null;
+    this.setEditing(false);
+    replaceChildren(this.container, h('div', { class: 'placeholder' },
+      icon('doc'),
+      h('p', { class: 'placeholder-title', text: `Select a ${this.meta.singular} to read it` }),
+      h('p', { class: 'muted', text: 'Pick one from the list, upload files, or generate a new one.' })));
+  }
+
+  /** True if it is fine to replace what is shown (asks first when an edit is unsaved). */
+  async confirmLeave() {
+    if (!this.editor || !this.editor.dirty) return true;
+    const ok = await confirmDialog({
+      title: 'Discard unsaved changes?',
+      message: `Your changes to ${this.name} have not been saved.`,
+      confirmLabel: 'Discard changes',
+      danger: true,
+    });
+    if (ok) this.editor = null;
+    return ok;
+  }
+
+  get hasUnsavedChanges() {
+    return Boolean(this.editor?.dirty);
+  }
+
+  async show(name, item) {
+    const token = ++this.token;
+    this.name = name;
+    this.editor = null;
+    this.setEditing(false);
+    this.item = item ?? null;
+    replaceChildren(this.container, this.header(name), h('div', { class: 'viewer-body' }, h('p', { class: 'muted loading', text: 'Loading…' })));
+    try {
+      const doc = await api.getDocument(this.collection, name);
+      const preview = this.meta.format === 'markdown' ? await api.getPreview(this.collection, name) : null;
+      if (token !== this.token) return;
+      this.doc = doc;
+      this.render(preview);
+    } catch (err) {
+      if (token !== this.token) return;
+      const gone = err.status === 404;
+      replaceChildren(this.container, this.header(name, { actions: false }), h('div', { class: 'viewer-body' },
+        h('div', { class: 'notice notice-error', attrs: { role: 'alert' } },
+          h('p', { text: gone ? `${name} no longer exists. It may have been deleted.` : `Could not open ${name}: ${err.message}` }),
+          !gone && button('Try again', { variant: 'secondary', small: true, onClick: () => this.show(name, item) }))));
+      if (gone) this.callbacks.onChanged();
+    }
+  }
+
+  header(name, { actions = true } = {}) {
+    const item = this.item;
+    const text = this.doc && this.name === name ? this.doc.text : null;
+    const size = item?.size ?? (text !== null ? new Blob([text]).size : null);
+    const words = item?.word_count ?? (text !== null && this.meta.format === 'markdown' ? text.split(/\s+/).filter(Boolean).length : null);
+    const metaParts = [
+      size !== null && h('span', { text: formatBytes(size) }),
+      words !== null && this.meta.format === 'markdown' && h('span', { text: `${formatNumber(words)} words` }),
+      item?.updated_at && h('span', {}, 'Updated ', timeEl(item.updated_at)),
+    ].filter(Boolean);
+    const back = button('Back to list', { icon: 'back', variant: 'ghost', small: true, onClick: () => this.close() });
+    back.classList.add('back-to-list');
+    return h('header', { class: 'viewer-header' },
+      back,
+      h('div', { class: 'viewer-title-row' },
+        h('div', { class: 'viewer-titles' },
+          h('h2', { class: 'viewer-title', text: item?.title || name }),
+          h('p', { class: 'viewer-name', text: name }),
+          h('p', { class: 'viewer-meta' }, metaParts.flatMap((p, i) => (i ? [h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' }, text: '·' }), p] : [p])))),
+        actions && this.actions(name)));
+  }
+
+  actions(name) {
+    const download = h('a', {
+      class: 'btn btn-secondary btn-sm', href: api.documentUrl(this.collection, name), download: name,
+      attrs: { 'data-action': 'download' },
+    }, icon('download'), h('span', { text: 'Download' }));
+    const next = { 'brand-data': ['Generate brief', 'briefs', { brand_data: name }], briefs: ['Generate draft', 'drafts', { brief: name }] }[this.collection];
+    return h('div', { class: 'viewer-actions' },
+      next && button(next[0], { icon: 'spark', variant: 'secondary', small: true, onClick: () => this.app.openGenerate(next[1], next[2]), attrs: { 'data-action': 'generate-next' } }),
+      button('Edit', { icon: 'edit', variant: 'secondary', small: true, onClick: () => this.edit(), attrs: { 'data-action': 'edit' } }),
+      download,
+      button('Delete', { icon: 'trash', variant: 'danger-ghost', small: true, onClick: () => this.remove(), attrs: { 'data-action': 'delete' } }));
+  }
+
+  render(previewHtml) {
+    const body = h('div', { class: 'viewer-body' });
+    if (this.meta.format === 'json') {
+      let value;
+      try {
+        value = JSON.parse(this.doc.text);
+      } catch {
+        body.append(h('pre', { class: 'raw-json', text: this.doc.text }));
+      }
+      if (value !== undefined) body.append(this.brandDataView(value));
+    } else {
+      body.append(h('article', { class: 'md-preview prose' }, sanitizedFragment(previewHtml)));
+    }
+    replaceChildren(this.container, this.header(this.name), body);
+  }
+
+  brandDataView(value) {
+    const tree = jsonTree(value);
+    const raw = h('pre', { class: 'raw-json', hidden: true, text: JSON.stringify(value, null, 2) });
+    const toggle = button('Show raw JSON', { variant: 'ghost', small: true, attrs: { 'aria-pressed': 'false', 'data-action': 'toggle-raw' } });
+    toggle.addEventListener('click', () => {
+      const showRaw = raw.hidden;
+      raw.hidden = !showRaw;
+      tree.hidden = showRaw;
+      toggle.setAttribute('aria-pressed', String(showRaw));
+      toggle.querySelector('span').textContent = showRaw ? 'Show tree' : 'Show raw JSON';
+    });
+    return h('div', { class: 'brand-view' },
+      h('div', { class: 'tree-toolbar' },
+        button('Expand all', { variant: 'ghost', small: true, onClick: () => setTreeOpen(tree, true) }),
+        button('Collapse all', { variant: 'ghost', small: true, onClick: () => setTreeOpen(tree, false) }),
+        toggle),
+      tree, raw);
+  }
+
+  edit() {
+    if (!this.doc) return;
+    this.editor = new DocumentEditor({
+      collection: this.collection,
+      name: this.name,
+      text: this.doc.text,
+      etag: this.doc.etag,
+      onSaved: (saved) => {
+        this.editor = null;
+        this.item = saved.item;
+        this.callbacks.onChanged();
+        this.show(this.name, saved.item);
+      },
+      onCancel: async () => {
+        if (await this.confirmLeave()) this.show(this.name, this.item);
+      },
+    });
+    this.setEditing(true);
+    replaceChildren(this.container, this.editor.element);
+    this.editor.focus();
+  }
+
+  async close() {
+    if (await this.confirmLeave()) this.callbacks.onClose();
+  }
+
+  async remove() {
+    const name = this.name;
+    const ok = await confirmDialog({
+      title: `Delete ${name}?`,
+      message: `The ${this.meta.singular} “${this.item?.title || name}” will be deleted permanently. Jobs that already used it are not affected.`,
+      confirmLabel: 'Delete',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await api.deleteDocument(this.collection, name);
+      announce(`Deleted ${name}`, { tone: 'success' });
+    } catch (err) {
+      if (err.status !== 404) {
+        announce(`Could not delete ${name}: ${err.message}`, { tone: 'error' });
+        return;
+      }
+    }
+    this.callbacks.onDeleted(name);
+  }
+}
+
+/**
+ * The API's preview fragment, already sanitized server-side, parsed inert and checked again:
+ * this is the only place the UI inserts HTML.
+ */
+function sanitizedFragment(html) {
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  const frag = template.content;
+  for (const el of frag.querySelectorAll('script, style, iframe, object, embed, link, meta, base, form')) el.remove();
+  for (const el of frag.querySelectorAll('*')) {
+    for (const attr of [...el.attributes]) {
+      const n = attr.name.toLowerCase();
+      const v = attr.value.trim().toLowerCase();
+      if (n.startsWith('on') || n === 'style' || ((n === 'href' || n === 'src') && !/^(https?:|mailto:|#|\/(?!\/)|data:image\/)/.test(v) && /^[a-z][a-z0-9+.-]*:/.test(v))) {
+        el.removeAttribute(attr.name);
+      }
+    }
+    if (el.tagName === 'A' && /^https?:/i.test(el.getAttribute('href') ?? '')) {
+      el.setAttribute('target', '_blank');
+      el.setAttribute('rel', 'noopener noreferrer');
+    }
+  }
+  for (const table of frag.querySelectorAll('table')) {
+    const wrap = h('div', { class: 'table-wrap' });
+    table.replaceWith(wrap);
+    wrap.append(table);
+  }
+  return frag;
+}
