@@ -88,8 +88,9 @@ pub struct Page {
 }
 
 /// The condition a write is made under (`If-Match`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Precondition {
+    #[default]
     None,
     /// `If-Match: *`: the document must exist.
     Exists,

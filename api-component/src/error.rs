@@ -10,6 +10,8 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("method {method} is not allowed here; allowed: {allowed}")]
     MethodNotAllowed { method: String, allowed: &'static str },
@@ -33,6 +35,7 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::BadRequest(_) => 400,
+            ApiError::Unauthorized(_) => 401,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict(_) => 409,
@@ -53,6 +56,9 @@ impl ApiError {
             ApiResponse::json(self.status(), &serde_json::json!({ "error": self.to_string() }));
         if let ApiError::MethodNotAllowed { allowed, .. } = &self {
             resp = resp.with_header("allow", *allowed);
+        }
+        if let ApiError::Unauthorized(_) = &self {
+            resp = resp.with_header("www-authenticate", "Bearer");
         }
         resp
     }

@@ -138,7 +138,9 @@ fn check_content_type(collection: Collection, header: Option<&str>) -> ApiResult
         Format::Json => &["application/json", "text/json", "text/plain", "application/octet-stream"],
         Format::Markdown => &["text/markdown", "text/x-markdown", "text/plain", "application/octet-stream"],
     };
-    if mime.is_empty() || accepted.contains(&mime.as_str()) {
+    // `curl -d` labels every body as a form; the bytes are what count.
+    let generic = ["application/x-www-form-urlencoded"];
+    if mime.is_empty() || accepted.contains(&mime.as_str()) || generic.contains(&mime.as_str()) {
         Ok(())
     } else {
         Err(ApiError::UnsupportedMediaType(format!(

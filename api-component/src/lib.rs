@@ -5,6 +5,7 @@
 //!   table ([`routes`]), then a handler. Pure: it takes a [`Ctx`] and an [`http::ApiRequest`].
 //! - [`routes`]: the route table and path matching.
 //! - [`handlers`]: document endpoints; [`multipart`]: browser uploads.
+//! - [`jobs`]: the job queue, runner protocol, logs and live event streams.
 //! - [`documents`]: how documents, their metadata and the listing index sit in the store.
 //! - [`names`]: collections and document-name validation; [`render`]: titles, word counts and
 //!   HTML previews; [`assets`]: the embedded UI and the OpenAPI document.
@@ -19,6 +20,7 @@ pub mod documents;
 pub mod error;
 pub mod handlers;
 pub mod http;
+pub mod jobs;
 pub mod multipart;
 pub mod names;
 pub mod render;
@@ -38,20 +40,80 @@ use store::Store;
 /// The component's version, reported by `/health`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Everything a request may use: the store, the settings and the time it arrived.
+/// Everything a request may use: the store, the settings, the time it arrived, randomness.
 pub struct Ctx<'a> {
     pub store: &'a dyn Store,
     pub settings: &'a Settings,
     /// Milliseconds since the Unix epoch.
     pub now_ms: i64,
+    /// A source of random numbers (job ids).
+    pub random: &'a dyn Fn() -> u64,
+}
+
+/// What a request turns into. Most are answered at once; two need the host to wait.
+pub enum Reply {
+    Full(ApiResponse),
+    /// A runner's claim found no job: call [`claim_again`] every ~100 ms until `deadline_ms`,
+    /// then answer with [`claim_empty`].
+    Claim { request: jobs::runner_api::ClaimRequest, deadline_ms: i64 },
+    /// A `text/event-stream`: send [`jobs::logs::EventStream::preamble`], then call `poll` every
+    /// ~100 ms and send what it returns until it reports done.
+    Events(jobs::logs::EventStream),
 }
 
 /// Answers one request. Never panics on client input; every error becomes `{"error": ...}`.
-pub fn handle(ctx: &Ctx, req: &ApiRequest) -> ApiResponse {
+pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
+    let outcome = authorize(ctx, req).and_then(|()| routes::resolve(&req.method, &req.path));
+    if let Ok(Resolved::Api(matched)) = &outcome {
+        match matched.endpoint {
+            Endpoint::RunnerClaim => return claim(ctx, req),
+            Endpoint::JobEvents => {
+                return match jobs::logs::EventStream::open(ctx, req, matched.param("id")) {
+                    Ok(stream) => Reply::Events(stream),
+                    Err(e) => Reply::Full(finish_response(e.into_response(), false)),
+                };
+            }
+            _ => {}
+        }
+    }
+    Reply::Full(respond(ctx, req))
+}
+
+/// Asks for jobs again for a waiting claim (see [`Reply::Claim`]).
+pub fn claim_again(ctx: &Ctx, request: &jobs::runner_api::ClaimRequest) -> Option<ApiResponse> {
+    match jobs::runner_api::claim_once(ctx, request) {
+        Ok(found) => found,
+        Err(e) => Some(e.into_response()),
+    }
+}
+
+/// The answer to a claim that found nothing before its deadline.
+pub fn claim_empty(ctx: &Ctx) -> ApiResponse {
+    jobs::runner_api::claim_response(ctx, Vec::new())
+}
+
+fn claim(ctx: &Ctx, req: &ApiRequest) -> Reply {
+    let request = match jobs::runner_api::parse_claim(ctx, &req.body) {
+        Ok(r) => r,
+        Err(e) => return Reply::Full(e.into_response()),
+    };
+    match jobs::runner_api::claim_once(ctx, &request) {
+        Ok(Some(resp)) => Reply::Full(resp),
+        Ok(None) if request.wait_ms > 0 => {
+            let deadline_ms = ctx.now_ms + request.wait_ms as i64;
+            Reply::Claim { request, deadline_ms }
+        }
+        Ok(None) => Reply::Full(claim_empty(ctx)),
+        Err(e) => Reply::Full(e.into_response()),
+    }
+}
+
+/// Answers a request that needs no waiting (everything but claims and event streams).
+pub fn respond(ctx: &Ctx, req: &ApiRequest) -> ApiResponse {
     // HEAD is GET without the body.
     let head = req.method == "HEAD";
     let method = if head { "GET" } else { req.method.as_str() };
-    let mut resp = authorize(ctx, req)
+    let resp = authorize(ctx, req)
         .and_then(|()| routes::resolve(method, &req.path))
         .and_then(|resolved| match resolved {
             Resolved::Api(matched) => dispatch(ctx, req, matched),
@@ -63,6 +125,10 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> ApiResponse {
             }),
         })
         .unwrap_or_else(ApiError::into_response);
+    finish_response(resp, head)
+}
+
+fn finish_response(mut resp: ApiResponse, head: bool) -> ApiResponse {
     resp.headers.push(("x-content-type-options".into(), "nosniff".into()));
     if head {
         resp.body.clear();
@@ -70,20 +136,52 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> ApiResponse {
     resp
 }
 
-/// The single place where every request is checked before routing. The documents API is open;
-/// runner endpoints and user authentication are enforced here as they are added.
-fn authorize(_ctx: &Ctx, _req: &ApiRequest) -> ApiResult<()> {
+/// The single place where every request is checked before routing. Runner endpoints need the
+/// `runner_token` as a bearer token; the content team's endpoints are open (put the component
+/// behind your identity proxy, or add user authentication here).
+fn authorize(ctx: &Ctx, req: &ApiRequest) -> ApiResult<()> {
+    if !req.path.starts_with("/api/runner/") {
+        return Ok(());
+    }
+    let expected = ctx.settings.runner_token.as_bytes();
+    let given = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .unwrap_or_default()
+        .trim()
+        .as_bytes();
+    if expected.is_empty() {
+        return Err(ApiError::Unauthorized("runner_token is not configured on this server".into()));
+    }
+    // Compare in time independent of where the first difference is.
+    let same = given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    if !same {
+        return Err(ApiError::Unauthorized("missing or wrong runner token".into()));
+    }
     Ok(())
 }
 
 fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiResponse> {
-    let Matched { endpoint, collection, name } = matched;
     // The route table guarantees the parameters each endpoint's pattern names.
-    let c = || collection.ok_or_else(|| ApiError::NotFound("no collection".into()));
-    let n = || name.as_deref().ok_or_else(|| ApiError::NotFound("no document name".into()));
-    match endpoint {
-        Endpoint::Health => Ok(health(ctx)),
+    let c = || matched.collection.ok_or_else(|| ApiError::NotFound("no collection".into()));
+    let n = || matched.name().ok_or_else(|| ApiError::NotFound("no document name".into()));
+    let p = |key| matched.param(key);
+    use jobs::{runner_api, views};
+    match matched.endpoint {
+        Endpoint::Health => health(ctx),
         Endpoint::OpenApi => Ok(ApiResponse::new(200, "application/json", assets::OPENAPI_JSON)),
+        Endpoint::JobsList => views::jobs_list(ctx, req),
+        Endpoint::JobGet => views::job_get(ctx, p("id")),
+        Endpoint::JobCancel => views::job_cancel(ctx, p("id")),
+        Endpoint::JobRetry => views::job_retry(ctx, p("id")),
+        Endpoint::JobLogs => jobs::logs::logs_get(ctx, req, p("id")),
+        // Answered by `handle` before dispatch; reaching here means a plain GET of a stream.
+        Endpoint::JobEvents | Endpoint::RunnerClaim => Err(ApiError::BadRequest("not here".into())),
+        Endpoint::RunnerHeartbeat => runner_api::heartbeat(ctx, &req.body),
+        Endpoint::RunnerLogChunk => runner_api::log_chunk(ctx, p("id"), p("attempt"), p("chunk"), &req.body),
+        Endpoint::RunnerOutput => runner_api::output(ctx, p("id"), p("attempt"), p("index"), &req.body),
+        Endpoint::RunnerFinish => runner_api::finish(ctx, p("id"), p("attempt"), &req.body),
+        Endpoint::Generate => jobs::submit::generate(ctx, c()?, &req.body),
         Endpoint::DocsList => handlers::docs_list(ctx, req, c()?),
         Endpoint::DocsUpload => handlers::docs_upload(ctx, req, c()?),
         Endpoint::DocGet => handlers::doc_get(ctx, req, c()?, n()?),
@@ -93,16 +191,18 @@ fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiRespo
     }
 }
 
-fn health(ctx: &Ctx) -> ApiResponse {
-    ApiResponse::json(
+fn health(ctx: &Ctx) -> ApiResult<ApiResponse> {
+    use jobs::model::keys;
+    Ok(ApiResponse::json(
         200,
         &serde_json::json!({
             "status": "healthy",
             "timestamp": documents::rfc3339(ctx.now_ms),
-            "active_jobs": 0,
-            "queued_jobs": 0,
+            "active_jobs": jobs::counter(ctx.store, keys::RUNNING_COUNT)?.max(0),
+            "queued_jobs": jobs::counter(ctx.store, keys::QUEUED_COUNT)?.max(0),
             "max_concurrent_jobs": ctx.settings.max_concurrent_jobs,
+            "runners_online": jobs::runner_api::runners_online(ctx)?,
             "version": VERSION,
         }),
-    )
+    ))
 }

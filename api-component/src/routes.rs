@@ -10,6 +10,18 @@ use crate::names::Collection;
 pub enum Endpoint {
     Health,
     OpenApi,
+    JobsList,
+    JobGet,
+    JobCancel,
+    JobRetry,
+    JobLogs,
+    JobEvents,
+    RunnerClaim,
+    RunnerHeartbeat,
+    RunnerLogChunk,
+    RunnerOutput,
+    RunnerFinish,
+    Generate,
     DocsList,
     DocsUpload,
     DocGet,
@@ -18,11 +30,24 @@ pub enum Endpoint {
     DocPreview,
 }
 
-/// `(method, path pattern, endpoint)`. `{name}` matches one path segment. The OpenAPI document
-/// must describe exactly these (a test checks both directions).
+/// `(method, path pattern, endpoint)`. `{x}` matches one non-empty path segment; `{collection}`
+/// only a collection's name. The OpenAPI document must describe exactly these (a test checks both
+/// directions).
 pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("GET", "/health", Endpoint::Health),
     ("GET", "/api/openapi.json", Endpoint::OpenApi),
+    ("GET", "/api/jobs", Endpoint::JobsList),
+    ("GET", "/api/jobs/{id}", Endpoint::JobGet),
+    ("POST", "/api/jobs/{id}/cancel", Endpoint::JobCancel),
+    ("POST", "/api/jobs/{id}/retry", Endpoint::JobRetry),
+    ("GET", "/api/jobs/{id}/logs", Endpoint::JobLogs),
+    ("GET", "/api/jobs/{id}/events", Endpoint::JobEvents),
+    ("POST", "/api/runner/claim", Endpoint::RunnerClaim),
+    ("POST", "/api/runner/heartbeat", Endpoint::RunnerHeartbeat),
+    ("PUT", "/api/runner/jobs/{id}/{attempt}/logs/{chunk}", Endpoint::RunnerLogChunk),
+    ("PUT", "/api/runner/jobs/{id}/{attempt}/outputs/{index}", Endpoint::RunnerOutput),
+    ("POST", "/api/runner/jobs/{id}/{attempt}/finish", Endpoint::RunnerFinish),
+    ("POST", "/api/{collection}/generate", Endpoint::Generate),
     ("GET", "/api/{collection}", Endpoint::DocsList),
     ("POST", "/api/{collection}/upload", Endpoint::DocsUpload),
     ("GET", "/api/{collection}/{name}", Endpoint::DocGet),
@@ -36,7 +61,19 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
 pub struct Matched {
     pub endpoint: Endpoint,
     pub collection: Option<Collection>,
-    pub name: Option<String>,
+    /// The other parameters by pattern name (`name`, `id`, `attempt`, ...).
+    pub params: Vec<(&'static str, String)>,
+}
+
+impl Matched {
+    /// A parameter the endpoint's pattern guarantees.
+    pub fn param(&self, key: &str) -> &str {
+        self.params.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.params.iter().find(|(k, _)| *k == "name").map(|(_, v)| v.as_str())
+    }
 }
 
 /// What the router decided for a path outside the API (`/api/...` and `/health`).
@@ -65,7 +102,13 @@ pub fn resolve(method: &str, path: &str) -> Result<Resolved, ApiError> {
     }
     let Some((endpoint, params)) = matched else {
         if !allowed.is_empty() {
-            allowed.dedup();
+            let mut unique: Vec<&'static str> = Vec::new();
+            for m in allowed {
+                if !unique.contains(&m) {
+                    unique.push(m);
+                }
+            }
+            let allowed = unique;
             return Err(ApiError::MethodNotAllowed {
                 method: method.to_owned(),
                 allowed: allow_header(&allowed),
@@ -74,25 +117,21 @@ pub fn resolve(method: &str, path: &str) -> Result<Resolved, ApiError> {
         return Err(unmatched(path, &segments));
     };
     let mut collection = None;
-    let mut name = None;
+    let mut decoded = Vec::new();
     for (key, raw) in params {
-        match key {
-            "collection" => {
-                collection = Some(Collection::from_segment(raw).ok_or_else(|| {
-                    ApiError::NotFound(format!("no collection named {raw:?}"))
-                })?);
-            }
-            _ => {
-                name = Some(decode_component(raw).ok_or_else(|| {
-                    ApiError::BadRequest("document name is not valid percent-encoded UTF-8".into())
-                })?);
-            }
+        if key == "collection" {
+            collection = Collection::from_segment(&raw);
+        } else {
+            let value = decode_component(&raw).ok_or_else(|| {
+                ApiError::BadRequest(format!("{key} in the path is not valid percent-encoded UTF-8"))
+            })?;
+            decoded.push((key, value));
         }
     }
-    Ok(Resolved::Api(Matched { endpoint, collection, name }))
+    Ok(Resolved::Api(Matched { endpoint, collection, params: decoded }))
 }
 
-fn match_pattern<'p, 's>(pattern: &'p str, segments: &[&'s str]) -> Option<Vec<(&'p str, &'s str)>> {
+fn match_pattern(pattern: &'static str, segments: &[&str]) -> Option<Vec<(&'static str, String)>> {
     let parts: Vec<&str> = pattern.split('/').skip(1).collect();
     if parts.len() != segments.len() {
         return None;
@@ -100,10 +139,10 @@ fn match_pattern<'p, 's>(pattern: &'p str, segments: &[&'s str]) -> Option<Vec<(
     let mut params = Vec::new();
     for (part, seg) in parts.iter().zip(segments) {
         if let Some(key) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            if seg.is_empty() {
+            if seg.is_empty() || (key == "collection" && Collection::from_segment(seg).is_none()) {
                 return None;
             }
-            params.push((key, *seg));
+            params.push((key, seg.to_string()));
         } else if part != seg {
             return None;
         }
@@ -119,6 +158,9 @@ fn unmatched(path: &str, segments: &[&str]) -> ApiError {
                 "invalid document name in {path:?}: names cannot contain '/' or be empty"
             ))
         }
+        ["api", c, ..] if !matches!(*c, "jobs" | "runner" | "openapi.json") => {
+            ApiError::NotFound(format!("no collection named {c:?}"))
+        }
         _ => ApiError::NotFound(format!("no endpoint at {path}")),
     }
 }
@@ -128,6 +170,7 @@ fn allow_header(methods: &[&str]) -> &'static str {
     match methods {
         ["GET"] => "GET",
         ["POST"] => "POST",
+        ["PUT"] => "PUT",
         ["GET", "PUT", "DELETE"] => "GET, PUT, DELETE",
         _ => "GET, PUT, POST, DELETE",
     }
@@ -150,14 +193,22 @@ mod tests {
         assert_eq!(api("GET", "/api/briefs").collection, Some(Collection::Briefs));
         assert_eq!(api("POST", "/api/drafts/upload").endpoint, Endpoint::DocsUpload);
         let m = api("PUT", "/api/brand-data/acme.json");
-        assert_eq!((m.endpoint, m.name.as_deref()), (Endpoint::DocPut, Some("acme.json")));
+        assert_eq!((m.endpoint, m.name()), (Endpoint::DocPut, Some("acme.json")));
         assert_eq!(api("GET", "/api/briefs/a.md/preview").endpoint, Endpoint::DocPreview);
-        assert_eq!(api("GET", "/api/briefs/%2e%2e").name.as_deref(), Some(".."));
+        assert_eq!(api("GET", "/api/briefs/%2e%2e").name(), Some(".."));
+        assert_eq!(api("GET", "/api/jobs").endpoint, Endpoint::JobsList);
+        let m = api("GET", "/api/jobs/abc/events");
+        assert_eq!((m.endpoint, m.param("id")), (Endpoint::JobEvents, "abc"));
+        assert_eq!(api("POST", "/api/briefs/generate").endpoint, Endpoint::Generate);
+        let m = api("PUT", "/api/runner/jobs/j1/2/logs/7");
+        assert_eq!((m.param("attempt"), m.param("chunk")), ("2", "7"));
     }
 
     #[test]
     fn errors_say_what_went_wrong() {
         assert!(matches!(resolve("PATCH", "/api/briefs/a.md"), Err(ApiError::MethodNotAllowed { .. })));
+        assert!(matches!(resolve("PUT", "/api/jobs/x"), Err(ApiError::MethodNotAllowed { .. })));
+        assert!(matches!(resolve("GET", "/api/runner/claim"), Err(ApiError::MethodNotAllowed { .. })));
         assert!(matches!(resolve("POST", "/health"), Err(ApiError::MethodNotAllowed { .. })));
         assert!(matches!(resolve("GET", "/api/nope"), Err(ApiError::NotFound(_))));
         assert!(matches!(resolve("GET", "/api/nope/a.md"), Err(ApiError::NotFound(_))));

@@ -7,6 +7,12 @@ pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 1 << 20;
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 8 << 20;
 /// Default number of jobs that may run at once across all runners.
 pub const DEFAULT_MAX_CONCURRENT_JOBS: u64 = 3;
+/// Default lease of a running attempt: a runner silent this long loses its job.
+pub const DEFAULT_LEASE_SECONDS: u64 = 60;
+/// Default number of attempts a job gets when its runners are lost.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// Default longest time a claim request waits for a job before answering empty.
+pub const DEFAULT_CLAIM_WAIT_MS: u64 = 20_000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
@@ -16,6 +22,14 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// `max_concurrent_jobs`: reported by `/health`; enforced by the job queue.
     pub max_concurrent_jobs: u64,
+    /// `runner_token`: the bearer token runners present; empty refuses every runner.
+    pub runner_token: String,
+    /// `lease_seconds`: how long a running attempt survives without a heartbeat.
+    pub lease_seconds: u64,
+    /// `max_attempts`: attempts per job before "runner lost" becomes final.
+    pub max_attempts: u32,
+    /// `claim_wait_ms`: upper bound on a claim's long poll (hosted platforms stop requests at 30 s).
+    pub claim_wait_ms: u64,
 }
 
 impl Default for Settings {
@@ -24,6 +38,10 @@ impl Default for Settings {
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_concurrent_jobs: DEFAULT_MAX_CONCURRENT_JOBS,
+            runner_token: String::new(),
+            lease_seconds: DEFAULT_LEASE_SECONDS,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            claim_wait_ms: DEFAULT_CLAIM_WAIT_MS,
         }
     }
 }
@@ -46,7 +64,15 @@ impl Settings {
             max_document_bytes: positive("max_document_bytes", d.max_document_bytes),
             max_upload_bytes: positive("max_upload_bytes", d.max_upload_bytes),
             max_concurrent_jobs: positive("max_concurrent_jobs", d.max_concurrent_jobs),
+            runner_token: lookup("runner_token").map(|t| t.trim().to_owned()).unwrap_or_default(),
+            lease_seconds: positive("lease_seconds", d.lease_seconds),
+            max_attempts: positive("max_attempts", d.max_attempts as u64).min(100) as u32,
+            claim_wait_ms: positive("claim_wait_ms", d.claim_wait_ms).min(25_000),
         }
+    }
+
+    pub fn lease_ms(&self) -> i64 {
+        (self.lease_seconds as i64).saturating_mul(1000)
     }
 
     /// The largest request body any route accepts; hosts stop reading beyond it.

@@ -4,35 +4,122 @@
 use http_body_util::{BodyExt, Limited};
 use spin_sdk::experimental::wasi::config::store as config;
 use spin_sdk::experimental::wasi::keyvalue::{atomics, batch, store};
-use spin_sdk::http::{IntoResponse, Request};
+use spin_sdk::http::Request;
 use spin_sdk::http_service;
+
+use std::time::Duration;
+
+use futures::SinkExt;
+use spin_sdk::http::body::stream;
 
 use crate::error::ApiError;
 use crate::http::{ApiRequest, ApiResponse};
+use crate::jobs::logs::EventStream;
 use crate::settings::Settings;
 use crate::store::{Store, StoreError, StoreResult};
-use crate::{Ctx, handle};
+use crate::{Ctx, Reply, claim_again, claim_empty, handle};
 
 /// Room for multipart framing on top of the largest document or upload.
 const BODY_SLACK_BYTES: u64 = 64 * 1024;
+/// How often waiting claims and event streams look at the store again (there is no watch).
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// Event streams end after this long; browsers reconnect with `Last-Event-ID`.
+const STREAM_MAX: Duration = Duration::from_secs(300);
+/// A comment line this often keeps idle streams open through proxies.
+const KEEPALIVE_EVERY: u32 = 150;
+
+type Body = http_body_util::Either<
+    http_body_util::Full<bytes::Bytes>,
+    http_body_util::combinators::UnsyncBoxBody<bytes::Bytes, anyhow::Error>,
+>;
 
 #[http_service]
-async fn serve(req: Request) -> impl IntoResponse {
+async fn serve(req: Request) -> spin_sdk::http::Response<Body> {
     let settings = Settings::from_lookup(|key| config::get(key).ok().flatten());
-    let resp = match read_request(req, settings.max_body_bytes() + BODY_SLACK_BYTES).await {
-        Err(resp) => resp,
-        Ok(api_req) => match store::open("default") {
-            Err(e) => ApiError::Store(StoreError(format!("open default store: {e:?}"))).into_response(),
-            Ok(bucket) => {
-                let now_ms = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as i64);
-                let kv = KvStore(bucket);
-                handle(&Ctx { store: &kv, settings: &settings, now_ms }, &api_req)
+    let api_req = match read_request(req, settings.max_body_bytes() + BODY_SLACK_BYTES).await {
+        Ok(r) => r,
+        Err(resp) => return into_http(resp),
+    };
+    let kv = match open_store() {
+        Ok(kv) => kv,
+        Err(resp) => return into_http(resp),
+    };
+    let reply = handle(&ctx(&kv, &settings), &api_req);
+    match reply {
+        Reply::Full(resp) => into_http(resp),
+        Reply::Claim { request, deadline_ms } => loop {
+            spin_sdk::time::sleep(POLL_INTERVAL).await;
+            let c = ctx(&kv, &settings);
+            if let Some(resp) = claim_again(&c, &request) {
+                break into_http(resp);
+            }
+            if c.now_ms >= deadline_ms {
+                break into_http(claim_empty(&c));
             }
         },
-    };
-    into_http(resp)
+        Reply::Events(events) => event_stream(events, settings),
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+fn random() -> u64 {
+    spin_sdk::wasip3::random::random::get_random_u64()
+}
+
+fn ctx<'a>(kv: &'a KvStore, settings: &'a Settings) -> Ctx<'a> {
+    Ctx { store: kv, settings, now_ms: now_ms(), random: &random }
+}
+
+fn open_store() -> Result<KvStore, ApiResponse> {
+    store::open("default")
+        .map(KvStore)
+        .map_err(|e| ApiError::Store(StoreError(format!("open default store: {e:?}"))).into_response())
+}
+
+/// Streams a job's events: polls the store and sends whatever is new, until the job's log is
+/// complete, the client goes away, or [`STREAM_MAX`] passes.
+fn event_stream(mut events: EventStream, settings: Settings) -> spin_sdk::http::Response<Body> {
+    let (mut tx, body) = stream::<bytes::Bytes>();
+    spin_sdk::wasip3::spawn(async move {
+        let Ok(kv) = open_store() else { return };
+        if tx.send(bytes::Bytes::from_static(EventStream::preamble())).await.is_err() {
+            return;
+        }
+        let started = now_ms();
+        let mut idle_polls = 0u32;
+        loop {
+            let c = ctx(&kv, &settings);
+            let (bytes, done) = match events.poll(&c) {
+                Ok(r) => r,
+                Err(e) => (format!("event: error\ndata: {}\n\n", serde_json::json!({"error": e.to_string()})).into_bytes(), true),
+            };
+            idle_polls = if bytes.is_empty() { idle_polls + 1 } else { 0 };
+            let chunk = if idle_polls >= KEEPALIVE_EVERY {
+                idle_polls = 0;
+                b": keepalive\n\n".to_vec()
+            } else {
+                bytes
+            };
+            if !chunk.is_empty() && tx.send(bytes::Bytes::from(chunk)).await.is_err() {
+                return;
+            }
+            if done || now_ms() - started > STREAM_MAX.as_millis() as i64 {
+                return;
+            }
+            spin_sdk::time::sleep(POLL_INTERVAL).await;
+        }
+    });
+    let body = http_body_util::BodyExt::boxed_unsync(body);
+    spin_sdk::http::Response::builder()
+        .status(200)
+        .header("content-type", "text/event-stream")
+        .header("cache-control", "no-cache")
+        .header("x-accel-buffering", "no")
+        .body(http_body_util::Either::Right(body))
+        .unwrap_or_else(|_| into_http(ApiResponse::empty(500)))
 }
 
 /// Reads the request, refusing bodies over `limit` bytes before buffering them.
@@ -62,18 +149,17 @@ async fn read_request(req: Request, limit: u64) -> Result<ApiRequest, ApiRespons
     Ok(api)
 }
 
-fn into_http(resp: ApiResponse) -> spin_sdk::http::Response<http_body_util::Full<bytes::Bytes>> {
+fn into_http(resp: ApiResponse) -> spin_sdk::http::Response<Body> {
     let mut builder = spin_sdk::http::Response::builder().status(resp.status);
     for (name, value) in &resp.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    builder
-        .body(http_body_util::Full::new(bytes::Bytes::from(resp.body)))
-        .unwrap_or_else(|_| {
-            let mut fallback = spin_sdk::http::Response::new(http_body_util::Full::new(bytes::Bytes::new()));
-            *fallback.status_mut() = spin_sdk::http::StatusCode::INTERNAL_SERVER_ERROR;
-            fallback
-        })
+    let full = |b: Vec<u8>| http_body_util::Either::Left(http_body_util::Full::new(bytes::Bytes::from(b)));
+    builder.body(full(resp.body)).unwrap_or_else(|_| {
+        let mut fallback = spin_sdk::http::Response::new(full(Vec::new()));
+        *fallback.status_mut() = spin_sdk::http::StatusCode::INTERNAL_SERVER_ERROR;
+        fallback
+    })
 }
 
 /// The host's `wasi:keyvalue` bucket behind the crate's [`Store`] trait.

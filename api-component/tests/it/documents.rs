@@ -151,7 +151,8 @@ fn routing_errors() {
     let app = App::new();
     assert_error(&app.get("/api/poems"), 404, "no collection");
     assert_error(&app.get("/api/poems/x.md"), 404, "no collection");
-    assert_error(&app.get("/api/nothing/here/at/all"), 404, "no endpoint");
+    assert_error(&app.get("/api/nothing/here/at/all"), 404, "no collection");
+    assert_error(&app.get("/api/jobs/a/b/c/d"), 404, "no endpoint");
     assert_error(&app.get("/nope.html"), 404, "nothing at");
     let resp = app.send(ApiRequest::new("PATCH", "/api/briefs/x.md"));
     assert_error(&resp, 405, "PATCH");

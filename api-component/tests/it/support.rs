@@ -5,8 +5,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use api_component::http::{ApiRequest, ApiResponse};
 use api_component::settings::Settings;
 use api_component::store::MemoryStore;
-use api_component::{Ctx, handle};
+use api_component::{Ctx, Reply, claim_again, claim_empty, handle};
 use serde_json::Value;
+
+pub const RUNNER_TOKEN: &str = "test-runner-token";
 
 pub struct App {
     pub store: MemoryStore,
@@ -20,13 +22,49 @@ impl App {
     }
 
     pub fn with_settings(settings: Settings) -> Self {
+        let settings = Settings { runner_token: RUNNER_TOKEN.into(), ..settings };
         App { store: MemoryStore::new(), settings, clock: AtomicI64::new(1_767_225_600_000) }
     }
 
-    /// Each request happens one second after the previous one.
+    /// Moves the clock forward (leases expire on this clock).
+    pub fn advance(&self, ms: i64) {
+        self.clock.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// Each request happens 10 ms after the previous one. Claims that would wait are asked once
+    /// more; event streams are polled until done (or 3 times) and returned as one body.
     pub fn send(&self, req: ApiRequest) -> ApiResponse {
-        let now_ms = self.clock.fetch_add(1000, Ordering::SeqCst);
-        handle(&Ctx { store: &self.store, settings: &self.settings, now_ms }, &req)
+        let random = || std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8);
+        let now_ms = self.clock.fetch_add(10, Ordering::SeqCst);
+        let ctx = Ctx { store: &self.store, settings: &self.settings, now_ms, random: &random };
+        match handle(&ctx, &req) {
+            Reply::Full(resp) => resp,
+            Reply::Claim { request, .. } => claim_again(&ctx, &request).unwrap_or_else(|| claim_empty(&ctx)),
+            Reply::Events(mut events) => {
+                let mut body = api_component::jobs::logs::EventStream::preamble().to_vec();
+                for _ in 0..3 {
+                    let (bytes, done) = events.poll(&ctx).expect("poll events");
+                    body.extend(bytes);
+                    if done {
+                        break;
+                    }
+                }
+                ApiResponse::new(200, "text/event-stream", body)
+            }
+        }
+    }
+
+    pub fn post_json(&self, target: &str, body: &Value) -> ApiResponse {
+        self.send(ApiRequest::new("POST", target).with_body(body.to_string()))
+    }
+
+    /// A runner call with the right bearer token.
+    pub fn runner(&self, method: &str, target: &str, body: impl Into<Vec<u8>>) -> ApiResponse {
+        self.send(
+            ApiRequest::new(method, target)
+                .with_header("Authorization", &format!("Bearer {RUNNER_TOKEN}"))
+                .with_body(body),
+        )
     }
 
     pub fn get(&self, target: &str) -> ApiResponse {

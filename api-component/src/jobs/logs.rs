@@ -1,0 +1,222 @@
+//! Job logs: chunks of lines stored per attempt (`job/{id}/log/{attempt}/{chunk}`), read back
+//! as one sequence across attempts, and the Server-Sent Events stream built on that.
+//!
+//! A line's `seq` packs where it is stored: `attempt × 10¹² + chunk × 10⁵ + index`. Sequence
+//! numbers are strictly increasing but not contiguous; `after=<seq>` resumes right after a line
+//! with O(page) store reads, and so does the SSE `Last-Event-ID`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::model::{JobRecord, keys};
+use super::{cancel_requested, load, queue};
+use crate::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{ApiRequest, ApiResponse};
+
+const ATTEMPT_UNIT: i64 = 1_000_000_000_000;
+const CHUNK_UNIT: i64 = 100_000;
+/// Chunks read per store round trip.
+const CHUNK_BATCH: u32 = 8;
+pub const DEFAULT_LINES: usize = 500;
+pub const MAX_LINES: usize = 5_000;
+
+/// One log line as runners send it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Line {
+    /// When the runner saw it (RFC 3339 or epoch ms; kept as sent).
+    pub ts: serde_json::Value,
+    /// `stdout`, `stderr` or `system`.
+    pub stream: String,
+    /// `text`, `tool_call`, `tool_ok`, `tool_error`, `retry`, `result`, `error`, `info`, `stderr`.
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    pub text: String,
+}
+
+fn default_kind() -> String {
+    "info".into()
+}
+
+/// A chunk body: `{"lines": [...]}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Chunk {
+    pub lines: Vec<Line>,
+}
+
+/// A line as clients read it.
+#[derive(Debug, Serialize)]
+pub struct SeqLine {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub line: Line,
+}
+
+/// Where reading resumes: the first line not yet returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Position {
+    attempt: u32,
+    chunk: u32,
+    index: usize,
+}
+
+impl Position {
+    fn start() -> Self {
+        Position { attempt: 1, chunk: 0, index: 0 }
+    }
+
+    /// The position right after the line numbered `seq`.
+    fn after(seq: i64) -> Self {
+        if seq <= 0 {
+            return Self::start();
+        }
+        Position {
+            attempt: (seq / ATTEMPT_UNIT).max(1) as u32,
+            chunk: ((seq % ATTEMPT_UNIT) / CHUNK_UNIT) as u32,
+            index: (seq % CHUNK_UNIT) as usize + 1,
+        }
+    }
+
+    fn seq(self) -> i64 {
+        self.attempt as i64 * ATTEMPT_UNIT + self.chunk as i64 * CHUNK_UNIT + self.index as i64
+    }
+}
+
+/// Lines after `after`, at most `limit`; whether the log is complete (job final, all read).
+pub fn read(ctx: &Ctx, record: &JobRecord, after: Option<i64>, limit: usize) -> ApiResult<(Vec<SeqLine>, bool)> {
+    let mut pos = after.map_or(Position::start(), Position::after);
+    let mut lines = Vec::new();
+    let final_status = record.status.is_final();
+    while lines.len() < limit && pos.attempt <= record.attempt {
+        let chunks: Vec<u32> = (pos.chunk..pos.chunk + CHUNK_BATCH).collect();
+        let keys: Vec<String> = chunks.iter().map(|c| keys::log_chunk(&record.id, pos.attempt, *c)).collect();
+        let mut reached_end = false;
+        for (chunk, raw) in chunks.iter().zip(ctx.store.get_many(&keys)?) {
+            let Some(parsed) = raw.and_then(|b| serde_json::from_slice::<Chunk>(&b).ok()) else {
+                reached_end = true;
+                break;
+            };
+            for (index, line) in parsed.lines.into_iter().enumerate().skip(pos.index) {
+                if lines.len() == limit {
+                    return Ok((lines, false));
+                }
+                let at = Position { attempt: pos.attempt, chunk: *chunk, index };
+                lines.push(SeqLine { seq: at.seq(), line });
+            }
+            pos = Position { attempt: pos.attempt, chunk: chunk + 1, index: 0 };
+        }
+        if reached_end {
+            // An earlier attempt is over; so is the current one once the job is final.
+            if pos.attempt < record.attempt {
+                pos = Position { attempt: pos.attempt + 1, chunk: 0, index: 0 };
+            } else {
+                return Ok((lines, final_status));
+            }
+        }
+    }
+    Ok((lines, false))
+}
+
+/// `GET /api/jobs/{id}/logs?after=&limit=`.
+pub fn logs_get(ctx: &Ctx, req: &ApiRequest, id: &str) -> ApiResult<ApiResponse> {
+    let record = load(ctx.store, id)?;
+    let after = parse_after(req.query_param("after").as_deref())?;
+    let limit = match req.query_param("limit") {
+        None => DEFAULT_LINES,
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_LINES).contains(n))
+            .ok_or_else(|| ApiError::BadRequest(format!("limit must be from 1 to {MAX_LINES}")))?,
+    };
+    let (lines, done) = read(ctx, &record, after, limit)?;
+    let next = lines.last().map_or(after.unwrap_or(0), |l| l.seq);
+    Ok(ApiResponse::json(200, &json!({ "lines": lines, "next": next, "done": done })))
+}
+
+/// Parses `after` / `Last-Event-ID`: a sequence number this API returned.
+pub fn parse_after(raw: Option<&str>) -> ApiResult<Option<i64>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(Some)
+            .ok_or_else(|| ApiError::BadRequest("after must be a sequence number from this API".into())),
+    }
+}
+
+/// The state of one SSE connection: what it has sent so far.
+pub struct EventStream {
+    pub job_id: String,
+    after: Option<i64>,
+    last_status: String,
+    finished: bool,
+}
+
+impl EventStream {
+    /// Validates the job and the resume point (`Last-Event-ID` wins over `?after=`).
+    pub fn open(ctx: &Ctx, req: &ApiRequest, id: &str) -> ApiResult<EventStream> {
+        load(ctx.store, id)?;
+        let after = match req.header("last-event-id") {
+            Some(v) => parse_after(Some(v))?,
+            None => parse_after(req.query_param("after").as_deref())?,
+        };
+        Ok(EventStream { job_id: id.to_owned(), after, last_status: String::new(), finished: false })
+    }
+
+    /// The first bytes of the stream: the reconnect delay browsers should use.
+    pub fn preamble() -> &'static [u8] {
+        b"retry: 1000\n\n"
+    }
+
+    /// Everything new since the last call, as SSE bytes; `done` once the final event was sent.
+    pub fn poll(&mut self, ctx: &Ctx) -> ApiResult<(Vec<u8>, bool)> {
+        if self.finished {
+            return Ok((Vec::new(), true));
+        }
+        let record = load(ctx.store, &self.job_id)?;
+        let mut out = Vec::new();
+        loop {
+            let (lines, done) = read(ctx, &record, self.after, DEFAULT_LINES)?;
+            for l in &lines {
+                let data = serde_json::to_string(l).unwrap_or_default();
+                out.extend_from_slice(format!("event: log\nid: {}\ndata: {data}\n\n", l.seq).as_bytes());
+                self.after = Some(l.seq);
+            }
+            if lines.len() < DEFAULT_LINES || done {
+                let position = if record.status == super::model::Status::Queued {
+                    queue::positions(&queue::scan(ctx)?).get(&record.id).copied()
+                } else {
+                    None
+                };
+                let view = serde_json::to_string(&record.view(position, cancel_requested(ctx.store, &record.id)?))
+                    .unwrap_or_default();
+                if view != self.last_status {
+                    out.extend_from_slice(format!("event: status\ndata: {view}\n\n").as_bytes());
+                    self.last_status = view.clone();
+                }
+                if done {
+                    out.extend_from_slice(format!("event: done\ndata: {view}\n\n").as_bytes());
+                    self.finished = true;
+                }
+                return Ok((out, done));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_round_trip_through_seq() {
+        let p = Position { attempt: 2, chunk: 17, index: 42 };
+        assert_eq!(Position::after(p.seq()), Position { attempt: 2, chunk: 17, index: 43 });
+        assert_eq!(Position::after(0), Position::start());
+        assert!(Position { attempt: 1, chunk: 9_999_999, index: 99_999 }.seq() < Position { attempt: 2, chunk: 0, index: 0 }.seq());
+        assert!(Position { attempt: 9, chunk: 9_999_999, index: 99_999 }.seq() < (1i64 << 53));
+    }
+}

@@ -1,0 +1,217 @@
+//! The job record and its public view, and the store keys of everything job-related.
+//!
+//! Who writes `job/{id}`: only the winner of a latch (an `increment` that returned 1), so two
+//! writers never race on one record: the submitter creates it; the claim latch of an attempt
+//! lets one runner (or one cancel) move it out of `queued`; the end latch of an attempt lets one
+//! of finish / reap move it on. Everything else (leases, cancel flags, logs, staged outputs)
+//! lives under keys of its own.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::documents::rfc3339;
+use crate::names::Collection;
+
+/// What a job generates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobType {
+    BrandData,
+    Brief,
+    Draft,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl Status {
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        serde_json::from_value(Value::String(s.to_owned())).ok()
+    }
+}
+
+/// A document a job reads or writes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocRef {
+    pub collection: String,
+    pub name: String,
+}
+
+impl DocRef {
+    pub fn new(collection: Collection, name: &str) -> Self {
+        DocRef { collection: collection.segment().to_owned(), name: name.to_owned() }
+    }
+
+    pub fn collection(&self) -> Option<Collection> {
+        Collection::from_segment(&self.collection)
+    }
+
+    /// Where the runner puts an input in the job's workspace.
+    pub fn input_path(&self) -> String {
+        format!("inputs/{}/{}", self.collection, self.name)
+    }
+
+    /// Where the CLI must write an output in the job's workspace.
+    pub fn output_path(&self) -> String {
+        format!("output/{}", self.name)
+    }
+}
+
+/// Figures from the CLI's final `result` line.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub cost_usd: f64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub duration_ms: u64,
+    pub num_turns: u64,
+}
+
+/// Everything stored about a job.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: JobType,
+    pub status: Status,
+    /// 1-based; a lost runner's attempt is followed by the next one.
+    pub attempt: u32,
+    /// Queue ticket of the current attempt (FIFO order).
+    pub ticket: i64,
+    /// Creation order, for the newest-first listing.
+    pub number: i64,
+    pub runner: Option<String>,
+    pub created_ms: i64,
+    pub started_ms: Option<i64>,
+    pub finished_ms: Option<i64>,
+    /// The request that created the job.
+    pub params: Value,
+    /// The full prompt, rendered at submit time.
+    pub prompt: String,
+    pub inputs: Vec<DocRef>,
+    /// The documents the job must produce.
+    pub outputs: Vec<DocRef>,
+    /// The documents it did produce.
+    pub output_documents: Vec<DocRef>,
+    pub error: Option<String>,
+    pub usage: Option<Usage>,
+    /// Running-set slot of the current attempt (see `queue`).
+    pub run_slot: Option<i64>,
+    /// Log chunks per attempt, recorded when an attempt ends (index 0 = attempt 1).
+    pub log_chunks: Vec<u32>,
+}
+
+/// The job as clients see it.
+#[derive(Debug, Serialize)]
+pub struct JobView {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: JobType,
+    pub status: Status,
+    /// 1 = next to run; `null` unless queued.
+    pub queue_position: Option<u64>,
+    pub attempt: u32,
+    pub runner: Option<String>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub params: Value,
+    pub output_documents: Vec<DocRef>,
+    pub error: Option<String>,
+    pub usage: Option<Usage>,
+    pub cancel_requested: bool,
+}
+
+impl JobRecord {
+    pub fn view(&self, queue_position: Option<u64>, cancel_requested: bool) -> JobView {
+        JobView {
+            id: self.id.clone(),
+            kind: self.kind,
+            status: self.status,
+            queue_position: if self.status == Status::Queued { queue_position } else { None },
+            attempt: self.attempt,
+            runner: self.runner.clone(),
+            created_at: rfc3339(self.created_ms),
+            started_at: self.started_ms.map(rfc3339),
+            finished_at: self.finished_ms.map(rfc3339),
+            params: self.params.clone(),
+            output_documents: self.output_documents.clone(),
+            error: self.error.clone(),
+            usage: self.usage.clone(),
+            cancel_requested,
+        }
+    }
+}
+
+/// Store keys. One function per key so the layout reads in one place.
+pub mod keys {
+    pub fn job(id: &str) -> String {
+        format!("job/{id}")
+    }
+    /// Counter numbering jobs in creation order.
+    pub const JOB_COUNTER: &str = "jobs/n";
+    pub fn job_index(number: i64) -> String {
+        format!("jobs/i/{number}")
+    }
+    /// Counter handing out queue tickets; a ticket names one attempt of one job.
+    pub const TICKET_COUNTER: &str = "queue/tail";
+    pub fn ticket(ticket: i64) -> String {
+        format!("queue/t/{ticket}")
+    }
+    /// Lowest ticket that may still be queued: a hint that only saves reads.
+    pub const QUEUE_HEAD: &str = "queue/head";
+    /// Jobs queued right now (moved only by latch winners).
+    pub const QUEUED_COUNT: &str = "stats/queued";
+    /// Attempts running right now: the semaphore that caps concurrency.
+    pub const RUNNING_COUNT: &str = "stats/running";
+    /// Counter of running-set slots; `run/s/{slot}` names a running attempt.
+    pub const RUN_COUNTER: &str = "run/n";
+    pub fn run_slot(slot: i64) -> String {
+        format!("run/s/{slot}")
+    }
+    pub const RUN_LOW: &str = "run/low";
+    /// Latch: who takes attempt `a` out of the queue (a runner, or a cancel).
+    pub fn claim_latch(id: &str, attempt: u32) -> String {
+        format!("job/{id}/a{attempt}/claim")
+    }
+    /// Latch: who ends attempt `a` (its runner's finish, or the reaper).
+    pub fn end_latch(id: &str, attempt: u32) -> String {
+        format!("job/{id}/a{attempt}/end")
+    }
+    /// Lease expiry (epoch ms, decimal) of a running attempt.
+    pub fn lease(id: &str, attempt: u32) -> String {
+        format!("job/{id}/a{attempt}/lease")
+    }
+    /// Non-zero once a cancel was requested.
+    pub fn cancel_flag(id: &str) -> String {
+        format!("job/{id}/cancel")
+    }
+    pub fn log_chunk(id: &str, attempt: u32, chunk: u32) -> String {
+        format!("job/{id}/log/{attempt}/{chunk}")
+    }
+    /// Staged output `index` of an attempt: chunk count here, chunks under `.../c`.
+    pub fn staged_output(id: &str, attempt: u32, index: usize) -> String {
+        format!("job/{id}/a{attempt}/out/{index}")
+    }
+    pub const RUNNER_COUNTER: &str = "runners/n";
+    pub fn runner_slot(slot: i64) -> String {
+        format!("runners/s/{slot}")
+    }
+    pub fn runner_registered(name: &str) -> String {
+        format!("runner/{name}/reg")
+    }
+    pub fn runner_seen(name: &str) -> String {
+        format!("runner/{name}/seen")
+    }
+}

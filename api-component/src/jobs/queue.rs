@@ -1,0 +1,286 @@
+//! The queue: tickets in FIFO order, the claim, lease expiry and the end of an attempt.
+//!
+//! Each attempt of a job holds one ticket (`queue/t/{n}` = `{id}:{attempt}`); a requeued job
+//! gets a new ticket. One scan from the head hint over the tickets finds both the queued
+//! attempts (claim takes them in ticket order) and the running ones (whose leases are checked):
+//! Spin has no cron, so reaping happens inside the runners' claim and heartbeat calls.
+//!
+//! Concurrency: the `stats/running` counter is a semaphore (increment, and undo if over the cap),
+//! and the attempt's claim latch picks exactly one taker. Both are atomic on every backend.
+
+use std::collections::HashMap;
+
+use super::model::{DocRef, JobRecord, Status, Usage, keys};
+use super::{cancel_requested, counter, save};
+use crate::Ctx;
+use crate::blob;
+use crate::documents::Documents;
+use crate::error::{ApiError, ApiResult};
+use crate::names::DocName;
+
+/// Tickets read per store round trip while scanning.
+const SCAN_BATCH: i64 = 32;
+/// A ticket number allocated but never written this far behind the tail is abandoned (its
+/// submitter died between two store calls); nearer the tail it may still be being written.
+const ABANDONED_TICKET_LAG: i64 = 1_000;
+
+/// An unfinished attempt found by [`scan`].
+pub struct Open {
+    pub ticket: i64,
+    pub record: JobRecord,
+    /// Lease expiry (epoch ms) of a running attempt.
+    pub lease_ms: Option<i64>,
+    pub cancel_requested: bool,
+}
+
+/// Every queued or running attempt, in ticket (FIFO) order; moves the head hint past the
+/// tickets that are done.
+pub fn scan(ctx: &Ctx) -> ApiResult<Vec<Open>> {
+    let store = ctx.store;
+    let tail = counter(store, keys::TICKET_COUNTER)?;
+    let head = store
+        .get(keys::QUEUE_HEAD)?
+        .and_then(|b| String::from_utf8(b).ok()?.parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, tail + 1);
+    let mut open = Vec::new();
+    let mut first_unfinished: Option<i64> = None;
+    let mut t = head;
+    while t <= tail {
+        let batch: Vec<i64> = (t..=tail.min(t + SCAN_BATCH - 1)).collect();
+        t += batch.len() as i64;
+        let values = store.get_many(&batch.iter().map(|n| keys::ticket(*n)).collect::<Vec<_>>())?;
+        let mut named = Vec::new();
+        for (n, v) in batch.iter().zip(values) {
+            match v.and_then(|b| String::from_utf8(b).ok()) {
+                Some(v) => {
+                    let (id, attempt) = v.rsplit_once(':').unwrap_or((&v, "0"));
+                    named.push((*n, id.to_owned(), attempt.parse::<u32>().unwrap_or(0)));
+                }
+                None if tail - n < ABANDONED_TICKET_LAG => {
+                    first_unfinished.get_or_insert(*n);
+                }
+                None => {}
+            }
+        }
+        let ids: Vec<String> = named.iter().map(|(_, id, _)| id.clone()).collect();
+        let extra: Vec<String> = ids
+            .iter()
+            .flat_map(|id| [keys::job(id), keys::cancel_flag(id)])
+            .chain(named.iter().map(|(_, id, a)| keys::lease(id, *a)))
+            .collect();
+        let fetched = store.get_many(&extra)?;
+        let (pairs, leases) = fetched.split_at(ids.len() * 2);
+        for (i, (n, _, attempt)) in named.into_iter().enumerate() {
+            let Some(record) = pairs[2 * i].as_ref().and_then(|b| serde_json::from_slice::<JobRecord>(b).ok())
+            else {
+                continue;
+            };
+            let current = record.ticket == n && record.attempt == attempt;
+            if !current || record.status.is_final() {
+                continue;
+            }
+            first_unfinished.get_or_insert(n);
+            let lease_ms = leases[i].as_ref().and_then(|b| std::str::from_utf8(b).ok()?.parse().ok());
+            open.push(Open { ticket: n, record, lease_ms, cancel_requested: pairs[2 * i + 1].is_some() });
+        }
+    }
+    let new_head = first_unfinished.unwrap_or(tail + 1);
+    if new_head != head {
+        // A hint: a stale (lower) value written by a racing scan costs reads, never a job.
+        store.set(keys::QUEUE_HEAD, new_head.to_string().as_bytes())?;
+    }
+    Ok(open)
+}
+
+/// Queue positions (1 = next) of the queued jobs, by id.
+pub fn positions(open: &[Open]) -> HashMap<String, u64> {
+    open.iter()
+        .filter(|o| o.record.status == Status::Queued && !o.cancel_requested)
+        .enumerate()
+        .map(|(i, o)| (o.record.id.clone(), i as u64 + 1))
+        .collect()
+}
+
+/// Ends every running attempt whose lease has expired, and cancels queued jobs whose cancel
+/// raced with a requeue. Returns the attempts open afterwards (requeued ones included).
+pub fn reap(ctx: &Ctx, open: Vec<Open>) -> ApiResult<Vec<Open>> {
+    let mut still = Vec::with_capacity(open.len());
+    let mut requeued = false;
+    for o in open {
+        let expired = o.record.status == Status::Running && o.lease_ms.is_none_or(|l| l < ctx.now_ms);
+        if expired {
+            match end_attempt(ctx, o.record, Ending::Lost) {
+                Ok(record) => requeued |= record.status == Status::Queued,
+                Err(e) => ignore_conflict(e)?,
+            }
+        } else if o.record.status == Status::Queued && o.cancel_requested {
+            cancel_queued(ctx, o.record).map(drop).or_else(ignore_conflict)?;
+        } else {
+            still.push(o);
+        }
+    }
+    // A requeued attempt has a new ticket at the back of the queue: scan again to see it.
+    if requeued { scan(ctx) } else { Ok(still) }
+}
+
+fn ignore_conflict(e: ApiError) -> ApiResult<()> {
+    match e {
+        ApiError::Conflict(_) => Ok(()),
+        other => Err(other),
+    }
+}
+
+/// Takes a queued attempt for `runner`. `Ok(None)` if the concurrency cap is reached or someone
+/// else took it first.
+pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> ApiResult<Option<JobRecord>> {
+    let store = ctx.store;
+    let running = store.increment(keys::RUNNING_COUNT, 1)?;
+    if running > ctx.settings.max_concurrent_jobs as i64 {
+        store.increment(keys::RUNNING_COUNT, -1)?;
+        return Ok(None);
+    }
+    if store.increment(&keys::claim_latch(&record.id, record.attempt), 1)? != 1 {
+        store.increment(keys::RUNNING_COUNT, -1)?;
+        return Ok(None);
+    }
+    store.increment(keys::QUEUED_COUNT, -1)?;
+    store.set(&keys::lease(&record.id, record.attempt), (ctx.now_ms + ctx.settings.lease_ms()).to_string().as_bytes())?;
+    record.status = Status::Running;
+    record.runner = Some(runner.to_owned());
+    record.started_ms = Some(ctx.now_ms);
+    save(store, &record)?;
+    Ok(Some(record))
+}
+
+/// Cancels a queued attempt if the cancel wins its claim latch; `Conflict` if a runner won.
+pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> ApiResult<JobRecord> {
+    if ctx.store.increment(&keys::claim_latch(&record.id, record.attempt), 1)? != 1 {
+        return Err(ApiError::Conflict("a runner took the job first".into()));
+    }
+    ctx.store.increment(keys::QUEUED_COUNT, -1)?;
+    record.status = Status::Cancelled;
+    record.finished_ms = Some(ctx.now_ms);
+    record.error = Some("cancelled before it started".into());
+    save(ctx.store, &record)?;
+    Ok(record)
+}
+
+/// How an attempt ended.
+pub enum Ending {
+    /// Its runner stopped heartbeating (or gave the job back).
+    Lost,
+    /// Its runner reported the end.
+    Finished { status: Status, error: Option<String>, usage: Option<Usage>, log_chunks: u32 },
+}
+
+/// Ends the running attempt of `record`, if this call wins the attempt's end latch (`Conflict`
+/// otherwise): frees its concurrency slot, then requeues, fails, cancels or completes the job.
+pub fn end_attempt(ctx: &Ctx, record: JobRecord, ending: Ending) -> ApiResult<JobRecord> {
+    let store = ctx.store;
+    let attempt = record.attempt;
+    if store.increment(&keys::end_latch(&record.id, attempt), 1)? != 1 {
+        return Err(ApiError::Conflict(format!("attempt {attempt} of job {} has already ended", record.id)));
+    }
+    let record = settle(ctx, record, ending)?;
+    // Only now free the slot: a job never shows `running` beyond the cap, even while ending.
+    store.increment(keys::RUNNING_COUNT, -1)?;
+    Ok(record)
+}
+
+/// Decides and stores what becomes of a job whose attempt just ended.
+fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> ApiResult<JobRecord> {
+    let attempt = record.attempt;
+    let cancelled = cancel_requested(ctx.store, &record.id)?;
+    record.finished_ms = Some(ctx.now_ms);
+    match ending {
+        Ending::Lost if cancelled => finish(&mut record, Status::Cancelled, Some("cancelled".into())),
+        Ending::Lost if attempt < ctx.settings.max_attempts => return requeue(ctx, record),
+        Ending::Lost => finish(
+            &mut record,
+            Status::Failed,
+            Some(format!("runner lost: no heartbeat within the lease, {attempt} attempts made")),
+        ),
+        Ending::Finished { status, error, usage, log_chunks } => {
+            set_chunks(&mut record, attempt, log_chunks);
+            record.usage = usage;
+            match status {
+                Status::Completed => match commit_outputs(ctx, &record) {
+                    Ok(docs) => {
+                        record.output_documents = docs;
+                        finish(&mut record, Status::Completed, None);
+                    }
+                    Err(why) => finish(&mut record, Status::Failed, Some(why)),
+                },
+                Status::Cancelled if !cancelled => return requeue(ctx, record),
+                Status::Cancelled => finish(&mut record, Status::Cancelled, error.or(Some("cancelled".into()))),
+                _ => finish(&mut record, Status::Failed, error.or(Some("the job failed".into()))),
+            }
+        }
+    }
+    save(ctx.store, &record)?;
+    Ok(record)
+}
+
+fn finish(record: &mut JobRecord, status: Status, error: Option<String>) {
+    record.status = status;
+    record.error = error;
+}
+
+fn set_chunks(record: &mut JobRecord, attempt: u32, chunks: u32) {
+    let i = attempt as usize - 1;
+    if record.log_chunks.len() <= i {
+        record.log_chunks.resize(i + 1, 0);
+    }
+    record.log_chunks[i] = chunks;
+}
+
+/// Puts the job back in the queue as its next attempt, at the back of the line.
+fn requeue(ctx: &Ctx, mut record: JobRecord) -> ApiResult<JobRecord> {
+    let store = ctx.store;
+    let ticket = store.increment(keys::TICKET_COUNTER, 1)?;
+    record.attempt += 1;
+    record.ticket = ticket;
+    record.status = Status::Queued;
+    record.runner = None;
+    record.started_ms = None;
+    record.finished_ms = None;
+    save(store, &record)?;
+    store.set(&keys::ticket(ticket), format!("{}:{}", record.id, record.attempt).as_bytes())?;
+    store.increment(keys::QUEUED_COUNT, 1)?;
+    Ok(record)
+}
+
+/// Moves the attempt's staged outputs into their collections; every expected output must be
+/// there and valid, else nothing is stored and the reason is returned.
+fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> {
+    let mut ready = Vec::new();
+    for (i, out) in record.outputs.iter().enumerate() {
+        let content = staged_output(ctx, record, i)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("the job did not produce {}", out.output_path()))?;
+        let collection = out.collection().ok_or("unknown output collection")?;
+        let name = DocName::parse(collection, &out.name)?;
+        Documents::new(ctx.store, collection)
+            .check(&name, &content, ctx.settings.max_document_bytes)
+            .map_err(|e| format!("{} is not a valid {} document: {e}", out.output_path(), collection))?;
+        ready.push((collection, name, content));
+    }
+    let mut stored = Vec::new();
+    for (collection, name, content) in ready {
+        Documents::new(ctx.store, collection)
+            .put(&name, &content, ctx.settings.max_document_bytes, &Default::default(), ctx.now_ms)
+            .map_err(|e| e.to_string())?;
+        stored.push(DocRef::new(collection, name.as_str()));
+    }
+    Ok(stored)
+}
+
+/// The staged content of output `index` of the record's current attempt.
+pub fn staged_output(ctx: &Ctx, record: &JobRecord, index: usize) -> ApiResult<Option<Vec<u8>>> {
+    let key = keys::staged_output(&record.id, record.attempt, index);
+    let Some(count) = ctx.store.get(&key)?.and_then(|b| String::from_utf8(b).ok()?.parse::<u32>().ok()) else {
+        return Ok(None);
+    };
+    Ok(blob::read(ctx.store, &format!("{key}/c"), count)?)
+}

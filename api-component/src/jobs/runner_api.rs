@@ -1,0 +1,342 @@
+//! What runners call (all behind the bearer token, see `crate::authorize`): claim jobs, keep
+//! their leases alive, upload log chunks and outputs, and report the end of an attempt.
+//!
+//! Fencing: every write names `(job, attempt)`; it is accepted only while that attempt is the
+//! job's current one, running, and not yet ended. Otherwise 409, and the runner kills the
+//! process. Cancel requests reach runners in the `action` of heartbeat and upload answers.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::model::{DocRef, JobRecord, Status, Usage, keys};
+use super::queue::{self, Ending};
+use super::{cancel_requested, counter, json_body, load};
+use crate::Ctx;
+use crate::blob;
+use crate::documents::Documents;
+use crate::error::{ApiError, ApiResult};
+use crate::http::ApiResponse;
+use crate::names::DocName;
+
+/// Largest log chunk a runner may send.
+pub const MAX_LOG_CHUNK_BYTES: usize = 64 * 1024;
+/// Highest chunk number and lines per chunk (they are packed into line sequence numbers).
+pub const MAX_CHUNKS: u32 = 9_999_999;
+pub const MAX_LINES_PER_CHUNK: usize = 99_999;
+/// How often runners should heartbeat while they run jobs.
+pub const HEARTBEAT_MS: i64 = 1_000;
+/// A runner seen within this long counts as online.
+pub const RUNNER_ONLINE_MS: i64 = 45_000;
+/// Registered runners counted by `/health` at most.
+const MAX_RUNNERS_LISTED: i64 = 1_000;
+
+#[derive(Deserialize)]
+pub struct ClaimRequest {
+    pub runner: String,
+    #[serde(default = "one")]
+    pub slots: u32,
+    /// How long to wait for a job before answering with none (capped by `claim_wait_ms`).
+    #[serde(default)]
+    pub wait_ms: u64,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A job handed to a runner: everything it needs to run it without further reads.
+#[derive(Serialize)]
+pub struct ClaimedJob {
+    pub id: String,
+    pub attempt: u32,
+    #[serde(rename = "type")]
+    pub kind: super::model::JobType,
+    pub prompt: String,
+    pub inputs: Vec<InputFile>,
+    pub outputs: Vec<OutputFile>,
+}
+
+#[derive(Serialize)]
+pub struct InputFile {
+    pub collection: String,
+    pub name: String,
+    /// Where to put it, relative to the job's workspace.
+    pub path: String,
+    pub content: String,
+}
+
+#[derive(Serialize)]
+pub struct OutputFile {
+    pub collection: String,
+    pub name: String,
+    /// Where the CLI writes it, relative to the job's workspace.
+    pub path: String,
+}
+
+/// Validates a claim request (runner name, slots).
+pub fn parse_claim(ctx: &Ctx, body: &[u8]) -> ApiResult<ClaimRequest> {
+    let mut req: ClaimRequest = json_body(body)?;
+    check_runner_name(&req.runner)?;
+    if req.slots == 0 || req.slots > 64 {
+        return Err(ApiError::BadRequest("slots must be from 1 to 64".into()));
+    }
+    req.wait_ms = req.wait_ms.min(ctx.settings.claim_wait_ms);
+    Ok(req)
+}
+
+/// One claim pass: reaps expired attempts, then takes up to `slots` queued jobs in FIFO order.
+/// `None` when nothing was taken (the caller may wait and try again).
+pub fn claim_once(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
+    touch_runner(ctx, &req.runner)?;
+    let open = queue::reap(ctx, queue::scan(ctx)?)?;
+    let mut jobs = Vec::new();
+    for o in open {
+        if jobs.len() == req.slots as usize {
+            break;
+        }
+        if o.record.status != Status::Queued {
+            continue;
+        }
+        match queue::take(ctx, o.record, &req.runner)? {
+            Some(record) => {
+                if let Some(job) = handout(ctx, record)? {
+                    jobs.push(job);
+                }
+            }
+            // At the cap (or lost a race): later tickets must not overtake this one.
+            None if counter(ctx.store, keys::RUNNING_COUNT)? >= ctx.settings.max_concurrent_jobs as i64 => break,
+            None => continue,
+        }
+    }
+    if jobs.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(claim_response(ctx, jobs)))
+}
+
+/// The answer to a claim, with or without jobs.
+pub fn claim_response(ctx: &Ctx, jobs: Vec<ClaimedJob>) -> ApiResponse {
+    ApiResponse::json(
+        200,
+        &json!({ "jobs": jobs, "lease_ms": ctx.settings.lease_ms(), "heartbeat_ms": HEARTBEAT_MS }),
+    )
+}
+
+/// Reads the inputs of a freshly taken attempt; a deleted input fails the job at once.
+fn handout(ctx: &Ctx, record: JobRecord) -> ApiResult<Option<ClaimedJob>> {
+    let mut inputs = Vec::new();
+    for input in &record.inputs {
+        match read_input(ctx, input)? {
+            Some(content) => inputs.push(InputFile {
+                collection: input.collection.clone(),
+                name: input.name.clone(),
+                path: input.input_path(),
+                content,
+            }),
+            None => {
+                let error = Some(format!("input {}/{} no longer exists", input.collection, input.name));
+                let ending = Ending::Finished { status: Status::Failed, error, usage: None, log_chunks: 0 };
+                queue::end_attempt(ctx, record, ending)?;
+                return Ok(None);
+            }
+        }
+    }
+    let outputs = record
+        .outputs
+        .iter()
+        .map(|o| OutputFile { collection: o.collection.clone(), name: o.name.clone(), path: o.output_path() })
+        .collect();
+    Ok(Some(ClaimedJob {
+        id: record.id.clone(),
+        attempt: record.attempt,
+        kind: record.kind,
+        prompt: record.prompt.clone(),
+        inputs,
+        outputs,
+    }))
+}
+
+fn read_input(ctx: &Ctx, input: &DocRef) -> ApiResult<Option<String>> {
+    let Some(collection) = input.collection() else { return Ok(None) };
+    let Ok(name) = DocName::parse(collection, &input.name) else { return Ok(None) };
+    match Documents::new(ctx.store, collection).get(&name) {
+        Ok((_, bytes)) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct HeartbeatRequest {
+    runner: String,
+    #[serde(default)]
+    jobs: Vec<AttemptRef>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct AttemptRef {
+    id: String,
+    attempt: u32,
+}
+
+/// `POST /api/runner/heartbeat`: extends the leases of the runner's live attempts and tells it
+/// what to do with each: `continue`, `cancel` (kill it and finish as cancelled) or `abandon`
+/// (the attempt is no longer yours: kill it, report nothing).
+pub fn heartbeat(ctx: &Ctx, body: &[u8]) -> ApiResult<ApiResponse> {
+    let req: HeartbeatRequest = json_body(body)?;
+    check_runner_name(&req.runner)?;
+    touch_runner(ctx, &req.runner)?;
+    let mut answers = Vec::new();
+    for a in req.jobs.iter().take(64) {
+        let action = match live_attempt(ctx, &a.id, a.attempt) {
+            Ok(_) => {
+                let until = ctx.now_ms + ctx.settings.lease_ms();
+                ctx.store.set(&keys::lease(&a.id, a.attempt), until.to_string().as_bytes())?;
+                action(ctx, &a.id)?
+            }
+            Err(ApiError::Conflict(_) | ApiError::NotFound(_)) => "abandon",
+            Err(e) => return Err(e),
+        };
+        answers.push(json!({ "id": a.id, "attempt": a.attempt, "action": action }));
+    }
+    queue::reap(ctx, queue::scan(ctx)?)?;
+    Ok(ApiResponse::json(200, &json!({ "jobs": answers, "lease_ms": ctx.settings.lease_ms() })))
+}
+
+/// `PUT /api/runner/jobs/{id}/{attempt}/logs/{chunk}`: stores one chunk of log lines. Chunks
+/// are numbered from 0 and must arrive in order; sending a chunk again rewrites the same key.
+pub fn log_chunk(ctx: &Ctx, id: &str, attempt: &str, chunk: &str, body: &[u8]) -> ApiResult<ApiResponse> {
+    let attempt = parse_number(attempt, "attempt")?;
+    let chunk = parse_number(chunk, "chunk")?;
+    if chunk > MAX_CHUNKS {
+        return Err(ApiError::BadRequest(format!("chunk numbers stop at {MAX_CHUNKS}")));
+    }
+    if body.len() > MAX_LOG_CHUNK_BYTES {
+        return Err(ApiError::TooLarge { size: body.len() as u64, limit: MAX_LOG_CHUNK_BYTES as u64 });
+    }
+    let parsed: super::logs::Chunk = json_body(body)?;
+    if parsed.lines.is_empty() || parsed.lines.len() > MAX_LINES_PER_CHUNK {
+        return Err(ApiError::BadRequest(format!("a chunk holds 1 to {MAX_LINES_PER_CHUNK} lines")));
+    }
+    live_attempt(ctx, id, attempt)?;
+    if chunk > 0 && ctx.store.get(&keys::log_chunk(id, attempt, chunk - 1))?.is_none() {
+        return Err(ApiError::Conflict(format!("log chunk {} is missing; send chunks in order", chunk - 1)));
+    }
+    let stored = serde_json::to_vec(&parsed).unwrap_or_default();
+    ctx.store.set(&keys::log_chunk(id, attempt, chunk), &stored)?;
+    Ok(ApiResponse::json(200, &json!({ "action": action(ctx, id)? })))
+}
+
+/// `PUT /api/runner/jobs/{id}/{attempt}/outputs/{index}`: stages output file `index`.
+pub fn output(ctx: &Ctx, id: &str, attempt: &str, index: &str, body: &[u8]) -> ApiResult<ApiResponse> {
+    let attempt = parse_number(attempt, "attempt")?;
+    let index = parse_number(index, "output index")? as usize;
+    let max = ctx.settings.max_document_bytes;
+    if body.len() as u64 > max {
+        return Err(ApiError::TooLarge { size: body.len() as u64, limit: max });
+    }
+    let record = live_attempt(ctx, id, attempt)?;
+    if index >= record.outputs.len() {
+        return Err(ApiError::BadRequest(format!("job {id} has {} output(s)", record.outputs.len())));
+    }
+    let key = keys::staged_output(id, attempt, index);
+    let (entries, count) = blob::chunk_entries(&format!("{key}/c"), body);
+    if !entries.is_empty() {
+        ctx.store.set_many(&entries)?;
+    }
+    ctx.store.set(&key, count.to_string().as_bytes())?;
+    Ok(ApiResponse::json(200, &json!({ "action": action(ctx, id)? })))
+}
+
+#[derive(Deserialize)]
+struct FinishRequest {
+    status: String,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    usage: Option<Usage>,
+    #[serde(default)]
+    log_chunks: u32,
+}
+
+/// `POST /api/runner/jobs/{id}/{attempt}/finish`: the attempt's end as its runner saw it.
+pub fn finish(ctx: &Ctx, id: &str, attempt: &str, body: &[u8]) -> ApiResult<ApiResponse> {
+    let attempt = parse_number(attempt, "attempt")?;
+    let req: FinishRequest = json_body(body)?;
+    let status = match req.status.as_str() {
+        "completed" => Status::Completed,
+        "failed" => Status::Failed,
+        "cancelled" => Status::Cancelled,
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "status {other:?} is not one of completed, failed, cancelled"
+            )));
+        }
+    };
+    let error = req.error.map(|e| e.chars().take(4_000).collect());
+    let record = live_attempt(ctx, id, attempt)?;
+    let ending = Ending::Finished { status, error, usage: req.usage, log_chunks: req.log_chunks };
+    let record = queue::end_attempt(ctx, record, ending)?;
+    Ok(ApiResponse::json(200, &record.view(None, cancel_requested(ctx.store, id)?)))
+}
+
+/// The record if `(id, attempt)` is still running and unended; 409 otherwise.
+fn live_attempt(ctx: &Ctx, id: &str, attempt: u32) -> ApiResult<JobRecord> {
+    let record = load(ctx.store, id)?;
+    let ended = counter(ctx.store, &keys::end_latch(id, attempt))? != 0;
+    if record.attempt != attempt || record.status != Status::Running || ended {
+        return Err(ApiError::Conflict(format!(
+            "attempt {attempt} of job {id} is no longer running here (job is {:?}, attempt {}); stop it",
+            record.status, record.attempt
+        )));
+    }
+    Ok(record)
+}
+
+fn action(ctx: &Ctx, id: &str) -> ApiResult<&'static str> {
+    Ok(if cancel_requested(ctx.store, id)? { "cancel" } else { "continue" })
+}
+
+/// Registers a runner the first time it is seen, and records when it was last seen.
+fn touch_runner(ctx: &Ctx, name: &str) -> ApiResult<()> {
+    let store = ctx.store;
+    if store.increment(&keys::runner_registered(name), 1)? == 1 {
+        let slot = store.increment(keys::RUNNER_COUNTER, 1)?;
+        store.set(&keys::runner_slot(slot), name.as_bytes())?;
+    }
+    store.set(&keys::runner_seen(name), ctx.now_ms.to_string().as_bytes())?;
+    Ok(())
+}
+
+/// Runners seen within [`RUNNER_ONLINE_MS`].
+pub fn runners_online(ctx: &Ctx) -> ApiResult<u64> {
+    let n = counter(ctx.store, keys::RUNNER_COUNTER)?.min(MAX_RUNNERS_LISTED);
+    if n <= 0 {
+        return Ok(0);
+    }
+    let names = ctx.store.get_many(&(1..=n).map(keys::runner_slot).collect::<Vec<_>>())?;
+    let seen_keys: Vec<String> = names
+        .into_iter()
+        .flatten()
+        .filter_map(|b| String::from_utf8(b).ok())
+        .map(|name| keys::runner_seen(&name))
+        .collect();
+    let seen = ctx.store.get_many(&seen_keys)?;
+    let online = seen
+        .into_iter()
+        .flatten()
+        .filter_map(|b| std::str::from_utf8(&b).ok()?.parse::<i64>().ok())
+        .filter(|ms| ctx.now_ms - ms <= RUNNER_ONLINE_MS)
+        .count();
+    Ok(online as u64)
+}
+
+fn check_runner_name(name: &str) -> ApiResult<()> {
+    let ok = (1..=64).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok { Ok(()) } else { Err(ApiError::BadRequest("runner must be 1-64 characters of [A-Za-z0-9._-]".into())) }
+}
+
+fn parse_number(raw: &str, what: &str) -> ApiResult<u32> {
+    raw.parse().map_err(|_| ApiError::BadRequest(format!("{what} must be a whole number")))
+}

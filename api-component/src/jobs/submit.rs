@@ -1,0 +1,329 @@
+//! The generate endpoints: validate a request, check its input documents exist, pick the output
+//! document's name, render the full prompt from `instructions/`, and enqueue the job.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::model::{DocRef, JobRecord, JobType, Status, keys};
+use super::{json_body, save};
+use crate::Ctx;
+use crate::documents::Documents;
+use crate::error::{ApiError, ApiResult};
+use crate::http::ApiResponse;
+use crate::names::{Collection, DocName};
+
+const BRAND_TEMPLATE: &str = include_str!("../../../instructions/brand_data_generation_instructions.md");
+const BRIEF_TEMPLATE: &str = include_str!("../../../instructions/brief_generation_instructions.md");
+const DRAFT_TEMPLATE: &str = include_str!("../../../instructions/draft_generation_instructions.md");
+
+/// Longest accepted text field, in characters.
+const MAX_FIELD_CHARS: usize = 300;
+const MAX_URL_CHARS: usize = 2_000;
+const MAX_LIST_ITEMS: usize = 20;
+pub const MIN_WORD_COUNT: u64 = 100;
+pub const MAX_WORD_COUNT: u64 = 20_000;
+pub const DEFAULT_WORD_COUNT: u64 = 2_000;
+
+#[derive(Deserialize)]
+struct BrandRequest {
+    brand_name: Option<String>,
+    urls: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct BriefRequest {
+    title: Option<String>,
+    primary_keyword: Option<String>,
+    #[serde(default)]
+    secondary_keywords: Vec<String>,
+    brand_data: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DraftRequest {
+    brief: Option<String>,
+    brand_data: Option<String>,
+    target_word_count: Option<Value>,
+}
+
+/// A validated job, ready to enqueue.
+pub struct Submission {
+    pub kind: JobType,
+    pub params: Value,
+    pub inputs: Vec<DocRef>,
+    pub outputs: Vec<DocRef>,
+    pub prompt: String,
+}
+
+/// `POST /api/{collection}/generate`.
+pub fn generate(ctx: &Ctx, collection: Collection, body: &[u8]) -> ApiResult<ApiResponse> {
+    let params: Value = json_body(body)?;
+    if !params.is_object() {
+        return Err(ApiError::BadRequest("request body must be a JSON object".into()));
+    }
+    let submission = prepare(ctx, collection, &params)?;
+    let id = enqueue(ctx, submission)?;
+    Ok(ApiResponse::json(202, &json!({ "job_id": id, "status": "queued" }))
+        .with_header("location", format!("/api/jobs/{id}")))
+}
+
+/// Validates `params` for a job producing into `collection` and renders its prompt.
+pub fn prepare(ctx: &Ctx, collection: Collection, params: &Value) -> ApiResult<Submission> {
+    match collection {
+        Collection::BrandData => {
+            let req: BrandRequest = from_value(params.clone())?;
+            let brand = text_field("brand_name", req.brand_name)?;
+            let urls = req.urls.unwrap_or_default();
+            if urls.is_empty() || urls.len() > MAX_LIST_ITEMS {
+                return Err(bad(&format!("urls must list 1 to {MAX_LIST_ITEMS} web addresses")));
+            }
+            let urls: Vec<String> = urls.into_iter().map(check_url).collect::<ApiResult<_>>()?;
+            let output = unused_name(ctx, Collection::BrandData, &slug(&brand))?;
+            let url_list: String = urls.iter().map(|u| format!("- {u}\n")).collect();
+            let prompt = render(BRAND_TEMPLATE, &[
+                ("brand_name", &brand),
+                ("urls", url_list.trim_end()),
+                ("output_path", &output.output_path()),
+            ]);
+            Ok(Submission {
+                kind: JobType::BrandData,
+                params: json!({ "brand_name": brand, "urls": urls }),
+                inputs: vec![],
+                outputs: vec![output],
+                prompt,
+            })
+        }
+        Collection::Briefs => {
+            let req: BriefRequest = from_value(params.clone())?;
+            let title = text_field("title", req.title)?;
+            let primary = text_field("primary_keyword", req.primary_keyword)?;
+            if req.secondary_keywords.len() > MAX_LIST_ITEMS {
+                return Err(bad(&format!("secondary_keywords has more than {MAX_LIST_ITEMS} entries")));
+            }
+            let secondary: Vec<String> = req
+                .secondary_keywords
+                .into_iter()
+                .map(|k| text_field("secondary_keywords entry", Some(k)))
+                .collect::<ApiResult<_>>()?;
+            let brand = existing(ctx, Collection::BrandData, "brand_data", req.brand_data)?;
+            let output = unused_name(ctx, Collection::Briefs, &slug(&title))?;
+            let prompt = render(BRIEF_TEMPLATE, &[
+                ("title", &title),
+                ("primary_keyword", &primary),
+                ("secondary_keywords", &secondary.join(", ")),
+                ("brand_data_path", &brand.input_path()),
+                ("output_path", &output.output_path()),
+            ]);
+            Ok(Submission {
+                kind: JobType::Brief,
+                params: json!({
+                    "title": title, "primary_keyword": primary,
+                    "secondary_keywords": secondary, "brand_data": brand.name,
+                }),
+                inputs: vec![brand],
+                outputs: vec![output],
+                prompt,
+            })
+        }
+        Collection::Drafts => {
+            let req: DraftRequest = from_value(params.clone())?;
+            let words = match req.target_word_count {
+                None | Some(Value::Null) => DEFAULT_WORD_COUNT,
+                Some(v) => v
+                    .as_u64()
+                    .filter(|n| (MIN_WORD_COUNT..=MAX_WORD_COUNT).contains(n))
+                    .ok_or_else(|| {
+                        bad(&format!(
+                            "target_word_count must be a whole number from {MIN_WORD_COUNT} to {MAX_WORD_COUNT}"
+                        ))
+                    })?,
+            };
+            let brief = existing(ctx, Collection::Briefs, "brief", req.brief)?;
+            let brand = existing(ctx, Collection::BrandData, "brand_data", req.brand_data)?;
+            let stem = brief.name.trim_end_matches(".md").to_owned();
+            let output = unused_name(ctx, Collection::Drafts, &stem)?;
+            let prompt = render(DRAFT_TEMPLATE, &[
+                ("brief_path", &brief.input_path()),
+                ("brand_data_path", &brand.input_path()),
+                ("target_word_count", &words.to_string()),
+                ("output_path", &output.output_path()),
+            ]);
+            Ok(Submission {
+                kind: JobType::Draft,
+                params: json!({ "brief": brief.name, "brand_data": brand.name, "target_word_count": words }),
+                inputs: vec![brief, brand],
+                outputs: vec![output],
+                prompt,
+            })
+        }
+    }
+}
+
+/// Stores a new queued job and its queue ticket; returns its id.
+pub fn enqueue(ctx: &Ctx, s: Submission) -> ApiResult<String> {
+    let store = ctx.store;
+    let number = store.increment(keys::JOB_COUNTER, 1)?;
+    let ticket = store.increment(keys::TICKET_COUNTER, 1)?;
+    let id = new_id(ctx, number);
+    let record = JobRecord {
+        id: id.clone(),
+        kind: s.kind,
+        status: Status::Queued,
+        attempt: 1,
+        ticket,
+        number,
+        runner: None,
+        created_ms: ctx.now_ms,
+        started_ms: None,
+        finished_ms: None,
+        params: s.params,
+        prompt: s.prompt,
+        inputs: s.inputs,
+        outputs: s.outputs,
+        output_documents: vec![],
+        error: None,
+        usage: None,
+        run_slot: None,
+        log_chunks: vec![],
+    };
+    // The record first: whoever finds the ticket or index entry must find the record.
+    save(store, &record)?;
+    store.set_many(&[
+        (keys::job_index(number), id.as_bytes().to_vec()),
+        (keys::ticket(ticket), format!("{id}:1").into_bytes()),
+    ])?;
+    store.increment(keys::QUEUED_COUNT, 1)?;
+    Ok(id)
+}
+
+/// Ids are unguessable (random) and sort by creation (the job number leads).
+fn new_id(ctx: &Ctx, number: i64) -> String {
+    format!("{number:x}-{:016x}", (ctx.random)())
+}
+
+/// Replaces each `{{key}}` in `template` with its value, in one pass (values are not rescanned).
+pub fn render(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 256);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}").map(|end| (after[..end].trim(), end)) {
+            Some((key, end)) if values.iter().any(|(k, _)| *k == key) => {
+                let value = values.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| *v);
+                out.push_str(value);
+                rest = &after[end + 2..];
+            }
+            _ => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A lowercase file stem from free text: letters and digits, words joined by `-`.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 80 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() { "untitled".to_owned() } else { out }
+}
+
+/// `stem` + extension, or `stem-2`, `stem-3`, ... if a document of that name already exists.
+fn unused_name(ctx: &Ctx, collection: Collection, stem: &str) -> ApiResult<DocRef> {
+    let docs = Documents::new(ctx.store, collection);
+    for n in 1..=100 {
+        let candidate = if n == 1 { stem.to_owned() } else { format!("{stem}-{n}") };
+        let name = format!("{candidate}{}", collection.extension());
+        let parsed = DocName::parse(collection, &name).map_err(ApiError::BadRequest)?;
+        if docs.meta(&parsed)?.is_none() {
+            return Ok(DocRef::new(collection, &name));
+        }
+    }
+    Err(ApiError::Conflict(format!("too many {collection} documents named {stem}-N; rename some")))
+}
+
+/// The named input document, which must exist (422 naming it otherwise).
+fn existing(ctx: &Ctx, collection: Collection, field: &str, name: Option<String>) -> ApiResult<DocRef> {
+    let name = text_field(field, name)?;
+    let parsed = DocName::parse(collection, &name).map_err(|why| bad(&format!("{field}: {why}")))?;
+    if Documents::new(ctx.store, collection).meta(&parsed)?.is_none() {
+        return Err(ApiError::Unprocessable(format!("{field}: {collection}/{name} does not exist")));
+    }
+    Ok(DocRef::new(collection, &name))
+}
+
+fn text_field(field: &str, value: Option<String>) -> ApiResult<String> {
+    let value = value.unwrap_or_default();
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(bad(&format!("{field} is required")));
+    }
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(bad(&format!("{field} is longer than {MAX_FIELD_CHARS} characters")));
+    }
+    if value.chars().any(|c| c.is_control()) {
+        return Err(bad(&format!("{field} contains control characters")));
+    }
+    Ok(value.to_owned())
+}
+
+fn check_url(url: String) -> ApiResult<String> {
+    let url = url.trim().to_owned();
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let host_ok = rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or_default();
+        !host.is_empty() && !host.contains(char::is_whitespace)
+    });
+    if !host_ok || url.len() > MAX_URL_CHARS || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad(&format!("{url:?} is not an http(s) web address")));
+    }
+    Ok(url)
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> ApiResult<T> {
+    serde_json::from_value(value).map_err(|e| bad(&format!("invalid request: {e}")))
+}
+
+fn bad(msg: &str) -> ApiError {
+    ApiError::BadRequest(msg.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_replaces_known_keys_once() {
+        let out = render("A {{x}} B {{ y }} {{unknown}} {{x", &[("x", "{{y}}"), ("y", "2")]);
+        assert_eq!(out, "A {{y}} B 2 {{unknown}} {{x");
+    }
+
+    #[test]
+    fn slugs_are_valid_stems() {
+        assert_eq!(slug("SEO for Bakeries: 2026 Guide!"), "seo-for-bakeries-2026-guide");
+        assert_eq!(slug("  ***  "), "untitled");
+        assert_eq!(slug("Café ünïcode"), "caf-n-code");
+        assert!(slug(&"word ".repeat(100)).len() <= 80);
+    }
+
+    #[test]
+    fn urls_must_be_http() {
+        assert!(check_url("https://acme.example/about".into()).is_ok());
+        for bad in ["ftp://x", "javascript:alert(1)", "https://", "http://a b", "acme.com"] {
+            assert!(check_url(bad.into()).is_err(), "{bad}");
+        }
+    }
+}

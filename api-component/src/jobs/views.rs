@@ -1,0 +1,124 @@
+//! Client endpoints over jobs: list newest first, get one, cancel, retry.
+
+use serde_json::json;
+
+use super::model::{JobRecord, Status, keys};
+use super::queue::{self, positions};
+use super::submit;
+use super::{cancel_requested, counter, load};
+use crate::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{ApiRequest, ApiResponse};
+use crate::names::Collection;
+
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 200;
+/// Index entries one listing reads at most (a status filter may skip many).
+const MAX_SCANNED: i64 = 2_000;
+
+/// `GET /api/jobs?status=&limit=&cursor=`.
+pub fn jobs_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
+    let status = match req.query_param("status").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(Status::parse(&s).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "status {s:?} is not one of queued, running, completed, failed, cancelled"
+            ))
+        })?),
+    };
+    let limit = match req.query_param("limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| ApiError::BadRequest(format!("limit must be from 1 to {MAX_LIMIT}")))?,
+    };
+    let top = match req.query_param("cursor").filter(|c| !c.is_empty()) {
+        None => counter(ctx.store, keys::JOB_COUNTER)?,
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| ApiError::BadRequest("cursor is not one this API returned".into()))?,
+    };
+    let floor = (top - MAX_SCANNED).max(0);
+    let mut records: Vec<JobRecord> = Vec::new();
+    let mut next = top;
+    'scan: while next > floor && records.len() < limit {
+        let numbers: Vec<i64> = (next.saturating_sub(63).max(floor + 1)..=next).rev().collect();
+        next = numbers.last().copied().unwrap_or(1) - 1;
+        let ids = ctx.store.get_many(&numbers.iter().map(|n| keys::job_index(*n)).collect::<Vec<_>>())?;
+        let job_keys: Vec<String> =
+            ids.iter().map(|id| keys::job(&String::from_utf8_lossy(id.as_deref().unwrap_or_default()))).collect();
+        for (n, raw) in numbers.iter().zip(ctx.store.get_many(&job_keys)?) {
+            let Some(record) = raw.and_then(|b| serde_json::from_slice::<JobRecord>(&b).ok()) else { continue };
+            if status.is_none_or(|s| s == record.status) {
+                if records.len() == limit {
+                    next = *n;
+                    break 'scan;
+                }
+                records.push(record);
+            }
+        }
+    }
+    let views = views_of(ctx, &records)?;
+    let next_cursor = (next > 0).then(|| next.to_string());
+    Ok(ApiResponse::json(200, &json!({ "items": views, "next_cursor": next_cursor })))
+}
+
+/// Public views, with queue positions when any job is queued.
+fn views_of(ctx: &Ctx, records: &[JobRecord]) -> ApiResult<Vec<super::model::JobView>> {
+    let queued = records.iter().any(|r| r.status == Status::Queued);
+    let positions = if queued { positions(&queue::scan(ctx)?) } else { Default::default() };
+    let flags = ctx.store.get_many(&records.iter().map(|r| keys::cancel_flag(&r.id)).collect::<Vec<_>>())?;
+    Ok(records
+        .iter()
+        .zip(flags)
+        .map(|(r, flag)| r.view(positions.get(&r.id).copied(), flag.is_some()))
+        .collect())
+}
+
+/// `GET /api/jobs/{id}`.
+pub fn job_get(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
+    let record = load(ctx.store, id)?;
+    let view = views_of(ctx, std::slice::from_ref(&record))?.pop();
+    Ok(ApiResponse::json(200, &view))
+}
+
+/// `POST /api/jobs/{id}/cancel`: a queued job is cancelled now; a running one is flagged and
+/// its runner stops it (the job turns `cancelled` once the process is gone).
+pub fn job_cancel(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
+    let record = load(ctx.store, id)?;
+    if record.status.is_final() {
+        return Err(ApiError::Conflict(format!("job {id} already {:?}", record.status).to_lowercase()));
+    }
+    ctx.store.set(&keys::cancel_flag(id), b"1")?;
+    let record = if record.status == Status::Queued {
+        match queue::cancel_queued(ctx, record) {
+            Ok(r) => r,
+            // A runner took it meanwhile: the flag reaches it with its next heartbeat.
+            Err(ApiError::Conflict(_)) => load(ctx.store, id)?,
+            Err(e) => return Err(e),
+        }
+    } else {
+        record
+    };
+    Ok(ApiResponse::json(202, &record.view(None, cancel_requested(ctx.store, id)?)))
+}
+
+/// `POST /api/jobs/{id}/retry`: a new job with the same parameters, for failed or cancelled jobs.
+pub fn job_retry(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
+    let record = load(ctx.store, id)?;
+    if !matches!(record.status, Status::Failed | Status::Cancelled) {
+        return Err(ApiError::Conflict(format!("only failed or cancelled jobs can be retried; job {id} is {:?}", record.status).to_lowercase()));
+    }
+    let collection = match record.kind {
+        super::model::JobType::BrandData => Collection::BrandData,
+        super::model::JobType::Brief => Collection::Briefs,
+        super::model::JobType::Draft => Collection::Drafts,
+    };
+    let submission = submit::prepare(ctx, collection, &record.params)?;
+    let new_id = submit::enqueue(ctx, submission)?;
+    Ok(ApiResponse::json(202, &json!({ "job_id": new_id, "status": "queued", "retry_of": id })))
+}
