@@ -233,14 +233,16 @@ class ChipsInput {
   constructor(label) {
     const id = `chips-${++uid}`;
     this.items = [];
-    this.list = h('ul', { class: 'chips', attrs: { role: 'list', 'aria-label': `${label} added` } });
+    this.list = h('ul', { class: 'chips', attrs: { role: 'list', 'aria-label': 'Keywords added' } });
     this.input = h('input', {
       class: 'chips-input', id, type: 'text', autocomplete: 'off', placeholder: 'Type a keyword, then Enter or comma',
       attrs: { 'aria-describedby': `${id}-hint` },
       on: {
         keydown: (e) => this.keydown(e),
         input: () => { if (this.input.value.includes(',')) this.addFrom(this.input.value); },
-        blur: () => this.addFrom(this.input.value),
+        // Only when something is typed: re-rendering the chips on every blur would swallow a
+        // click on a chip's remove button.
+        blur: () => { if (this.input.value.trim()) this.addFrom(this.input.value); },
       },
     });
     this.element = h('div', { class: 'field' },
@@ -272,9 +274,9 @@ class ChipsInput {
   }
 
   render() {
-    replaceChildren(this.list, this.items.map((item, i) => h('li', { class: 'chip' },
+    replaceChildren(this.list, this.items.map((item) => h('li', { class: 'chip' },
       h('span', { text: item }),
-      button(`Remove ${item}`, { icon: 'close', variant: 'ghost', iconOnly: true, small: true, onClick: () => this.remove(i) }))));
+      button(`Remove ${item}`, { icon: 'close', variant: 'ghost', iconOnly: true, small: true, onClick: () => this.remove(this.items.indexOf(item)) }))));
   }
 
   values() {

@@ -51,6 +51,7 @@ export class LogViewer {
   close() {
     this.stream?.close();
     this.stream = null;
+    this.resizeObserver?.disconnect();
     if (this.dialog) {
       const d = this.dialog;
       this.dialog = null;
@@ -69,6 +70,9 @@ export class LogViewer {
       attrs: { role: 'log', 'aria-live': 'off', 'aria-label': 'Job log', 'data-testid': 'log-view' },
       on: { scroll: () => this.onScroll() },
     }, h('p', { class: 'log-placeholder muted', text: 'Waiting for output…' }));
+    // Keep the newest line in view when the box changes size (e.g. the summary appears).
+    this.resizeObserver = new ResizeObserver(() => { if (this.follow) this.scrollToEnd(); });
+    this.resizeObserver.observe(this.logEl);
     this.jumpBtn = button('Jump to latest', { icon: 'arrowDown', variant: 'primary', small: true, onClick: () => this.jumpToLatest(), attrs: { 'data-action': 'jump' } });
     this.jumpBtn.classList.add('jump-latest');
     this.jumpBtn.hidden = true;
@@ -200,7 +204,7 @@ export class LogViewer {
     this.lineCount += lines.length;
     while (this.logEl.childElementCount > MAX_LINES) this.logEl.firstElementChild.remove();
     if (this.follow) {
-      this.logEl.scrollTop = this.logEl.scrollHeight;
+      this.scrollToEnd();
     } else {
       this.unseen += lines.length;
       this.jumpBtn.hidden = false;
@@ -208,8 +212,15 @@ export class LogViewer {
     }
   }
 
+  scrollToEnd() {
+    this.logEl.scrollTop = this.logEl.scrollHeight;
+    this.ownScrollTop = this.logEl.scrollTop;
+  }
+
   onScroll() {
     const el = this.logEl;
+    // Our own scrolling (following new lines) is not the reader scrolling away.
+    if (this.follow && Math.abs(el.scrollTop - this.ownScrollTop) < 2) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
     this.follow = atBottom;
     if (atBottom) {
@@ -224,7 +235,7 @@ export class LogViewer {
   jumpToLatest() {
     this.follow = true;
     this.unseen = 0;
-    this.logEl.scrollTop = this.logEl.scrollHeight;
+    this.scrollToEnd();
     this.jumpBtn.hidden = true;
     this.logEl.focus();
   }

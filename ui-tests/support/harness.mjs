@@ -1,0 +1,154 @@
+// Test harness: which server the tests talk to, the headless browser, pages that record every
+// console error, uncaught exception and CSP violation, and screenshots.
+//
+// Server, in order of preference:
+//   CWM_BASE_URL=http://host:port   an already running server (the real host in CI)
+//   CWM_RUNNER_BIN=path/to/runner   spawn `runner serve --listen 127.0.0.1:0` on a fresh data dir
+//   (neither)                       the in-memory mock in support/mock-api.mjs
+// Browser: CHROMIUM_PATH (default /usr/bin/chromium).
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startMockServer } from './mock-api.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(HERE, '../..');
+export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'ci-artifacts', 'screenshots');
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync',
+];
+
+/** A name unique to this run, so tests against a shared server never collide. */
+export const RUN_ID = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+
+/**
+ * Starts (or attaches to) the server under test. Resolves to
+ * `{ url, kind: 'remote' | 'runner' | 'mock', mock?, close() }`.
+ */
+export async function startTarget({ runnerArgs = ['serve'], env = {} } = {}) {
+  if (process.env.CWM_BASE_URL) {
+    return { url: process.env.CWM_BASE_URL.replace(/\/$/, ''), kind: 'remote', close: async () => {} };
+  }
+  if (process.env.CWM_RUNNER_BIN) return startRunner(process.env.CWM_RUNNER_BIN, runnerArgs, env);
+  const mock = await startMockServer();
+  return { url: mock.url, kind: 'mock', mock, close: () => mock.close() };
+}
+
+/** Spawns the runner on an ephemeral port and waits for its "listening on" line. */
+export async function startRunner(bin, args, env = {}) {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cwm-ui-'));
+  const child = spawn(bin, [...args, '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`runner did not report its address in 60 s:\n${output}`)), 60_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`runner exited with ${code}:\n${output}`)); });
+  });
+  return {
+    url,
+    kind: 'runner',
+    dataDir,
+    output: () => output,
+    close: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Headless Chromium; playwright gives every launch a fresh temporary profile. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+export const DESKTOP = { width: 1280, height: 860 };
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * Opens the app in a new context. Returns `{ context, page, problems }`, where `problems()`
+ * lists console errors (other than the browser's note on API responses with an error status,
+ * which the UI handles on purpose), uncaught exceptions, CSP violations and failed static files.
+ */
+export async function openApp(browser, baseUrl, { viewport = DESKTOP, hash = '' } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, baseURL: baseUrl, reducedMotion: 'reduce' });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const found = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    const apiStatus = /^Failed to load resource: the server responded with a status of \d+/.test(text) && /\/(api\/|health)/.test(msg.location()?.url ?? '');
+    if (!apiStatus) found.push(`console: ${text} (${msg.location()?.url ?? ''})`);
+  });
+  page.on('pageerror', (err) => found.push(`uncaught: ${err.message}`));
+  page.on('response', (res) => {
+    const url = new URL(res.url());
+    if (res.status() >= 400 && !url.pathname.startsWith('/api/') && url.pathname !== '/health') found.push(`HTTP ${res.status()} for ${url.pathname}`);
+  });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
+  await page.goto(`/${hash}`);
+  await page.waitForSelector('body.is-ready');
+  const problems = async () => {
+    const csp = page.isClosed() ? [] : await page.evaluate(() => window.__csp ?? []).catch(() => []);
+    return [...found, ...csp.map((c) => `CSP: ${c}`)];
+  };
+  return { context, page, problems };
+}
+
+export async function screenshot(page, name) {
+  await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
+
+/** Calls the API directly (test setup and checks, outside the browser). */
+export async function apiFetch(baseUrl, method, pathname, { body, headers = {} } = {}) {
+  const res = await fetch(`${baseUrl}${pathname}`, { method, body, headers });
+  const buf = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, body: buf, text: buf.toString('utf8'), json: () => JSON.parse(buf.toString('utf8')) };
+}
+
+/** Polls `fn` until it returns a truthy value (or throws after `timeout` ms). */
+export async function waitFor(fn, { timeout = 15_000, interval = 100, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${message} (last: ${last})`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}

@@ -1,0 +1,267 @@
+// A throwaway, in-memory stand-in for the API, for running the UI tests without the Rust host.
+// It serves ../static with the same Content-Security-Policy as the real component and implements
+// the documents contract, plus a simulated jobs backend (queue, runner, logs, SSE) that tests
+// steer through /__mock/* endpoints. The real host is the reference: tests run against it when
+// CWM_BASE_URL or CWM_RUNNER_BIN is set.
+//
+// Run on its own for manual work: `node support/mock-api.mjs [port]`.
+
+import http from 'node:http';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createJobs } from './mock-jobs.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const STATIC_DIR = path.resolve(HERE, '../../static');
+
+export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; " +
+  "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+const COLLECTIONS = {
+  'brand-data': { ext: '.json', type: 'application/json' },
+  briefs: { ext: '.md', type: 'text/markdown; charset=utf-8' },
+  drafts: { ext: '.md', type: 'text/markdown; charset=utf-8' },
+};
+const MAX_DOC_BYTES = 1024 * 1024;
+
+const CONTENT_TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon',
+};
+
+class HttpError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+export function validateName(collection, name) {
+  const { ext } = COLLECTIONS[collection];
+  if (!name || name.length > 120) throw new HttpError(400, 'invalid document name: must be 1 to 120 characters');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new HttpError(400, `invalid document name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-', starting with a letter or digit`);
+  if (name.includes('..')) throw new HttpError(400, `invalid document name ${JSON.stringify(name)}: '..' is not allowed`);
+  if (!name.endsWith(ext) || name.length === ext.length) throw new HttpError(400, `invalid document name ${JSON.stringify(name)}: must end in ${ext}`);
+}
+
+const unwrap = (v) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && 'value' in v ? v.value : v);
+
+function derive(collection, name, buf) {
+  if (!buf.length) throw new HttpError(400, `${name}: body is empty`);
+  if (buf.length > MAX_DOC_BYTES) throw new HttpError(413, `body is ${buf.length} bytes, over the limit of ${MAX_DOC_BYTES} bytes`);
+  const text = buf.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(buf)) throw new HttpError(400, `${name}: body is not valid UTF-8`);
+  const stem = name.replace(/\.[^.]+$/, '');
+  if (collection === 'brand-data') {
+    let value;
+    try { value = JSON.parse(text); } catch (e) { throw new HttpError(400, `${name}: body is not valid JSON (${e.message})`); }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new HttpError(422, `${name}: brand data must be a JSON object`);
+    const title = [unwrap(value.brandInfo?.companyName), unwrap(value.name)].find((t) => typeof t === 'string' && t.trim());
+    const words = (v) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean).length : v && typeof v === 'object' ? Object.values(v).reduce((n, x) => n + words(x), 0) : 0);
+    return { title: title?.trim() ?? stem, word_count: words(value) };
+  }
+  const h1 = text.match(/^#[ \t]+(.+?)[ \t#]*$/m);
+  const plain = text.replace(/```[\s\S]*?```/g, ' ').replace(/[#>*_`|~-]+/g, ' ');
+  return { title: h1 ? h1[1].replace(/[*_`]/g, '').trim() : stem, word_count: plain.split(/\s+/).filter(Boolean).length };
+}
+
+const escapeHtml = (s) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+/** A deliberately small Markdown → HTML for previews (escaped; enough for tests and screenshots). */
+function previewMarkdown(text) {
+  const out = [];
+  let list = null;
+  const inline = (s) => escapeHtml(s).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>').replace(/\*(.+?)\*/g, '<em>$1</em>').replace(/`(.+?)`/g, '<code>$1</code>');
+  const closeList = () => { if (list) { out.push(`</${list}>`); list = null; } };
+  for (const block of text.replace(/\r\n?/g, '\n').split(/\n{2,}/)) {
+    for (const line of block.split('\n')) {
+      let m;
+      if ((m = line.match(/^(#{1,6})\s+(.*)$/))) { closeList(); out.push(`<h${m[1].length}>${inline(m[2])}</h${m[1].length}>`); }
+      else if ((m = line.match(/^\s*[-*]\s+(.*)$/))) { if (list !== 'ul') { closeList(); out.push('<ul>'); list = 'ul'; } out.push(`<li>${inline(m[1])}</li>`); }
+      else if ((m = line.match(/^\s*\d+\.\s+(.*)$/))) { if (list !== 'ol') { closeList(); out.push('<ol>'); list = 'ol'; } out.push(`<li>${inline(m[1])}</li>`); }
+      else if (line.trim()) { closeList(); out.push(`<p>${inline(line)}</p>`); }
+    }
+    closeList();
+  }
+  return out.join('\n');
+}
+
+function parseMultipart(buf, contentType) {
+  const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType ?? '');
+  if (!m) throw new HttpError(400, 'multipart body has no boundary');
+  const delim = Buffer.from(`--${m[1] ?? m[2]}`);
+  const files = [];
+  let pos = buf.indexOf(delim);
+  while (pos !== -1) {
+    pos += delim.length;
+    if (buf.subarray(pos, pos + 2).toString() === '--') break;
+    pos += 2;
+    const headerEnd = buf.indexOf('\r\n\r\n', pos);
+    if (headerEnd === -1) break;
+    const headers = buf.subarray(pos, headerEnd).toString();
+    const next = buf.indexOf(delim, headerEnd + 4);
+    if (next === -1) throw new HttpError(400, 'multipart body is truncated');
+    const body = buf.subarray(headerEnd + 4, next - 2);
+    const disposition = /content-disposition:[^\r\n]*/i.exec(headers)?.[0] ?? '';
+    const field = /\bname="([^"]*)"/.exec(disposition)?.[1];
+    const filename = /filename="([^"]*)"/.exec(disposition)?.[1];
+    if (field === 'file' && filename !== undefined) files.push({ filename, body: Buffer.from(body) });
+    pos = next;
+  }
+  return files;
+}
+
+/** The in-memory documents of all collections. */
+export function createDocuments() {
+  const data = Object.fromEntries(Object.keys(COLLECTIONS).map((c) => [c, new Map()]));
+  let gen = 0;
+  let order = 0;
+  const item = (d) => ({ name: d.name, size: d.content.length, created_at: d.created, updated_at: d.updated, title: d.title, word_count: d.word_count });
+  return {
+    data,
+    item,
+    get(collection, name) {
+      validateName(collection, name);
+      const doc = data[collection].get(name);
+      if (!doc) throw new HttpError(404, `${collection}/${name} does not exist`);
+      return doc;
+    },
+    exists: (collection, name) => data[collection].has(name),
+    put(collection, name, content, ifMatch) {
+      validateName(collection, name);
+      const existing = data[collection].get(name);
+      if (ifMatch !== undefined) {
+        const tags = ifMatch.trim() === '*' ? null : ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
+        if (!existing || (tags && !tags.includes(`"${existing.gen}"`))) {
+          throw new HttpError(412, `${name} has changed since it was read (or does not exist); reload it and try again`);
+        }
+      }
+      const derived = derive(collection, name, content);
+      const now = new Date().toISOString();
+      const doc = { name, content, ...derived, gen: ++gen, order: ++order, created: existing?.created ?? now, updated: now };
+      data[collection].set(name, doc);
+      return { doc, created: !existing };
+    },
+    check: (collection, name, content) => { validateName(collection, name); derive(collection, name, content); },
+    delete(collection, name) {
+      validateName(collection, name);
+      if (!data[collection].delete(name)) throw new HttpError(404, `${collection}/${name} does not exist`);
+    },
+    list(collection, limit, cursor) {
+      const all = [...data[collection].values()].sort((a, b) => b.order - a.order);
+      const start = cursor ? Number(cursor) : 0;
+      const page = all.slice(start, start + limit);
+      return { items: page.map(item), next_cursor: start + limit < all.length ? String(start + limit) : null };
+    },
+  };
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+function send(res, status, body, headers = {}) {
+  const isBuf = Buffer.isBuffer(body) || typeof body === 'string';
+  const payload = body === null ? '' : isBuf ? body : JSON.stringify(body);
+  res.writeHead(status, { 'x-content-type-options': 'nosniff', ...(isBuf || body === null ? {} : { 'content-type': 'application/json' }), ...headers });
+  res.end(payload);
+}
+
+/** Starts the mock on 127.0.0.1; resolves to `{ url, close, docs, jobs }`. */
+export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobStepMs = 150 } = {}) {
+  const docs = createDocuments();
+  const jobs = createJobs({ docs, stepMs: jobStepMs, HttpError });
+
+  async function handleDocs(req, res, url, parts) {
+    const collection = parts[1];
+    const name = parts[2] ? decodeURIComponent(parts[2]) : null;
+    const method = req.method;
+    if (parts.length === 2 && method === 'GET') {
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be a whole number from 1 to 500');
+      return send(res, 200, docs.list(collection, limit, url.searchParams.get('cursor')));
+    }
+    if (parts.length === 3 && name === 'upload' && method === 'POST') {
+      const files = parseMultipart(await readBody(req), req.headers['content-type']);
+      if (!files.length) throw new HttpError(400, 'upload has no `file` parts');
+      const seen = new Set();
+      for (const f of files) {
+        try { docs.check(collection, f.filename, f.body); } catch (e) { throw new HttpError(e.status, `file ${JSON.stringify(f.filename)}: ${e.message}`); }
+        if (seen.has(f.filename)) throw new HttpError(400, `file ${f.filename} appears twice in the upload`);
+        seen.add(f.filename);
+      }
+      return send(res, 201, { items: files.map((f) => docs.item(docs.put(collection, f.filename, f.body).doc)) });
+    }
+    if (parts.length === 3 && name === 'generate' && method === 'POST') {
+      let params;
+      try { params = JSON.parse((await readBody(req)).toString() || 'null'); } catch { throw new HttpError(400, 'body is not valid JSON'); }
+      return send(res, 202, jobs.submit(collection, params ?? {}));
+    }
+    if (parts.length === 4 && parts[3] === 'preview' && method === 'GET') {
+      const doc = docs.get(collection, name);
+      const text = doc.content.toString('utf8');
+      const html = collection === 'brand-data' ? `<pre class="json"><code>${escapeHtml(JSON.stringify(JSON.parse(text), null, 2))}</code></pre>` : previewMarkdown(text);
+      return send(res, 200, html, { 'content-type': 'text/html; charset=utf-8', etag: `"${doc.gen}"` });
+    }
+    if (parts.length !== 3) throw new HttpError(404, `no endpoint at ${url.pathname}`);
+    if (method === 'GET' || method === 'HEAD') {
+      const doc = docs.get(collection, name);
+      return send(res, 200, method === 'HEAD' ? '' : doc.content, { 'content-type': COLLECTIONS[collection].type, etag: `"${doc.gen}"`, 'cache-control': 'no-cache' });
+    }
+    if (method === 'PUT') {
+      const ct = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      const ok = collection === 'brand-data' ? ['application/json', 'text/json', 'text/plain', 'application/octet-stream', ''] : ['text/markdown', 'text/x-markdown', 'text/plain', 'application/octet-stream', ''];
+      if (!ok.includes(ct)) throw new HttpError(415, `${collection} documents cannot be sent as ${ct}`);
+      const { doc, created } = docs.put(collection, name, await readBody(req), req.headers['if-match']);
+      return send(res, created ? 201 : 200, docs.item(doc), { etag: `"${doc.gen}"`, location: `/api/${collection}/${name}` });
+    }
+    if (method === 'DELETE') {
+      docs.delete(collection, name);
+      return send(res, 204, null);
+    }
+    throw new HttpError(405, `method ${method} is not allowed here`);
+  }
+
+  async function handleStatic(req, res, url) {
+    const rel = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
+    const file = path.resolve(staticDir, `.${rel}`);
+    if (!file.startsWith(staticDir + path.sep)) throw new HttpError(404, `nothing at ${url.pathname}`);
+    let body;
+    try { body = await fs.readFile(file); } catch { throw new HttpError(404, `nothing at ${url.pathname}`); }
+    const ext = path.extname(file);
+    const headers = { 'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-cache' };
+    if (ext === '.html') Object.assign(headers, { 'content-security-policy': PAGE_CSP, 'referrer-policy': 'no-referrer' });
+    send(res, 200, body, headers);
+  }
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    const parts = url.pathname.split('/').filter(Boolean);
+    try {
+      if (url.pathname === '/health') return send(res, 200, jobs.health());
+      if (parts[0] === '__mock') return await jobs.control(req, res, parts.slice(1), send, readBody);
+      if (parts[0] === 'api' && parts[1] === 'jobs') return await jobs.handle(req, res, url, parts.slice(2), send);
+      if (parts[0] === 'api' && COLLECTIONS[parts[1]]) return await handleDocs(req, res, url, parts);
+      if (parts[0] === 'api') throw new HttpError(404, `no endpoint at ${url.pathname}`);
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method} is not allowed here`);
+      return await handleStatic(req, res, url);
+    } catch (err) {
+      if (!(err instanceof HttpError)) console.error(err);
+      if (!res.headersSent) send(res, err.status ?? 500, { error: err instanceof HttpError ? err.message : 'internal error' });
+      else res.end();
+    }
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    docs,
+    jobs,
+    close: () => new Promise((resolve) => { jobs.stop(); server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const mock = await startMockServer({ port: Number(process.argv[2] ?? 0), jobStepMs: Number(process.env.MOCK_JOB_STEP_MS ?? 700) });
+  console.log(`listening on ${mock.url}`);
+}

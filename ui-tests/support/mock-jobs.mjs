@@ -1,0 +1,263 @@
+// The mock's jobs backend: a FIFO queue with a concurrency limit, one simulated runner that plays
+// a scripted Claude session per job (log lines, then an output document and usage figures),
+// cancel and retry, the logs endpoint and the SSE stream. Tests steer it through /__mock/*:
+//   POST /__mock/queue/pause | /__mock/queue/resume   hold queued jobs / let them run
+//   POST /__mock/sse/drop                             cut every open event stream (test resume)
+//   POST /__mock/sse/disable | /__mock/sse/enable     make /events fail (test polling fallback)
+//   POST /__mock/steps/<ms>                           time between simulated log steps
+// A brief whose title contains "fail" fails, to exercise errors and retry; one whose title
+// contains "verbose" writes a long log, to exercise scrolling.
+
+const MAX_CONCURRENT = 2;
+const RUNNER = 'mock-runner-1';
+const FINAL = new Set(['completed', 'failed', 'cancelled']);
+
+const slug = (s) => String(s).toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'untitled';
+
+export function createJobs({ docs, stepMs, HttpError }) {
+  const jobs = new Map();
+  let counter = 0;
+  let seqCounter = 100;
+  let paused = false;
+  let sseEnabled = true;
+  const streams = new Set();
+  const timers = new Set();
+
+  const later = (fn, ms) => {
+    const t = setTimeout(() => { timers.delete(t); fn(); }, ms);
+    timers.add(t);
+  };
+
+  function view(job) {
+    const queued = [...jobs.values()].filter((j) => j.status === 'queued').sort((a, b) => a.ticket - b.ticket);
+    const { lines, ticket, listeners, script, ...rest } = job;
+    return { ...rest, queue_position: job.status === 'queued' ? queued.indexOf(job) + 1 : null };
+  }
+
+  function emit(job, event, data) {
+    for (const listener of job.listeners) listener(event, data);
+  }
+
+  function changed(job) {
+    emit(job, FINAL.has(job.status) ? 'done' : 'status', view(job));
+    // Queue positions of every other queued job may have moved.
+    for (const other of jobs.values()) if (other !== job && other.status === 'queued') emit(other, 'status', view(other));
+  }
+
+  function log(job, kind, text, stream = 'stdout') {
+    seqCounter += 1 + Math.floor(Math.random() * 3); // strictly increasing, not contiguous
+    const line = { seq: seqCounter, ts: new Date().toISOString(), stream, kind, text };
+    job.lines.push(line);
+    emit(job, 'log', line);
+  }
+
+  function validate(collection, p) {
+    const str = (v, field) => {
+      if (typeof v !== 'string' || !v.trim()) throw new HttpError(400, `${field} must not be empty`);
+      if (v.length > 500) throw new HttpError(400, `${field} is longer than 500 characters`);
+      return v.trim();
+    };
+    const need = (c, name, field) => {
+      str(name, field);
+      if (!docs.exists(c, name)) throw new HttpError(422, `${field}: ${c}/${name} does not exist`);
+    };
+    if (collection === 'brand-data') {
+      str(p.brand_name, 'brand_name');
+      if (!Array.isArray(p.urls) || !p.urls.length) throw new HttpError(400, 'urls must list at least one URL');
+      for (const u of p.urls) if (!/^https?:\/\/\S+$/.test(u)) throw new HttpError(400, `urls: ${u} is not an http(s) URL`);
+      return { type: 'brand_data', output: { collection: 'brand-data', name: `${slug(p.brand_name)}.json` } };
+    }
+    if (collection === 'briefs') {
+      str(p.title, 'title');
+      str(p.primary_keyword, 'primary_keyword');
+      need('brand-data', p.brand_data, 'brand_data');
+      return { type: 'brief', output: { collection: 'briefs', name: `${slug(p.title)}.md` } };
+    }
+    need('briefs', p.brief, 'brief');
+    need('brand-data', p.brand_data, 'brand_data');
+    const words = p.target_word_count ?? 2000;
+    if (!Number.isInteger(words) || words < 100 || words > 20000) throw new HttpError(400, 'target_word_count must be from 100 to 20000');
+    return { type: 'draft', output: { collection: 'drafts', name: `${p.brief.replace(/\.md$/, '')}-draft.md` } };
+  }
+
+  function create(type, params, output, attempt = 1) {
+    const id = `job_${String(++counter).padStart(4, '0')}${Math.random().toString(36).slice(2, 6)}`;
+    const job = {
+      id, type, status: 'queued', attempt, runner: null, created_at: new Date().toISOString(), started_at: null, finished_at: null,
+      params, output_documents: [], error: null, usage: null, cancel_requested: false,
+      ticket: counter, lines: [], listeners: new Set(), script: { output },
+    };
+    jobs.set(id, job);
+    log(job, 'info', `Queued (${type.replace('_', ' ')} job)`);
+    schedule();
+    return job;
+  }
+
+  function submit(collection, params) {
+    const { type, output } = validate(collection, params);
+    const job = create(type, params, output);
+    return { job_id: job.id, status: 'queued' };
+  }
+
+  function schedule() {
+    if (paused) return;
+    const running = [...jobs.values()].filter((j) => j.status === 'running').length;
+    const next = [...jobs.values()].filter((j) => j.status === 'queued').sort((a, b) => a.ticket - b.ticket);
+    for (const job of next.slice(0, Math.max(0, MAX_CONCURRENT - running))) start(job);
+  }
+
+  function content(job) {
+    const p = job.params;
+    if (job.type === 'brand_data') {
+      return JSON.stringify({ brandInfo: { companyName: p.brand_name, companyDomain: p.urls[0], brandDescription: `${p.brand_name} makes thoughtful products for busy people.` }, writingGuidelines: { toneOfVoice: ['warm', 'clear', 'practical'] } }, null, 2) + '\n';
+    }
+    if (job.type === 'brief') {
+      return `# ${p.title}\n\n## Audience and intent\n\nReaders searching for **${p.primary_keyword}** want practical advice.\n\n## Outline\n\n1. Introduction\n2. Key considerations\n3. Conclusion\n\n## Keywords\n\n- ${[p.primary_keyword, ...(p.secondary_keywords ?? [])].join('\n- ')}\n`;
+    }
+    return `# Draft: ${p.brief.replace(/\.md$/, '')}\n\n## Key takeaways\n\n- Short, useful, on brand.\n\n## Introduction\n\nThis draft targets about ${p.target_word_count} words and follows the brief *${p.brief}*.\n`;
+  }
+
+  function start(job) {
+    job.status = 'running';
+    job.runner = RUNNER;
+    job.started_at = new Date().toISOString();
+    changed(job);
+    const out = job.script.output;
+    const fails = job.type === 'brief' && /fail/i.test(job.params.title ?? '');
+    const verbose = job.type === 'brief' && /verbose/i.test(job.params.title ?? '');
+    const chatter = verbose ? Array.from({ length: 12 }, (_, s) => () => {
+      for (let k = 0; k < 8; k++) log(job, 'text', `Reading source ${s * 8 + k + 1}: notes on the topic, the audience and what ranks today.`);
+    }) : [];
+    const steps = [
+      () => log(job, 'info', `Started on ${RUNNER} (attempt ${job.attempt})`),
+      () => log(job, 'text', `I'll research the topic and write output/${out.name}.`),
+      () => log(job, 'tool_call', 'WebSearch: ' + (job.params.primary_keyword ?? job.params.brand_name ?? 'brief')),
+      () => log(job, 'tool_ok', 'WebSearch returned 8 results'),
+      ...chatter,
+      ...(fails ? [
+        () => log(job, 'retry', 'API overloaded (529); retrying in 2s (attempt 1 of 2)'),
+        () => log(job, 'tool_error', 'Write failed: permission denied'),
+        () => log(job, 'error', 'API Error: 529 Overloaded'),
+      ] : [
+        () => log(job, 'tool_call', `Write output/${out.name}`),
+        () => log(job, 'tool_ok', `File created successfully at output/${out.name}`),
+        () => log(job, 'text', `Created ${out.name}.`),
+      ]),
+    ];
+    let i = 0;
+    const step = () => {
+      if (job.status !== 'running') return;
+      if (job.cancel_requested) return finish(job, 'cancelled', 'Cancelled by request');
+      if (i < steps.length) { steps[i++](); return later(step, stepMs); }
+      if (fails) return finish(job, 'failed', 'Claude exited with status 1: API Error: 529 Overloaded');
+      docs.put(out.collection, out.name, Buffer.from(content(job)));
+      job.output_documents = [out];
+      log(job, 'result', `Completed in ${(steps.length * stepMs / 1000).toFixed(1)}s · $0.0085 · 2400 in / 840 out tokens`);
+      finish(job, 'completed');
+    };
+    later(step, stepMs);
+  }
+
+  function finish(job, status, error = null) {
+    job.status = status;
+    job.finished_at = new Date().toISOString();
+    job.error = error;
+    if (status !== 'cancelled' || job.started_at) {
+      job.usage = job.started_at ? { cost_usd: 0.0085, input_tokens: 2400, output_tokens: 840, duration_ms: Date.parse(job.finished_at) - Date.parse(job.started_at), num_turns: 3 } : null;
+    }
+    if (status === 'cancelled') log(job, 'info', 'Job cancelled');
+    changed(job);
+    schedule();
+  }
+
+  function get(id) {
+    const job = jobs.get(id);
+    if (!job) throw new HttpError(404, `no job ${id}`);
+    return job;
+  }
+
+  function events(req, res, job, url) {
+    if (!sseEnabled) throw new HttpError(503, 'event streams are disabled');
+    const header = req.headers['last-event-id'] ?? url.searchParams.get('after');
+    const after = header !== undefined && header !== null && header !== '' ? Number(header) : -1;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write('retry: 300\n\n');
+    const write = (event, data) => {
+      const id = event === 'log' ? `id: ${data.seq}\n` : '';
+      res.write(`event: ${event}\n${id}data: ${JSON.stringify(data)}\n\n`);
+    };
+    for (const line of job.lines) if (line.seq > after) write('log', line);
+    if (FINAL.has(job.status)) { write('done', view(job)); res.end(); return; }
+    write('status', view(job));
+    const listener = (event, data) => {
+      write(event, data);
+      if (event === 'done') { cleanup(); res.end(); }
+    };
+    const cleanup = () => { job.listeners.delete(listener); streams.delete(res); };
+    job.listeners.add(listener);
+    streams.add(res);
+    res.on('close', cleanup);
+  }
+
+  async function handle(req, res, url, parts, send) {
+    const method = req.method;
+    if (!parts.length && method === 'GET') {
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      const status = url.searchParams.get('status');
+      const all = [...jobs.values()].sort((a, b) => b.ticket - a.ticket).filter((j) => !status || j.status === status);
+      return send(res, 200, { items: all.slice(0, limit).map(view), next_cursor: null });
+    }
+    const job = get(decodeURIComponent(parts[0]));
+    if (parts.length === 1 && method === 'GET') return send(res, 200, view(job));
+    if (parts[1] === 'cancel' && method === 'POST') {
+      if (FINAL.has(job.status)) throw new HttpError(409, `job ${job.id} has already finished (${job.status})`);
+      if (job.status === 'queued') finish(job, 'cancelled');
+      else { job.cancel_requested = true; changed(job); }
+      return send(res, 202, view(job));
+    }
+    if (parts[1] === 'retry' && method === 'POST') {
+      if (job.status !== 'failed' && job.status !== 'cancelled') throw new HttpError(409, `only failed or cancelled jobs can be retried; ${job.id} is ${job.status}`);
+      const retry = create(job.type, job.params, job.script.output, job.attempt + 1);
+      return send(res, 202, { job_id: retry.id, status: 'queued' });
+    }
+    if (parts[1] === 'logs' && method === 'GET') {
+      const after = url.searchParams.has('after') ? Number(url.searchParams.get('after')) : -1;
+      const limit = Number(url.searchParams.get('limit') ?? 500);
+      const rest = job.lines.filter((l) => l.seq > after);
+      const lines = rest.slice(0, limit);
+      const next = lines.length ? lines[lines.length - 1].seq : (after >= 0 ? after : null);
+      return send(res, 200, { lines, next, done: FINAL.has(job.status) && rest.length <= limit });
+    }
+    if (parts[1] === 'events' && method === 'GET') return events(req, res, job, url);
+    throw new HttpError(404, `no endpoint at ${url.pathname}`);
+  }
+
+  async function control(req, res, parts, send) {
+    const action = parts.join('/');
+    if (action === 'queue/pause') paused = true;
+    else if (action === 'queue/resume') { paused = false; schedule(); }
+    else if (action === 'sse/drop') { for (const s of streams) s.destroy(); streams.clear(); }
+    else if (action === 'sse/disable') { sseEnabled = false; for (const s of streams) s.destroy(); streams.clear(); }
+    else if (action === 'sse/enable') sseEnabled = true;
+    else if (parts[0] === 'steps' && Number(parts[1]) > 0) stepMs = Number(parts[1]);
+    else throw new HttpError(404, `no mock control ${action}`);
+    return send(res, 200, { ok: true });
+  }
+
+  function health() {
+    const all = [...jobs.values()];
+    return {
+      status: 'healthy', timestamp: new Date().toISOString(), version: 'mock',
+      active_jobs: all.filter((j) => j.status === 'running').length,
+      queued_jobs: all.filter((j) => j.status === 'queued').length,
+      max_concurrent_jobs: MAX_CONCURRENT, runners_online: 1,
+    };
+  }
+
+  function stop() {
+    for (const t of timers) clearTimeout(t);
+    for (const s of streams) s.destroy();
+  }
+
+  return { submit, handle, control, health, stop, jobs };
+}

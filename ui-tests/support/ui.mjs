@@ -1,0 +1,93 @@
+// Page helpers shared by the test files: find a tab's panel, switch tabs, open documents,
+// upload through the file chooser, create documents through the API, and run a test body in a
+// fresh page that must end with no console errors, exceptions or CSP violations.
+
+import assert from 'node:assert/strict';
+import { openApp, apiFetch } from './harness.mjs';
+
+export const panel = (page, collection) => page.locator(`#panel-${collection}`);
+
+export async function selectTab(page, collection) {
+  await page.click(`#tab-${collection}`);
+  await page.locator(`#panel-${collection}`).waitFor({ state: 'visible' });
+}
+
+export function docItem(page, collection, name) {
+  return panel(page, collection).locator(`.doc-item[data-name="${name}"]`);
+}
+
+/** Switches to the tab, waits for `name` in its list and opens it in the viewer. */
+export async function openDocument(page, collection, name) {
+  await selectTab(page, collection);
+  const item = docItem(page, collection, name);
+  await item.waitFor();
+  await item.click();
+  await panel(page, collection).locator('.viewer-name', { hasText: name }).waitFor();
+  await panel(page, collection).locator('.viewer-body .loading').waitFor({ state: 'detached' });
+}
+
+/** Uploads files with the Upload button and the browser's file chooser. */
+export async function uploadWithChooser(page, collection, files) {
+  await selectTab(page, collection);
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    panel(page, collection).locator('[data-action="upload"]').click(),
+  ]);
+  assert.equal(chooser.isMultiple(), true, 'the chooser accepts several files');
+  await chooser.setFiles(files.map((f) => ({ name: f.name, mimeType: f.mimeType, buffer: Buffer.from(f.content) })));
+}
+
+/** Drops files onto a tab panel as a browser drag-and-drop would. */
+export async function dropFiles(page, collection, files) {
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([f.content], f.name, { type: f.mimeType }));
+    return dt;
+  }, files.map((f) => ({ name: f.name, mimeType: f.mimeType, content: f.content })));
+  const target = panel(page, collection).locator('.doc-list-col');
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('dragover', { dataTransfer });
+  await target.dispatchEvent('drop', { dataTransfer });
+}
+
+export async function putDocument(baseUrl, collection, name, content, headers = {}) {
+  const type = collection === 'brand-data' ? 'application/json' : 'text/markdown';
+  const res = await apiFetch(baseUrl, 'PUT', `/api/${collection}/${encodeURIComponent(name)}`, { body: content, headers: { 'content-type': type, ...headers } });
+  assert.ok(res.status === 200 || res.status === 201, `PUT ${name}: ${res.status} ${res.text}`);
+  return res;
+}
+
+/**
+ * Runs `body({ page, context })` in a fresh page and then checks that nothing went wrong in it:
+ * no console errors, uncaught exceptions, CSP violations or missing static files. `options`
+ * are openApp's (`viewport`, `hash`) plus `allow`, a list of patterns of expected messages.
+ */
+export async function withApp(browser, baseUrl, options, body) {
+  const app = await openApp(browser, baseUrl, options);
+  try {
+    await body(app);
+    // `allow`: messages a test provokes on purpose (e.g. a stream it cut).
+    const problems = (await app.problems()).filter((p) => !(options.allow ?? []).some((re) => re.test(p)));
+    assert.deepEqual(problems, [], 'no console errors, exceptions or CSP violations');
+  } finally {
+    await app.context.close();
+  }
+}
+
+/** A brand-data document in the wrapped-leaf shape older brand data uses. */
+export function brandJson(company, extra = {}) {
+  return JSON.stringify({
+    brandInfo: {
+      companyName: { value: company },
+      companyDomain: { value: 'https://acme.example' },
+      brandDescription: { value: `${company} makes outdoor gear for people who walk a lot.` },
+      otherProfiles: { value: ['https://www.linkedin.com/company/acme', 'https://twitter.com/acme'] },
+    },
+    targetAudience: {
+      targetMarkets: { value: ['United Kingdom', 'Germany'] },
+      customerPersonas: { value: [{ name: 'Weekend hiker', age: 34, needs: ['durable', 'light'] }] },
+    },
+    writingGuidelines: { toneOfVoice: { value: ['warm', 'practical', 'plain-spoken'] }, authorPersona: { value: null } },
+    ...extra,
+  }, null, 2) + '\n';
+}

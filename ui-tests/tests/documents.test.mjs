@@ -1,0 +1,385 @@
+// The document features of the web UI, end to end in a real browser: uploads (file chooser and
+// drag-and-drop), the brand-data tree, Markdown previews, the JSON and Markdown editors, ETag
+// conflicts, deletion, downloads, search, paging, keyboard use and the 390 px layout. Every test
+// also fails on console errors, uncaught exceptions and CSP violations.
+//
+// Runs against the mock API by default, or a real server (CWM_BASE_URL / CWM_RUNNER_BIN); see
+// support/harness.mjs. Document names carry a per-run prefix so a shared server is fine.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { startTarget, launchBrowser, screenshot, apiFetch, waitFor, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
+import { panel, selectTab, docItem, openDocument, uploadWithChooser, dropFiles, putDocument, withApp, brandJson } from '../support/ui.mjs';
+
+let target;
+let browser;
+const n = (stem, ext) => `${RUN_ID}-${stem}${ext}`;
+
+before(async () => {
+  target = await startTarget();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await target?.close();
+});
+
+test('uploads brand data with the file chooser and shows it as a collapsible tree', async () => {
+  const name = n('acme', '.json');
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    await uploadWithChooser(page, 'brand-data', [{ name, mimeType: 'application/json', content: brandJson('Acme Outdoor') }]);
+    const p = panel(page, 'brand-data');
+    await docItem(page, 'brand-data', name).waitFor();
+    await p.locator('.viewer-title', { hasText: 'Acme Outdoor' }).waitFor();
+    await page.locator('#live-status', { hasText: `Uploaded ${name}` }).waitFor();
+
+    const tree = p.locator('.json-tree');
+    await tree.locator('.json-key', { hasText: 'Company name' }).waitFor();
+    assert.equal(await tree.locator('.json-leaf', { hasText: 'Company name' }).locator('.json-value').textContent(), 'Acme Outdoor');
+    assert.equal(await tree.locator('a.json-link', { hasText: 'https://acme.example' }).getAttribute('href'), 'https://acme.example/');
+    assert.equal(await tree.locator('.json-leaf', { hasText: 'Author persona' }).locator('.json-null').textContent(), 'empty');
+
+    // Branches collapse and expand, one at a time or all at once.
+    const brandInfo = tree.locator('details', { has: page.locator('summary .json-key', { hasText: 'Brand info' }) }).first();
+    assert.equal(await brandInfo.evaluate((d) => d.open), true);
+    await brandInfo.locator('summary').first().click();
+    assert.equal(await brandInfo.evaluate((d) => d.open), false);
+    await p.getByRole('button', { name: 'Expand all' }).click();
+    assert.equal(await tree.locator('details:not([open])').count(), 0);
+    await screenshot(page, 'brand-data-1280');
+    await p.getByRole('button', { name: 'Collapse all' }).click();
+    assert.equal(await tree.locator('details[open]').count(), 0);
+
+    await p.locator('[data-action="toggle-raw"]').click();
+    assert.deepEqual(JSON.parse(await p.locator('pre.raw-json').textContent()), JSON.parse(brandJson('Acme Outdoor')));
+    assert.equal(await tree.isHidden(), true);
+  });
+});
+
+test('drag-and-drop uploads Markdown and the viewer shows the API’s sanitized preview', async () => {
+  const guide = n('trail-guide', '.md');
+  const notes = n('notes', '.md');
+  const markdown = '# Trail running guide\n\nPick shoes with **grip** and *room*.\n\n- Grip\n- Fit\n- Weight\n\n' +
+    '<script>window.__pwned = 1</script>\n\n<img src="x" onerror="window.__pwned = 2">\n';
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    await selectTab(page, 'briefs');
+    await dropFiles(page, 'briefs', [
+      { name: guide, mimeType: 'text/markdown', content: markdown },
+      { name: notes, mimeType: 'text/markdown', content: '# Notes\n\nShort.\n' },
+    ]);
+    await docItem(page, 'briefs', guide).waitFor();
+    await docItem(page, 'briefs', notes).waitFor();
+    assert.match(await docItem(page, 'briefs', guide).textContent(), /Trail running guide/);
+
+    await openDocument(page, 'briefs', guide);
+    const preview = panel(page, 'briefs').locator('.md-preview');
+    await preview.locator('h1', { hasText: 'Trail running guide' }).waitFor();
+    assert.equal(await preview.locator('li').count(), 3);
+    assert.equal(await preview.locator('strong').textContent(), 'grip');
+    assert.equal(await preview.locator('script, [onerror]').count(), 0);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    await screenshot(page, 'briefs-1280');
+
+    // Only the tab's own file type is accepted.
+    await dropFiles(page, 'briefs', [{ name: n('wrong', '.json'), mimeType: 'application/json', content: '{}' }]);
+    await page.locator('#live-status', { hasText: 'only accepts .md files' }).waitFor();
+  });
+});
+
+test('the JSON editor refuses invalid JSON, showing where it is wrong', async () => {
+  const name = n('editme', '.json');
+  await putDocument(target.url, 'brand-data', name, brandJson('Edit Me Ltd'));
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    const puts = [];
+    page.on('request', (r) => { if (r.method() === 'PUT') puts.push(r.url()); });
+    await openDocument(page, 'brand-data', name);
+    const p = panel(page, 'brand-data');
+    await p.locator('[data-action="edit"]').click();
+    const editor = p.locator('textarea.json-input');
+    await editor.fill('{\n  "name": "Edit Me Ltd",\n  "markets": ["UK", "DE",]\n}\n');
+    await p.locator('.editor-status', { hasText: 'Invalid JSON at line 3, column 26' }).waitFor();
+    await p.locator('[data-action="save"]').click();
+    await p.locator('.editor-error', { hasText: 'Not saved: the JSON is invalid at line 3, column 26' }).waitFor();
+    assert.equal(await editor.evaluate((t) => document.activeElement === t), true, 'focus goes to the error');
+    assert.equal(await editor.evaluate((t) => t.selectionStart), '{\n  "name": "Edit Me Ltd",\n  "markets": ["UK", "DE",'.length);
+    await screenshot(page, 'json-editor-invalid-1280');
+
+    await editor.fill('["a list", "is not brand data"]');
+    await p.locator('[data-action="save"]').click();
+    await p.locator('.editor-error', { hasText: 'must be a JSON object' }).waitFor();
+    assert.deepEqual(puts, [], 'nothing was sent while the JSON was invalid');
+
+    await editor.fill('{"name": "Renamed Brand", "markets": ["UK"]}');
+    await p.locator('.editor-status', { hasText: 'Valid JSON' }).waitFor();
+    await p.locator('[data-action="format"]').click();
+    assert.equal(await editor.inputValue(), '{\n  "name": "Renamed Brand",\n  "markets": [\n    "UK"\n  ]\n}\n');
+    await p.locator('[data-action="save"]').click();
+    await p.locator('.viewer-title', { hasText: 'Renamed Brand' }).waitFor();
+    assert.equal(puts.length, 1);
+    const stored = await apiFetch(target.url, 'GET', `/api/brand-data/${name}`);
+    assert.deepEqual(JSON.parse(stored.text), { name: 'Renamed Brand', markets: ['UK'] });
+  });
+});
+
+test('the Markdown editor previews live and safely, then saves', async () => {
+  const name = n('live-preview', '.md');
+  await putDocument(target.url, 'briefs', name, '# Draft title\n\nFirst version.\n');
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    await openDocument(page, 'briefs', name);
+    const p = panel(page, 'briefs');
+    await p.locator('[data-action="edit"]').click();
+    const source = [
+      '# Live heading', '', 'Some **bold**, *italic* and `code` with a [safe link](https://example.com/docs).', '',
+      '- one', '- two', '  - nested', '', '1. first', '2. second', '', '> quoted', '',
+      '```js', 'const x = "<b>";', '```', '', '| Col A | Col B |', '| --- | ---: |', '| 1 | 2 |', '',
+      '[bad link](javascript:alert(1)) <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script>',
+    ].join('\n');
+    await p.locator('textarea.md-input').fill(source);
+    const live = p.locator('.md-live');
+    await live.locator('h1', { hasText: 'Live heading' }).waitFor();
+    assert.equal(await live.locator('strong').textContent(), 'bold');
+    assert.equal(await live.locator('em').textContent(), 'italic');
+    assert.equal(await live.locator('p code').textContent(), 'code');
+    assert.equal(await live.locator('a', { hasText: 'safe link' }).getAttribute('href'), 'https://example.com/docs');
+    assert.equal(await live.locator(':scope > ul > li').count(), 2);
+    assert.equal(await live.locator('ul ul > li').textContent(), 'nested');
+    assert.equal(await live.locator(':scope > ol > li').count(), 2);
+    assert.equal(await live.locator('blockquote').textContent(), 'quoted');
+    assert.equal(await live.locator('pre code').textContent(), 'const x = "<b>";');
+    assert.equal(await live.locator('td.align-right').textContent(), '2');
+    // Raw HTML and script URLs stay text.
+    assert.equal(await live.locator('a[href^="javascript"], img, script, [onerror]').count(), 0);
+    assert.match(await live.textContent(), /<img src=x onerror=/);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    await screenshot(page, 'markdown-editor-1280');
+
+    await p.locator('textarea.md-input').fill('# Saved heading\n\nNew body text.\n');
+    await page.keyboard.press('Control+s');
+    await p.locator('.md-preview h1', { hasText: 'Saved heading' }).waitFor();
+    assert.equal((await apiFetch(target.url, 'GET', `/api/briefs/${name}`)).text, '# Saved heading\n\nNew body text.\n');
+    await docItem(page, 'briefs', name).filter({ hasText: 'Saved heading' }).waitFor();
+  });
+});
+
+test('a concurrent edit is reported (412) and can be overwritten or reloaded', async () => {
+  const name = n('contested', '.md');
+  await putDocument(target.url, 'drafts', name, '# Original\n');
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    await openDocument(page, 'drafts', name);
+    const p = panel(page, 'drafts');
+    await p.locator('[data-action="edit"]').click();
+    await p.locator('textarea.md-input').fill('# Mine\n');
+    await putDocument(target.url, 'drafts', name, '# Theirs\n');
+
+    await p.locator('[data-action="save"]').click();
+    const conflict = p.locator('.editor-conflict');
+    await conflict.getByText('Someone else changed this document').waitFor();
+    assert.equal((await apiFetch(target.url, 'GET', `/api/drafts/${name}`)).text, '# Theirs\n', 'nothing was overwritten');
+    assert.equal(await p.locator('textarea.md-input').inputValue(), '# Mine\n', 'my edit is kept');
+    await screenshot(page, 'conflict-1280');
+
+    await conflict.locator('[data-action="conflict-overwrite"]').click();
+    await p.locator('.md-preview h1', { hasText: 'Mine' }).waitFor();
+    assert.equal((await apiFetch(target.url, 'GET', `/api/drafts/${name}`)).text, '# Mine\n');
+
+    // Second round: this time take their version.
+    await p.locator('[data-action="edit"]').click();
+    await p.locator('textarea.md-input').fill('# Mine again\n');
+    await putDocument(target.url, 'drafts', name, '# Theirs again\n');
+    await p.locator('[data-action="save"]').click();
+    await conflict.locator('[data-action="conflict-reload"]').click();
+    await waitFor(async () => (await p.locator('textarea.md-input').inputValue()) === '# Theirs again\n', { message: 'their version in the editor' });
+    await p.locator('[data-action="save"]').click();
+    await p.locator('.md-preview h1', { hasText: 'Theirs again' }).waitFor();
+  });
+});
+
+test('delete asks for confirmation first', async () => {
+  const name = n('doomed', '.md');
+  await putDocument(target.url, 'briefs', name, '# Doomed brief\n');
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    await openDocument(page, 'briefs', name);
+    const p = panel(page, 'briefs');
+    const del = p.locator('[data-action="delete"]');
+    await del.click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.getByText(`Delete ${name}?`).waitFor();
+    assert.equal(await dialog.getByRole('button', { name: 'Cancel' }).evaluate((b) => b === document.activeElement), true, 'the safe choice has focus');
+    await screenshot(page, 'delete-confirm-1280');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await del.evaluate((b) => b === document.activeElement), true, 'focus returns to Delete');
+    assert.equal((await apiFetch(target.url, 'GET', `/api/briefs/${name}`)).status, 200);
+
+    await del.click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await docItem(page, 'briefs', name).waitFor({ state: 'detached' });
+    await p.locator('.placeholder').waitFor();
+    assert.equal((await apiFetch(target.url, 'GET', `/api/briefs/${name}`)).status, 404);
+  });
+});
+
+test('download saves exactly the stored bytes', async () => {
+  const md = n('bytes', '.md');
+  const json = n('bytes', '.json');
+  const mdBytes = Buffer.from('# Naïve café — “quotes” ✓\r\n\r\nTabs\tand trailing spaces  \r\n', 'utf8');
+  const jsonBytes = Buffer.from('{"name":"Zoë & Co","emoji":"🚀","n":1.50}', 'utf8');
+  await putDocument(target.url, 'drafts', md, mdBytes);
+  await putDocument(target.url, 'brand-data', json, jsonBytes);
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    for (const [collection, name, bytes] of [['drafts', md, mdBytes], ['brand-data', json, jsonBytes]]) {
+      await openDocument(page, collection, name);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        panel(page, collection).locator('[data-action="download"]').click(),
+      ]);
+      assert.equal(download.suggestedFilename(), name);
+      const saved = await fs.readFile(await download.path());
+      assert.ok(saved.equals(bytes), `${name}: downloaded bytes equal the stored ones`);
+    }
+  });
+});
+
+test('search filters the loaded documents by title or name', async () => {
+  const names = [n('alpha-hiking', '.md'), n('beta-cycling', '.md'), n('gamma-hiking-boots', '.md')];
+  await putDocument(target.url, 'briefs', names[0], '# Hiking for beginners\n');
+  await putDocument(target.url, 'briefs', names[1], '# Cycling commutes\n');
+  await putDocument(target.url, 'briefs', names[2], '# Boots that last\n');
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    await selectTab(page, 'briefs');
+    const p = panel(page, 'briefs');
+    for (const name of names) await docItem(page, 'briefs', name).waitFor();
+    const search = p.getByRole('searchbox');
+    await search.fill(`${RUN_ID}-`);
+    await waitFor(async () => (await p.locator('.doc-item').count()) >= 3, { message: 'run items' });
+    await search.fill(`${RUN_ID}-alpha`);
+    await waitFor(async () => (await p.locator('.doc-item').count()) === 1, { message: 'one match by name' });
+    await search.fill('CYCLING COMMUTES');
+    await docItem(page, 'briefs', names[1]).waitFor();
+    assert.equal(await docItem(page, 'briefs', names[0]).count(), 0, 'matches titles, case-insensitively');
+    assert.match(await p.locator('.hint').textContent(), /loaded documents? match/);
+    await search.fill(`${RUN_ID}-nothing-like-this`);
+    await p.locator('.empty-state', { hasText: 'Nothing matches' }).waitFor();
+    await search.fill('');
+    assert.match(await p.locator('.hint').textContent(), /Search filters the \d+ loaded/);
+  });
+});
+
+test('"Load more" pages through a long listing, newest first', async () => {
+  const names = Array.from({ length: 55 }, (_, i) => n(`page-${String(i).padStart(2, '0')}`, '.md'));
+  for (const name of names) await putDocument(target.url, 'drafts', name, `# Page ${name}\n`);
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    await selectTab(page, 'drafts');
+    const p = panel(page, 'drafts');
+    await docItem(page, 'drafts', names[54]).waitFor();
+    assert.equal(await p.locator('.doc-item').count(), 50);
+    assert.equal(await p.locator('.doc-item').first().getAttribute('data-name'), names[54], 'newest first');
+    assert.equal(await docItem(page, 'drafts', names[0]).count(), 0);
+    assert.match(await page.locator('#tab-drafts .tab-count').textContent(), /^50\+$/);
+    await p.getByRole('button', { name: 'Load more' }).click();
+    await docItem(page, 'drafts', names[0]).waitFor();
+    const shown = await p.locator('.doc-item').evaluateAll((els) => els.map((e) => e.dataset.name));
+    assert.equal(new Set(shown).size, shown.length, 'no duplicates across pages');
+  });
+});
+
+test('tabs follow the ARIA pattern: arrows, Home and End, one tab stop', async () => {
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    const selected = () => page.evaluate(() => ({
+      tab: document.querySelector('[role="tab"][aria-selected="true"]').dataset.tab,
+      focused: document.activeElement.dataset.tab,
+      tabStops: [...document.querySelectorAll('[role="tab"]')].filter((t) => t.tabIndex === 0).length,
+      visible: [...document.querySelectorAll('[role="tabpanel"]')].filter((p) => !p.hidden).map((p) => p.dataset.collection),
+    }));
+    await page.focus('#tab-brand-data');
+    await page.keyboard.press('ArrowRight');
+    assert.deepEqual(await selected(), { tab: 'briefs', focused: 'briefs', tabStops: 1, visible: ['briefs'] });
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    assert.deepEqual(await selected(), { tab: 'brand-data', focused: 'brand-data', tabStops: 1, visible: ['brand-data'] });
+    await page.keyboard.press('End');
+    assert.equal((await selected()).tab, 'drafts');
+    await page.keyboard.press('Home');
+    assert.equal((await selected()).tab, 'brand-data');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal((await selected()).tab, 'drafts');
+    assert.match(page.url(), /#drafts$/, 'the address follows the tab');
+    // Tab leaves the tab list for the panel's controls, with a visible focus ring.
+    await page.keyboard.press('Tab');
+    const focus = await page.evaluate(() => {
+      const el = document.activeElement;
+      return { inPanel: Boolean(el.closest('#panel-drafts')), outline: getComputedStyle(el).outlineStyle };
+    });
+    assert.deepEqual(focus, { inPanel: true, outline: 'solid' });
+  });
+});
+
+test('dialogs keep focus inside and close with Escape', async () => {
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    await selectTab(page, 'briefs');
+    const opener = panel(page, 'briefs').locator('[data-action="generate"]');
+    await opener.click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.waitFor();
+    for (let i = 0; i < 15; i++) {
+      await page.keyboard.press(i % 4 === 3 ? 'Shift+Tab' : 'Tab');
+      assert.equal(await page.evaluate(() => Boolean(document.activeElement.closest('dialog[open]'))), true, `focus stays in the dialog (step ${i})`);
+    }
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await opener.evaluate((b) => b === document.activeElement), true, 'focus returns to the opener');
+  });
+});
+
+test('at 390 px nothing scrolls sideways and every tab is usable', async () => {
+  const brand = n('phone', '.json');
+  const brief = n('phone', '.md');
+  await putDocument(target.url, 'brand-data', brand, brandJson('Phone-sized Brand With A Rather Long Company Name'));
+  await putDocument(target.url, 'briefs', brief, `# A brief with a long title that has to wrap on a phone screen\n\n${'Words and more words. '.repeat(40)}\n\n| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n| ${'wide cell '.repeat(6)} | 2 | 3 | 4 | 5 | 6 |\n`);
+  await withApp(browser, target.url, { viewport: PHONE }, async ({ page }) => {
+    const noSideScroll = async (where) => {
+      const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      assert.ok(m.scroll <= m.client, `${where}: page is ${m.scroll}px wide in a ${m.client}px viewport`);
+    };
+    for (const c of ['brand-data', 'briefs', 'drafts']) {
+      await selectTab(page, c);
+      await noSideScroll(`${c} list`);
+      await screenshot(page, `${c}-390`);
+    }
+    await openDocument(page, 'brand-data', brand);
+    assert.equal(await panel(page, 'brand-data').locator('.doc-list-col').isHidden(), true, 'the viewer replaces the list');
+    await noSideScroll('brand-data viewer');
+    await screenshot(page, 'brand-data-viewer-390');
+    await panel(page, 'brand-data').getByRole('button', { name: 'Back to list' }).click();
+    await docItem(page, 'brand-data', brand).waitFor();
+
+    await openDocument(page, 'briefs', brief);
+    await noSideScroll('brief viewer');
+    await screenshot(page, 'briefs-viewer-390');
+    await panel(page, 'briefs').locator('[data-action="edit"]').click();
+    await noSideScroll('markdown editor');
+    await panel(page, 'briefs').locator('[data-action="cancel"]').click();
+
+    await page.getByRole('button', { name: /^Jobs/ }).click();
+    assert.equal(await page.locator('#jobs-body').isVisible(), true, 'the jobs section expands');
+    await noSideScroll('jobs expanded');
+    await panel(page, 'briefs').locator('[data-action="generate"]').click();
+    await page.locator('dialog[open]').waitFor();
+    await noSideScroll('generate dialog');
+    await screenshot(page, 'generate-brief-390');
+    await page.keyboard.press('Escape');
+  });
+});
+
+test('the page loads with the UI’s security headers and no inline code', async () => {
+  const res = await apiFetch(target.url, 'GET', '/');
+  assert.equal(res.status, 200);
+  const csp = res.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /script-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.doesNotMatch(res.text, /<script(?![^>]*\bsrc=)[^>]*>/i, 'no inline <script>');
+  assert.doesNotMatch(res.text, /\son[a-z]+\s*=/i, 'no inline event handlers');
+  assert.doesNotMatch(res.text, /\sstyle\s*=/i, 'no inline styles');
+});

@@ -1,0 +1,244 @@
+// The jobs side of the UI against the mock's simulated queue and runner, where a test can hold
+// the queue, cut event streams and break SSE on purpose: form validation, the jobs panel (queue
+// positions, elapsed time, cancel, retry, links to outputs) and the log viewer (live stream,
+// resume without gaps or repeats, polling fallback, follow/jump, final summary).
+//
+// Mock only: against a real server the same flows are covered by e2e.test.mjs with the fake
+// Claude CLI, where streams cannot be cut on demand.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
+import { startMockServer } from '../support/mock-api.mjs';
+import { panel, selectTab, putDocument, withApp, brandJson } from '../support/ui.mjs';
+
+const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
+const skip = realServer ? 'runs against the mock only (see e2e.test.mjs for the real host)' : false;
+
+let mock;
+let browser;
+let url;
+const BRAND = `${RUN_ID}-acme.json`;
+const BRIEF = `${RUN_ID}-shoes.md`;
+
+const control = (path) => apiFetch(url, 'POST', `/__mock/${path}`);
+const submit = async (collection, params) => (await apiFetch(url, 'POST', `/api/${collection}/generate`, { body: JSON.stringify(params), headers: { 'content-type': 'application/json' } })).json();
+const jobCard = (page, id) => page.locator(`.job-card[data-job-id="${id}"]`);
+
+before(async () => {
+  if (skip) return;
+  mock = await startMockServer({ jobStepMs: 150 });
+  url = mock.url;
+  browser = await launchBrowser();
+  await putDocument(url, 'brand-data', BRAND, brandJson('Acme Outdoor'));
+  await putDocument(url, 'briefs', BRIEF, '# Trail shoes\n\nA brief.\n');
+});
+
+after(async () => {
+  await browser?.close();
+  await mock?.close();
+});
+
+test('generate forms validate before they submit and show API errors', { skip }, async () => {
+  await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+    const posts = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/generate')) posts.push(JSON.parse(r.postData())); });
+
+    // Brand data: name and at least one http(s) URL.
+    await panel(page, 'brand-data').locator('[data-action="generate"]').click();
+    let dialog = page.locator('dialog[open]');
+    await dialog.locator('[data-action="submit"]').click();
+    await dialog.getByText('Enter the brand’s name.').waitFor();
+    await dialog.getByText('Add at least one website URL.').waitFor();
+    assert.equal(await dialog.getByLabel('Brand name').evaluate((el) => el === document.activeElement), true, 'focus goes to the first problem');
+    await dialog.getByLabel('Brand name').fill('Acme Outdoor');
+    await dialog.getByLabel('Website URL 1').fill('acme dot com');
+    await dialog.locator('[data-action="submit"]').click();
+    await dialog.getByText('is not a web address').waitFor();
+    await dialog.getByLabel('Website URL 1').fill('https://acme.example');
+    await dialog.locator('[data-action="add-url"]').click();
+    await dialog.getByLabel('Website URL 2').fill('https://blog.acme.example/voice');
+    await dialog.locator('[data-action="add-url"]').click();
+    await dialog.getByLabel('Remove URL 3').click();
+    assert.equal(await dialog.locator('.url-row').count(), 2);
+    await screenshot(page, 'generate-brand-data-1280');
+    assert.equal(posts.length, 0, 'nothing submitted while invalid');
+    await dialog.locator('[data-action="submit"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.deepEqual(posts.pop(), { brand_name: 'Acme Outdoor', urls: ['https://acme.example', 'https://blog.acme.example/voice'] });
+    await page.locator('#live-status', { hasText: 'Brand data job queued' }).waitFor();
+
+    // Brief: keywords as chips, brand data from the listing.
+    await selectTab(page, 'briefs');
+    await panel(page, 'briefs').locator('[data-action="generate"]').click();
+    dialog = page.locator('dialog[open]');
+    await dialog.getByLabel('Article title').fill('Best trail running shoes');
+    await dialog.getByLabel('Primary keyword').fill('trail running shoes');
+    const chips = dialog.getByLabel('Secondary keywords');
+    await chips.fill('grip, waterproof');
+    await chips.press('Enter');
+    await chips.fill('Grip');
+    await chips.press('Enter');
+    await chips.fill('lightweight');
+    await chips.press('Enter');
+    assert.deepEqual(await dialog.locator('.chip span').allTextContents(), ['grip', 'waterproof', 'lightweight']);
+    await dialog.getByRole('button', { name: 'Remove waterproof' }).click();
+    await dialog.getByLabel('Brand data').selectOption(BRAND);
+    await screenshot(page, 'generate-brief-1280');
+    await dialog.locator('[data-action="submit"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.deepEqual(posts.pop(), { title: 'Best trail running shoes', primary_keyword: 'trail running shoes', secondary_keywords: ['grip', 'lightweight'], brand_data: BRAND });
+
+    // Draft: word count range, and the API's error when a picked brief vanished meanwhile.
+    const doomed = `${RUN_ID}-vanishing.md`;
+    await putDocument(url, 'briefs', doomed, '# Vanishing\n');
+    await selectTab(page, 'drafts');
+    await panel(page, 'drafts').locator('[data-action="generate"]').click();
+    dialog = page.locator('dialog[open]');
+    assert.equal(await dialog.getByLabel('Target word count').inputValue(), '2000');
+    await dialog.getByLabel('Brief').selectOption(doomed);
+    await dialog.getByLabel('Brand data').selectOption(BRAND);
+    await dialog.getByLabel('Target word count').fill('50');
+    await dialog.locator('[data-action="submit"]').click();
+    await dialog.getByText('Enter a whole number from 100 to 20,000.').waitFor();
+    await dialog.getByLabel('Target word count').fill('1500');
+    await apiFetch(url, 'DELETE', `/api/briefs/${doomed}`);
+    await dialog.locator('[data-action="submit"]').click();
+    await dialog.locator('.form-error', { hasText: `briefs/${doomed} does not exist` }).waitFor();
+    await dialog.getByLabel('Brief').selectOption(BRIEF);
+    await dialog.locator('[data-action="submit"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.deepEqual(posts.pop(), { brief: BRIEF, brand_data: BRAND, target_word_count: 1500 });
+  });
+});
+
+test('the jobs panel shows queue positions, running time, results, cancel, retry and outputs', { skip }, async () => {
+  await control('queue/pause');
+  const titles = ['Queued one', 'Queued two', 'Queued three'];
+  const ids = [];
+  for (const title of titles) ids.push((await submit('briefs', { title: `${RUN_ID} ${title}`, primary_keyword: 'kw', secondary_keywords: [], brand_data: BRAND })).job_id);
+  await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+    await jobCard(page, ids[2]).getByText('#3 in the queue').waitFor();
+    await jobCard(page, ids[0]).getByText('#1 in the queue').waitFor();
+    assert.equal(await jobCard(page, ids[0]).locator('.badge').textContent(), 'Queued');
+
+    // Cancel the middle one: it is cancelled at once and the one behind it moves up.
+    await jobCard(page, ids[1]).locator('[data-action="cancel"]').click();
+    await jobCard(page, ids[1]).locator('.badge', { hasText: 'Cancelled' }).waitFor();
+    await jobCard(page, ids[2]).getByText('#2 in the queue').waitFor();
+    assert.equal((await (await apiFetch(url, 'GET', `/api/jobs/${ids[1]}`)).json()).status, 'cancelled');
+    await screenshot(page, 'jobs-queued-1280');
+
+    await control('steps/600');
+    await control('queue/resume');
+    const running = jobCard(page, ids[0]);
+    await running.locator('.badge', { hasText: 'Running' }).waitFor();
+    await running.getByText('on mock-runner-1').waitFor();
+    const first = await running.locator('.job-elapsed').textContent();
+    await waitFor(async () => (await running.locator('.job-elapsed').textContent()) !== first, { message: 'elapsed time ticking' });
+    await control('steps/100');
+
+    const done = jobCard(page, ids[0]);
+    await done.locator('.badge', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
+    assert.match(await done.locator('.job-detail').textContent(), /Took \d+s · \$0\.0085 · 2\.4k in \/ 840 out tokens · 3 turns/);
+    await screenshot(page, 'jobs-finished-1280');
+
+    // Retry the cancelled one, then follow a finished job to its document.
+    await jobCard(page, ids[1]).locator('[data-action="retry"]').click();
+    await page.locator('#live-status', { hasText: 'Retrying' }).waitFor();
+    await page.locator('.job-card', { hasText: `${RUN_ID} Queued two` }).filter({ hasText: 'attempt 2' }).waitFor();
+    const output = `${RUN_ID.toLowerCase()}-queued-one.md`;
+    await done.locator('[data-action="open-output"]').click();
+    await panel(page, 'briefs').locator('.viewer-name', { hasText: output }).waitFor();
+    assert.equal(await page.locator('#tab-briefs').getAttribute('aria-selected'), 'true');
+    await panel(page, 'briefs').locator('.md-preview h1').waitFor();
+  });
+});
+
+test('the log viewer streams, resumes a cut stream without gaps or repeats, and sums up', { skip }, async () => {
+  await control('steps/300');
+  const { job_id: id } = await submit('briefs', { title: `${RUN_ID} Streamed verbose brief`, primary_keyword: 'trail shoes', secondary_keywords: [], brand_data: BRAND });
+  await withApp(browser, url, { viewport: DESKTOP, allow: [/ERR_INCOMPLETE_CHUNKED_ENCODING|net::ERR_/] }, async ({ page }) => {
+    await jobCard(page, id).locator('[data-action="logs"]').click();
+    const dialog = page.locator('dialog.dialog-logs[open]');
+    await dialog.locator('.log-line.kind-tool_call').first().waitFor();
+    await dialog.locator('.log-mode', { hasText: 'Live' }).waitFor();
+    assert.equal((await (await apiFetch(url, 'GET', `/api/jobs/${id}`)).json()).status, 'running');
+    const before = await dialog.locator('.log-line').count();
+    await control('sse/drop');
+    await waitFor(async () => (await dialog.locator('.log-line').count()) > before + 8, { message: 'lines after the cut' });
+    await dialog.locator('[data-testid="log-summary"]').waitFor({ timeout: 20_000 });
+
+    const shown = await dialog.locator('.log-line').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+    const all = (await (await apiFetch(url, 'GET', `/api/jobs/${id}/logs`)).json()).lines.map((l) => l.seq);
+    assert.deepEqual(shown, all, 'every line exactly once, in order');
+    const summary = dialog.locator('[data-testid="log-summary"]');
+    assert.match(await summary.textContent(), /Completed/);
+    assert.match(await summary.textContent(), /\$0\.0085/);
+    assert.match(await summary.textContent(), /2,400 in \/ 840 out/);
+    assert.match(await summary.textContent(), /Turns3/);
+    assert.ok(await dialog.locator('.log-line.kind-tool_ok').count() >= 1);
+    assert.equal(await dialog.locator('.log-line.kind-result').count(), 1);
+    await screenshot(page, 'log-viewer-1280');
+    await dialog.locator('[data-action="open-output"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    await panel(page, 'briefs').locator('.md-preview h1', { hasText: 'Streamed verbose brief' }).waitFor();
+  });
+});
+
+test('the log viewer falls back to polling when SSE keeps failing, and marks errors', { skip }, async () => {
+  await control('steps/300');
+  await control('sse/disable');
+  const { job_id: id } = await submit('briefs', { title: `${RUN_ID} A verbose run that will fail`, primary_keyword: 'x', secondary_keywords: [], brand_data: BRAND });
+  try {
+    await withApp(browser, url, { viewport: PHONE, allow: [/503|text\/event-stream|EventSource/] }, async ({ page }) => {
+      const polls = [];
+      page.on('request', (r) => { if (r.url().includes(`/api/jobs/${id}/logs`)) polls.push(r.url()); });
+      await page.getByRole('button', { name: /^Jobs/ }).click();
+      await jobCard(page, id).locator('[data-action="logs"]').click();
+      const dialog = page.locator('dialog.dialog-logs[open]');
+      await dialog.locator('.log-mode', { hasText: 'polling' }).waitFor({ timeout: 15_000 });
+      await dialog.locator('[data-testid="log-summary"]', { hasText: 'Failed' }).waitFor({ timeout: 20_000 });
+      assert.ok(polls.length >= 2, 'lines came by polling');
+      const shown = await dialog.locator('.log-line').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+      const all = (await (await apiFetch(url, 'GET', `/api/jobs/${id}/logs`)).json()).lines.map((l) => l.seq);
+      assert.deepEqual(shown, all);
+      assert.equal(await dialog.locator('.log-line.kind-error').count(), 1);
+      assert.equal(await dialog.locator('.log-line.kind-tool_error').count(), 1);
+      assert.match(await dialog.locator('.job-error').textContent(), /529 Overloaded/);
+      await dialog.locator('[data-action="retry"]').waitFor();
+      const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      assert.ok(m.scroll <= m.client, 'no sideways scroll at 390 px');
+      await screenshot(page, 'log-viewer-390');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    });
+  } finally {
+    await control('sse/enable');
+  }
+});
+
+test('the log follows new lines unless the reader scrolls up; "Jump to latest" returns', { skip }, async () => {
+  await control('steps/300');
+  const { job_id: id } = await submit('briefs', { title: `${RUN_ID} A verbose run`, primary_keyword: 'x', secondary_keywords: [], brand_data: BRAND });
+  await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+    await jobCard(page, id).locator('[data-action="logs"]').click();
+    const dialog = page.locator('dialog.dialog-logs[open]');
+    const log = dialog.getByTestId('log-view');
+    const atBottom = () => log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 24);
+    await waitFor(() => log.evaluate((el) => el.scrollHeight > el.clientHeight * 1.5), { message: 'a log longer than its box' });
+    assert.equal(await atBottom(), true, 'follows the newest line');
+    await log.evaluate((el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); });
+    const jump = dialog.locator('[data-action="jump"]');
+    await jump.waitFor();
+    const count = await dialog.locator('.log-line').count();
+    await waitFor(async () => (await dialog.locator('.log-line').count()) > count, { message: 'more lines' });
+    assert.equal(await log.evaluate((el) => el.scrollTop), 0, 'stays where the reader is');
+    await jump.getByText(/new\)/).waitFor();
+    await jump.click();
+    assert.equal(await atBottom(), true);
+    await jump.waitFor({ state: 'hidden' });
+    await control('steps/50');
+    await dialog.locator('[data-testid="log-summary"]').waitFor({ timeout: 20_000 });
+  });
+});
