@@ -16,7 +16,12 @@ fn main() {
         let rel = path.strip_prefix(&root).expect("under static/");
         let url = format!("/{}", rel.to_string_lossy().replace('\\', "/"));
         let abs = path.canonicalize().expect("static file readable");
-        writeln!(out, "    ({url:?}, include_bytes!({:?})),", abs.to_string_lossy()).unwrap();
+        writeln!(
+            out,
+            "    ({url:?}, include_bytes!({:?})),",
+            abs.to_string_lossy()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("static_files.rs");
@@ -24,7 +29,9 @@ fn main() {
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {

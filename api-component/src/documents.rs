@@ -101,7 +101,9 @@ pub enum Precondition {
 impl Precondition {
     /// Parses an `If-Match` header value; tags that are not ours can never match.
     pub fn from_if_match(header: Option<&str>) -> Precondition {
-        let Some(value) = header.map(str::trim) else { return Precondition::None };
+        let Some(value) = header.map(str::trim) else {
+            return Precondition::None;
+        };
         if value == "*" {
             return Precondition::Exists;
         }
@@ -129,7 +131,10 @@ fn validate(collection: Collection, name: &DocName, body: &[u8], max: u64) -> Ap
         return Err(ApiError::BadRequest(format!("{name}: body is empty")));
     }
     if body.len() as u64 > max {
-        return Err(ApiError::TooLarge { size: body.len() as u64, limit: max });
+        return Err(ApiError::TooLarge {
+            size: body.len() as u64,
+            limit: max,
+        });
     }
     let text = std::str::from_utf8(body)
         .map_err(|e| ApiError::BadRequest(format!("{name}: body is not valid UTF-8 ({e})")))?;
@@ -139,8 +144,9 @@ fn validate(collection: Collection, name: &DocName, body: &[u8], max: u64) -> Ap
             word_count: render::markdown_word_count(text),
         }),
         Format::Json => {
-            let value: serde_json::Value = serde_json::from_str(text)
-                .map_err(|e| ApiError::BadRequest(format!("{name}: body is not valid JSON ({e})")))?;
+            let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+                ApiError::BadRequest(format!("{name}: body is not valid JSON ({e})"))
+            })?;
             if !value.is_object() {
                 return Err(ApiError::Unprocessable(format!(
                     "{name}: brand data must be a JSON object"
@@ -201,7 +207,9 @@ impl<'a> Documents<'a> {
         // A concurrent replacement may delete the chunks we are about to read; the meta then
         // points at a newer generation, so read again.
         for _ in 0..5 {
-            let meta = self.meta(name)?.ok_or_else(|| not_found(self.collection, name))?;
+            let meta = self
+                .meta(name)?
+                .ok_or_else(|| not_found(self.collection, name))?;
             if let Some(content) = blob::read(self.store, &self.chunk_prefix(&meta), meta.chunks)? {
                 return Ok((meta, content));
             }
@@ -239,7 +247,10 @@ impl<'a> Documents<'a> {
         meta.chunks = chunks;
         entries.push((self.slot_key(slot), name.as_str().as_bytes().to_vec()));
         self.store.set_many(&entries)?;
-        self.store.set(&self.meta_key(name.as_str()), &serde_json::to_vec(&meta).unwrap_or_default())?;
+        self.store.set(
+            &self.meta_key(name.as_str()),
+            &serde_json::to_vec(&meta).unwrap_or_default(),
+        )?;
         if let Some(old) = &old {
             let mut stale = self.chunk_keys(old);
             stale.push(self.slot_key(old.slot));
@@ -274,7 +285,9 @@ impl<'a> Documents<'a> {
 
     /// Deletes `name`, or 404.
     pub fn delete(&self, name: &DocName) -> ApiResult<()> {
-        let meta = self.meta(name)?.ok_or_else(|| not_found(self.collection, name))?;
+        let meta = self
+            .meta(name)?
+            .ok_or_else(|| not_found(self.collection, name))?;
         let mut keys = vec![self.meta_key(name.as_str()), self.slot_key(meta.slot)];
         keys.extend(self.chunk_keys(&meta));
         self.store.delete_many(&keys)?;
@@ -292,7 +305,9 @@ impl<'a> Documents<'a> {
         // `next` is the highest slot not yet consumed: where the next page starts.
         let mut next = top;
         while next > floor && items.len() < limit {
-            let batch = ((limit - items.len()) as i64 * 2).clamp(16, 500).min(next - floor);
+            let batch = ((limit - items.len()) as i64 * 2)
+                .clamp(16, 500)
+                .min(next - floor);
             let slots: Vec<i64> = (next - batch + 1..=next).rev().collect();
             next -= batch;
             for (slot, meta) in self.live_entries(&slots)? {

@@ -14,7 +14,10 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("method {method} is not allowed here; allowed: {allowed}")]
-    MethodNotAllowed { method: String, allowed: &'static str },
+    MethodNotAllowed {
+        method: String,
+        allowed: &'static str,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -52,8 +55,10 @@ impl ApiError {
             // The detail goes to the host's log; clients get the generic message.
             eprintln!("error: {e}");
         }
-        let mut resp =
-            ApiResponse::json(self.status(), &serde_json::json!({ "error": self.to_string() }));
+        let mut resp = ApiResponse::json(
+            self.status(),
+            &serde_json::json!({ "error": self.to_string() }),
+        );
         if let ApiError::MethodNotAllowed { allowed, .. } = &self {
             resp = resp.with_header("allow", *allowed);
         }

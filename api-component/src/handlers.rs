@@ -15,39 +15,36 @@ pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 500;
 
 pub fn docs_list(ctx: &Ctx, req: &ApiRequest, collection: Collection) -> ApiResult<ApiResponse> {
-    let limit = match req.query_param("limit") {
-        None => DEFAULT_LIMIT,
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => {
-                return Err(ApiError::BadRequest(format!(
-                    "limit must be a whole number from 1 to {MAX_LIMIT}"
-                )));
-            }
-        },
-    };
-    let cursor = match req.query_param("cursor").filter(|c| !c.is_empty()) {
-        None => None,
-        Some(raw) => Some(
-            raw.parse::<i64>()
-                .ok()
-                .filter(|c| *c > 0)
-                .ok_or_else(|| ApiError::BadRequest("cursor is not one this API returned".into()))?,
-        ),
-    };
+    let limit = req.limit_param("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
+    let cursor =
+        match req.query_param("cursor").filter(|c| !c.is_empty()) {
+            None => None,
+            Some(raw) => Some(raw.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| {
+                ApiError::BadRequest("cursor is not one this API returned".into())
+            })?),
+        };
     let page = Documents::new(ctx.store, collection).list(limit, cursor)?;
     Ok(ApiResponse::json(200, &page))
 }
 
-pub fn doc_get(ctx: &Ctx, req: &ApiRequest, collection: Collection, name: &str) -> ApiResult<ApiResponse> {
+pub fn doc_get(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    collection: Collection,
+    name: &str,
+) -> ApiResult<ApiResponse> {
     let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
     let docs = Documents::new(ctx.store, collection);
     if let Some(tags) = req.header("if-none-match") {
         // Answer a revalidation without reading the content.
-        if let Some(meta) = docs.meta(&name)? {
-            if Precondition::from_if_match(Some(tags)) == Precondition::OneOf(vec![meta.generation]) {
-                return Ok(ApiResponse::empty(304).with_header("etag", meta.etag()));
+        if let Some(meta) = docs.meta(&name)?
+            && match Precondition::from_if_match(Some(tags)) {
+                Precondition::Exists => true,
+                Precondition::OneOf(tags) => tags.contains(&meta.generation),
+                Precondition::None => false,
             }
+        {
+            return Ok(ApiResponse::empty(304).with_header("etag", meta.etag()));
         }
     }
     let (meta, content) = docs.get(&name)?;
@@ -70,10 +67,18 @@ pub fn doc_preview(ctx: &Ctx, collection: Collection, name: &str) -> ApiResult<A
     };
     Ok(ApiResponse::new(200, "text/html; charset=utf-8", html)
         .with_header("etag", meta.etag())
-        .with_header("content-security-policy", "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'"))
+        .with_header(
+            "content-security-policy",
+            "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'",
+        ))
 }
 
-pub fn doc_put(ctx: &Ctx, req: &ApiRequest, collection: Collection, name: &str) -> ApiResult<ApiResponse> {
+pub fn doc_put(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    collection: Collection,
+    name: &str,
+) -> ApiResult<ApiResponse> {
     let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
     check_content_type(collection, req.header("content-type"))?;
     let precondition = Precondition::from_if_match(req.header("if-match"));
@@ -84,7 +89,11 @@ pub fn doc_put(ctx: &Ctx, req: &ApiRequest, collection: Collection, name: &str) 
         &precondition,
         ctx.now_ms,
     )?;
-    Ok(item_response(if created { 201 } else { 200 }, collection, &meta))
+    Ok(item_response(
+        if created { 201 } else { 200 },
+        collection,
+        &meta,
+    ))
 }
 
 pub fn doc_delete(ctx: &Ctx, collection: Collection, name: &str) -> ApiResult<ApiResponse> {
@@ -97,7 +106,10 @@ pub fn doc_delete(ctx: &Ctx, collection: Collection, name: &str) -> ApiResult<Ap
 /// stored, so a bad file in a batch stores nothing.
 pub fn docs_upload(ctx: &Ctx, req: &ApiRequest, collection: Collection) -> ApiResult<ApiResponse> {
     if req.body.len() as u64 > ctx.settings.max_upload_bytes {
-        return Err(ApiError::TooLarge { size: req.body.len() as u64, limit: ctx.settings.max_upload_bytes });
+        return Err(ApiError::TooLarge {
+            size: req.body.len() as u64,
+            limit: ctx.settings.max_upload_bytes,
+        });
     }
     let content_type = req.header("content-type").unwrap_or_default();
     let files = crate::multipart::files(content_type, &req.body)?;
@@ -111,7 +123,9 @@ pub fn docs_upload(ctx: &Ctx, req: &ApiRequest, collection: Collection) -> ApiRe
         let name = DocName::parse(collection, file_name)
             .map_err(|why| ApiError::BadRequest(format!("file {file_name:?}: {why}")))?;
         if checked.iter().any(|(n, _)| n == &name) {
-            return Err(ApiError::BadRequest(format!("file {name} appears twice in the upload")));
+            return Err(ApiError::BadRequest(format!(
+                "file {name} appears twice in the upload"
+            )));
         }
         docs.check(&name, body, max)?;
         checked.push((name, body));
@@ -133,10 +147,25 @@ fn item_response(status: u16, collection: Collection, meta: &DocMeta) -> ApiResp
 /// PUT bodies may be labelled loosely (browsers and curl differ), but not as something else.
 fn check_content_type(collection: Collection, header: Option<&str>) -> ApiResult<()> {
     let Some(header) = header else { return Ok(()) };
-    let mime = header.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let mime = header
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     let accepted: &[&str] = match collection.format() {
-        Format::Json => &["application/json", "text/json", "text/plain", "application/octet-stream"],
-        Format::Markdown => &["text/markdown", "text/x-markdown", "text/plain", "application/octet-stream"],
+        Format::Json => &[
+            "application/json",
+            "text/json",
+            "text/plain",
+            "application/octet-stream",
+        ],
+        Format::Markdown => &[
+            "text/markdown",
+            "text/x-markdown",
+            "text/plain",
+            "application/octet-stream",
+        ],
     };
     // `curl -d` labels every body as a form; the bytes are what count.
     let generic = ["application/x-www-form-urlencoded"];

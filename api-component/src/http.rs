@@ -29,7 +29,8 @@ impl ApiRequest {
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_ascii_lowercase(), value.to_owned()));
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_owned()));
         self
     }
 
@@ -40,10 +41,28 @@ impl ApiRequest {
 
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
+    }
+
+    /// A whole-number query parameter from 1 to `max`, `default` when absent; 400 otherwise.
+    pub fn limit_param(
+        &self,
+        name: &str,
+        default: usize,
+        max: usize,
+    ) -> Result<usize, crate::error::ApiError> {
+        match self.query_param(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| {
+                    crate::error::ApiError::BadRequest(format!(
+                        "{name} must be a whole number from 1 to {max}"
+                    ))
+                }),
+        }
     }
 
     /// The first value of a query parameter, percent-decoded (`+` is a space).
@@ -55,6 +74,13 @@ impl ApiRequest {
                 .flatten()
         })
     }
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// Percent-decodes a URL component; `None` if the result is not UTF-8 or an escape is malformed.
@@ -100,7 +126,11 @@ impl ApiResponse {
     }
 
     pub fn empty(status: u16) -> Self {
-        ApiResponse { status, headers: Vec::new(), body: Vec::new() }
+        ApiResponse {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -109,10 +139,7 @@ impl ApiResponse {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     /// The body parsed as JSON (tests and tools).

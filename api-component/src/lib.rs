@@ -55,7 +55,10 @@ pub enum Reply {
     Full(ApiResponse),
     /// A runner's claim found no job: call [`claim_again`] every ~100 ms until `deadline_ms`,
     /// then answer with [`claim_empty`].
-    Claim { request: jobs::runner_api::ClaimRequest, deadline_ms: i64 },
+    Claim {
+        request: jobs::runner_api::ClaimRequest,
+        deadline_ms: i64,
+    },
     /// A `text/event-stream`: send [`jobs::logs::EventStream::preamble`], then call `poll` every
     /// ~100 ms and send what it returns until it reports done.
     Events(jobs::logs::EventStream),
@@ -101,7 +104,10 @@ fn claim(ctx: &Ctx, req: &ApiRequest) -> Reply {
         Ok(Some(resp)) => Reply::Full(resp),
         Ok(None) if request.wait_ms > 0 => {
             let deadline_ms = ctx.now_ms + request.wait_ms as i64;
-            Reply::Claim { request, deadline_ms }
+            Reply::Claim {
+                request,
+                deadline_ms,
+            }
         }
         Ok(None) => Reply::Full(claim_empty(ctx)),
         Err(e) => Reply::Full(e.into_response()),
@@ -129,7 +135,8 @@ pub fn respond(ctx: &Ctx, req: &ApiRequest) -> ApiResponse {
 }
 
 fn finish_response(mut resp: ApiResponse, head: bool) -> ApiResponse {
-    resp.headers.push(("x-content-type-options".into(), "nosniff".into()));
+    resp.headers
+        .push(("x-content-type-options".into(), "nosniff".into()));
     if head {
         resp.body.clear();
     }
@@ -146,30 +153,54 @@ fn authorize(ctx: &Ctx, req: &ApiRequest) -> ApiResult<()> {
     let expected = ctx.settings.runner_token.as_bytes();
     let given = req
         .header("authorization")
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
         .unwrap_or_default()
         .trim()
         .as_bytes();
     if expected.is_empty() {
-        return Err(ApiError::Unauthorized("runner_token is not configured on this server".into()));
+        return Err(ApiError::Unauthorized(
+            "runner_token is not configured on this server".into(),
+        ));
     }
     // Compare in time independent of where the first difference is.
-    let same = given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    let same = given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
     if !same {
-        return Err(ApiError::Unauthorized("missing or wrong runner token".into()));
+        return Err(ApiError::Unauthorized(
+            "missing or wrong runner token".into(),
+        ));
     }
     Ok(())
 }
 
 fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiResponse> {
     // The route table guarantees the parameters each endpoint's pattern names.
-    let c = || matched.collection.ok_or_else(|| ApiError::NotFound("no collection".into()));
-    let n = || matched.name().ok_or_else(|| ApiError::NotFound("no document name".into()));
+    let c = || {
+        matched
+            .collection
+            .ok_or_else(|| ApiError::NotFound("no collection".into()))
+    };
+    let n = || {
+        matched
+            .name()
+            .ok_or_else(|| ApiError::NotFound("no document name".into()))
+    };
     let p = |key| matched.param(key);
     use jobs::{runner_api, views};
     match matched.endpoint {
         Endpoint::Health => health(ctx),
-        Endpoint::OpenApi => Ok(ApiResponse::new(200, "application/json", assets::OPENAPI_JSON)),
+        Endpoint::OpenApi => Ok(ApiResponse::new(
+            200,
+            "application/json",
+            assets::OPENAPI_JSON,
+        )),
         Endpoint::JobsList => views::jobs_list(ctx, req),
         Endpoint::JobGet => views::job_get(ctx, p("id")),
         Endpoint::JobCancel => views::job_cancel(ctx, p("id")),
@@ -178,8 +209,12 @@ fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiRespo
         // Answered by `handle` before dispatch; reaching here means a plain GET of a stream.
         Endpoint::JobEvents | Endpoint::RunnerClaim => Err(ApiError::BadRequest("not here".into())),
         Endpoint::RunnerHeartbeat => runner_api::heartbeat(ctx, &req.body),
-        Endpoint::RunnerLogChunk => runner_api::log_chunk(ctx, p("id"), p("attempt"), p("chunk"), &req.body),
-        Endpoint::RunnerOutput => runner_api::output(ctx, p("id"), p("attempt"), p("index"), &req.body),
+        Endpoint::RunnerLogChunk => {
+            runner_api::log_chunk(ctx, p("id"), p("attempt"), p("chunk"), &req.body)
+        }
+        Endpoint::RunnerOutput => {
+            runner_api::output(ctx, p("id"), p("attempt"), p("index"), &req.body)
+        }
         Endpoint::RunnerFinish => runner_api::finish(ctx, p("id"), p("attempt"), &req.body),
         Endpoint::Generate => jobs::submit::generate(ctx, c()?, &req.body),
         Endpoint::DocsList => handlers::docs_list(ctx, req, c()?),

@@ -9,9 +9,7 @@ use crate::error::{ApiError, ApiResult};
 /// `(file name, content)` of every part named `file`, in order; other parts are ignored.
 pub fn files(content_type: &str, body: &[u8]) -> ApiResult<Vec<(String, Vec<u8>)>> {
     let boundary = multer::parse_boundary(content_type).map_err(|_| {
-        ApiError::UnsupportedMediaType(
-            "uploads must be multipart/form-data with a boundary".into(),
-        )
+        ApiError::UnsupportedMediaType("uploads must be multipart/form-data with a boundary".into())
     })?;
     let body = Bytes::copy_from_slice(body);
     let stream = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });

@@ -24,7 +24,11 @@ pub enum Format {
 }
 
 impl Collection {
-    pub const ALL: [Collection; 3] = [Collection::BrandData, Collection::Briefs, Collection::Drafts];
+    pub const ALL: [Collection; 3] = [
+        Collection::BrandData,
+        Collection::Briefs,
+        Collection::Drafts,
+    ];
 
     /// Parses the URL segment (`brand-data`, `briefs`, `drafts`).
     pub fn from_segment(segment: &str) -> Option<Self> {
@@ -82,7 +86,9 @@ impl DocName {
             return Err("document name is empty".into());
         }
         if name.len() > MAX_NAME_LEN {
-            return Err(format!("document name is longer than {MAX_NAME_LEN} characters"));
+            return Err(format!(
+                "document name is longer than {MAX_NAME_LEN} characters"
+            ));
         }
         if let Some(bad) = name
             .chars()
@@ -126,7 +132,12 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_names() {
-        for name in ["a.md", "Brief_2026-01.v2.md", "0.md", &format!("{}.md", "x".repeat(117))] {
+        for name in [
+            "a.md",
+            "Brief_2026-01.v2.md",
+            "0.md",
+            &format!("{}.md", "x".repeat(117)),
+        ] {
             assert!(DocName::parse(Collection::Briefs, name).is_ok(), "{name}");
         }
         assert!(DocName::parse(Collection::BrandData, "acme.json").is_ok());
@@ -136,10 +147,29 @@ mod tests {
     fn rejects_every_bad_shape() {
         let long = format!("{}.md", "x".repeat(118));
         for name in [
-            "", ".md", "../x.md", "a/b.md", "a\\b.md", "..md", "x..y.md", ".hidden.md", "-x.md",
-            "_x.md", "x.json", "x.MD", "x.md ", "x y.md", "é.md", "x%2e.md", "x\0.md", &long,
+            "",
+            ".md",
+            "../x.md",
+            "a/b.md",
+            "a\\b.md",
+            "..md",
+            "x..y.md",
+            ".hidden.md",
+            "-x.md",
+            "_x.md",
+            "x.json",
+            "x.MD",
+            "x.md ",
+            "x y.md",
+            "é.md",
+            "x%2e.md",
+            "x\0.md",
+            &long,
         ] {
-            assert!(DocName::parse(Collection::Briefs, name).is_err(), "{name:?} accepted");
+            assert!(
+                DocName::parse(Collection::Briefs, name).is_err(),
+                "{name:?} accepted"
+            );
         }
         assert!(DocName::parse(Collection::BrandData, "x.md").is_err());
     }

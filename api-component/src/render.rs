@@ -18,7 +18,10 @@ pub fn markdown_title(text: &str) -> Option<String> {
     let mut title = String::new();
     for event in Parser::new_ext(text, markdown_options()) {
         match event {
-            Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }) => in_h1 = true,
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            }) => in_h1 = true,
             Event::End(TagEnd::Heading(HeadingLevel::H1)) => {
                 let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
                 if !title.is_empty() {
@@ -57,10 +60,12 @@ pub fn markdown_word_count(text: &str) -> u64 {
 pub fn brand_title(value: &Value) -> Option<String> {
     let company = value.pointer("/brandInfo/companyName").map(unwrap_leaf);
     let name = value.get("name").map(unwrap_leaf);
-    [company, name]
-        .into_iter()
-        .flatten()
-        .find_map(|v| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned))
+    [company, name].into_iter().flatten().find_map(|v| {
+        v.as_str()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    })
 }
 
 /// Brand data may wrap each leaf as `{"value": ...}`; both shapes are accepted everywhere.
@@ -92,7 +97,10 @@ pub fn markdown_preview(text: &str) -> String {
 /// Brand data pretty-printed inside `<pre>`, every character of it escaped.
 pub fn json_preview(value: &Value) -> String {
     let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
-    format!("<pre class=\"json\"><code>{}</code></pre>", escape_html(&pretty))
+    format!(
+        "<pre class=\"json\"><code>{}</code></pre>",
+        escape_html(&pretty)
+    )
 }
 
 /// Escapes text for use in HTML element content and quoted attributes.
@@ -118,27 +126,38 @@ mod tests {
 
     #[test]
     fn title_is_the_first_h1() {
-        assert_eq!(markdown_title("intro\n\n## Sub\n\n# The *Real* Title\n\n# Second").as_deref(),
-            Some("The Real Title"));
+        assert_eq!(
+            markdown_title("intro\n\n## Sub\n\n# The *Real* Title\n\n# Second").as_deref(),
+            Some("The Real Title")
+        );
         assert_eq!(markdown_title("## only h2"), None);
         assert_eq!(markdown_title("```\n# not a heading\n```"), None);
     }
 
     #[test]
     fn word_count_ignores_syntax() {
-        assert_eq!(markdown_word_count("# Hello world\n\n- one **two**\n- `three`"), 5);
+        assert_eq!(
+            markdown_word_count("# Hello world\n\n- one **two**\n- `three`"),
+            5
+        );
         assert_eq!(markdown_word_count(""), 0);
         assert_eq!(markdown_word_count("caf&eacute; au lait"), 3);
     }
 
     #[test]
     fn brand_title_reads_both_shapes() {
-        assert_eq!(brand_title(&json!({"brandInfo": {"companyName": "Acme"}})).as_deref(), Some("Acme"));
+        assert_eq!(
+            brand_title(&json!({"brandInfo": {"companyName": "Acme"}})).as_deref(),
+            Some("Acme")
+        );
         assert_eq!(
             brand_title(&json!({"brandInfo": {"companyName": {"value": "Wrapped"}}})).as_deref(),
             Some("Wrapped")
         );
-        assert_eq!(brand_title(&json!({"name": "Plain"})).as_deref(), Some("Plain"));
+        assert_eq!(
+            brand_title(&json!({"name": "Plain"})).as_deref(),
+            Some("Plain")
+        );
         assert_eq!(brand_title(&json!({"brandInfo": {}})), None);
     }
 

@@ -44,16 +44,32 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("GET", "/api/jobs/{id}/events", Endpoint::JobEvents),
     ("POST", "/api/runner/claim", Endpoint::RunnerClaim),
     ("POST", "/api/runner/heartbeat", Endpoint::RunnerHeartbeat),
-    ("PUT", "/api/runner/jobs/{id}/{attempt}/logs/{chunk}", Endpoint::RunnerLogChunk),
-    ("PUT", "/api/runner/jobs/{id}/{attempt}/outputs/{index}", Endpoint::RunnerOutput),
-    ("POST", "/api/runner/jobs/{id}/{attempt}/finish", Endpoint::RunnerFinish),
+    (
+        "PUT",
+        "/api/runner/jobs/{id}/{attempt}/logs/{chunk}",
+        Endpoint::RunnerLogChunk,
+    ),
+    (
+        "PUT",
+        "/api/runner/jobs/{id}/{attempt}/outputs/{index}",
+        Endpoint::RunnerOutput,
+    ),
+    (
+        "POST",
+        "/api/runner/jobs/{id}/{attempt}/finish",
+        Endpoint::RunnerFinish,
+    ),
     ("POST", "/api/{collection}/generate", Endpoint::Generate),
     ("GET", "/api/{collection}", Endpoint::DocsList),
     ("POST", "/api/{collection}/upload", Endpoint::DocsUpload),
     ("GET", "/api/{collection}/{name}", Endpoint::DocGet),
     ("PUT", "/api/{collection}/{name}", Endpoint::DocPut),
     ("DELETE", "/api/{collection}/{name}", Endpoint::DocDelete),
-    ("GET", "/api/{collection}/{name}/preview", Endpoint::DocPreview),
+    (
+        "GET",
+        "/api/{collection}/{name}/preview",
+        Endpoint::DocPreview,
+    ),
 ];
 
 /// A matched route: the endpoint and its path parameters, percent-decoded.
@@ -68,11 +84,17 @@ pub struct Matched {
 impl Matched {
     /// A parameter the endpoint's pattern guarantees.
     pub fn param(&self, key: &str) -> &str {
-        self.params.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or("", |(_, v)| v.as_str())
     }
 
     pub fn name(&self) -> Option<&str> {
-        self.params.iter().find(|(k, _)| *k == "name").map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| *k == "name")
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -93,7 +115,9 @@ pub fn resolve(method: &str, path: &str) -> Result<Resolved, ApiError> {
     let mut allowed: Vec<&'static str> = Vec::new();
     let mut matched = None;
     for (route_method, pattern, endpoint) in ROUTES {
-        let Some(params) = match_pattern(pattern, &segments) else { continue };
+        let Some(params) = match_pattern(pattern, &segments) else {
+            continue;
+        };
         if *route_method == method {
             matched = Some((*endpoint, params));
             break;
@@ -123,12 +147,18 @@ pub fn resolve(method: &str, path: &str) -> Result<Resolved, ApiError> {
             collection = Collection::from_segment(&raw);
         } else {
             let value = decode_component(&raw).ok_or_else(|| {
-                ApiError::BadRequest(format!("{key} in the path is not valid percent-encoded UTF-8"))
+                ApiError::BadRequest(format!(
+                    "{key} in the path is not valid percent-encoded UTF-8"
+                ))
             })?;
             decoded.push((key, value));
         }
     }
-    Ok(Resolved::Api(Matched { endpoint, collection, params: decoded }))
+    Ok(Resolved::Api(Matched {
+        endpoint,
+        collection,
+        params: decoded,
+    }))
 }
 
 fn match_pattern(pattern: &'static str, segments: &[&str]) -> Option<Vec<(&'static str, String)>> {
@@ -190,31 +220,73 @@ mod tests {
     #[test]
     fn matches_every_route() {
         assert_eq!(api("GET", "/health").endpoint, Endpoint::Health);
-        assert_eq!(api("GET", "/api/briefs").collection, Some(Collection::Briefs));
-        assert_eq!(api("POST", "/api/drafts/upload").endpoint, Endpoint::DocsUpload);
+        assert_eq!(
+            api("GET", "/api/briefs").collection,
+            Some(Collection::Briefs)
+        );
+        assert_eq!(
+            api("POST", "/api/drafts/upload").endpoint,
+            Endpoint::DocsUpload
+        );
         let m = api("PUT", "/api/brand-data/acme.json");
-        assert_eq!((m.endpoint, m.name()), (Endpoint::DocPut, Some("acme.json")));
-        assert_eq!(api("GET", "/api/briefs/a.md/preview").endpoint, Endpoint::DocPreview);
+        assert_eq!(
+            (m.endpoint, m.name()),
+            (Endpoint::DocPut, Some("acme.json"))
+        );
+        assert_eq!(
+            api("GET", "/api/briefs/a.md/preview").endpoint,
+            Endpoint::DocPreview
+        );
         assert_eq!(api("GET", "/api/briefs/%2e%2e").name(), Some(".."));
         assert_eq!(api("GET", "/api/jobs").endpoint, Endpoint::JobsList);
         let m = api("GET", "/api/jobs/abc/events");
         assert_eq!((m.endpoint, m.param("id")), (Endpoint::JobEvents, "abc"));
-        assert_eq!(api("POST", "/api/briefs/generate").endpoint, Endpoint::Generate);
+        assert_eq!(
+            api("POST", "/api/briefs/generate").endpoint,
+            Endpoint::Generate
+        );
         let m = api("PUT", "/api/runner/jobs/j1/2/logs/7");
         assert_eq!((m.param("attempt"), m.param("chunk")), ("2", "7"));
     }
 
     #[test]
     fn errors_say_what_went_wrong() {
-        assert!(matches!(resolve("PATCH", "/api/briefs/a.md"), Err(ApiError::MethodNotAllowed { .. })));
-        assert!(matches!(resolve("PUT", "/api/jobs/x"), Err(ApiError::MethodNotAllowed { .. })));
-        assert!(matches!(resolve("GET", "/api/runner/claim"), Err(ApiError::MethodNotAllowed { .. })));
-        assert!(matches!(resolve("POST", "/health"), Err(ApiError::MethodNotAllowed { .. })));
-        assert!(matches!(resolve("GET", "/api/nope"), Err(ApiError::NotFound(_))));
-        assert!(matches!(resolve("GET", "/api/nope/a.md"), Err(ApiError::NotFound(_))));
-        assert!(matches!(resolve("GET", "/api/briefs/a/b.md"), Err(ApiError::BadRequest(_))));
-        assert!(matches!(resolve("GET", "/api/briefs/"), Err(ApiError::BadRequest(_))));
-        assert!(matches!(resolve("GET", "/api/briefs/%ff.md"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            resolve("PATCH", "/api/briefs/a.md"),
+            Err(ApiError::MethodNotAllowed { .. })
+        ));
+        assert!(matches!(
+            resolve("PUT", "/api/jobs/x"),
+            Err(ApiError::MethodNotAllowed { .. })
+        ));
+        assert!(matches!(
+            resolve("GET", "/api/runner/claim"),
+            Err(ApiError::MethodNotAllowed { .. })
+        ));
+        assert!(matches!(
+            resolve("POST", "/health"),
+            Err(ApiError::MethodNotAllowed { .. })
+        ));
+        assert!(matches!(
+            resolve("GET", "/api/nope"),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(matches!(
+            resolve("GET", "/api/nope/a.md"),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(matches!(
+            resolve("GET", "/api/briefs/a/b.md"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            resolve("GET", "/api/briefs/"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            resolve("GET", "/api/briefs/%ff.md"),
+            Err(ApiError::BadRequest(_))
+        ));
         assert_eq!(resolve("GET", "/index.html").unwrap(), Resolved::Static);
         assert_eq!(resolve("GET", "/").unwrap(), Resolved::Static);
     }

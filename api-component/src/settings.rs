@@ -55,7 +55,9 @@ impl Settings {
             Some(raw) => match raw.trim().parse::<u64>() {
                 Ok(v) if v > 0 => v,
                 _ => {
-                    eprintln!("warning: setting {key}={raw:?} is not a positive integer; using {default}");
+                    eprintln!(
+                        "warning: setting {key}={raw:?} is not a positive integer; using {default}"
+                    );
                     default
                 }
             },
@@ -64,7 +66,9 @@ impl Settings {
             max_document_bytes: positive("max_document_bytes", d.max_document_bytes),
             max_upload_bytes: positive("max_upload_bytes", d.max_upload_bytes),
             max_concurrent_jobs: positive("max_concurrent_jobs", d.max_concurrent_jobs),
-            runner_token: lookup("runner_token").map(|t| t.trim().to_owned()).unwrap_or_default(),
+            runner_token: lookup("runner_token")
+                .map(|t| t.trim().to_owned())
+                .unwrap_or_default(),
             lease_seconds: positive("lease_seconds", d.lease_seconds),
             max_attempts: positive("max_attempts", d.max_attempts as u64).min(100) as u32,
             claim_wait_ms: positive("claim_wait_ms", d.claim_wait_ms).min(25_000),

@@ -47,7 +47,10 @@ async fn serve(req: Request) -> spin_sdk::http::Response<Body> {
     let reply = handle(&ctx(&kv, &settings), &api_req);
     match reply {
         Reply::Full(resp) => into_http(resp),
-        Reply::Claim { request, deadline_ms } => loop {
+        Reply::Claim {
+            request,
+            deadline_ms,
+        } => loop {
             spin_sdk::time::sleep(POLL_INTERVAL).await;
             let c = ctx(&kv, &settings);
             if let Some(resp) = claim_again(&c, &request) {
@@ -62,7 +65,9 @@ async fn serve(req: Request) -> spin_sdk::http::Response<Body> {
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn random() -> u64 {
@@ -70,13 +75,18 @@ fn random() -> u64 {
 }
 
 fn ctx<'a>(kv: &'a KvStore, settings: &'a Settings) -> Ctx<'a> {
-    Ctx { store: kv, settings, now_ms: now_ms(), random: &random }
+    Ctx {
+        store: kv,
+        settings,
+        now_ms: now_ms(),
+        random: &random,
+    }
 }
 
 fn open_store() -> Result<KvStore, ApiResponse> {
-    store::open("default")
-        .map(KvStore)
-        .map_err(|e| ApiError::Store(StoreError(format!("open default store: {e:?}"))).into_response())
+    store::open("default").map(KvStore).map_err(|e| {
+        ApiError::Store(StoreError(format!("open default store: {e:?}"))).into_response()
+    })
 }
 
 /// Streams a job's events: polls the store and sends whatever is new, until the job's log is
@@ -85,7 +95,11 @@ fn event_stream(mut events: EventStream, settings: Settings) -> spin_sdk::http::
     let (mut tx, body) = stream::<bytes::Bytes>();
     spin_sdk::wasip3::spawn(async move {
         let Ok(kv) = open_store() else { return };
-        if tx.send(bytes::Bytes::from_static(EventStream::preamble())).await.is_err() {
+        if tx
+            .send(bytes::Bytes::from_static(EventStream::preamble()))
+            .await
+            .is_err()
+        {
             return;
         }
         let started = now_ms();
@@ -94,7 +108,14 @@ fn event_stream(mut events: EventStream, settings: Settings) -> spin_sdk::http::
             let c = ctx(&kv, &settings);
             let (bytes, done) = match events.poll(&c) {
                 Ok(r) => r,
-                Err(e) => (format!("event: error\ndata: {}\n\n", serde_json::json!({"error": e.to_string()})).into_bytes(), true),
+                Err(e) => (
+                    format!(
+                        "event: error\ndata: {}\n\n",
+                        serde_json::json!({"error": e.to_string()})
+                    )
+                    .into_bytes(),
+                    true,
+                ),
             };
             idle_polls = if bytes.is_empty() { idle_polls + 1 } else { 0 };
             let chunk = if idle_polls >= KEEPALIVE_EVERY {
@@ -134,7 +155,10 @@ async fn read_request(req: Request, limit: u64) -> Result<ApiRequest, ApiRespons
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
     let too_large = |size| ApiError::TooLarge { size, limit }.into_response();
-    if let Some(len) = api.header("content-length").and_then(|v| v.parse::<u64>().ok()) {
+    if let Some(len) = api
+        .header("content-length")
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         if len > limit {
             return Err(too_large(len));
         }
@@ -143,7 +167,10 @@ async fn read_request(req: Request, limit: u64) -> Result<ApiRequest, ApiRespons
         Ok(collected) => api.body = collected.to_bytes().to_vec(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large(limit + 1)),
         Err(e) => {
-            return Err(ApiError::BadRequest(format!("could not read the request body: {e}")).into_response());
+            return Err(
+                ApiError::BadRequest(format!("could not read the request body: {e}"))
+                    .into_response(),
+            );
         }
     }
     Ok(api)
@@ -154,7 +181,8 @@ fn into_http(resp: ApiResponse) -> spin_sdk::http::Response<Body> {
     for (name, value) in &resp.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    let full = |b: Vec<u8>| http_body_util::Either::Left(http_body_util::Full::new(bytes::Bytes::from(b)));
+    let full =
+        |b: Vec<u8>| http_body_util::Either::Left(http_body_util::Full::new(bytes::Bytes::from(b)));
     builder.body(full(resp.body)).unwrap_or_else(|_| {
         let mut fallback = spin_sdk::http::Response::new(full(Vec::new()));
         *fallback.status_mut() = spin_sdk::http::StatusCode::INTERNAL_SERVER_ERROR;
@@ -192,7 +220,8 @@ impl Store for KvStore {
         }
         let found = batch::get_many(&self.0, keys).map_err(kv_err("get-many"))?;
         // Hosts differ in whether they return absent keys and in what order: key by name.
-        let mut by_key: std::collections::HashMap<String, Option<Vec<u8>>> = found.into_iter().collect();
+        let mut by_key: std::collections::HashMap<String, Option<Vec<u8>>> =
+            found.into_iter().collect();
         Ok(keys.iter().map(|k| by_key.remove(k).flatten()).collect())
     }
 

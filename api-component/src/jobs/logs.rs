@@ -62,7 +62,11 @@ struct Position {
 
 impl Position {
     fn start() -> Self {
-        Position { attempt: 1, chunk: 0, index: 0 }
+        Position {
+            attempt: 1,
+            chunk: 0,
+            index: 0,
+        }
     }
 
     /// The position right after the line numbered `seq`.
@@ -83,13 +87,21 @@ impl Position {
 }
 
 /// Lines after `after`, at most `limit`; whether the log is complete (job final, all read).
-pub fn read(ctx: &Ctx, record: &JobRecord, after: Option<i64>, limit: usize) -> ApiResult<(Vec<SeqLine>, bool)> {
+pub fn read(
+    ctx: &Ctx,
+    record: &JobRecord,
+    after: Option<i64>,
+    limit: usize,
+) -> ApiResult<(Vec<SeqLine>, bool)> {
     let mut pos = after.map_or(Position::start(), Position::after);
     let mut lines = Vec::new();
     let final_status = record.status.is_final();
     while lines.len() < limit && pos.attempt <= record.attempt {
         let chunks: Vec<u32> = (pos.chunk..pos.chunk + CHUNK_BATCH).collect();
-        let keys: Vec<String> = chunks.iter().map(|c| keys::log_chunk(&record.id, pos.attempt, *c)).collect();
+        let keys: Vec<String> = chunks
+            .iter()
+            .map(|c| keys::log_chunk(&record.id, pos.attempt, *c))
+            .collect();
         let mut reached_end = false;
         for (chunk, raw) in chunks.iter().zip(ctx.store.get_many(&keys)?) {
             let Some(parsed) = raw.and_then(|b| serde_json::from_slice::<Chunk>(&b).ok()) else {
@@ -100,15 +112,30 @@ pub fn read(ctx: &Ctx, record: &JobRecord, after: Option<i64>, limit: usize) -> 
                 if lines.len() == limit {
                     return Ok((lines, false));
                 }
-                let at = Position { attempt: pos.attempt, chunk: *chunk, index };
-                lines.push(SeqLine { seq: at.seq(), line });
+                let at = Position {
+                    attempt: pos.attempt,
+                    chunk: *chunk,
+                    index,
+                };
+                lines.push(SeqLine {
+                    seq: at.seq(),
+                    line,
+                });
             }
-            pos = Position { attempt: pos.attempt, chunk: chunk + 1, index: 0 };
+            pos = Position {
+                attempt: pos.attempt,
+                chunk: chunk + 1,
+                index: 0,
+            };
         }
         if reached_end {
             // An earlier attempt is over; so is the current one once the job is final.
             if pos.attempt < record.attempt {
-                pos = Position { attempt: pos.attempt + 1, chunk: 0, index: 0 };
+                pos = Position {
+                    attempt: pos.attempt + 1,
+                    chunk: 0,
+                    index: 0,
+                };
             } else {
                 return Ok((lines, final_status));
             }
@@ -121,17 +148,13 @@ pub fn read(ctx: &Ctx, record: &JobRecord, after: Option<i64>, limit: usize) -> 
 pub fn logs_get(ctx: &Ctx, req: &ApiRequest, id: &str) -> ApiResult<ApiResponse> {
     let record = load(ctx.store, id)?;
     let after = parse_after(req.query_param("after").as_deref())?;
-    let limit = match req.query_param("limit") {
-        None => DEFAULT_LINES,
-        Some(raw) => raw
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LINES).contains(n))
-            .ok_or_else(|| ApiError::BadRequest(format!("limit must be from 1 to {MAX_LINES}")))?,
-    };
+    let limit = req.limit_param("limit", DEFAULT_LINES, MAX_LINES)?;
     let (lines, done) = read(ctx, &record, after, limit)?;
     let next = lines.last().map_or(after.unwrap_or(0), |l| l.seq);
-    Ok(ApiResponse::json(200, &json!({ "lines": lines, "next": next, "done": done })))
+    Ok(ApiResponse::json(
+        200,
+        &json!({ "lines": lines, "next": next, "done": done }),
+    ))
 }
 
 /// Parses `after` / `Last-Event-ID`: a sequence number this API returned.
@@ -143,7 +166,9 @@ pub fn parse_after(raw: Option<&str>) -> ApiResult<Option<i64>> {
             .ok()
             .filter(|n| *n >= 0)
             .map(Some)
-            .ok_or_else(|| ApiError::BadRequest("after must be a sequence number from this API".into())),
+            .ok_or_else(|| {
+                ApiError::BadRequest("after must be a sequence number from this API".into())
+            }),
     }
 }
 
@@ -163,7 +188,12 @@ impl EventStream {
             Some(v) => parse_after(Some(v))?,
             None => parse_after(req.query_param("after").as_deref())?,
         };
-        Ok(EventStream { job_id: id.to_owned(), after, last_status: String::new(), finished: false })
+        Ok(EventStream {
+            job_id: id.to_owned(),
+            after,
+            last_status: String::new(),
+            finished: false,
+        })
     }
 
     /// The first bytes of the stream: the reconnect delay browsers should use.
@@ -182,17 +212,23 @@ impl EventStream {
             let (lines, done) = read(ctx, &record, self.after, DEFAULT_LINES)?;
             for l in &lines {
                 let data = serde_json::to_string(l).unwrap_or_default();
-                out.extend_from_slice(format!("event: log\nid: {}\ndata: {data}\n\n", l.seq).as_bytes());
+                out.extend_from_slice(
+                    format!("event: log\nid: {}\ndata: {data}\n\n", l.seq).as_bytes(),
+                );
                 self.after = Some(l.seq);
             }
             if lines.len() < DEFAULT_LINES || done {
                 let position = if record.status == super::model::Status::Queued {
-                    queue::positions(&queue::scan(ctx)?).get(&record.id).copied()
+                    queue::positions(&queue::scan(ctx)?)
+                        .get(&record.id)
+                        .copied()
                 } else {
                     None
                 };
-                let view = serde_json::to_string(&record.view(position, cancel_requested(ctx.store, &record.id)?))
-                    .unwrap_or_default();
+                let view = serde_json::to_string(
+                    &record.view(position, cancel_requested(ctx.store, &record.id)?),
+                )
+                .unwrap_or_default();
                 if view != self.last_status {
                     out.extend_from_slice(format!("event: status\ndata: {view}\n\n").as_bytes());
                     self.last_status = view.clone();
@@ -213,10 +249,42 @@ mod tests {
 
     #[test]
     fn positions_round_trip_through_seq() {
-        let p = Position { attempt: 2, chunk: 17, index: 42 };
-        assert_eq!(Position::after(p.seq()), Position { attempt: 2, chunk: 17, index: 43 });
+        let p = Position {
+            attempt: 2,
+            chunk: 17,
+            index: 42,
+        };
+        assert_eq!(
+            Position::after(p.seq()),
+            Position {
+                attempt: 2,
+                chunk: 17,
+                index: 43
+            }
+        );
         assert_eq!(Position::after(0), Position::start());
-        assert!(Position { attempt: 1, chunk: 9_999_999, index: 99_999 }.seq() < Position { attempt: 2, chunk: 0, index: 0 }.seq());
-        assert!(Position { attempt: 9, chunk: 9_999_999, index: 99_999 }.seq() < (1i64 << 53));
+        assert!(
+            Position {
+                attempt: 1,
+                chunk: 9_999_999,
+                index: 99_999
+            }
+            .seq()
+                < Position {
+                    attempt: 2,
+                    chunk: 0,
+                    index: 0
+                }
+                .seq()
+        );
+        assert!(
+            Position {
+                attempt: 9,
+                chunk: 9_999_999,
+                index: 99_999
+            }
+            .seq()
+                < (1i64 << 53)
+        );
     }
 }

@@ -26,10 +26,13 @@ pub fn load(store: &dyn Store, id: &str) -> ApiResult<JobRecord> {
 }
 
 pub fn try_load(store: &dyn Store, id: &str) -> ApiResult<Option<JobRecord>> {
-    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
         return Ok(None);
     }
-    Ok(store.get(&keys::job(id))?.and_then(|b| serde_json::from_slice(&b).ok()))
+    Ok(store
+        .get(&keys::job(id))?
+        .and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
 /// Writes a record. Only latch winners call this (see [`model`]).
@@ -52,7 +55,10 @@ pub fn cancel_requested(store: &dyn Store, id: &str) -> ApiResult<bool> {
 /// Reads a JSON request body into `T`, with a 400 that says what is wrong.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     if body.is_empty() {
-        return Err(ApiError::BadRequest("request body is empty; send a JSON object".into()));
+        return Err(ApiError::BadRequest(
+            "request body is empty; send a JSON object".into(),
+        ));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }

@@ -50,7 +50,10 @@ pub struct DocRef {
 
 impl DocRef {
     pub fn new(collection: Collection, name: &str) -> Self {
-        DocRef { collection: collection.segment().to_owned(), name: name.to_owned() }
+        DocRef {
+            collection: collection.segment().to_owned(),
+            name: name.to_owned(),
+        }
     }
 
     pub fn collection(&self) -> Option<Collection> {
@@ -139,7 +142,11 @@ impl JobRecord {
             id: self.id.clone(),
             kind: self.kind,
             status: self.status,
-            queue_position: if self.status == Status::Queued { queue_position } else { None },
+            queue_position: if self.status == Status::Queued {
+                queue_position
+            } else {
+                None
+            },
             attempt: self.attempt,
             runner: self.runner.clone(),
             created_at: rfc3339(self.created_ms),

@@ -72,7 +72,9 @@ pub fn scan(ctx: &Ctx) -> ApiResult<Vec<Open>> {
         let fetched = store.get_many(&extra)?;
         let (pairs, leases) = fetched.split_at(ids.len() * 2);
         for (i, (n, _, attempt)) in named.into_iter().enumerate() {
-            let Some(record) = pairs[2 * i].as_ref().and_then(|b| serde_json::from_slice::<JobRecord>(b).ok())
+            let Some(record) = pairs[2 * i]
+                .as_ref()
+                .and_then(|b| serde_json::from_slice::<JobRecord>(b).ok())
             else {
                 continue;
             };
@@ -81,8 +83,15 @@ pub fn scan(ctx: &Ctx) -> ApiResult<Vec<Open>> {
                 continue;
             }
             first_unfinished.get_or_insert(n);
-            let lease_ms = leases[i].as_ref().and_then(|b| std::str::from_utf8(b).ok()?.parse().ok());
-            open.push(Open { ticket: n, record, lease_ms, cancel_requested: pairs[2 * i + 1].is_some() });
+            let lease_ms = leases[i]
+                .as_ref()
+                .and_then(|b| std::str::from_utf8(b).ok()?.parse().ok());
+            open.push(Open {
+                ticket: n,
+                record,
+                lease_ms,
+                cancel_requested: pairs[2 * i + 1].is_some(),
+            });
         }
     }
     let new_head = first_unfinished.unwrap_or(tail + 1);
@@ -108,14 +117,17 @@ pub fn reap(ctx: &Ctx, open: Vec<Open>) -> ApiResult<Vec<Open>> {
     let mut still = Vec::with_capacity(open.len());
     let mut requeued = false;
     for o in open {
-        let expired = o.record.status == Status::Running && o.lease_ms.is_none_or(|l| l < ctx.now_ms);
+        let expired =
+            o.record.status == Status::Running && o.lease_ms.is_none_or(|l| l < ctx.now_ms);
         if expired {
             match end_attempt(ctx, o.record, Ending::Lost) {
                 Ok(record) => requeued |= record.status == Status::Queued,
                 Err(e) => ignore_conflict(e)?,
             }
         } else if o.record.status == Status::Queued && o.cancel_requested {
-            cancel_queued(ctx, o.record).map(drop).or_else(ignore_conflict)?;
+            cancel_queued(ctx, o.record)
+                .map(drop)
+                .or_else(ignore_conflict)?;
         } else {
             still.push(o);
         }
@@ -145,7 +157,12 @@ pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> ApiResult<Option<
         return Ok(None);
     }
     store.increment(keys::QUEUED_COUNT, -1)?;
-    store.set(&keys::lease(&record.id, record.attempt), (ctx.now_ms + ctx.settings.lease_ms()).to_string().as_bytes())?;
+    store.set(
+        &keys::lease(&record.id, record.attempt),
+        (ctx.now_ms + ctx.settings.lease_ms())
+            .to_string()
+            .as_bytes(),
+    )?;
     record.status = Status::Running;
     record.runner = Some(runner.to_owned());
     record.started_ms = Some(ctx.now_ms);
@@ -155,7 +172,11 @@ pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> ApiResult<Option<
 
 /// Cancels a queued attempt if the cancel wins its claim latch; `Conflict` if a runner won.
 pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> ApiResult<JobRecord> {
-    if ctx.store.increment(&keys::claim_latch(&record.id, record.attempt), 1)? != 1 {
+    if ctx
+        .store
+        .increment(&keys::claim_latch(&record.id, record.attempt), 1)?
+        != 1
+    {
         return Err(ApiError::Conflict("a runner took the job first".into()));
     }
     ctx.store.increment(keys::QUEUED_COUNT, -1)?;
@@ -171,7 +192,12 @@ pub enum Ending {
     /// Its runner stopped heartbeating (or gave the job back).
     Lost,
     /// Its runner reported the end.
-    Finished { status: Status, error: Option<String>, usage: Option<Usage>, log_chunks: u32 },
+    Finished {
+        status: Status,
+        error: Option<String>,
+        usage: Option<Usage>,
+        log_chunks: u32,
+    },
 }
 
 /// Ends the running attempt of `record`, if this call wins the attempt's end latch (`Conflict`
@@ -180,7 +206,10 @@ pub fn end_attempt(ctx: &Ctx, record: JobRecord, ending: Ending) -> ApiResult<Jo
     let store = ctx.store;
     let attempt = record.attempt;
     if store.increment(&keys::end_latch(&record.id, attempt), 1)? != 1 {
-        return Err(ApiError::Conflict(format!("attempt {attempt} of job {} has already ended", record.id)));
+        return Err(ApiError::Conflict(format!(
+            "attempt {attempt} of job {} has already ended",
+            record.id
+        )));
     }
     let record = settle(ctx, record, ending)?;
     // Only now free the slot: a job never shows `running` beyond the cap, even while ending.
@@ -194,14 +223,23 @@ fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> ApiResult<JobReco
     let cancelled = cancel_requested(ctx.store, &record.id)?;
     record.finished_ms = Some(ctx.now_ms);
     match ending {
-        Ending::Lost if cancelled => finish(&mut record, Status::Cancelled, Some("cancelled".into())),
+        Ending::Lost if cancelled => {
+            finish(&mut record, Status::Cancelled, Some("cancelled".into()))
+        }
         Ending::Lost if attempt < ctx.settings.max_attempts => return requeue(ctx, record),
         Ending::Lost => finish(
             &mut record,
             Status::Failed,
-            Some(format!("runner lost: no heartbeat within the lease, {attempt} attempts made")),
+            Some(format!(
+                "runner lost: no heartbeat within the lease, {attempt} attempts made"
+            )),
         ),
-        Ending::Finished { status, error, usage, log_chunks } => {
+        Ending::Finished {
+            status,
+            error,
+            usage,
+            log_chunks,
+        } => {
             set_chunks(&mut record, attempt, log_chunks);
             record.usage = usage;
             match status {
@@ -213,8 +251,16 @@ fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> ApiResult<JobReco
                     Err(why) => finish(&mut record, Status::Failed, Some(why)),
                 },
                 Status::Cancelled if !cancelled => return requeue(ctx, record),
-                Status::Cancelled => finish(&mut record, Status::Cancelled, error.or(Some("cancelled".into()))),
-                _ => finish(&mut record, Status::Failed, error.or(Some("the job failed".into()))),
+                Status::Cancelled => finish(
+                    &mut record,
+                    Status::Cancelled,
+                    error.or(Some("cancelled".into())),
+                ),
+                _ => finish(
+                    &mut record,
+                    Status::Failed,
+                    error.or(Some("the job failed".into())),
+                ),
             }
         }
     }
@@ -246,7 +292,10 @@ fn requeue(ctx: &Ctx, mut record: JobRecord) -> ApiResult<JobRecord> {
     record.started_ms = None;
     record.finished_ms = None;
     save(store, &record)?;
-    store.set(&keys::ticket(ticket), format!("{}:{}", record.id, record.attempt).as_bytes())?;
+    store.set(
+        &keys::ticket(ticket),
+        format!("{}:{}", record.id, record.attempt).as_bytes(),
+    )?;
     store.increment(keys::QUEUED_COUNT, 1)?;
     Ok(record)
 }
@@ -263,13 +312,25 @@ fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> 
         let name = DocName::parse(collection, &out.name)?;
         Documents::new(ctx.store, collection)
             .check(&name, &content, ctx.settings.max_document_bytes)
-            .map_err(|e| format!("{} is not a valid {} document: {e}", out.output_path(), collection))?;
+            .map_err(|e| {
+                format!(
+                    "{} is not a valid {} document: {e}",
+                    out.output_path(),
+                    collection
+                )
+            })?;
         ready.push((collection, name, content));
     }
     let mut stored = Vec::new();
     for (collection, name, content) in ready {
         Documents::new(ctx.store, collection)
-            .put(&name, &content, ctx.settings.max_document_bytes, &Default::default(), ctx.now_ms)
+            .put(
+                &name,
+                &content,
+                ctx.settings.max_document_bytes,
+                &Default::default(),
+                ctx.now_ms,
+            )
             .map_err(|e| e.to_string())?;
         stored.push(DocRef::new(collection, name.as_str()));
     }
@@ -279,7 +340,11 @@ fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> 
 /// The staged content of output `index` of the record's current attempt.
 pub fn staged_output(ctx: &Ctx, record: &JobRecord, index: usize) -> ApiResult<Option<Vec<u8>>> {
     let key = keys::staged_output(&record.id, record.attempt, index);
-    let Some(count) = ctx.store.get(&key)?.and_then(|b| String::from_utf8(b).ok()?.parse::<u32>().ok()) else {
+    let Some(count) = ctx
+        .store
+        .get(&key)?
+        .and_then(|b| String::from_utf8(b).ok()?.parse::<u32>().ok())
+    else {
         return Ok(None);
     };
     Ok(blob::read(ctx.store, &format!("{key}/c"), count)?)

@@ -104,7 +104,11 @@ pub fn claim_once(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse
                 }
             }
             // At the cap (or lost a race): later tickets must not overtake this one.
-            None if counter(ctx.store, keys::RUNNING_COUNT)? >= ctx.settings.max_concurrent_jobs as i64 => break,
+            None if counter(ctx.store, keys::RUNNING_COUNT)?
+                >= ctx.settings.max_concurrent_jobs as i64 =>
+            {
+                break;
+            }
             None => continue,
         }
     }
@@ -134,8 +138,16 @@ fn handout(ctx: &Ctx, record: JobRecord) -> ApiResult<Option<ClaimedJob>> {
                 content,
             }),
             None => {
-                let error = Some(format!("input {}/{} no longer exists", input.collection, input.name));
-                let ending = Ending::Finished { status: Status::Failed, error, usage: None, log_chunks: 0 };
+                let error = Some(format!(
+                    "input {}/{} no longer exists",
+                    input.collection, input.name
+                ));
+                let ending = Ending::Finished {
+                    status: Status::Failed,
+                    error,
+                    usage: None,
+                    log_chunks: 0,
+                };
                 queue::end_attempt(ctx, record, ending)?;
                 return Ok(None);
             }
@@ -144,7 +156,11 @@ fn handout(ctx: &Ctx, record: JobRecord) -> ApiResult<Option<ClaimedJob>> {
     let outputs = record
         .outputs
         .iter()
-        .map(|o| OutputFile { collection: o.collection.clone(), name: o.name.clone(), path: o.output_path() })
+        .map(|o| OutputFile {
+            collection: o.collection.clone(),
+            name: o.name.clone(),
+            path: o.output_path(),
+        })
         .collect();
     Ok(Some(ClaimedJob {
         id: record.id.clone(),
@@ -157,8 +173,12 @@ fn handout(ctx: &Ctx, record: JobRecord) -> ApiResult<Option<ClaimedJob>> {
 }
 
 fn read_input(ctx: &Ctx, input: &DocRef) -> ApiResult<Option<String>> {
-    let Some(collection) = input.collection() else { return Ok(None) };
-    let Ok(name) = DocName::parse(collection, &input.name) else { return Ok(None) };
+    let Some(collection) = input.collection() else {
+        return Ok(None);
+    };
+    let Ok(name) = DocName::parse(collection, &input.name) else {
+        return Ok(None);
+    };
     match Documents::new(ctx.store, collection).get(&name) {
         Ok((_, bytes)) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(ApiError::NotFound(_)) => Ok(None),
@@ -191,7 +211,8 @@ pub fn heartbeat(ctx: &Ctx, body: &[u8]) -> ApiResult<ApiResponse> {
         let action = match live_attempt(ctx, &a.id, a.attempt) {
             Ok(_) => {
                 let until = ctx.now_ms + ctx.settings.lease_ms();
-                ctx.store.set(&keys::lease(&a.id, a.attempt), until.to_string().as_bytes())?;
+                ctx.store
+                    .set(&keys::lease(&a.id, a.attempt), until.to_string().as_bytes())?;
                 action(ctx, &a.id)?
             }
             Err(ApiError::Conflict(_) | ApiError::NotFound(_)) => "abandon",
@@ -200,44 +221,84 @@ pub fn heartbeat(ctx: &Ctx, body: &[u8]) -> ApiResult<ApiResponse> {
         answers.push(json!({ "id": a.id, "attempt": a.attempt, "action": action }));
     }
     queue::reap(ctx, queue::scan(ctx)?)?;
-    Ok(ApiResponse::json(200, &json!({ "jobs": answers, "lease_ms": ctx.settings.lease_ms() })))
+    Ok(ApiResponse::json(
+        200,
+        &json!({ "jobs": answers, "lease_ms": ctx.settings.lease_ms() }),
+    ))
 }
 
 /// `PUT /api/runner/jobs/{id}/{attempt}/logs/{chunk}`: stores one chunk of log lines. Chunks
 /// are numbered from 0 and must arrive in order; sending a chunk again rewrites the same key.
-pub fn log_chunk(ctx: &Ctx, id: &str, attempt: &str, chunk: &str, body: &[u8]) -> ApiResult<ApiResponse> {
+pub fn log_chunk(
+    ctx: &Ctx,
+    id: &str,
+    attempt: &str,
+    chunk: &str,
+    body: &[u8],
+) -> ApiResult<ApiResponse> {
     let attempt = parse_number(attempt, "attempt")?;
     let chunk = parse_number(chunk, "chunk")?;
     if chunk > MAX_CHUNKS {
-        return Err(ApiError::BadRequest(format!("chunk numbers stop at {MAX_CHUNKS}")));
+        return Err(ApiError::BadRequest(format!(
+            "chunk numbers stop at {MAX_CHUNKS}"
+        )));
     }
     if body.len() > MAX_LOG_CHUNK_BYTES {
-        return Err(ApiError::TooLarge { size: body.len() as u64, limit: MAX_LOG_CHUNK_BYTES as u64 });
+        return Err(ApiError::TooLarge {
+            size: body.len() as u64,
+            limit: MAX_LOG_CHUNK_BYTES as u64,
+        });
     }
     let parsed: super::logs::Chunk = json_body(body)?;
     if parsed.lines.is_empty() || parsed.lines.len() > MAX_LINES_PER_CHUNK {
-        return Err(ApiError::BadRequest(format!("a chunk holds 1 to {MAX_LINES_PER_CHUNK} lines")));
+        return Err(ApiError::BadRequest(format!(
+            "a chunk holds 1 to {MAX_LINES_PER_CHUNK} lines"
+        )));
     }
     live_attempt(ctx, id, attempt)?;
-    if chunk > 0 && ctx.store.get(&keys::log_chunk(id, attempt, chunk - 1))?.is_none() {
-        return Err(ApiError::Conflict(format!("log chunk {} is missing; send chunks in order", chunk - 1)));
+    if chunk > 0
+        && ctx
+            .store
+            .get(&keys::log_chunk(id, attempt, chunk - 1))?
+            .is_none()
+    {
+        return Err(ApiError::Conflict(format!(
+            "log chunk {} is missing; send chunks in order",
+            chunk - 1
+        )));
     }
     let stored = serde_json::to_vec(&parsed).unwrap_or_default();
-    ctx.store.set(&keys::log_chunk(id, attempt, chunk), &stored)?;
-    Ok(ApiResponse::json(200, &json!({ "action": action(ctx, id)? })))
+    ctx.store
+        .set(&keys::log_chunk(id, attempt, chunk), &stored)?;
+    Ok(ApiResponse::json(
+        200,
+        &json!({ "action": action(ctx, id)? }),
+    ))
 }
 
 /// `PUT /api/runner/jobs/{id}/{attempt}/outputs/{index}`: stages output file `index`.
-pub fn output(ctx: &Ctx, id: &str, attempt: &str, index: &str, body: &[u8]) -> ApiResult<ApiResponse> {
+pub fn output(
+    ctx: &Ctx,
+    id: &str,
+    attempt: &str,
+    index: &str,
+    body: &[u8],
+) -> ApiResult<ApiResponse> {
     let attempt = parse_number(attempt, "attempt")?;
     let index = parse_number(index, "output index")? as usize;
     let max = ctx.settings.max_document_bytes;
     if body.len() as u64 > max {
-        return Err(ApiError::TooLarge { size: body.len() as u64, limit: max });
+        return Err(ApiError::TooLarge {
+            size: body.len() as u64,
+            limit: max,
+        });
     }
     let record = live_attempt(ctx, id, attempt)?;
     if index >= record.outputs.len() {
-        return Err(ApiError::BadRequest(format!("job {id} has {} output(s)", record.outputs.len())));
+        return Err(ApiError::BadRequest(format!(
+            "job {id} has {} output(s)",
+            record.outputs.len()
+        )));
     }
     let key = keys::staged_output(id, attempt, index);
     let (entries, count) = blob::chunk_entries(&format!("{key}/c"), body);
@@ -245,7 +306,10 @@ pub fn output(ctx: &Ctx, id: &str, attempt: &str, index: &str, body: &[u8]) -> A
         ctx.store.set_many(&entries)?;
     }
     ctx.store.set(&key, count.to_string().as_bytes())?;
-    Ok(ApiResponse::json(200, &json!({ "action": action(ctx, id)? })))
+    Ok(ApiResponse::json(
+        200,
+        &json!({ "action": action(ctx, id)? }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -275,9 +339,17 @@ pub fn finish(ctx: &Ctx, id: &str, attempt: &str, body: &[u8]) -> ApiResult<ApiR
     };
     let error = req.error.map(|e| e.chars().take(4_000).collect());
     let record = live_attempt(ctx, id, attempt)?;
-    let ending = Ending::Finished { status, error, usage: req.usage, log_chunks: req.log_chunks };
+    let ending = Ending::Finished {
+        status,
+        error,
+        usage: req.usage,
+        log_chunks: req.log_chunks,
+    };
     let record = queue::end_attempt(ctx, record, ending)?;
-    Ok(ApiResponse::json(200, &record.view(None, cancel_requested(ctx.store, id)?)))
+    Ok(ApiResponse::json(
+        200,
+        &record.view(None, cancel_requested(ctx.store, id)?),
+    ))
 }
 
 /// The record if `(id, attempt)` is still running and unended; 409 otherwise.
@@ -294,7 +366,11 @@ fn live_attempt(ctx: &Ctx, id: &str, attempt: u32) -> ApiResult<JobRecord> {
 }
 
 fn action(ctx: &Ctx, id: &str) -> ApiResult<&'static str> {
-    Ok(if cancel_requested(ctx.store, id)? { "cancel" } else { "continue" })
+    Ok(if cancel_requested(ctx.store, id)? {
+        "cancel"
+    } else {
+        "continue"
+    })
 }
 
 /// Registers a runner the first time it is seen, and records when it was last seen.
@@ -314,7 +390,9 @@ pub fn runners_online(ctx: &Ctx) -> ApiResult<u64> {
     if n <= 0 {
         return Ok(0);
     }
-    let names = ctx.store.get_many(&(1..=n).map(keys::runner_slot).collect::<Vec<_>>())?;
+    let names = ctx
+        .store
+        .get_many(&(1..=n).map(keys::runner_slot).collect::<Vec<_>>())?;
     let seen_keys: Vec<String> = names
         .into_iter()
         .flatten()
@@ -333,10 +411,19 @@ pub fn runners_online(ctx: &Ctx) -> ApiResult<u64> {
 
 fn check_runner_name(name: &str) -> ApiResult<()> {
     let ok = (1..=64).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok { Ok(()) } else { Err(ApiError::BadRequest("runner must be 1-64 characters of [A-Za-z0-9._-]".into())) }
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(
+            "runner must be 1-64 characters of [A-Za-z0-9._-]".into(),
+        ))
+    }
 }
 
 fn parse_number(raw: &str, what: &str) -> ApiResult<u32> {
-    raw.parse().map_err(|_| ApiError::BadRequest(format!("{what} must be a whole number")))
+    raw.parse()
+        .map_err(|_| ApiError::BadRequest(format!("{what} must be a whole number")))
 }

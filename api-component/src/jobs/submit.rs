@@ -12,7 +12,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::ApiResponse;
 use crate::names::{Collection, DocName};
 
-const BRAND_TEMPLATE: &str = include_str!("../../../instructions/brand_data_generation_instructions.md");
+const BRAND_TEMPLATE: &str =
+    include_str!("../../../instructions/brand_data_generation_instructions.md");
 const BRIEF_TEMPLATE: &str = include_str!("../../../instructions/brief_generation_instructions.md");
 const DRAFT_TEMPLATE: &str = include_str!("../../../instructions/draft_generation_instructions.md");
 
@@ -59,12 +60,16 @@ pub struct Submission {
 pub fn generate(ctx: &Ctx, collection: Collection, body: &[u8]) -> ApiResult<ApiResponse> {
     let params: Value = json_body(body)?;
     if !params.is_object() {
-        return Err(ApiError::BadRequest("request body must be a JSON object".into()));
+        return Err(ApiError::BadRequest(
+            "request body must be a JSON object".into(),
+        ));
     }
     let submission = prepare(ctx, collection, &params)?;
     let id = enqueue(ctx, submission)?;
-    Ok(ApiResponse::json(202, &json!({ "job_id": id, "status": "queued" }))
-        .with_header("location", format!("/api/jobs/{id}")))
+    Ok(
+        ApiResponse::json(202, &json!({ "job_id": id, "status": "queued" }))
+            .with_header("location", format!("/api/jobs/{id}")),
+    )
 }
 
 /// Validates `params` for a job producing into `collection` and renders its prompt.
@@ -75,16 +80,21 @@ pub fn prepare(ctx: &Ctx, collection: Collection, params: &Value) -> ApiResult<S
             let brand = text_field("brand_name", req.brand_name)?;
             let urls = req.urls.unwrap_or_default();
             if urls.is_empty() || urls.len() > MAX_LIST_ITEMS {
-                return Err(bad(&format!("urls must list 1 to {MAX_LIST_ITEMS} web addresses")));
+                return Err(bad(&format!(
+                    "urls must list 1 to {MAX_LIST_ITEMS} web addresses"
+                )));
             }
             let urls: Vec<String> = urls.into_iter().map(check_url).collect::<ApiResult<_>>()?;
             let output = unused_name(ctx, Collection::BrandData, &slug(&brand))?;
             let url_list: String = urls.iter().map(|u| format!("- {u}\n")).collect();
-            let prompt = render(BRAND_TEMPLATE, &[
-                ("brand_name", &brand),
-                ("urls", url_list.trim_end()),
-                ("output_path", &output.output_path()),
-            ]);
+            let prompt = render(
+                BRAND_TEMPLATE,
+                &[
+                    ("brand_name", &brand),
+                    ("urls", url_list.trim_end()),
+                    ("output_path", &output.output_path()),
+                ],
+            );
             Ok(Submission {
                 kind: JobType::BrandData,
                 params: json!({ "brand_name": brand, "urls": urls }),
@@ -98,7 +108,9 @@ pub fn prepare(ctx: &Ctx, collection: Collection, params: &Value) -> ApiResult<S
             let title = text_field("title", req.title)?;
             let primary = text_field("primary_keyword", req.primary_keyword)?;
             if req.secondary_keywords.len() > MAX_LIST_ITEMS {
-                return Err(bad(&format!("secondary_keywords has more than {MAX_LIST_ITEMS} entries")));
+                return Err(bad(&format!(
+                    "secondary_keywords has more than {MAX_LIST_ITEMS} entries"
+                )));
             }
             let secondary: Vec<String> = req
                 .secondary_keywords
@@ -107,13 +119,16 @@ pub fn prepare(ctx: &Ctx, collection: Collection, params: &Value) -> ApiResult<S
                 .collect::<ApiResult<_>>()?;
             let brand = existing(ctx, Collection::BrandData, "brand_data", req.brand_data)?;
             let output = unused_name(ctx, Collection::Briefs, &slug(&title))?;
-            let prompt = render(BRIEF_TEMPLATE, &[
-                ("title", &title),
-                ("primary_keyword", &primary),
-                ("secondary_keywords", &secondary.join(", ")),
-                ("brand_data_path", &brand.input_path()),
-                ("output_path", &output.output_path()),
-            ]);
+            let prompt = render(
+                BRIEF_TEMPLATE,
+                &[
+                    ("title", &title),
+                    ("primary_keyword", &primary),
+                    ("secondary_keywords", &secondary.join(", ")),
+                    ("brand_data_path", &brand.input_path()),
+                    ("output_path", &output.output_path()),
+                ],
+            );
             Ok(Submission {
                 kind: JobType::Brief,
                 params: json!({
@@ -142,12 +157,15 @@ pub fn prepare(ctx: &Ctx, collection: Collection, params: &Value) -> ApiResult<S
             let brand = existing(ctx, Collection::BrandData, "brand_data", req.brand_data)?;
             let stem = brief.name.trim_end_matches(".md").to_owned();
             let output = unused_name(ctx, Collection::Drafts, &stem)?;
-            let prompt = render(DRAFT_TEMPLATE, &[
-                ("brief_path", &brief.input_path()),
-                ("brand_data_path", &brand.input_path()),
-                ("target_word_count", &words.to_string()),
-                ("output_path", &output.output_path()),
-            ]);
+            let prompt = render(
+                DRAFT_TEMPLATE,
+                &[
+                    ("brief_path", &brief.input_path()),
+                    ("brand_data_path", &brand.input_path()),
+                    ("target_word_count", &words.to_string()),
+                    ("output_path", &output.output_path()),
+                ],
+            );
             Ok(Submission {
                 kind: JobType::Draft,
                 params: json!({ "brief": brief.name, "brand_data": brand.name, "target_word_count": words }),
@@ -210,7 +228,10 @@ pub fn render(template: &str, values: &[(&str, &str)]) -> String {
         let after = &rest[start + 2..];
         match after.find("}}").map(|end| (after[..end].trim(), end)) {
             Some((key, end)) if values.iter().any(|(k, _)| *k == key) => {
-                let value = values.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| *v);
+                let value = values
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map_or("", |(_, v)| *v);
                 out.push_str(value);
                 rest = &after[end + 2..];
             }
@@ -238,29 +259,50 @@ pub fn slug(text: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() { "untitled".to_owned() } else { out }
+    if out.is_empty() {
+        "untitled".to_owned()
+    } else {
+        out
+    }
 }
 
 /// `stem` + extension, or `stem-2`, `stem-3`, ... if a document of that name already exists.
 fn unused_name(ctx: &Ctx, collection: Collection, stem: &str) -> ApiResult<DocRef> {
     let docs = Documents::new(ctx.store, collection);
     for n in 1..=100 {
-        let candidate = if n == 1 { stem.to_owned() } else { format!("{stem}-{n}") };
+        let candidate = if n == 1 {
+            stem.to_owned()
+        } else {
+            format!("{stem}-{n}")
+        };
         let name = format!("{candidate}{}", collection.extension());
         let parsed = DocName::parse(collection, &name).map_err(ApiError::BadRequest)?;
         if docs.meta(&parsed)?.is_none() {
             return Ok(DocRef::new(collection, &name));
         }
     }
-    Err(ApiError::Conflict(format!("too many {collection} documents named {stem}-N; rename some")))
+    Err(ApiError::Conflict(format!(
+        "too many {collection} documents named {stem}-N; rename some"
+    )))
 }
 
 /// The named input document, which must exist (422 naming it otherwise).
-fn existing(ctx: &Ctx, collection: Collection, field: &str, name: Option<String>) -> ApiResult<DocRef> {
+fn existing(
+    ctx: &Ctx,
+    collection: Collection,
+    field: &str,
+    name: Option<String>,
+) -> ApiResult<DocRef> {
     let name = text_field(field, name)?;
-    let parsed = DocName::parse(collection, &name).map_err(|why| bad(&format!("{field}: {why}")))?;
-    if Documents::new(ctx.store, collection).meta(&parsed)?.is_none() {
-        return Err(ApiError::Unprocessable(format!("{field}: {collection}/{name} does not exist")));
+    let parsed =
+        DocName::parse(collection, &name).map_err(|why| bad(&format!("{field}: {why}")))?;
+    if Documents::new(ctx.store, collection)
+        .meta(&parsed)?
+        .is_none()
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "{field}: {collection}/{name} does not exist"
+        )));
     }
     Ok(DocRef::new(collection, &name))
 }
@@ -272,7 +314,9 @@ fn text_field(field: &str, value: Option<String>) -> ApiResult<String> {
         return Err(bad(&format!("{field} is required")));
     }
     if value.chars().count() > MAX_FIELD_CHARS {
-        return Err(bad(&format!("{field} is longer than {MAX_FIELD_CHARS} characters")));
+        return Err(bad(&format!(
+            "{field} is longer than {MAX_FIELD_CHARS} characters"
+        )));
     }
     if value.chars().any(|c| c.is_control()) {
         return Err(bad(&format!("{field} contains control characters")));
@@ -282,12 +326,17 @@ fn text_field(field: &str, value: Option<String>) -> ApiResult<String> {
 
 fn check_url(url: String) -> ApiResult<String> {
     let url = url.trim().to_owned();
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
     let host_ok = rest.is_some_and(|r| {
         let host = r.split(['/', '?', '#']).next().unwrap_or_default();
         !host.is_empty() && !host.contains(char::is_whitespace)
     });
-    if !host_ok || url.len() > MAX_URL_CHARS || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !host_ok
+        || url.len() > MAX_URL_CHARS
+        || url.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(bad(&format!("{url:?} is not an http(s) web address")));
     }
     Ok(url)
@@ -307,13 +356,19 @@ mod tests {
 
     #[test]
     fn render_replaces_known_keys_once() {
-        let out = render("A {{x}} B {{ y }} {{unknown}} {{x", &[("x", "{{y}}"), ("y", "2")]);
+        let out = render(
+            "A {{x}} B {{ y }} {{unknown}} {{x",
+            &[("x", "{{y}}"), ("y", "2")],
+        );
         assert_eq!(out, "A {{y}} B 2 {{unknown}} {{x");
     }
 
     #[test]
     fn slugs_are_valid_stems() {
-        assert_eq!(slug("SEO for Bakeries: 2026 Guide!"), "seo-for-bakeries-2026-guide");
+        assert_eq!(
+            slug("SEO for Bakeries: 2026 Guide!"),
+            "seo-for-bakeries-2026-guide"
+        );
         assert_eq!(slug("  ***  "), "untitled");
         assert_eq!(slug("Café ünïcode"), "caf-n-code");
         assert!(slug(&"word ".repeat(100)).len() <= 80);
@@ -322,7 +377,13 @@ mod tests {
     #[test]
     fn urls_must_be_http() {
         assert!(check_url("https://acme.example/about".into()).is_ok());
-        for bad in ["ftp://x", "javascript:alert(1)", "https://", "http://a b", "acme.com"] {
+        for bad in [
+            "ftp://x",
+            "javascript:alert(1)",
+            "https://",
+            "http://a b",
+            "acme.com",
+        ] {
             assert!(check_url(bad.into()).is_err(), "{bad}");
         }
     }

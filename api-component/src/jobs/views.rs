@@ -26,33 +26,37 @@ pub fn jobs_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
             ))
         })?),
     };
-    let limit = match req.query_param("limit") {
-        None => DEFAULT_LIMIT,
-        Some(raw) => raw
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| ApiError::BadRequest(format!("limit must be from 1 to {MAX_LIMIT}")))?,
-    };
-    let top = match req.query_param("cursor").filter(|c| !c.is_empty()) {
-        None => counter(ctx.store, keys::JOB_COUNTER)?,
-        Some(c) => c
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| ApiError::BadRequest("cursor is not one this API returned".into()))?,
-    };
+    let limit = req.limit_param("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
+    let top =
+        match req.query_param("cursor").filter(|c| !c.is_empty()) {
+            None => counter(ctx.store, keys::JOB_COUNTER)?,
+            Some(c) => c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ApiError::BadRequest("cursor is not one this API returned".into())
+            })?,
+        };
     let floor = (top - MAX_SCANNED).max(0);
     let mut records: Vec<JobRecord> = Vec::new();
     let mut next = top;
     'scan: while next > floor && records.len() < limit {
-        let numbers: Vec<i64> = (next.saturating_sub(63).max(floor + 1)..=next).rev().collect();
+        let numbers: Vec<i64> = (next.saturating_sub(63).max(floor + 1)..=next)
+            .rev()
+            .collect();
         next = numbers.last().copied().unwrap_or(1) - 1;
-        let ids = ctx.store.get_many(&numbers.iter().map(|n| keys::job_index(*n)).collect::<Vec<_>>())?;
-        let job_keys: Vec<String> =
-            ids.iter().map(|id| keys::job(&String::from_utf8_lossy(id.as_deref().unwrap_or_default()))).collect();
+        let ids = ctx.store.get_many(
+            &numbers
+                .iter()
+                .map(|n| keys::job_index(*n))
+                .collect::<Vec<_>>(),
+        )?;
+        let job_keys: Vec<String> = ids
+            .iter()
+            .map(|id| keys::job(&String::from_utf8_lossy(id.as_deref().unwrap_or_default())))
+            .collect();
         for (n, raw) in numbers.iter().zip(ctx.store.get_many(&job_keys)?) {
-            let Some(record) = raw.and_then(|b| serde_json::from_slice::<JobRecord>(&b).ok()) else { continue };
+            let Some(record) = raw.and_then(|b| serde_json::from_slice::<JobRecord>(&b).ok())
+            else {
+                continue;
+            };
             if status.is_none_or(|s| s == record.status) {
                 if records.len() == limit {
                     next = *n;
@@ -64,14 +68,26 @@ pub fn jobs_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
     }
     let views = views_of(ctx, &records)?;
     let next_cursor = (next > 0).then(|| next.to_string());
-    Ok(ApiResponse::json(200, &json!({ "items": views, "next_cursor": next_cursor })))
+    Ok(ApiResponse::json(
+        200,
+        &json!({ "items": views, "next_cursor": next_cursor }),
+    ))
 }
 
 /// Public views, with queue positions when any job is queued.
 fn views_of(ctx: &Ctx, records: &[JobRecord]) -> ApiResult<Vec<super::model::JobView>> {
     let queued = records.iter().any(|r| r.status == Status::Queued);
-    let positions = if queued { positions(&queue::scan(ctx)?) } else { Default::default() };
-    let flags = ctx.store.get_many(&records.iter().map(|r| keys::cancel_flag(&r.id)).collect::<Vec<_>>())?;
+    let positions = if queued {
+        positions(&queue::scan(ctx)?)
+    } else {
+        Default::default()
+    };
+    let flags = ctx.store.get_many(
+        &records
+            .iter()
+            .map(|r| keys::cancel_flag(&r.id))
+            .collect::<Vec<_>>(),
+    )?;
     Ok(records
         .iter()
         .zip(flags)
@@ -91,7 +107,9 @@ pub fn job_get(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
 pub fn job_cancel(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     let record = load(ctx.store, id)?;
     if record.status.is_final() {
-        return Err(ApiError::Conflict(format!("job {id} already {:?}", record.status).to_lowercase()));
+        return Err(ApiError::Conflict(
+            format!("job {id} already {:?}", record.status).to_lowercase(),
+        ));
     }
     ctx.store.set(&keys::cancel_flag(id), b"1")?;
     let record = if record.status == Status::Queued {
@@ -104,14 +122,23 @@ pub fn job_cancel(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     } else {
         record
     };
-    Ok(ApiResponse::json(202, &record.view(None, cancel_requested(ctx.store, id)?)))
+    Ok(ApiResponse::json(
+        202,
+        &record.view(None, cancel_requested(ctx.store, id)?),
+    ))
 }
 
 /// `POST /api/jobs/{id}/retry`: a new job with the same parameters, for failed or cancelled jobs.
 pub fn job_retry(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     let record = load(ctx.store, id)?;
     if !matches!(record.status, Status::Failed | Status::Cancelled) {
-        return Err(ApiError::Conflict(format!("only failed or cancelled jobs can be retried; job {id} is {:?}", record.status).to_lowercase()));
+        return Err(ApiError::Conflict(
+            format!(
+                "only failed or cancelled jobs can be retried; job {id} is {:?}",
+                record.status
+            )
+            .to_lowercase(),
+        ));
     }
     let collection = match record.kind {
         super::model::JobType::BrandData => Collection::BrandData,
@@ -120,5 +147,8 @@ pub fn job_retry(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     };
     let submission = submit::prepare(ctx, collection, &record.params)?;
     let new_id = submit::enqueue(ctx, submission)?;
-    Ok(ApiResponse::json(202, &json!({ "job_id": new_id, "status": "queued", "retry_of": id })))
+    Ok(ApiResponse::json(
+        202,
+        &json!({ "job_id": new_id, "status": "queued", "retry_of": id }),
+    ))
 }

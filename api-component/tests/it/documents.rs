@@ -38,12 +38,19 @@ fn markdown_round_trip_with_title_and_word_count() {
     let got = app.get("/api/briefs/launch.md");
     assert_eq!(got.status, 200);
     assert_eq!(got.body, text.as_bytes());
-    assert_eq!(got.header("content-type"), Some("text/markdown; charset=utf-8"));
+    assert_eq!(
+        got.header("content-type"),
+        Some("text/markdown; charset=utf-8")
+    );
     assert_eq!(got.header("etag"), created.header("etag"));
 
     let replaced = app.put("/api/briefs/launch.md", "no heading here");
     assert_eq!(replaced.status, 200);
-    assert_eq!(replaced.json_body()["title"], "launch", "falls back to the stem");
+    assert_eq!(
+        replaced.json_body()["title"],
+        "launch",
+        "falls back to the stem"
+    );
     assert_eq!(replaced.json_body()["created_at"], item["created_at"]);
     assert_ne!(replaced.json_body()["updated_at"], item["updated_at"]);
     assert_eq!(app.get("/api/briefs/launch.md").body, b"no heading here");
@@ -61,27 +68,57 @@ fn brand_data_is_a_json_object_stored_verbatim() {
     assert_eq!(got.header("content-type"), Some("application/json"));
 
     let before = app.store.len();
-    assert_error(&app.put("/api/brand-data/list.json", "[1, 2]"), 422, "JSON object");
-    assert_error(&app.put("/api/brand-data/bad.json", "{nope"), 400, "not valid JSON");
+    assert_error(
+        &app.put("/api/brand-data/list.json", "[1, 2]"),
+        422,
+        "JSON object",
+    );
+    assert_error(
+        &app.put("/api/brand-data/bad.json", "{nope"),
+        400,
+        "not valid JSON",
+    );
     assert_eq!(app.store.len(), before, "rejected bodies store nothing");
 }
 
 #[test]
 fn previews_are_sanitized_html() {
     let app = App::new();
-    app.put("/api/drafts/d.md", "# Title\n\n<script>alert(1)</script>\n\n*hi* <a href=\"javascript:x()\">x</a>");
+    app.put(
+        "/api/drafts/d.md",
+        "# Title\n\n<script>alert(1)</script>\n\n*hi* <a href=\"javascript:x()\">x</a>",
+    );
     let resp = app.get("/api/drafts/d.md/preview");
     assert_eq!(resp.status, 200);
-    assert_eq!(resp.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        resp.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let html = String::from_utf8(resp.body).unwrap();
-    assert!(html.contains("<h1>Title</h1>") && html.contains("<em>hi</em>"), "{html}");
-    assert!(!html.contains("<script") && !html.contains("javascript:"), "{html}");
+    assert!(
+        html.contains("<h1>Title</h1>") && html.contains("<em>hi</em>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:"),
+        "{html}"
+    );
 
-    app.put("/api/brand-data/b.json", r#"{"name": "<img src=x onerror=alert(1)>"}"#);
+    app.put(
+        "/api/brand-data/b.json",
+        r#"{"name": "<img src=x onerror=alert(1)>"}"#,
+    );
     let html = String::from_utf8(app.get("/api/brand-data/b.json/preview").body).unwrap();
     assert!(html.starts_with("<pre"), "{html}");
-    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains("<img"), "{html}");
-    assert_error(&app.get("/api/drafts/missing.md/preview"), 404, "does not exist");
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains("<img"),
+        "{html}"
+    );
+    assert_error(
+        &app.get("/api/drafts/missing.md/preview"),
+        404,
+        "does not exist",
+    );
 }
 
 #[test]
@@ -93,7 +130,10 @@ fn delete_then_gone() {
     assert_error(&app.delete("/api/drafts/x.md"), 404, "does not exist");
     assert!(app.list_all("drafts", 10).is_empty());
     assert!(
-        app.store.keys().iter().all(|k| !k.starts_with("doc/drafts/x.md/")),
+        app.store
+            .keys()
+            .iter()
+            .all(|k| !k.starts_with("doc/drafts/x.md/")),
         "content keys left: {:?}",
         app.store.keys()
     );
@@ -121,29 +161,59 @@ fn bad_names_are_rejected_and_store_nothing() {
     for target in targets {
         for method in ["PUT", "GET", "DELETE"] {
             let resp = app.send(ApiRequest::new(method, target).with_body("# hi"));
-            assert_eq!(resp.status, 400, "{method} {target}: {}", String::from_utf8_lossy(&resp.body));
+            assert_eq!(
+                resp.status,
+                400,
+                "{method} {target}: {}",
+                String::from_utf8_lossy(&resp.body)
+            );
             assert!(resp.json_body()["error"].is_string());
         }
     }
-    assert!(app.store.is_empty(), "store touched: {:?}", app.store.keys());
+    assert!(
+        app.store.is_empty(),
+        "store touched: {:?}",
+        app.store.keys()
+    );
 }
 
 #[test]
 fn body_errors() {
-    let small = Settings { max_document_bytes: 100, ..Settings::default() };
+    let small = Settings {
+        max_document_bytes: 100,
+        ..Settings::default()
+    };
     let app = App::with_settings(small);
     assert_error(&app.put("/api/briefs/e.md", ""), 400, "empty");
-    assert_error(&app.put("/api/briefs/big.md", vec![b'a'; 101]), 413, "over the limit");
+    assert_error(
+        &app.put("/api/briefs/big.md", vec![b'a'; 101]),
+        413,
+        "over the limit",
+    );
     assert_eq!(app.put("/api/briefs/fits.md", vec![b'a'; 100]).status, 201);
-    assert_error(&app.put("/api/briefs/bin.md", vec![0xff, 0xfe, b'a']), 400, "UTF-8");
-    assert_error(&app.put("/api/brand-data/bin.json", vec![b'{', 0xc3, b'}']), 400, "UTF-8");
-    let typed = ApiRequest::new("PUT", "/api/briefs/img.md").with_header("Content-Type", "image/png").with_body("x");
+    assert_error(
+        &app.put("/api/briefs/bin.md", vec![0xff, 0xfe, b'a']),
+        400,
+        "UTF-8",
+    );
+    assert_error(
+        &app.put("/api/brand-data/bin.json", vec![b'{', 0xc3, b'}']),
+        400,
+        "UTF-8",
+    );
+    let typed = ApiRequest::new("PUT", "/api/briefs/img.md")
+        .with_header("Content-Type", "image/png")
+        .with_body("x");
     assert_error(&app.send(typed), 415, "image/png");
     let ok_typed = ApiRequest::new("PUT", "/api/briefs/t.md")
         .with_header("Content-Type", "text/markdown; charset=utf-8")
         .with_body("# t");
     assert_eq!(app.send(ok_typed).status, 201);
-    assert_eq!(app.list_all("briefs", 50).len(), 2, "only the accepted bodies were stored");
+    assert_eq!(
+        app.list_all("briefs", 50).len(),
+        2,
+        "only the accepted bodies were stored"
+    );
 }
 
 #[test]
@@ -157,7 +227,11 @@ fn routing_errors() {
     let resp = app.send(ApiRequest::new("PATCH", "/api/briefs/x.md"));
     assert_error(&resp, 405, "PATCH");
     assert_eq!(resp.header("allow"), Some("GET, PUT, DELETE"));
-    assert_error(&app.send(ApiRequest::new("DELETE", "/api/briefs")), 405, "DELETE");
+    assert_error(
+        &app.send(ApiRequest::new("DELETE", "/api/briefs")),
+        405,
+        "DELETE",
+    );
     assert_error(&app.send(ApiRequest::new("POST", "/health")), 405, "POST");
     assert_error(&app.send(ApiRequest::new("POST", "/")), 405, "POST");
 }
@@ -165,22 +239,40 @@ fn routing_errors() {
 #[test]
 fn if_match_guards_concurrent_edits() {
     let app = App::new();
-    let etag = app.put("/api/briefs/e.md", "v1").header("etag").unwrap().to_owned();
+    let etag = app
+        .put("/api/briefs/e.md", "v1")
+        .header("etag")
+        .unwrap()
+        .to_owned();
     let put = |tag: &str, body: &str| {
-        app.send(ApiRequest::new("PUT", "/api/briefs/e.md").with_header("If-Match", tag).with_body(body))
+        app.send(
+            ApiRequest::new("PUT", "/api/briefs/e.md")
+                .with_header("If-Match", tag)
+                .with_body(body),
+        )
     };
     let ok = put(&etag, "v2");
     assert_eq!(ok.status, 200);
     assert_error(&put(&etag, "v3 from a stale editor"), 412, "changed since");
     assert_eq!(app.get("/api/briefs/e.md").body, b"v2");
     assert_eq!(put("*", "v4").status, 200);
-    let missing = app.send(ApiRequest::new("PUT", "/api/briefs/new.md").with_header("If-Match", "*").with_body("x"));
+    let missing = app.send(
+        ApiRequest::new("PUT", "/api/briefs/new.md")
+            .with_header("If-Match", "*")
+            .with_body("x"),
+    );
     assert_error(&missing, 412, "does not exist");
 
     // Two editors holding the same version: the latch lets exactly one through.
-    let current = app.get("/api/briefs/e.md").header("etag").unwrap().to_owned();
+    let current = app
+        .get("/api/briefs/e.md")
+        .header("etag")
+        .unwrap()
+        .to_owned();
     let generation = current.trim_matches('"');
-    app.store.increment(&format!("doc/briefs/e.md/if/{generation}"), 1).unwrap();
+    app.store
+        .increment(&format!("doc/briefs/e.md/if/{generation}"), 1)
+        .unwrap();
     assert_error(&put(&current, "loser"), 412, "being changed");
     assert_eq!(app.get("/api/briefs/e.md").body, b"v4");
 }
@@ -188,8 +280,13 @@ fn if_match_guards_concurrent_edits() {
 #[test]
 fn conditional_get_and_head() {
     let app = App::new();
-    let etag = app.put("/api/briefs/c.md", "# c").header("etag").unwrap().to_owned();
-    let resp = app.send(ApiRequest::new("GET", "/api/briefs/c.md").with_header("If-None-Match", &etag));
+    let etag = app
+        .put("/api/briefs/c.md", "# c")
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let resp =
+        app.send(ApiRequest::new("GET", "/api/briefs/c.md").with_header("If-None-Match", &etag));
     assert_eq!(resp.status, 304);
     assert!(resp.body.is_empty());
     let head = app.send(ApiRequest::new("HEAD", "/api/briefs/c.md"));
@@ -209,21 +306,37 @@ fn large_documents_are_chunked_under_the_value_limit() {
         assert!(len < 1_000_000, "{key} holds {len} bytes");
     }
     app.put("/api/drafts/big.md", "small now");
-    let chunk_keys: Vec<String> = app.store.keys().into_iter().filter(|k| k.starts_with("doc/drafts/big.md/g")).collect();
-    assert_eq!(chunk_keys.len(), 1, "old generation left behind: {chunk_keys:?}");
+    let chunk_keys: Vec<String> = app
+        .store
+        .keys()
+        .into_iter()
+        .filter(|k| k.starts_with("doc/drafts/big.md/g"))
+        .collect();
+    assert_eq!(
+        chunk_keys.len(),
+        1,
+        "old generation left behind: {chunk_keys:?}"
+    );
 }
 
 #[test]
 fn thousand_documents_page_to_the_end_newest_first() {
     let app = App::new();
     for i in 0..1000 {
-        assert_eq!(app.put(&format!("/api/briefs/doc-{i:04}.md"), format!("# Doc {i}")).status, 201);
+        assert_eq!(
+            app.put(&format!("/api/briefs/doc-{i:04}.md"), format!("# Doc {i}"))
+                .status,
+            201
+        );
     }
     app.put("/api/briefs/doc-0007.md", "# updated");
     app.delete("/api/briefs/doc-0500.md");
     let items = app.list_all("briefs", 50);
     assert_eq!(items.len(), 999);
-    assert_eq!(items[0]["name"], "doc-0007.md", "the latest write comes first");
+    assert_eq!(
+        items[0]["name"], "doc-0007.md",
+        "the latest write comes first"
+    );
     assert_eq!(items[1]["name"], "doc-0999.md");
     assert_eq!(items[998]["name"], "doc-0000.md");
     let mut names: Vec<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
@@ -232,11 +345,22 @@ fn thousand_documents_page_to_the_end_newest_first() {
     names.dedup();
     assert_eq!(names.len(), 999, "no duplicates across pages");
     let first = app.get("/api/briefs").json_body();
-    assert_eq!(first["items"].as_array().unwrap().len(), 50, "default limit is 50");
+    assert_eq!(
+        first["items"].as_array().unwrap().len(),
+        50,
+        "default limit is 50"
+    );
     let max = app.get("/api/briefs?limit=500").json_body();
     assert_eq!(max["items"].as_array().unwrap().len(), 500);
     let item = &items[1];
-    for field in ["name", "size", "created_at", "updated_at", "title", "word_count"] {
+    for field in [
+        "name",
+        "size",
+        "created_at",
+        "updated_at",
+        "title",
+        "word_count",
+    ] {
         assert!(!item[field].is_null(), "{field} missing in {item}");
     }
 }
@@ -244,10 +368,20 @@ fn thousand_documents_page_to_the_end_newest_first() {
 #[test]
 fn listing_parameters_are_validated() {
     let app = App::new();
-    for q in ["limit=0", "limit=501", "limit=ten", "limit=-1", "cursor=abc", "cursor=-5"] {
+    for q in [
+        "limit=0",
+        "limit=501",
+        "limit=ten",
+        "limit=-1",
+        "cursor=abc",
+        "cursor=-5",
+    ] {
         assert_eq!(app.get(&format!("/api/briefs?{q}")).status, 400, "{q}");
     }
-    assert_eq!(app.get("/api/drafts").json_body(), json!({"items": [], "next_cursor": null}));
+    assert_eq!(
+        app.get("/api/drafts").json_body(),
+        json!({"items": [], "next_cursor": null})
+    );
 }
 
 #[test]
@@ -271,8 +405,14 @@ fn static_ui_is_served_with_a_strict_policy() {
     let app = App::new();
     let resp = app.get("/");
     assert_eq!(resp.status, 200);
-    assert_eq!(resp.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        resp.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let csp = resp.header("content-security-policy").unwrap();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert_eq!(resp.header("x-content-type-options"), Some("nosniff"));
 }

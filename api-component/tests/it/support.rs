@@ -22,8 +22,15 @@ impl App {
     }
 
     pub fn with_settings(settings: Settings) -> Self {
-        let settings = Settings { runner_token: RUNNER_TOKEN.into(), ..settings };
-        App { store: MemoryStore::new(), settings, clock: AtomicI64::new(1_767_225_600_000) }
+        let settings = Settings {
+            runner_token: RUNNER_TOKEN.into(),
+            ..settings
+        };
+        App {
+            store: MemoryStore::new(),
+            settings,
+            clock: AtomicI64::new(1_767_225_600_000),
+        }
     }
 
     /// Moves the clock forward (leases expire on this clock).
@@ -34,12 +41,21 @@ impl App {
     /// Each request happens 10 ms after the previous one. Claims that would wait are asked once
     /// more; event streams are polled until done (or 3 times) and returned as one body.
     pub fn send(&self, req: ApiRequest) -> ApiResponse {
-        let random = || std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8);
+        let random = || {
+            std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8)
+        };
         let now_ms = self.clock.fetch_add(10, Ordering::SeqCst);
-        let ctx = Ctx { store: &self.store, settings: &self.settings, now_ms, random: &random };
+        let ctx = Ctx {
+            store: &self.store,
+            settings: &self.settings,
+            now_ms,
+            random: &random,
+        };
         match handle(&ctx, &req) {
             Reply::Full(resp) => resp,
-            Reply::Claim { request, .. } => claim_again(&ctx, &request).unwrap_or_else(|| claim_empty(&ctx)),
+            Reply::Claim { request, .. } => {
+                claim_again(&ctx, &request).unwrap_or_else(|| claim_empty(&ctx))
+            }
             Reply::Events(mut events) => {
                 let mut body = api_component::jobs::logs::EventStream::preamble().to_vec();
                 for _ in 0..3 {
@@ -109,8 +125,13 @@ pub fn assert_error(resp: &ApiResponse, status: u16, needle: &str) {
     let body = resp.json_body();
     assert_eq!(resp.status, status, "body: {body}");
     assert_eq!(resp.header("content-type"), Some("application/json"));
-    let msg = body["error"].as_str().unwrap_or_else(|| panic!("no error field in {body}"));
-    assert!(msg.contains(needle), "error {msg:?} does not mention {needle:?}");
+    let msg = body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error field in {body}"));
+    assert!(
+        msg.contains(needle),
+        "error {msg:?} does not mention {needle:?}"
+    );
 }
 
 /// A multipart/form-data body with one `file` part per `(filename, content)`.

@@ -5,7 +5,12 @@ use api_component::settings::Settings;
 
 use crate::support::{App, assert_error, multipart};
 
-fn upload(app: &App, collection: &str, content_type: &str, body: Vec<u8>) -> api_component::http::ApiResponse {
+fn upload(
+    app: &App,
+    collection: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> api_component::http::ApiResponse {
     app.send(
         ApiRequest::new("POST", &format!("/api/{collection}/upload"))
             .with_header("Content-Type", content_type)
@@ -38,17 +43,36 @@ fn one_bad_file_stores_nothing() {
     ] {
         let (ct, body) = multipart(&files);
         let resp = upload(&app, "brand-data", &ct, body);
-        assert!(resp.status == 400 || resp.status == 422, "{files:?}: {}", resp.status);
-        assert!(app.store.is_empty(), "{files:?} stored {:?}", app.store.keys());
+        assert!(
+            resp.status == 400 || resp.status == 422,
+            "{files:?}: {}",
+            resp.status
+        );
+        assert!(
+            app.store.is_empty(),
+            "{files:?} stored {:?}",
+            app.store.keys()
+        );
     }
 }
 
 #[test]
 fn upload_errors() {
-    let app = App::with_settings(Settings { max_upload_bytes: 1000, ..Settings::default() });
-    assert_error(&upload(&app, "briefs", "application/json", b"{}".to_vec()), 415, "multipart");
+    let app = App::with_settings(Settings {
+        max_upload_bytes: 1000,
+        ..Settings::default()
+    });
+    assert_error(
+        &upload(&app, "briefs", "application/json", b"{}".to_vec()),
+        415,
+        "multipart",
+    );
     let (ct, _) = multipart(&[("a.md", b"x")]);
-    assert_error(&upload(&app, "briefs", &ct, b"garbage without boundaries".to_vec()), 400, "multipart");
+    assert_error(
+        &upload(&app, "briefs", &ct, b"garbage without boundaries".to_vec()),
+        400,
+        "multipart",
+    );
     let (ct, body) = multipart(&[]);
     assert_error(&upload(&app, "briefs", &ct, body), 400, "no `file` parts");
     let (ct, body) = multipart(&[("big.md", &[b'a'; 2000])]);

@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The release `.wasm`, from `CWM_COMPONENT_WASM` or built here (into `target/component`, the
@@ -16,7 +19,15 @@ fn component_wasm() -> PathBuf {
     }
     let target_dir = workspace().join("target/component");
     let status = Command::new(env!("CARGO"))
-        .args(["build", "-p", "api-component", "--target", "wasm32-wasip2", "--release", "--target-dir"])
+        .args([
+            "build",
+            "-p",
+            "api-component",
+            "--target",
+            "wasm32-wasip2",
+            "--release",
+            "--target-dir",
+        ])
         .arg(&target_dir)
         .current_dir(workspace())
         .env_remove("RUSTFLAGS")
@@ -29,8 +40,12 @@ fn component_wasm() -> PathBuf {
 
 fn world() -> (wit_parser::Resolve, wit_parser::WorldId) {
     let mut resolve = wit_parser::Resolve::default();
-    let (pkg, _) = resolve.push_dir(workspace().join("wit")).expect("wit/ parses");
-    let world = resolve.select_world(&[pkg], Some("api-component")).expect("world api-component");
+    let (pkg, _) = resolve
+        .push_dir(workspace().join("wit"))
+        .expect("wit/ parses");
+    let world = resolve
+        .select_world(&[pkg], Some("api-component"))
+        .expect("world api-component");
     (resolve, world)
 }
 
@@ -55,5 +70,8 @@ fn the_check_refuses_an_import_outside_the_world() {
         .expect("world imports batch");
     resolve.worlds[world].imports.shift_remove(&key);
     let err = wit_component::targets(&resolve, world, &wasm, true).expect_err("must be refused");
-    assert!(format!("{err:?}").contains("wasi:keyvalue/batch"), "{err:?}");
+    assert!(
+        format!("{err:?}").contains("wasi:keyvalue/batch"),
+        "{err:?}"
+    );
 }
