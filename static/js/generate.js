@@ -30,6 +30,8 @@ function field(label, control, { hint, required = false } = {}) {
     h('label', { class: 'field-label', htmlFor: id }, label, required && h('span', { class: 'req', attrs: { 'aria-hidden': 'true' }, text: ' *' })),
     control, hintEl, errorEl);
   wrap.control = control;
+  // A fixed field stops being flagged as soon as the user changes it.
+  control.addEventListener(control.tagName === 'SELECT' ? 'change' : 'input', () => wrap.setError(null));
   wrap.setError = (msg) => {
     errorEl.textContent = msg ?? '';
     if (msg) control.setAttribute('aria-invalid', 'true'); else control.removeAttribute('aria-invalid');
@@ -93,6 +95,10 @@ export class GenerateDialog {
     const n = this.urlRows.children.length + 1;
     const input = h('input', { class: 'input', type: 'url', inputMode: 'url', placeholder: 'https://example.com', value, autocomplete: 'off', attrs: { 'aria-label': `Website URL ${n}`, 'aria-describedby': this.urlError.id } });
     const remove = button(`Remove URL ${n}`, { icon: 'close', variant: 'ghost', iconOnly: true, small: true, attrs: { 'data-action': 'remove-url' } });
+    input.addEventListener('input', () => {
+      input.removeAttribute('aria-invalid');
+      if (!this.urlRows.querySelector('[aria-invalid="true"]')) this.urlError.textContent = '';
+    });
     const row = h('div', { class: 'url-row' }, input, remove);
     remove.addEventListener('click', () => {
       const rows = [...this.urlRows.children];

@@ -243,7 +243,7 @@ export class JobsPanel {
   async cancel(job) {
     try {
       await api.cancelJob(job.id);
-      announce(`Cancelling “${jobTitle(job)}”`);
+      announce(job.status === 'queued' ? `Cancelled “${jobTitle(job)}”` : `Stopping “${jobTitle(job)}”…`);
     } catch (err) {
       announce(`Could not cancel: ${err.message}`, { tone: 'error' });
     }

@@ -40,6 +40,7 @@ export class LogViewer {
       onDone: (job) => this.done(job),
       onMode: (mode) => this.setMode(mode),
       onError: (err) => this.showError(err.message),
+      onServerError: (message) => this.showError(`The log stream reported a problem: ${message}. Reconnecting…`),
     });
     this.stream.start();
     api.getJob(jobId).then((job) => { if (!this.job || this.job.id !== job.id) this.setJob(job); }).catch((err) => {
@@ -90,6 +91,7 @@ export class LogViewer {
 
   setMode(mode) {
     if (!this.modeEl) return;
+    if (mode === 'live' || mode === 'polling') this.summary.querySelector('.notice-error')?.remove();
     this.modeEl.className = `log-mode mode-${mode}`;
     this.modeEl.textContent = MODE_LABELS[mode] ?? mode;
   }
@@ -159,6 +161,7 @@ export class LogViewer {
 
   done(job) {
     if (!this.dialog) return;
+    this.summary.replaceChildren();
     this.flush();
     if (job) this.setJob(job);
     const j = this.job;

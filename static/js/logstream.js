@@ -81,8 +81,11 @@ export class LogStream {
       const job = parse(event.data);
       this.finish(job);
     });
-    source.addEventListener('error', () => {
+    source.addEventListener('error', (event) => {
       if (this.closed || this.source !== source) return;
+      // `event: error` from the server carries {"error": ...}; a dropped connection has no data.
+      const reported = event.data ? parse(event.data)?.error : null;
+      if (reported) this.handlers.onServerError?.(reported);
       this.failures++;
       if (source.readyState === EventSource.CLOSED || this.failures >= SSE_FAILURES_BEFORE_POLLING) {
         // The browser gave up (an HTTP error) or keeps failing: stop it and decide ourselves.

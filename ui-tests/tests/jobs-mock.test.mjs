@@ -187,7 +187,8 @@ test('the log viewer streams, resumes a cut stream without gaps or repeats, and 
 });
 
 test('the log viewer falls back to polling when SSE keeps failing, and marks errors', { skip }, async () => {
-  await control('steps/300');
+  // Slow enough that the job is still running when the viewer gives up on SSE (~3 s).
+  await control('steps/500');
   await control('sse/disable');
   const { job_id: id } = await submit('briefs', { title: `${RUN_ID} A verbose run that will fail`, primary_keyword: 'x', secondary_keywords: [], brand_data: BRAND });
   try {
@@ -198,7 +199,7 @@ test('the log viewer falls back to polling when SSE keeps failing, and marks err
       await jobCard(page, id).locator('[data-action="logs"]').click();
       const dialog = page.locator('dialog.dialog-logs[open]');
       await dialog.locator('.log-mode', { hasText: 'polling' }).waitFor({ timeout: 15_000 });
-      await dialog.locator('[data-testid="log-summary"]', { hasText: 'Failed' }).waitFor({ timeout: 20_000 });
+      await dialog.locator('[data-testid="log-summary"]', { hasText: 'Failed' }).waitFor({ timeout: 30_000 });
       assert.ok(polls.length >= 2, 'lines came by polling');
       const shown = await dialog.locator('.log-line').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
       const all = (await (await apiFetch(url, 'GET', `/api/jobs/${id}/logs`)).json()).lines.map((l) => l.seq);

@@ -1,0 +1,180 @@
+// The whole content workflow in a browser against the real stack: the `runner up` binary (the
+// embedded .wasm API plus a worker) on an ephemeral port, with the fake Claude CLI writing the
+// outputs. Upload brand data → generate a brief → watch its log to the end → open its preview →
+// generate a draft from it → cancel a queued job → download the draft and compare bytes.
+// Screenshots of each tab and of the log viewer at 1280 and 390 px go to
+// ci-artifacts/screenshots/e2e-*.png.
+//
+// Binaries: CWM_RUNNER_BIN (default target/debug/runner, then target/release/runner) and
+// CWM_FAKE_CLAUDE (default target/debug/fake-claude). The test is skipped, saying why, when a
+// binary is missing or `runner up` cannot run jobs yet. CWM_E2E_RUNNER_ARGS (a JSON array)
+// replaces the default `["up"]` if the command line ever needs more.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startRunner, launchBrowser, screenshot, apiFetch, waitFor, REPO_ROOT, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
+import { panel, selectTab, uploadWithChooser, withApp, brandJson } from '../support/ui.mjs';
+
+const runnerBin = process.env.CWM_RUNNER_BIN ?? ['target/debug/runner', 'target/release/runner'].map((p) => path.join(REPO_ROOT, p)).find(existsSync);
+const fakeClaude = process.env.CWM_FAKE_CLAUDE ?? path.join(REPO_ROOT, 'target/debug/fake-claude');
+
+/** Why the scenario cannot run here, or false. */
+function skipReason() {
+  if (process.env.CWM_BASE_URL) return 'CWM_BASE_URL is set: the scenario starts its own runner';
+  if (!runnerBin || !existsSync(runnerBin)) return 'no runner binary (build it: cargo build -p runner)';
+  if (!existsSync(fakeClaude)) return 'no fake-claude binary (build it: cargo build -p fake-claude)';
+  let help = '';
+  try { help = execFileSync(runnerBin, ['up', '--help'], { encoding: 'utf8' }); } catch (err) { help = String(err.stdout ?? ''); }
+  if (!/claude/i.test(help)) return '`runner up` has no job worker yet (no --claude option in its help)';
+  return false;
+}
+
+const skip = skipReason();
+const TOKEN = `e2e-${RUN_ID}`;
+const BRAND = `${RUN_ID}-acme.json`;
+const TITLE = `E2E trail shoes ${RUN_ID}`;
+// The API names a brief after its title and a draft after its brief, so one output path serves
+// both jobs: the fake CLI writes it, the worker uploads it as the job's output.
+const SLUG = TITLE.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const OUTPUT = `# Trail shoes that last\n\nWritten by the fake CLI for ${RUN_ID}: “grip”, fit — and 🥾.\n\n## Outline\n\n- Grip\n- Fit\n`;
+
+let server;
+let browser;
+let workdir;
+
+before(async () => {
+  if (skip) return;
+  workdir = await fs.mkdtemp(path.join(os.tmpdir(), 'cwm-e2e-work-'));
+  const args = process.env.CWM_E2E_RUNNER_ARGS ? JSON.parse(process.env.CWM_E2E_RUNNER_ARGS) : ['up'];
+  server = await startRunner(runnerBin, args, {
+    SPIN_VARIABLE_RUNNER_TOKEN: TOKEN,
+    SPIN_VARIABLE_MAX_CONCURRENT_JOBS: '1',
+    CWM_RUNNER_TOKEN: TOKEN,
+    CWM_RUNNER_NAME: 'e2e-runner',
+    CWM_SLOTS: '1',
+    CWM_CLAUDE: fakeClaude,
+    CWM_WORKDIR: workdir,
+    FAKE_CLAUDE_OUTPUT_FILE: `output/${SLUG}.md`,
+    FAKE_CLAUDE_OUTPUT_CONTENT: OUTPUT,
+    FAKE_CLAUDE_DELAY_MS: '400',
+  });
+  await waitFor(async () => Number((await (await apiFetch(server.url, 'GET', '/health')).json()).runners_online) >= 1,
+    { timeout: 60_000, message: 'a runner online' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (workdir) await fs.rm(workdir, { recursive: true, force: true });
+});
+
+async function waitForJob(url, predicate, message) {
+  return waitFor(async () => (await (await apiFetch(url, 'GET', '/api/jobs?limit=50')).json()).items.find(predicate), { timeout: 60_000, message });
+}
+
+test('content workflow: brand data → brief → live log → preview → draft → cancel → download', { skip, timeout: 240_000 }, async () => {
+  const url = server.url;
+  let briefJobId;
+  await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+    // 1. Upload brand data.
+    await uploadWithChooser(page, 'brand-data', [{ name: BRAND, mimeType: 'application/json', content: brandJson('Acme Outdoor') }]);
+    await panel(page, 'brand-data').locator('.viewer-title', { hasText: 'Acme Outdoor' }).waitFor();
+    await page.locator('#health [data-stat="runners"]', { hasText: '1' }).waitFor();
+    await screenshot(page, 'e2e-brand-data-1280');
+
+    // 2. Generate a brief from it (the viewer's shortcut preselects the brand data).
+    await panel(page, 'brand-data').locator('[data-action="generate-next"]').click();
+    let dialog = page.locator('dialog[open]');
+    await dialog.getByLabel('Article title').fill(TITLE);
+    await dialog.getByLabel('Primary keyword').fill('trail running shoes');
+    await dialog.getByRole('textbox', { name: 'Secondary keywords' }).fill('grip, waterproof,');
+    assert.equal(await dialog.getByLabel('Brand data').inputValue(), BRAND);
+    await dialog.locator('[data-action="submit"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    const briefJob = await waitForJob(url, (j) => j.type === 'brief' && j.params?.title === TITLE, 'the brief job');
+    briefJobId = briefJob.id;
+
+    // 3. Watch its log stream to completion.
+    await page.locator(`.job-card[data-job-id="${briefJobId}"] [data-action="logs"]`).click();
+    dialog = page.locator('dialog.dialog-logs[open]');
+    await dialog.locator('.log-line').first().waitFor({ timeout: 30_000 });
+    await dialog.locator('[data-testid="log-summary"]', { hasText: 'Completed' }).waitFor({ timeout: 90_000 });
+    assert.ok(await dialog.locator('.log-line.kind-tool_call').count() >= 1, 'the Write tool call is marked');
+    const shown = await dialog.locator('.log-line').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+    const logs = (await (await apiFetch(url, 'GET', `/api/jobs/${briefJobId}/logs?limit=1000`)).json()).lines.map((l) => l.seq);
+    assert.deepEqual(shown, logs, 'the live log shows every line once, in order');
+    const summary = await dialog.locator('[data-testid="log-summary"]').textContent();
+    assert.match(summary, /\$0\.0085/);
+    assert.match(summary, /2,400 in \/ 84 out/);
+    await screenshot(page, 'e2e-log-viewer-1280');
+
+    // 4. Open the brief's preview from the job.
+    await dialog.locator('[data-action="open-output"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    const briefs = panel(page, 'briefs');
+    await briefs.locator('.viewer-name', { hasText: `${SLUG}.md` }).waitFor();
+    await briefs.locator('.md-preview h1', { hasText: 'Trail shoes that last' }).waitFor();
+    assert.equal(await briefs.locator('.md-preview li').count(), 2);
+    await screenshot(page, 'e2e-briefs-1280');
+
+    // 5. Generate a draft from it, and queue one more job behind it to cancel.
+    await briefs.locator('[data-action="generate-next"]').click();
+    dialog = page.locator('dialog[open]');
+    assert.equal(await dialog.getByLabel('Brief').inputValue(), `${SLUG}.md`);
+    await dialog.getByLabel('Brand data').selectOption(BRAND);
+    await dialog.getByLabel('Target word count').fill('1500');
+    await dialog.locator('[data-action="submit"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    const draftJob = await waitForJob(url, (j) => j.type === 'draft' && j.params?.brief === `${SLUG}.md`, 'the draft job');
+
+    await selectTab(page, 'brand-data');
+    await panel(page, 'brand-data').locator('[data-action="generate"]').click();
+    dialog = page.locator('dialog[open]');
+    await dialog.getByLabel('Brand name').fill(`Doomed ${RUN_ID}`);
+    await dialog.getByLabel('Website URL 1').fill('https://doomed.example');
+    await dialog.locator('[data-action="submit"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    const doomed = await waitForJob(url, (j) => j.type === 'brand_data' && j.params?.brand_name === `Doomed ${RUN_ID}`, 'the extra job');
+    const doomedCard = page.locator(`.job-card[data-job-id="${doomed.id}"]`);
+    await doomedCard.getByText('in the queue').waitFor();
+    await screenshot(page, 'e2e-jobs-queued-1280');
+    await doomedCard.locator('[data-action="cancel"]').click();
+    await doomedCard.locator('.badge', { hasText: 'Cancelled' }).waitFor();
+    assert.equal((await (await apiFetch(url, 'GET', `/api/jobs/${doomed.id}`)).json()).status, 'cancelled');
+
+    // 6. The draft finishes; open it and download it.
+    const draftCard = page.locator(`.job-card[data-job-id="${draftJob.id}"]`);
+    await draftCard.locator('.badge', { hasText: 'Completed' }).waitFor({ timeout: 90_000 });
+    await draftCard.locator('[data-action="open-output"]').click();
+    const drafts = panel(page, 'drafts');
+    await drafts.locator('.viewer-name', { hasText: `${SLUG}.md` }).waitFor();
+    await drafts.locator('.md-preview h1').waitFor();
+    await screenshot(page, 'e2e-drafts-1280');
+    const [download] = await Promise.all([page.waitForEvent('download'), drafts.locator('[data-action="download"]').click()]);
+    const bytes = await fs.readFile(await download.path());
+    const stored = (await apiFetch(url, 'GET', `/api/drafts/${SLUG}.md`)).body;
+    assert.ok(bytes.equals(stored), 'the download is the stored draft, byte for byte');
+    assert.equal(bytes.toString('utf8'), OUTPUT, 'and it is what the CLI wrote');
+  });
+
+  // 7. The same screens at phone width.
+  await withApp(browser, url, { viewport: PHONE }, async ({ page }) => {
+    for (const c of ['brand-data', 'briefs', 'drafts']) {
+      await selectTab(page, c);
+      await panel(page, c).locator('.doc-item').first().waitFor();
+      await screenshot(page, `e2e-${c}-390`);
+    }
+    await page.getByRole('button', { name: /^Jobs/ }).click();
+    await screenshot(page, 'e2e-jobs-390');
+    await page.locator(`.job-card[data-job-id="${briefJobId}"] [data-action="logs"]`).click();
+    const dialog = page.locator('dialog.dialog-logs[open]');
+    await dialog.locator('[data-testid="log-summary"]', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'e2e-log-viewer-390');
+  });
+});
