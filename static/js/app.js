@@ -18,6 +18,8 @@ let tabs;
 let jobs;
 let logs;
 let generateDialog;
+let health;
+let lastCounts = '';
 
 const app = {
   /** Switches to `collection`'s tab and opens `name` in its viewer. */
@@ -42,6 +44,11 @@ const app = {
   },
   /** Finished jobs may have produced documents: refresh listings that were loaded. */
   jobsUpdated(list) {
+    const counts = `${list.filter((j) => j.status === 'running').length}/${list.filter((j) => j.status === 'queued').length}`;
+    if (counts !== lastCounts) {
+      lastCounts = counts;
+      health.refresh();
+    }
     const finishedNow = list.filter((j) => j.status === 'completed' && !seenCompleted.has(j.id));
     for (const job of finishedNow) {
       seenCompleted.add(job.id);
@@ -91,7 +98,7 @@ function init() {
   jobs = new JobsPanel($('#jobs'), app);
   logs = new LogViewer(app);
   generateDialog = new GenerateDialog(app);
-  const health = new HealthIndicator($('#health'), { onUpdate: (data) => jobs.setHealth(data) });
+  health = new HealthIndicator($('#health'), { onUpdate: (data) => jobs.setHealth(data) });
 
   const start = readHash();
   tabs.select(start.collection);

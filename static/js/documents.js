@@ -200,7 +200,10 @@ export class DocumentsPanel {
   async open(name) {
     if (!(await this.viewer.confirmLeave())) return;
     this.select(name);
-    await this.viewer.show(name, this.items.find((i) => i.name === name));
+    const shown = this.viewer.show(name, this.items.find((i) => i.name === name));
+    // On narrow screens the viewer replaces the list: bring its top into view.
+    if (this.list.offsetParent === null) this.detail.scrollIntoView({ block: 'start' });
+    await shown;
   }
 
   select(name) {

@@ -21,6 +21,14 @@ export class HealthIndicator {
     this.tick();
   }
 
+  /** Checks again now (e.g. when the jobs list shows the counts have moved). */
+  refresh() {
+    if (this.timer === null) return;
+    clearTimeout(this.timer);
+    this.timer = 0;
+    this.tick();
+  }
+
   stop() {
     clearTimeout(this.timer);
     this.timer = null;

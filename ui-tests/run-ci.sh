@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Browser tests of the web UI, as CI runs them on a fresh machine. Run from anywhere.
+#
+# Needs: Node.js 20+ with npm, Debian's chromium (installed here if missing), and for the
+# real-host runs the binaries `cargo build -p runner -p fake-claude` makes.
+#
+#   1. every test file against the in-memory mock API (the jobs UI needs its steerable queue),
+#      plus the end-to-end scenario, which starts `runner up` itself when target/debug/runner
+#      exists and can run jobs;
+#   2. the document tests again, against the real host (`runner serve` on an ephemeral port).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT="$(cd .. && pwd)"
+
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  echo "== installing chromium"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== npm ci"
+npm ci --no-audit --no-fund
+
+echo "== UI tests: mock API (and the e2e scenario if the runner is built)"
+node --test --test-concurrency=1 tests/
+
+RUNNER_BIN="${CWM_RUNNER_BIN:-$ROOT/target/debug/runner}"
+if [ -x "$RUNNER_BIN" ]; then
+  echo "== UI document tests: real host ($RUNNER_BIN serve)"
+  CWM_RUNNER_BIN="$RUNNER_BIN" node --test --test-concurrency=1 tests/documents.test.mjs
+else
+  echo "== skipping the real-host document tests: no runner at $RUNNER_BIN (cargo build -p runner)"
+fi
