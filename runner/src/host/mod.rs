@@ -190,3 +190,39 @@ pub fn engine(max_instances: usize) -> anyhow::Result<Engine> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmtime::component::Component;
+    use wit_component::{ComponentEncoder, StringEncoding};
+    use wit_parser::{LiftLowerAbi, ManglingAndAbi};
+
+    /// A component importing every interface of the world in wit/ links: the linker provides
+    /// the whole world (the start-up check makes sure a component asks for nothing more).
+    #[test]
+    fn linker_provides_every_import_of_the_world() {
+        let (resolve, world) = super::world_check::load_world().unwrap();
+        let abi = ManglingAndAbi::Legacy(LiftLowerAbi::AsyncCallback);
+        let mut module = wit_component::dummy_module(&resolve, world, abi);
+        wit_component::embed_component_metadata(
+            &mut module,
+            &resolve,
+            world,
+            StringEncoding::UTF8,
+            false,
+        )
+        .unwrap();
+        let wasm = ComponentEncoder::default()
+            .module(&module)
+            .unwrap()
+            .validate(true)
+            .encode()
+            .unwrap();
+        super::world_check::check(&wasm).unwrap();
+
+        let engine = super::engine(16).unwrap();
+        let component = Component::new(&engine, &wasm).unwrap();
+        let linker = super::linker(&engine).unwrap();
+        linker.instantiate_pre(&component).unwrap();
+    }
+}
