@@ -37,7 +37,6 @@ export function replaceChildren(el, ...children) {
 }
 
 export const $ = (selector, root = document) => root.querySelector(selector);
-export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -196,9 +195,3 @@ export const COLLECTIONS = {
   briefs: { label: 'Briefs', singular: 'brief', ext: '.md', format: 'markdown', mime: 'text/markdown' },
   drafts: { label: 'Drafts', singular: 'draft', ext: '.md', format: 'markdown', mime: 'text/markdown' },
 };
-
-/** Returns whether `name` follows the API's document-name rules for `collection`. */
-export function validDocName(collection, name) {
-  const { ext } = COLLECTIONS[collection];
-  return name.length <= 120 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && !name.includes('..') && name.endsWith(ext) && name.length > ext.length;
-}

@@ -92,8 +92,9 @@ export const PHONE = { width: 390, height: 844 };
  * lists console errors (other than the browser's note on API responses with an error status,
  * which the UI handles on purpose), uncaught exceptions, CSP violations and failed static files.
  */
-export async function openApp(browser, baseUrl, { viewport = DESKTOP, hash = '' } = {}) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true, baseURL: baseUrl, reducedMotion: 'reduce' });
+export async function openApp(browser, baseUrl, { viewport = DESKTOP, hash = '', bypassCSP = false } = {}) {
+  // bypassCSP only for injecting test tools (axe); the other tests keep the page's real policy.
+  const context = await browser.newContext({ viewport, acceptDownloads: true, baseURL: baseUrl, reducedMotion: 'reduce', bypassCSP });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const found = [];

@@ -1,0 +1,91 @@
+// Automated accessibility checks (axe-core, WCAG 2.1 A and AA rules) on each screen: the three
+// tabs, the viewers, both editors, the generate and confirmation dialogs, the phone layout with
+// the jobs section open, and (on the mock, which can run jobs) the log viewer.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { startTarget, launchBrowser, openApp, apiFetch, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
+import { panel, selectTab, openDocument, putDocument, brandJson } from '../support/ui.mjs';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+let target;
+let browser;
+const BRAND = `${RUN_ID}-a11y.json`;
+const BRIEF = `${RUN_ID}-a11y.md`;
+
+before(async () => {
+  target = await startTarget();
+  browser = await launchBrowser();
+  await putDocument(target.url, 'brand-data', BRAND, brandJson('Accessible Outdoor'));
+  await putDocument(target.url, 'briefs', BRIEF, '# Accessible brief\n\nSome **text** and a [link](https://example.com).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n');
+});
+
+after(async () => {
+  await browser?.close();
+  await target?.close();
+});
+
+/** The axe violations on the page now, as "rule: target" strings. */
+async function violations(page, where) {
+  await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} — ${n.failureSummary.split('\n').slice(0, 2).join(' ')}`));
+  }, TAGS);
+  return found.map((f) => `[${where}] ${f}`);
+}
+
+test('no WCAG 2.1 A/AA violations on any screen', async () => {
+  const problems = [];
+  const desktop = await openApp(browser, target.url, { viewport: DESKTOP, bypassCSP: true });
+  try {
+    const { page } = desktop;
+    await openDocument(page, 'brand-data', BRAND);
+    problems.push(...await violations(page, 'brand data viewer'));
+    await panel(page, 'brand-data').locator('[data-action="edit"]').click();
+    problems.push(...await violations(page, 'JSON editor'));
+    await openDocument(page, 'briefs', BRIEF);
+    problems.push(...await violations(page, 'brief preview'));
+    await panel(page, 'briefs').locator('[data-action="edit"]').click();
+    problems.push(...await violations(page, 'Markdown editor'));
+    await panel(page, 'briefs').locator('[data-action="cancel"]').click();
+    await selectTab(page, 'drafts');
+    problems.push(...await violations(page, 'drafts list'));
+    await panel(page, 'drafts').locator('[data-action="generate"]').click();
+    await page.locator('dialog[open] [data-action="submit"]').click();
+    problems.push(...await violations(page, 'draft form with errors'));
+    await page.keyboard.press('Escape');
+    await openDocument(page, 'briefs', BRIEF);
+    await panel(page, 'briefs').locator('[data-action="delete"]').click();
+    problems.push(...await violations(page, 'delete confirmation'));
+    await page.keyboard.press('Escape');
+
+    if (target.kind === 'mock') {
+      const res = await apiFetch(target.url, 'POST', '/api/briefs/generate', {
+        body: JSON.stringify({ title: `${RUN_ID} a11y`, primary_keyword: 'a', secondary_keywords: [], brand_data: BRAND }),
+        headers: { 'content-type': 'application/json' },
+      });
+      const { job_id: id } = res.json();
+      await page.locator(`.job-card[data-job-id="${id}"] [data-action="logs"]`).click();
+      await page.locator('[data-testid="log-summary"]').waitFor({ timeout: 20_000 });
+      problems.push(...await violations(page, 'log viewer'));
+      await page.keyboard.press('Escape');
+      problems.push(...await violations(page, 'jobs panel'));
+    }
+  } finally {
+    await desktop.context.close();
+  }
+
+  const phone = await openApp(browser, target.url, { viewport: PHONE, bypassCSP: true });
+  try {
+    const { page } = phone;
+    await page.getByRole('button', { name: /^Jobs/ }).click();
+    problems.push(...await violations(page, 'phone list with jobs open'));
+  } finally {
+    await phone.context.close();
+  }
+  assert.deepEqual(problems, []);
+});
