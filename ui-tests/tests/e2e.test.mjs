@@ -30,7 +30,7 @@ function skipReason() {
   if (!existsSync(fakeClaude)) return 'no fake-claude binary (build it: cargo build -p fake-claude)';
   let help = '';
   try { help = execFileSync(runnerBin, ['up', '--help'], { encoding: 'utf8' }); } catch (err) { help = String(err.stdout ?? ''); }
-  if (!/claude/i.test(help)) return '`runner up` has no job worker yet (no --claude option in its help)';
+  if (!/--claude\b|CWM_CLAUDE/.test(help)) return '`runner up` has no job worker yet (no --claude option in its help)';
   return false;
 }
 
