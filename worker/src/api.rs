@@ -1,0 +1,522 @@
+//! The HTTP client for `/api/runner/*` (see docs/runner-protocol.md): claim, heartbeat, log
+//! chunk, output and finish calls with the bearer token, and how failures are classified and
+//! retried.
+//!
+//! Network errors, timeouts, 408, 429 and 5xx are transient: [`retrying`] tries again after an
+//! exponential back-off with jitter, capped (5 s by default), until it works or its stop token
+//! fires. Any other 4xx is final: 401 means the token is wrong (the worker stops), 409 means the
+//! attempt is no longer this runner's (the job's process is killed).
+
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::{Client, RequestBuilder, StatusCode, Url};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::WorkerError;
+
+/// Limit for a request that does not wait on purpose.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Extra time a claim gets beyond the wait it asks for.
+const CLAIM_SLACK: Duration = Duration::from_secs(15);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// First pause after a failure; it doubles up to the cap.
+const FIRST_RETRY: Duration = Duration::from_millis(200);
+
+/// How a call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// Network error, timeout, 408, 429 or 5xx: worth another try.
+    Transient(String),
+    /// 401: the runner token is wrong.
+    Unauthorized(String),
+    /// 409: the attempt is no longer this runner's.
+    Fenced(String),
+    /// Any other 4xx.
+    Rejected { status: u16, message: String },
+    /// The stop token fired before the call succeeded.
+    Stopped,
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Transient(m) => write!(f, "{m}"),
+            CallError::Unauthorized(m) => write!(f, "401 Unauthorized: {m}"),
+            CallError::Fenced(m) => write!(f, "409 Conflict: {m}"),
+            CallError::Rejected { status, message } => write!(f, "{status}: {message}"),
+            CallError::Stopped => write!(f, "stopped"),
+        }
+    }
+}
+
+/// What the server wants done with an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Continue,
+    /// A user cancelled the job: stop the process, finish as `cancelled`.
+    Cancel,
+    /// The attempt is no longer this runner's: stop the process, report nothing.
+    Abandon,
+    /// An action this worker does not know; treated as `continue`.
+    #[serde(other)]
+    Unknown,
+}
+
+/// The answer to a claim.
+#[derive(Debug, Deserialize)]
+pub struct Claim {
+    pub jobs: Vec<ClaimedJob>,
+    /// How often to heartbeat while jobs run.
+    #[serde(default)]
+    pub heartbeat_ms: u64,
+}
+
+/// A job handed to this runner, with everything needed to run it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ClaimedJob {
+    pub id: String,
+    pub attempt: u32,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    pub prompt: String,
+    #[serde(default)]
+    pub inputs: Vec<InputFile>,
+    #[serde(default)]
+    pub outputs: Vec<OutputFile>,
+}
+
+/// An input document, to be written at `path` in the workspace.
+#[derive(Clone, Debug, Deserialize)]
+pub struct InputFile {
+    pub path: String,
+    pub content: String,
+}
+
+/// A file the CLI must write, at `path` in the workspace.
+#[derive(Clone, Debug, Deserialize)]
+pub struct OutputFile {
+    pub path: String,
+}
+
+/// One attempt as heartbeats name it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AttemptRef {
+    pub id: String,
+    pub attempt: u32,
+}
+
+#[derive(Deserialize)]
+struct HeartbeatAnswer {
+    #[serde(default)]
+    jobs: Vec<AttemptAction>,
+}
+
+/// The server's action for one attempt named in a heartbeat.
+#[derive(Debug, Deserialize)]
+pub struct AttemptAction {
+    pub id: String,
+    pub attempt: u32,
+    pub action: Action,
+}
+
+#[derive(Deserialize)]
+struct ActionAnswer {
+    action: Action,
+}
+
+/// The end of an attempt as this runner saw it.
+#[derive(Debug, Serialize)]
+pub struct FinishReport {
+    /// `completed`, `failed` or `cancelled`.
+    pub status: &'static str,
+    pub error: Option<String>,
+    pub usage: Option<claude_exec::Usage>,
+    /// Log chunks the server accepted for this attempt.
+    pub log_chunks: u32,
+}
+
+/// The runner endpoints of one API, for one runner name.
+#[derive(Clone)]
+pub struct Api {
+    http: Client,
+    base: Url,
+    runner: String,
+    retry_cap: Duration,
+}
+
+impl Api {
+    pub fn new(
+        base: &Url,
+        token: &str,
+        runner: &str,
+        retry_cap: Duration,
+    ) -> Result<Api, WorkerError> {
+        let mut auth = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+            WorkerError::Config("the runner token contains characters a header cannot carry".into())
+        })?;
+        auth.set_sensitive(true);
+        let headers = HeaderMap::from_iter([(AUTHORIZATION, auth)]);
+        let http = Client::builder()
+            .default_headers(headers)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("cwm-worker/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| WorkerError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Api {
+            http,
+            base: base.clone(),
+            runner: runner.to_owned(),
+            retry_cap,
+        })
+    }
+
+    pub fn retry_cap(&self) -> Duration {
+        self.retry_cap
+    }
+
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty()
+                .extend(["api", "runner"])
+                .extend(segments);
+        }
+        url
+    }
+
+    /// One claim for up to `slots` jobs, waiting up to `wait` for one (no retry).
+    pub async fn claim(&self, slots: u32, wait: Duration) -> Result<Claim, CallError> {
+        let body = serde_json::json!({ "runner": self.runner, "slots": slots, "wait_ms": wait.as_millis() as u64 });
+        let req = self
+            .http
+            .post(self.url(&["claim"]))
+            .json(&body)
+            .timeout(wait + CLAIM_SLACK);
+        parse(&send(req).await?)
+    }
+
+    /// One heartbeat for `jobs` (no retry: the next beat is the retry).
+    pub async fn heartbeat(
+        &self,
+        jobs: &[AttemptRef],
+        timeout: Duration,
+    ) -> Result<Vec<AttemptAction>, CallError> {
+        let body = serde_json::json!({ "runner": self.runner, "jobs": jobs });
+        let req = self
+            .http
+            .post(self.url(&["heartbeat"]))
+            .json(&body)
+            .timeout(timeout);
+        Ok(parse::<HeartbeatAnswer>(&send(req).await?)?.jobs)
+    }
+
+    /// Stores log chunk `chunk` (a serialized `{"lines": [...]}`), retrying until it is
+    /// accepted, refused, or `stop` fires. The same bytes go out on every try.
+    pub async fn put_log(
+        &self,
+        job: &AttemptRef,
+        chunk: u32,
+        body: &[u8],
+        stop: &CancellationToken,
+    ) -> Result<Action, CallError> {
+        let url = self.url(&[
+            "jobs",
+            &job.id,
+            &job.attempt.to_string(),
+            "logs",
+            &chunk.to_string(),
+        ]);
+        retrying("log upload", self.retry_cap, stop, || {
+            let req = self
+                .http
+                .put(url.clone())
+                .header("content-type", "application/json")
+                .body(body.to_vec());
+            action_of(req)
+        })
+        .await
+    }
+
+    /// Stages output `index`, retrying like [`Api::put_log`].
+    pub async fn put_output(
+        &self,
+        job: &AttemptRef,
+        index: usize,
+        bytes: &[u8],
+        stop: &CancellationToken,
+    ) -> Result<Action, CallError> {
+        let url = self.url(&[
+            "jobs",
+            &job.id,
+            &job.attempt.to_string(),
+            "outputs",
+            &index.to_string(),
+        ]);
+        retrying("output upload", self.retry_cap, stop, || {
+            let req = self
+                .http
+                .put(url.clone())
+                .header("content-type", "application/octet-stream")
+                .body(bytes.to_vec());
+            action_of(req)
+        })
+        .await
+    }
+
+    /// Reports the end of the attempt, retrying like [`Api::put_log`].
+    pub async fn finish(
+        &self,
+        job: &AttemptRef,
+        report: &FinishReport,
+        stop: &CancellationToken,
+    ) -> Result<(), CallError> {
+        let url = self.url(&["jobs", &job.id, &job.attempt.to_string(), "finish"]);
+        retrying("finish", self.retry_cap, stop, || {
+            let req = self
+                .http
+                .post(url.clone())
+                .json(report)
+                .timeout(REQUEST_TIMEOUT);
+            async move { send(req).await.map(drop) }
+        })
+        .await
+    }
+}
+
+/// Sends an upload and reads the action in its answer.
+async fn action_of(req: RequestBuilder) -> Result<Action, CallError> {
+    Ok(parse::<ActionAnswer>(&send(req.timeout(REQUEST_TIMEOUT)).await?)?.action)
+}
+
+/// Sends a request; the body of a 2xx answer, or the classified failure.
+async fn send(req: RequestBuilder) -> Result<Vec<u8>, CallError> {
+    let response = req
+        .send()
+        .await
+        .map_err(|e| CallError::Transient(describe(&e)))?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| CallError::Transient(describe(&e)))?;
+    if status.is_success() {
+        return Ok(body.to_vec());
+    }
+    Err(classify(status, &body))
+}
+
+fn classify(status: StatusCode, body: &[u8]) -> CallError {
+    let message = error_message(body);
+    match status.as_u16() {
+        401 => CallError::Unauthorized(message),
+        409 => CallError::Fenced(message),
+        408 | 429 => CallError::Transient(format!("{status}: {message}")),
+        s if status.is_server_error() => CallError::Transient(format!("{s}: {message}")),
+        s => CallError::Rejected { status: s, message },
+    }
+}
+
+/// The `error` field of a JSON error body, else the start of the body.
+fn error_message(body: &[u8]) -> String {
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        error: String,
+    }
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(e) => e.error,
+        Err(_) => String::from_utf8_lossy(body).chars().take(200).collect(),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, CallError> {
+    // A 2xx that is not what the protocol says is a proxy or version problem; maybe transient.
+    serde_json::from_slice(body)
+        .map_err(|e| CallError::Transient(format!("unexpected answer from the API: {e}")))
+}
+
+/// A reqwest error with its causes, on one line.
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Calls `call` until it returns anything but a transient failure, pausing with [`Backoff`]
+/// between tries. `stop` ends the wait (and abandons a call in flight) with
+/// [`CallError::Stopped`].
+pub async fn retrying<T, F, Fut>(
+    what: &str,
+    cap: Duration,
+    stop: &CancellationToken,
+    mut call: F,
+) -> Result<T, CallError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, CallError>>,
+{
+    let mut backoff = Backoff::new(cap);
+    let mut failures = 0u32;
+    loop {
+        let result = tokio::select! {
+            biased;
+            _ = stop.cancelled() => return Err(CallError::Stopped),
+            result = call() => result,
+        };
+        let why = match result {
+            Err(CallError::Transient(why)) => why,
+            other => {
+                if failures > 0 && other.is_ok() {
+                    tracing::info!(failures, "{what} went through after the API came back");
+                }
+                return other;
+            }
+        };
+        failures += 1;
+        let delay = backoff.delay();
+        if failures == 1 || failures.is_multiple_of(10) {
+            tracing::warn!(failures, retry_in = ?delay, "{what} failed: {why}");
+        } else {
+            tracing::debug!(failures, retry_in = ?delay, "{what} failed: {why}");
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return Err(CallError::Stopped),
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
+/// Exponential back-off with jitter: 200 ms, 400 ms, … up to `cap`, each pause drawn from the
+/// upper half of its step so that many runners do not retry in step.
+#[derive(Debug)]
+pub struct Backoff {
+    step: Duration,
+    cap: Duration,
+}
+
+impl Backoff {
+    pub fn new(cap: Duration) -> Backoff {
+        Backoff {
+            step: FIRST_RETRY.min(cap),
+            cap,
+        }
+    }
+
+    /// The next pause.
+    pub fn delay(&mut self) -> Duration {
+        let step = self.step;
+        self.step = (self.step * 2).min(self.cap);
+        let half = step / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+
+    /// Back to the first step (after a success).
+    pub fn reset(&mut self) {
+        self.step = FIRST_RETRY.min(self.cap);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let mut b = Backoff::new(Duration::from_secs(5));
+        let steps: Vec<Duration> = (0..10).map(|_| b.delay()).collect();
+        for (i, d) in steps.iter().enumerate() {
+            let step = (FIRST_RETRY * 2u32.pow(i as u32)).min(Duration::from_secs(5));
+            assert!(
+                *d >= step / 2 && *d <= step,
+                "pause {i}: {d:?} vs step {step:?}"
+            );
+        }
+        b.reset();
+        assert!(b.delay() <= FIRST_RETRY);
+    }
+
+    #[test]
+    fn statuses_are_classified() {
+        let body = br#"{"error":"no"}"#;
+        assert_eq!(
+            classify(StatusCode::UNAUTHORIZED, body),
+            CallError::Unauthorized("no".into())
+        );
+        assert_eq!(
+            classify(StatusCode::CONFLICT, body),
+            CallError::Fenced("no".into())
+        );
+        assert!(matches!(
+            classify(StatusCode::BAD_GATEWAY, b"<html>"),
+            CallError::Transient(_)
+        ));
+        assert!(matches!(
+            classify(StatusCode::TOO_MANY_REQUESTS, body),
+            CallError::Transient(_)
+        ));
+        assert_eq!(
+            classify(StatusCode::PAYLOAD_TOO_LARGE, body),
+            CallError::Rejected {
+                status: 413,
+                message: "no".into()
+            }
+        );
+    }
+
+    #[test]
+    fn urls_keep_a_base_path_and_escape_segments() {
+        let api = Api::new(
+            &Url::parse("http://h:1/cwm/").unwrap(),
+            "t",
+            "r",
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(
+            api.url(&["claim"]).as_str(),
+            "http://h:1/cwm/api/runner/claim"
+        );
+        let api = Api::new(
+            &Url::parse("http://h:1").unwrap(),
+            "t",
+            "r",
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(
+            api.url(&["jobs", "a/b", "1", "logs", "0"]).as_str(),
+            "http://h:1/api/runner/jobs/a%2Fb/1/logs/0"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retrying_stops_on_final_answers_and_on_stop() {
+        let stop = CancellationToken::new();
+        let mut calls = 0;
+        let result: Result<(), _> = retrying("t", Duration::from_secs(5), &stop, || {
+            calls += 1;
+            let result = if calls < 4 {
+                Err(CallError::Transient("down".into()))
+            } else {
+                Err(CallError::Fenced("gone".into()))
+            };
+            async move { result }
+        })
+        .await;
+        assert_eq!((result, calls), (Err(CallError::Fenced("gone".into())), 4));
+
+        stop.cancel();
+        let result: Result<(), _> = retrying("t", Duration::from_secs(5), &stop, || async {
+            Err(CallError::Transient("down".into()))
+        })
+        .await;
+        assert_eq!(result, Err(CallError::Stopped));
+    }
+}

@@ -1,0 +1,145 @@
+//! The runner's worker: claims jobs from the API's runner protocol (docs/runner-protocol.md),
+//! runs the Claude CLI for each through `claude_exec`, streams the logs, stages the outputs and
+//! reports the end, until shut down.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), worker::WorkerError> {
+//! let api = worker::parse_api("https://cwm.example.com")?;
+//! let mut config = worker::WorkerConfig::new(api, "runner-token");
+//! config.slots = 2;
+//! worker::run(config, worker::Shutdown::on_signals().expect("signal handlers")).await
+//! # }
+//! ```
+//!
+//! # Layout
+//! - [`config`]: `WorkerConfig`, defaults, the `CWM_*` environment variables, validation.
+//! - `api`: the HTTP client of `/api/runner/*`: calls, failure classes, retry with back-off.
+//! - `poll`: the claim loop (one long-poll claim for all free slots).
+//! - `supervise`: one attempt from claim to finish: workspace, claude run, outputs, report.
+//! - `heartbeat`: one task extending the leases of all running jobs, applying cancel/abandon.
+//! - `logs`: protocol lines, chunking, the ordered exactly-once uploader; `spill`: the
+//!   memory-bounded line queue that spills to disk.
+//! - `outputs`: staging output files as they appear and at the end.
+//! - `jobs`: the running jobs and how each is stopped (`JobControl`, `StopReason`).
+//! - `workspace`: the work dir lock, per-slot CLI config dirs, per-attempt workspaces.
+//! - `state`: what the tasks share (`Worker`, slots, the fatal error).
+//! - [`shutdown`]: the two-stage shutdown switch (drain, then abort).
+//!
+//! [`run`] checks the settings and the work dir before it claims anything; afterwards only a
+//! 401 or another refusal of the claim stops it early. An unreachable API never does: jobs
+//! keep running, logs wait (in memory, then on disk) and every call is retried.
+
+mod api;
+pub mod config;
+mod error;
+mod heartbeat;
+mod jobs;
+mod logs;
+mod outputs;
+mod poll;
+pub mod shutdown;
+mod spill;
+mod state;
+mod supervise;
+mod workspace;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+pub use crate::config::{WorkerConfig, env, parse_api};
+pub use crate::error::WorkerError;
+pub use crate::shutdown::Shutdown;
+pub use claude_exec::ExecConfig;
+pub use reqwest::Url;
+
+use crate::api::Api;
+use crate::jobs::StopReason;
+use crate::state::Worker;
+
+/// After an abort (or a fatal error), how long jobs get to report beyond the CLI's kill grace.
+const REPORT_GRACE: Duration = Duration::from_secs(10);
+
+/// Runs the worker until `shutdown` drains it (running jobs finish first) or aborts it (running
+/// jobs are cancelled and given back), or until a fatal error: a wrong token (401), a refused
+/// claim, an unusable work dir.
+pub async fn run(config: WorkerConfig, shutdown: Shutdown) -> Result<(), WorkerError> {
+    config.validate()?;
+    let _lock = workspace::lock_workdir(&config.workdir)?;
+    if !config.keep_workspaces {
+        workspace::clear_stale_jobs(&config.workdir);
+    }
+    workspace::prepare_slots(&config)?;
+    if let Err(e) = claude_exec::set_child_subreaper() {
+        tracing::warn!(
+            "cannot become a child subreaper ({e}); orphaned tool processes may be missed"
+        );
+    }
+    let api = Api::new(&config.api, &config.token, &config.name, config.retry_cap)?;
+    tracing::info!(
+        api = %config.api,
+        name = %config.name,
+        slots = config.slots,
+        workdir = %config.workdir.display(),
+        claude = %config.claude.claude_path.display(),
+        "worker started"
+    );
+    let worker = Arc::new(Worker::new(config, api));
+    let stop_beats = CancellationToken::new();
+    let beats = tokio::spawn(heartbeat::run(worker.clone(), stop_beats.clone()));
+
+    let mut jobs = JoinSet::new();
+    poll::run(&worker, &shutdown, &mut jobs).await;
+    wait_for_jobs(&worker, &shutdown, &mut jobs).await;
+
+    stop_beats.cancel();
+    let _ = beats.await;
+    match worker.fatal.take() {
+        Some(error) => Err(error),
+        None => {
+            tracing::info!("worker stopped");
+            Ok(())
+        }
+    }
+}
+
+/// Waits for the running jobs: all of them while draining; after an abort or a fatal error
+/// they are stopped and get the kill grace plus [`REPORT_GRACE`] to report.
+async fn wait_for_jobs(worker: &Worker, shutdown: &Shutdown, jobs: &mut JoinSet<()>) {
+    if !jobs.is_empty() && !shutdown.is_aborted() && !worker.fatal.token.is_cancelled() {
+        tracing::info!(
+            running = jobs.len(),
+            "no new jobs; waiting for the running ones"
+        );
+    }
+    let fatal = worker.fatal.token.clone();
+    let mut deadline: Option<Instant> = None;
+    loop {
+        if deadline.is_none() && (shutdown.is_aborted() || fatal.is_cancelled()) {
+            let reason = if fatal.is_cancelled() {
+                StopReason::Fatal
+            } else {
+                StopReason::Shutdown
+            };
+            worker.jobs.stop_all(reason);
+            deadline = Some(Instant::now() + worker.config.claude.kill_grace + REPORT_GRACE);
+        }
+        tokio::select! {
+            next = jobs.join_next() => match next {
+                None => return,
+                Some(Err(e)) if e.is_panic() => tracing::error!("a job task panicked: {e}"),
+                Some(_) => {}
+            },
+            _ = shutdown.aborted(), if deadline.is_none() => {}
+            _ = fatal.cancelled(), if deadline.is_none() => {}
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                tracing::warn!(jobs = jobs.len(), "giving up on reporting the remaining jobs; their leases will expire");
+                jobs.shutdown().await;
+                return;
+            }
+        }
+    }
+}

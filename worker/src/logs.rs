@@ -1,0 +1,391 @@
+//! Live logs of one job: lines from claude-exec become protocol lines `{ts, stream, kind, text}`,
+//! wait in a bounded queue ([`crate::spill`]), and one uploader task sends them as numbered
+//! chunks.
+//!
+//! - Lines collect for about `log_flush` (100 ms) before a chunk goes out; a backlog goes out at
+//!   once, in chunks of at most [`MAX_CHUNK_BYTES`] serialized.
+//! - A chunk is built once and sent with the same number and the same bytes until the server
+//!   accepts it, so retries never duplicate or reorder lines; chunk n+1 is built only after
+//!   chunk n was accepted.
+//! - A line too big for a chunk on its own has its text cut to fit, with a marker saying so.
+//! - [`LogSink::close`] lets the uploader send what is left and end with the number of chunks
+//!   accepted (the `log_chunks` of the finish call).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use claude_exec::{LogKind, LogLine, LogStream};
+use serde::Serialize;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::api::{Api, AttemptRef, CallError};
+use crate::jobs::JobControl;
+use crate::spill::LineQueue;
+
+/// Largest chunk body the API accepts.
+pub const MAX_CHUNK_BYTES: usize = 64 * 1024;
+/// Lines per chunk at most (the API allows 99 999).
+const MAX_CHUNK_LINES: usize = 10_000;
+/// `{"lines":[` + `]}`.
+const CHUNK_FRAME_BYTES: usize = 12;
+/// Largest serialized line: one line alone must fit in a chunk.
+const MAX_LINE_BYTES: usize = MAX_CHUNK_BYTES - CHUNK_FRAME_BYTES;
+
+/// One log line as the protocol carries it.
+#[derive(Debug, Serialize)]
+pub struct WireLine<'a> {
+    /// RFC 3339 UTC with milliseconds, when the worker received the line.
+    pub ts: String,
+    /// `stdout`, `stderr` or `system`.
+    pub stream: &'static str,
+    /// `text`, `tool_call`, `tool_ok`, `tool_error`, `retry`, `result`, `error`, `info`, `stderr`.
+    pub kind: &'static str,
+    pub text: &'a str,
+}
+
+/// The protocol's `kind` of a claude-exec line: stderr chatter is `stderr`, stderr errors stay
+/// `error`.
+pub fn wire_kind(line: &LogLine) -> &'static str {
+    match (line.stream, line.kind) {
+        (_, LogKind::Text) => "text",
+        (_, LogKind::ToolCall) => "tool_call",
+        (_, LogKind::ToolResultOk) => "tool_ok",
+        (_, LogKind::ToolResultErr) => "tool_error",
+        (_, LogKind::Retry) => "retry",
+        (_, LogKind::Result) => "result",
+        (_, LogKind::Error) => "error",
+        (LogStream::Stderr, LogKind::Info) => "stderr",
+        (_, LogKind::Info) => "info",
+    }
+}
+
+/// `line` serialized for a chunk, its text cut (with a marker) if it would not fit in one.
+pub fn serialize_line(line: &LogLine, ts: String) -> Vec<u8> {
+    let wire = |text: &str| {
+        let w = WireLine {
+            ts: ts.clone(),
+            stream: line.stream.as_str(),
+            kind: wire_kind(line),
+            text,
+        };
+        serde_json::to_vec(&w).expect("a line always serializes")
+    };
+    let bytes = wire(&line.text);
+    if bytes.len() <= MAX_LINE_BYTES {
+        return bytes;
+    }
+    // First guess in proportion to how much escaping grew the text, then cut what still sticks
+    // out: escaping only ever grows text, so cutting `n` raw bytes saves at least `n`.
+    let text = line.text.as_str();
+    let frame = wire("").len() + 64;
+    let escaped = bytes.len() - wire("").len();
+    let guess = text.len() as u128 * (MAX_LINE_BYTES - frame) as u128 / escaped as u128;
+    let mut keep = floor_boundary(text, guess as usize);
+    loop {
+        let cut = text.len() - keep;
+        let bytes = wire(&format!(
+            "{} … [line truncated: {cut} bytes cut]",
+            &text[..keep]
+        ));
+        if bytes.len() <= MAX_LINE_BYTES || keep == 0 {
+            return bytes;
+        }
+        keep = floor_boundary(text, keep.saturating_sub(bytes.len() - MAX_LINE_BYTES));
+    }
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Now as RFC 3339 with milliseconds, UTC.
+pub fn timestamp() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+struct State {
+    queue: LineQueue,
+    closed: bool,
+    /// The uploader is gone (fenced, stopped): new lines are dropped.
+    ended: bool,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    wake: Notify,
+}
+
+/// The producer side: where a job's lines go. Cheap to clone.
+#[derive(Clone)]
+pub struct LogSink {
+    shared: Arc<Shared>,
+}
+
+impl LogSink {
+    /// Queues a line from claude-exec.
+    pub fn push(&self, line: &LogLine) {
+        let bytes = serialize_line(line, timestamp());
+        let mut state = self.shared.state.lock().expect("log state");
+        if state.ended || state.closed {
+            return;
+        }
+        state.queue.push(bytes);
+        drop(state);
+        self.shared.wake.notify_one();
+    }
+
+    /// Queues a line of the worker's own (`system` stream).
+    pub fn system(&self, kind: LogKind, text: impl Into<String>) {
+        self.push(&LogLine::new(LogStream::System, kind, text));
+    }
+
+    /// No more lines: the uploader sends what is queued and ends.
+    pub fn close(&self) {
+        self.shared.state.lock().expect("log state").closed = true;
+        self.shared.wake.notify_one();
+    }
+}
+
+/// Sends one job's lines as chunks, in order, exactly once.
+pub struct LogUploader {
+    shared: Arc<Shared>,
+    api: Api,
+    job: AttemptRef,
+    flush: Duration,
+    control: Arc<JobControl>,
+}
+
+/// A sink and its uploader for one attempt; the queue spills to `spill_path` beyond
+/// `buffer_bytes`.
+pub fn channel(
+    api: Api,
+    control: Arc<JobControl>,
+    flush: Duration,
+    buffer_bytes: usize,
+    spill_path: std::path::PathBuf,
+) -> (LogSink, LogUploader) {
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            queue: LineQueue::new(buffer_bytes, spill_path),
+            closed: false,
+            ended: false,
+        }),
+        wake: Notify::new(),
+    });
+    let job = control.attempt.clone();
+    (
+        LogSink {
+            shared: shared.clone(),
+        },
+        LogUploader {
+            shared,
+            api,
+            job,
+            flush,
+            control,
+        },
+    )
+}
+
+/// What the uploader does next.
+enum Next {
+    Send(Vec<u8>),
+    Done,
+}
+
+impl LogUploader {
+    /// Runs until the sink is closed and everything was accepted (`Ok(chunks accepted)`), or
+    /// until the attempt is fenced off or silenced (`Err`).
+    pub async fn run(self) -> Result<u32, CallError> {
+        let result = self.upload().await;
+        self.shared.state.lock().expect("log state").ended = true;
+        result
+    }
+
+    async fn upload(&self) -> Result<u32, CallError> {
+        let mut chunk = 0u32;
+        let mut last_sent: Option<Instant> = None;
+        loop {
+            let body = match self.next_chunk(last_sent).await {
+                Next::Done => return Ok(chunk),
+                Next::Send(body) => body,
+            };
+            match self
+                .api
+                .put_log(&self.job, chunk, &body, &self.control.quiet)
+                .await
+            {
+                Ok(action) => {
+                    self.control.on_action(action);
+                    chunk += 1;
+                    last_sent = Some(Instant::now());
+                }
+                Err(CallError::Rejected { status, message }) if status != 404 => {
+                    // Not stored, so the number stays free; these lines cannot be sent as they are.
+                    tracing::error!(job = %self.job.id, chunk, status, "log chunk refused, its lines are dropped: {message}");
+                }
+                Err(e) => {
+                    self.control.on_error(&e);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Waits for lines (and for the batching window), then takes the next chunk's lines.
+    async fn next_chunk(&self, last_sent: Option<Instant>) -> Next {
+        loop {
+            let waiting = {
+                let mut guard = self.shared.state.lock().expect("log state");
+                let state = &mut *guard;
+                let q = &mut state.queue;
+                if q.is_empty() && state.closed {
+                    return Next::Done;
+                }
+                let ready = state.closed
+                    || q.has_at_least(MAX_CHUNK_BYTES)
+                    || window_over(last_sent, self.flush);
+                if !q.is_empty() && ready {
+                    return Next::Send(take_chunk(q));
+                }
+                !q.is_empty()
+            };
+            match last_sent {
+                Some(at) if waiting => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at + self.flush) => {}
+                        _ = self.shared.wake.notified() => {}
+                    }
+                }
+                _ => self.shared.wake.notified().await,
+            }
+        }
+    }
+}
+
+fn window_over(last_sent: Option<Instant>, flush: Duration) -> bool {
+    last_sent.is_none_or(|at| at.elapsed() >= flush)
+}
+
+/// Removes the oldest lines that fit in one chunk and returns the chunk's body.
+fn take_chunk(queue: &mut LineQueue) -> Vec<u8> {
+    let mut body = Vec::with_capacity(4096);
+    body.extend_from_slice(b"{\"lines\":[");
+    let mut lines = 0;
+    while let Some(line) = queue.front() {
+        let needed = line.len() + usize::from(lines > 0);
+        if lines == MAX_CHUNK_LINES || body.len() + needed + 2 > MAX_CHUNK_BYTES {
+            break;
+        }
+        if lines > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(line);
+        queue.pop_front();
+        lines += 1;
+    }
+    body.extend_from_slice(b"]}");
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str) -> LogLine {
+        LogLine::new(LogStream::Stdout, LogKind::Text, text)
+    }
+
+    #[test]
+    fn kinds_follow_the_protocol() {
+        assert_eq!(
+            wire_kind(&LogLine::new(LogStream::Stderr, LogKind::Info, "x")),
+            "stderr"
+        );
+        assert_eq!(
+            wire_kind(&LogLine::new(LogStream::Stderr, LogKind::Error, "x")),
+            "error"
+        );
+        assert_eq!(
+            wire_kind(&LogLine::new(LogStream::Stdout, LogKind::ToolResultOk, "x")),
+            "tool_ok"
+        );
+        assert_eq!(
+            wire_kind(&LogLine::new(
+                LogStream::Stdout,
+                LogKind::ToolResultErr,
+                "x"
+            )),
+            "tool_error"
+        );
+        assert_eq!(
+            wire_kind(&LogLine::new(LogStream::System, LogKind::Info, "x")),
+            "info"
+        );
+    }
+
+    #[test]
+    fn lines_serialize_with_rfc3339_time() {
+        let bytes = serialize_line(&line("héllo \"q\""), timestamp());
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["text"], "héllo \"q\"");
+        assert_eq!(
+            (v["stream"].as_str(), v["kind"].as_str()),
+            (Some("stdout"), Some("text"))
+        );
+        let ts = v["ts"].as_str().unwrap();
+        assert!(
+            humantime::parse_rfc3339(ts).is_ok() && ts.ends_with('Z'),
+            "{ts}"
+        );
+    }
+
+    #[test]
+    fn a_giant_line_is_cut_to_fit_one_chunk() {
+        for text in [
+            "x".repeat(300_000),
+            "\u{1}é\"".repeat(50_000),
+            "é".repeat(40_000),
+        ] {
+            let bytes = serialize_line(&line(&text), timestamp());
+            assert!(bytes.len() <= MAX_LINE_BYTES, "{}", bytes.len());
+            assert!(
+                bytes.len() > MAX_LINE_BYTES - 2_000,
+                "not cut more than needed: {}",
+                bytes.len()
+            );
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert!(v["text"].as_str().unwrap().contains("[line truncated:"));
+        }
+    }
+
+    #[test]
+    fn chunks_hold_whole_lines_and_stay_under_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut q = LineQueue::new(usize::MAX, dir.path().join("s"));
+        let texts: Vec<String> = (0..3_000)
+            .map(|i| format!("{i} {}", "y".repeat(i % 300)))
+            .collect();
+        for t in &texts {
+            q.push(serialize_line(&line(t), "t".into()));
+        }
+        let mut got = Vec::new();
+        while !q.is_empty() {
+            let body = take_chunk(&mut q);
+            assert!(body.len() <= MAX_CHUNK_BYTES);
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            got.extend(
+                v["lines"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l["text"].as_str().unwrap().to_owned()),
+            );
+        }
+        assert_eq!(got, texts);
+    }
+}

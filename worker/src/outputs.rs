@@ -1,0 +1,141 @@
+//! Staging one job's output files on the server: each is uploaded when claude-exec reports it
+//! (written and quiet for a moment) and once more after the process ended, by one task per job
+//! that coalesces repeated reports of the same file.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::api::{Api, CallError};
+use crate::jobs::JobControl;
+
+struct Pending {
+    indexes: BTreeSet<usize>,
+    closed: bool,
+}
+
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Notify,
+}
+
+/// The output uploader of one attempt.
+pub struct Outputs {
+    shared: Arc<Shared>,
+    /// Expected outputs relative to the output dir; the position is the output index.
+    expected: Vec<String>,
+    task: JoinHandle<Result<(), CallError>>,
+}
+
+struct Uploader {
+    shared: Arc<Shared>,
+    api: Api,
+    control: Arc<JobControl>,
+    output_dir: PathBuf,
+    expected: Vec<String>,
+}
+
+impl Outputs {
+    pub fn start(
+        api: Api,
+        control: Arc<JobControl>,
+        output_dir: PathBuf,
+        expected: Vec<String>,
+    ) -> Outputs {
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending {
+                indexes: BTreeSet::new(),
+                closed: false,
+            }),
+            wake: Notify::new(),
+        });
+        let uploader = Uploader {
+            shared: shared.clone(),
+            api,
+            control,
+            output_dir,
+            expected: expected.clone(),
+        };
+        Outputs {
+            shared,
+            expected,
+            task: tokio::spawn(uploader.run()),
+        }
+    }
+
+    /// A file in the output dir changed; uploads it if it is one of the job's outputs.
+    pub fn changed(&self, relative_path: &str) {
+        if let Some(index) = self.expected.iter().position(|e| e == relative_path) {
+            self.queue([index]);
+        }
+    }
+
+    fn queue(&self, indexes: impl IntoIterator<Item = usize>) {
+        let mut pending = self.shared.pending.lock().expect("pending outputs");
+        pending.indexes.extend(indexes);
+        drop(pending);
+        self.shared.wake.notify_one();
+    }
+
+    /// Uploads every output once more and waits until all were accepted.
+    pub async fn upload_all(self) -> Result<(), CallError> {
+        self.queue(0..self.expected.len());
+        self.shared.pending.lock().expect("pending outputs").closed = true;
+        self.shared.wake.notify_one();
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(CallError::Transient(format!("output uploader failed: {e}"))))
+    }
+
+    /// Stops uploading (the job did not succeed).
+    pub fn abandon(self) {
+        self.task.abort();
+    }
+}
+
+impl Uploader {
+    async fn run(self) -> Result<(), CallError> {
+        loop {
+            let notified = self.shared.wake.notified();
+            let next = {
+                let mut pending = self.shared.pending.lock().expect("pending outputs");
+                match pending.indexes.pop_first() {
+                    Some(index) => Some(index),
+                    None if pending.closed => return Ok(()),
+                    None => None,
+                }
+            };
+            match next {
+                Some(index) => self.upload(index).await?,
+                None => notified.await,
+            }
+        }
+    }
+
+    async fn upload(&self, index: usize) -> Result<(), CallError> {
+        let name = &self.expected[index];
+        // A file not (or no longer) there is not staged; the finish call names what is missing.
+        let Ok(bytes) = tokio::fs::read(self.output_dir.join(name)).await else {
+            return Ok(());
+        };
+        let job = &self.control.attempt;
+        match self
+            .api
+            .put_output(job, index, &bytes, &self.control.quiet)
+            .await
+        {
+            Ok(action) => {
+                tracing::debug!(job = %job.id, output = %name, bytes = bytes.len(), "output staged");
+                self.control.on_action(action);
+                Ok(())
+            }
+            Err(e) => {
+                self.control.on_error(&e);
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! What the worker's tasks share: the config, the API client, the running jobs, the free slots,
+//! the heartbeat interval the server announced, and the fatal error that stops everything.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::Api;
+use crate::config::WorkerConfig;
+use crate::error::WorkerError;
+use crate::jobs::Registry;
+
+/// The worker's state, shared by the claim loop, the heartbeat and every job.
+pub struct Worker {
+    pub config: WorkerConfig,
+    pub api: Api,
+    pub jobs: Registry,
+    pub slots: Arc<Slots>,
+    pub fatal: Arc<Fatal>,
+    heartbeat_ms: AtomicU64,
+}
+
+impl Worker {
+    pub fn new(config: WorkerConfig, api: Api) -> Worker {
+        let fatal = Arc::new(Fatal::new(config.api.to_string()));
+        Worker {
+            jobs: Registry::new(fatal.clone()),
+            slots: Arc::new(Slots::new(config.slots as usize)),
+            heartbeat_ms: AtomicU64::new(config.heartbeat.as_millis() as u64),
+            fatal,
+            api,
+            config,
+        }
+    }
+
+    /// How often to heartbeat (the server's `heartbeat_ms` once it said).
+    pub fn heartbeat_interval(&self) -> Duration {
+        Duration::from_millis(self.heartbeat_ms.load(Ordering::Relaxed).max(100))
+    }
+
+    /// Adopts the server's heartbeat interval (0 = not announced).
+    pub fn set_heartbeat_ms(&self, ms: u64) {
+        if ms > 0 {
+            self.heartbeat_ms.store(ms, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The error that stops the worker, raised at most once.
+pub struct Fatal {
+    /// Cancelled once a fatal error was raised.
+    pub token: CancellationToken,
+    error: Mutex<Option<WorkerError>>,
+    api: String,
+}
+
+impl Fatal {
+    pub fn new(api: String) -> Fatal {
+        Fatal {
+            token: CancellationToken::new(),
+            error: Mutex::new(None),
+            api,
+        }
+    }
+
+    /// Stops the worker with `error` (the first one raised is kept).
+    pub fn raise(&self, error: WorkerError) {
+        let mut slot = self.error.lock().expect("fatal error");
+        if slot.is_none() {
+            tracing::error!("{error}");
+            *slot = Some(error);
+        }
+        self.token.cancel();
+    }
+
+    /// The API answered 401.
+    pub fn unauthorized(&self, message: &str) {
+        self.raise(WorkerError::Unauthorized {
+            api: self.api.clone(),
+            message: message.to_owned(),
+        });
+    }
+
+    /// Takes the raised error, if any.
+    pub fn take(&self) -> Option<WorkerError> {
+        self.error.lock().expect("fatal error").take()
+    }
+
+    #[cfg(test)]
+    pub fn error(&self) -> Option<String> {
+        self.error.lock().unwrap().as_ref().map(ToString::to_string)
+    }
+}
+
+/// The worker's slots (0-based); each running job holds one, which picks its CLI config dir.
+pub struct Slots {
+    free: Mutex<BTreeSet<usize>>,
+    returned: Notify,
+}
+
+impl Slots {
+    pub fn new(n: usize) -> Slots {
+        Slots {
+            free: Mutex::new((0..n).collect()),
+            returned: Notify::new(),
+        }
+    }
+
+    /// Waits until at least one slot is free; how many are.
+    pub async fn wait_free(&self) -> usize {
+        loop {
+            let notified = self.returned.notified();
+            let n = self.free.lock().expect("slots").len();
+            if n > 0 {
+                return n;
+            }
+            notified.await;
+        }
+    }
+
+    /// Takes the lowest free slot; it is given back when the guard is dropped.
+    pub fn take(self: &Arc<Self>) -> Option<SlotGuard> {
+        let n = self.free.lock().expect("slots").pop_first()?;
+        Some(SlotGuard {
+            slots: self.clone(),
+            n,
+        })
+    }
+}
+
+/// A slot held by a job.
+pub struct SlotGuard {
+    slots: Arc<Slots>,
+    pub n: usize,
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        self.slots.free.lock().expect("slots").insert(self.n);
+        self.slots.returned.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn slots_are_taken_lowest_first_and_given_back_on_drop() {
+        let slots = Arc::new(Slots::new(2));
+        assert_eq!(slots.wait_free().await, 2);
+        let a = slots.take().unwrap();
+        let b = slots.take().unwrap();
+        assert_eq!((a.n, b.n), (0, 1));
+        assert!(slots.take().is_none());
+        let waiter = tokio::spawn({
+            let slots = slots.clone();
+            async move { slots.wait_free().await }
+        });
+        tokio::task::yield_now().await;
+        drop(b);
+        assert_eq!(waiter.await.unwrap(), 1);
+        assert_eq!(slots.take().unwrap().n, 1);
+    }
+}

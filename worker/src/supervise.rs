@@ -1,0 +1,253 @@
+//! One claimed attempt from start to report, as named steps: register it (heartbeats start),
+//! prepare its workspace, run claude with live logs and output uploads, upload the outputs
+//! once more, deliver the last log lines, finish, clean up.
+
+use std::sync::Arc;
+
+use claude_exec::{ExecEvent, ExecOutcome, JobRun, LogKind};
+use tokio::sync::mpsc;
+
+use crate::api::{AttemptRef, CallError, ClaimedJob, FinishReport};
+use crate::jobs::{JobControl, StopReason};
+use crate::logs::{self, LogSink};
+use crate::outputs::Outputs;
+use crate::state::{SlotGuard, Worker};
+use crate::workspace::{self, Workspace};
+
+/// Events claude-exec may queue before the worker reads them.
+const EVENT_BUFFER: usize = 256;
+
+/// Runs one attempt in `slot` and reports it.
+pub async fn run(worker: Arc<Worker>, job: ClaimedJob, slot: SlotGuard) {
+    let attempt = AttemptRef {
+        id: job.id.clone(),
+        attempt: job.attempt,
+    };
+    let control = worker.jobs.add(attempt.clone());
+    let _registered = Registered {
+        worker: &worker,
+        attempt: attempt.clone(),
+    };
+    let config = &worker.config;
+    let dir = config.job_dir(&job.id, job.attempt);
+    tracing::info!(job = %job.id, attempt = job.attempt, slot = slot.n, kind = %job.kind, "job claimed");
+
+    let (sink, uploader) = logs::channel(
+        worker.api.clone(),
+        control.clone(),
+        config.log_flush,
+        config.log_buffer_bytes,
+        workspace::spill_file(&dir),
+    );
+    let log_task = tokio::spawn(uploader.run());
+    sink.system(
+        LogKind::Info,
+        format!(
+            "runner {} (slot {}) started attempt {}",
+            config.name, slot.n, job.attempt
+        ),
+    );
+
+    let (outcome, staged) = match prepare(&worker, &job, slot.n).await {
+        Ok(ws) => execute(&worker, &job, &control, &sink, ws, slot.n).await,
+        Err(message) => {
+            sink.system(
+                LogKind::Error,
+                format!("cannot prepare the workspace: {message}"),
+            );
+            (
+                ExecOutcome::Failed {
+                    message,
+                    usage: None,
+                },
+                Ok(()),
+            )
+        }
+    };
+    let mut report = finish_report(&worker, &control, outcome, staged);
+    if let Some(note) = report_note(&control, &report) {
+        sink.system(LogKind::Info, note);
+    }
+    sink.close();
+    let logs = log_task.await.unwrap_or(Err(CallError::Stopped));
+    if let Ok(chunks) = logs {
+        report.log_chunks = chunks;
+        finish(&worker, &control, &report).await;
+    }
+    if control.is_silenced() {
+        tracing::info!(job = %attempt.id, attempt = attempt.attempt, "attempt no longer ours; not reported");
+    }
+    drop(_registered);
+    drop(slot);
+    if !config.keep_workspaces {
+        let _ = tokio::task::spawn_blocking(move || workspace::remove_job(&dir)).await;
+    }
+}
+
+/// Keeps an attempt in the registry (and its heartbeats) for as long as its task runs.
+struct Registered<'a> {
+    worker: &'a Worker,
+    attempt: AttemptRef,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.worker.jobs.remove(&self.attempt);
+    }
+}
+
+/// Copies the slot's login and creates the workspace (blocking file work, off the runtime).
+async fn prepare(worker: &Arc<Worker>, job: &ClaimedJob, slot: usize) -> Result<Workspace, String> {
+    let (worker, job) = (worker.clone(), job.clone());
+    tokio::task::spawn_blocking(move || {
+        workspace::refresh_credentials(&worker.config, slot);
+        workspace::prepare_job(&worker.config.job_dir(&job.id, job.attempt), &job)
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("workspace preparation failed: {e}")))
+}
+
+/// Runs claude for the attempt, forwarding its lines and output files; on success uploads the
+/// outputs once more. Returns the outcome and whether the final upload went through.
+async fn execute(
+    worker: &Worker,
+    job: &ClaimedJob,
+    control: &Arc<JobControl>,
+    sink: &LogSink,
+    ws: Workspace,
+    slot: usize,
+) -> (ExecOutcome, Result<(), CallError>) {
+    let outputs = Outputs::start(
+        worker.api.clone(),
+        control.clone(),
+        ws.output_dir.clone(),
+        ws.expected.clone(),
+    );
+    let run = JobRun {
+        workdir: ws.dir,
+        prompt: job.prompt.clone(),
+        config_dir: worker.config.slot_config_dir(slot),
+        output_dir: ws.output_dir,
+        expected_outputs: ws.expected,
+    };
+    let (tx, mut rx) = mpsc::channel(EVENT_BUFFER);
+    let exec = claude_exec::run(&worker.config.claude, &run, tx, control.cancel.clone());
+    tokio::pin!(exec);
+    let outcome = loop {
+        tokio::select! {
+            outcome = &mut exec => break outcome,
+            Some(event) = rx.recv() => forward(event, sink, &outputs),
+        }
+    };
+    while let Ok(event) = rx.try_recv() {
+        forward(event, sink, &outputs);
+    }
+    let staged = if matches!(outcome, ExecOutcome::Succeeded { .. }) && !control.is_silenced() {
+        outputs.upload_all().await
+    } else {
+        outputs.abandon();
+        Ok(())
+    };
+    (outcome, staged)
+}
+
+fn forward(event: ExecEvent, sink: &LogSink, outputs: &Outputs) {
+    match event {
+        ExecEvent::Log(line) => sink.push(&line),
+        ExecEvent::OutputFile { relative_path } => outputs.changed(&relative_path),
+    }
+}
+
+/// What to tell the server, from the outcome and the final output upload.
+fn finish_report(
+    worker: &Worker,
+    control: &JobControl,
+    outcome: ExecOutcome,
+    staged: Result<(), CallError>,
+) -> FinishReport {
+    let report = |status, error: Option<String>, usage| FinishReport {
+        status,
+        error,
+        usage,
+        log_chunks: 0,
+    };
+    match outcome {
+        ExecOutcome::Succeeded { usage, .. } => match staged {
+            Ok(()) => report("completed", None, Some(usage)),
+            Err(e) => report(
+                "failed",
+                Some(format!("could not upload the output: {e}")),
+                Some(usage),
+            ),
+        },
+        ExecOutcome::Failed { message, usage } => report("failed", Some(message), usage),
+        ExecOutcome::Cancelled { usage } => {
+            let why = match control.reason() {
+                Some(StopReason::Shutdown) => {
+                    format!(
+                        "runner {} shut down before the job ended; it goes back to the queue",
+                        worker.config.name
+                    )
+                }
+                _ => "cancelled".to_owned(),
+            };
+            report("cancelled", Some(why), usage)
+        }
+    }
+}
+
+/// A last log line for endings claude-exec cannot know about.
+fn report_note(control: &JobControl, report: &FinishReport) -> Option<String> {
+    match (report.status, control.reason()) {
+        ("cancelled", Some(StopReason::Shutdown)) => report.error.clone(),
+        ("failed", _)
+            if report
+                .error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("could not upload")) =>
+        {
+            report.error.clone()
+        }
+        _ => None,
+    }
+}
+
+/// Reports the end of the attempt (after its last log chunk was accepted).
+async fn finish(worker: &Worker, control: &JobControl, report: &FinishReport) {
+    let job = &control.attempt;
+    match worker.api.finish(job, report, &control.quiet).await {
+        Ok(()) => tracing::info!(
+            job = %job.id,
+            attempt = job.attempt,
+            status = report.status,
+            error = report.error.as_deref().unwrap_or(""),
+            log_chunks = report.log_chunks,
+            "job reported"
+        ),
+        Err(CallError::Stopped) => {}
+        Err(e) => {
+            tracing::warn!(job = %job.id, attempt = job.attempt, "finish not accepted: {e}");
+            control.on_error(&e);
+        }
+    }
+}
+
+/// Hands back a job this worker has no slot for (the server sent more than asked): reported
+/// `cancelled`, so the server requeues it at once.
+pub async fn give_back(worker: Arc<Worker>, job: ClaimedJob) {
+    let attempt = AttemptRef {
+        id: job.id,
+        attempt: job.attempt,
+    };
+    tracing::warn!(job = %attempt.id, "claim returned more jobs than free slots; giving one back");
+    let report = FinishReport {
+        status: "cancelled",
+        error: Some("runner had no free slot".into()),
+        usage: None,
+        log_chunks: 0,
+    };
+    let stop = worker.fatal.token.child_token();
+    if let Err(e) = worker.api.finish(&attempt, &report, &stop).await {
+        tracing::warn!(job = %attempt.id, "cannot give the job back: {e}");
+    }
+}
