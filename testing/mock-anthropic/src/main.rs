@@ -22,6 +22,7 @@ struct Args {
     listen: SocketAddr,
     /// write: call Write on the output file the prompt names, then finish; text-only: answer in
     /// text, never write; overloaded: 529; unauthorized: 401 (both with x-should-retry: false).
+    /// A prompt containing `mock-anthropic:scenario=<name>` picks its own.
     #[arg(long, env = "MOCK_ANTHROPIC_SCENARIO", default_value = "write",
           value_parser = clap::builder::PossibleValuesParser::new(Scenario::NAMES))]
     scenario: String,

@@ -13,6 +13,9 @@
 //! The CLI's working directory is read from its system context ("Primary working directory:
 //! <cwd>", which 2.1.332 sends in a `system`-role message of `messages`), so the mock needs no
 //! configuration per job.
+//!
+//! The scenario is the server's (`--scenario`) unless the prompt names one with
+//! `mock-anthropic:scenario=<name>` (see [`SCENARIO_MARK`]).
 
 use serde_json::{Value, json};
 
@@ -105,6 +108,12 @@ pub fn answer(
     fallback_cwd: Option<&str>,
     tool_id: impl FnOnce() -> String,
 ) -> Answer {
+    let messages = request["messages"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let prompt = prompt_text(messages);
+    let scenario = prompt_scenario(&prompt).unwrap_or(scenario);
     match scenario {
         Scenario::Overloaded => {
             return Answer::Error(ApiError {
@@ -122,10 +131,6 @@ pub fn answer(
         }
         Scenario::Write | Scenario::TextOnly => {}
     }
-    let messages = request["messages"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
 
     // Turn 2: the CLI reports the Write's result.
     let last_user = messages.last().filter(|m| m["role"] == "user");
@@ -156,7 +161,6 @@ pub fn answer(
     if !offers_write {
         return text_reply("OK.", "side request without the Write tool");
     }
-    let prompt = prompt_text(messages);
     let Some(output) = find_output_path(&prompt) else {
         return text_reply(
             "The prompt names no output/<name>.md or output/<name>.json file, so I wrote nothing.",
@@ -197,6 +201,20 @@ fn text_reply(text: &str, label: &str) -> Answer {
         stop_reason: "end_turn",
         label: label.to_owned(),
     })
+}
+
+/// Marks a prompt that picks its own scenario, e.g. `mock-anthropic:scenario=overloaded`
+/// in a job's title: one mock can then serve jobs with different outcomes.
+pub const SCENARIO_MARK: &str = "mock-anthropic:scenario=";
+
+/// The scenario a prompt asks for with [`SCENARIO_MARK`], if any.
+pub fn prompt_scenario(prompt: &str) -> Option<Scenario> {
+    let start = prompt.find(SCENARIO_MARK)? + SCENARIO_MARK.len();
+    let rest = &prompt[start..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_lowercase() || c == '-' || c == '_'))
+        .unwrap_or(rest.len());
+    Scenario::parse(&rest[..end])
 }
 
 /// The content blocks of a message (`content` is a string or an array of blocks).
@@ -496,6 +514,21 @@ mod tests {
         };
         assert_eq!((e.status, e.kind), (529, "overloaded_error"));
         assert_eq!(e.body()["error"]["type"], "overloaded_error");
+    }
+
+    #[test]
+    fn the_prompt_can_pick_the_scenario() {
+        let request =
+            first_turn("# Brief: X mock-anthropic:scenario=overloaded\nWrite output/x.md");
+        let Answer::Error(e) = answer(Scenario::Write, &request, None, tool_id) else {
+            panic!("expected an error");
+        };
+        assert_eq!(e.status, 529);
+        assert_eq!(
+            prompt_scenario("mock-anthropic:scenario=text-only."),
+            Some(Scenario::TextOnly)
+        );
+        assert_eq!(prompt_scenario("mock-anthropic:scenario=nope"), None);
     }
 
     #[test]
