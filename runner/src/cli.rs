@@ -1,6 +1,7 @@
-//! Command-line interface: `runner serve` and `runner up`, with flags that fall back to
-//! environment variables, turned into [`Settings`].
+//! Command-line interface: `runner serve`, `runner work` and `runner up`, with flags that fall
+//! back to environment variables, turned into [`Mode`].
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,8 +23,75 @@ pub struct Cli {
 enum Command {
     /// Serve the API and web UI over HTTP.
     Serve(ServeArgs),
-    /// Everything in one process: the HTTP server (and, later, the job worker).
-    Up(ServeArgs),
+    /// Claim jobs from an API and run them with the Claude CLI.
+    Work(WorkArgs),
+    /// Everything in one process: the HTTP server and a job worker using it.
+    Up(UpArgs),
+}
+
+#[derive(Debug, Args)]
+struct UpArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(flatten)]
+    worker: WorkerArgs,
+}
+
+#[derive(Debug, Args)]
+struct WorkArgs {
+    /// Base URL of the API, e.g. https://cwm.example.com [env: CWM_API]
+    #[arg(long)]
+    api: Option<String>,
+    /// The server's runner_token [env: CWM_RUNNER_TOKEN]
+    #[arg(long)]
+    token: Option<String>,
+    #[command(flatten)]
+    worker: WorkerArgs,
+}
+
+/// Worker flags. Each falls back to its `CWM_*` variable, then to the worker's default
+/// (see the `worker` crate's `config::env`).
+#[derive(Debug, Args)]
+struct WorkerArgs {
+    /// Jobs run at once by this runner [env: CWM_SLOTS] [default: 3]
+    #[arg(long)]
+    slots: Option<u32>,
+    /// The Claude CLI to run [env: CWM_CLAUDE] [default: claude on PATH]
+    #[arg(long)]
+    claude: Option<PathBuf>,
+    /// Directory for job workspaces and per-slot CLI config [env: CWM_WORKDIR]
+    #[arg(long)]
+    workdir: Option<PathBuf>,
+    /// This runner's name in the API [env: CWM_RUNNER_NAME] [default: host name]
+    #[arg(long)]
+    name: Option<String>,
+}
+
+impl WorkerArgs {
+    /// Flag values keyed by the worker's environment variable names.
+    fn overrides(&self) -> BTreeMap<String, String> {
+        use worker::env;
+        let mut map = BTreeMap::new();
+        let mut put = |key: &str, value: Option<String>| {
+            if let Some(v) = value {
+                map.insert(key.to_owned(), v);
+            }
+        };
+        put(env::SLOTS, self.slots.map(|s| s.to_string()));
+        put(env::CLAUDE, self.claude.as_ref().map(|p| p.display().to_string()));
+        put(env::WORKDIR, self.workdir.as_ref().map(|p| p.display().to_string()));
+        put(env::RUNNER_NAME, self.name.clone());
+        map
+    }
+}
+
+/// What the process is asked to do.
+#[derive(Debug)]
+pub enum Mode {
+    /// `serve` or `up` (with `Settings::worker`).
+    Host(Settings),
+    /// `work`: the worker's variables from flags (the environment fills the rest).
+    Work(BTreeMap<String, String>),
 }
 
 #[derive(Debug, Args)]
@@ -64,28 +132,52 @@ enum Instances {
 }
 
 impl Cli {
-    /// The settings these arguments describe.
-    pub fn into_config(self) -> Settings {
-        let (role, args) = match self.command {
-            Command::Serve(args) => (Role::Serve, args),
-            Command::Up(args) => (Role::Up, args),
-        };
-        Settings {
-            role,
-            listen: args.listen,
-            data_dir: args.data_dir,
-            cache_dir: args.cache_dir,
-            component: args.component,
-            manifest: args.manifest,
-            instances: match args.instances {
-                Instances::PerRequest => InstanceMode::PerRequest,
-                Instances::Reuse => InstanceMode::REUSE_DEFAULT,
-            },
-            limits: Limits {
-                max_concurrent_requests: args.max_concurrent_requests.max(1),
-                grace: Duration::from_secs(args.shutdown_grace_secs),
-            },
+    /// What these arguments ask for.
+    pub fn into_mode(self) -> Mode {
+        match self.command {
+            Command::Serve(args) => Mode::Host(host_settings(Role::Serve, args, None)),
+            Command::Up(UpArgs { serve, worker }) => {
+                Mode::Host(host_settings(Role::Up, serve, Some(worker.overrides())))
+            }
+            Command::Work(WorkArgs { api, token, worker }) => {
+                let mut vars = worker.overrides();
+                if let Some(api) = api {
+                    vars.insert(worker::env::API.to_owned(), api);
+                }
+                if let Some(token) = token {
+                    vars.insert(worker::env::RUNNER_TOKEN.to_owned(), token);
+                }
+                Mode::Work(vars)
+            }
         }
+    }
+
+    /// The host settings of `serve` or `up` (tests).
+    pub fn into_config(self) -> Settings {
+        match self.into_mode() {
+            Mode::Host(settings) => settings,
+            Mode::Work(_) => panic!("`work` has no host settings"),
+        }
+    }
+}
+
+fn host_settings(role: Role, args: ServeArgs, worker: Option<BTreeMap<String, String>>) -> Settings {
+    Settings {
+        role,
+        worker,
+        listen: args.listen,
+        data_dir: args.data_dir,
+        cache_dir: args.cache_dir,
+        component: args.component,
+        manifest: args.manifest,
+        instances: match args.instances {
+            Instances::PerRequest => InstanceMode::PerRequest,
+            Instances::Reuse => InstanceMode::REUSE_DEFAULT,
+        },
+        limits: Limits {
+            max_concurrent_requests: args.max_concurrent_requests.max(1),
+            grace: Duration::from_secs(args.shutdown_grace_secs),
+        },
     }
 }
 
@@ -103,6 +195,20 @@ mod tests {
         assert_eq!(settings.data_dir, PathBuf::from(".spin"));
         assert_eq!(settings.component, None);
         assert_eq!(settings.limits.grace, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn work_flags_become_worker_variables() {
+        let mode = Cli::try_parse_from([
+            "runner", "work", "--api", "http://h:1", "--token", "t", "--slots", "2", "--name", "r7",
+        ])
+        .unwrap()
+        .into_mode();
+        let Mode::Work(vars) = mode else { panic!("not work") };
+        assert_eq!(vars.get("CWM_API").map(String::as_str), Some("http://h:1"));
+        assert_eq!(vars.get("CWM_RUNNER_TOKEN").map(String::as_str), Some("t"));
+        assert_eq!(vars.get("CWM_SLOTS").map(String::as_str), Some("2"));
+        assert_eq!(vars.get("CWM_RUNNER_NAME").map(String::as_str), Some("r7"));
     }
 
     #[test]

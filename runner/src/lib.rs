@@ -3,7 +3,8 @@
 //! key-value layout so `spin up` and `runner` can take turns on the same data.
 //!
 //! # Layout
-//! - [`cli`]: `runner serve` / `runner up` flags and environment variables → [`Settings`].
+//! - [`cli`]: `runner serve` / `work` / `up` flags and environment variables → [`cli::Mode`].
+//! - [`work`] and the worker half of `up`: the `worker` crate's job loop.
 //! - [`settings`]: the settings [`run`] takes, however they were given.
 //! - [`manifest`]: variables and key-value stores from `spin.toml` (or its embedded copy).
 //! - [`host`]: the wasmtime side: engine and linker ([`host::linker`]), the world check,
@@ -24,6 +25,7 @@ pub mod manifest;
 pub mod settings;
 pub mod shutdown;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -49,22 +51,36 @@ pub async fn run(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (server, listener) = prepare(&settings).await?;
+    let (server, listener, runner_token) = prepare(&settings).await?;
     let addr = host::serve::local_addr(&listener)?;
     println!("listening on http://{addr}");
 
     let stop = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    tasks.spawn(server.run(listener, stop.clone()));
+    // Under `up` the server outlives the worker: a draining or aborting worker still reports
+    // its jobs to it. The server stops after the first signal once the worker is done.
+    let worker_done = CancellationToken::new();
+    match (&settings.role, &settings.worker) {
+        (Role::Up, Some(vars)) => {
+            let config = up_worker_config(vars, addr, &runner_token)?;
+            let done = worker_done.clone();
+            let worker_shutdown = worker::Shutdown::on_signals().context("installing signal handlers")?;
+            tokio::spawn(async move {
+                if let Err(e) = worker::run(config, worker_shutdown).await {
+                    tracing::error!("job worker stopped: {}", one_line(&e));
+                }
+                done.cancel();
+            });
+        }
+        _ => worker_done.cancel(),
+    }
     let trigger = stop.clone();
     tokio::spawn(async move {
         shutdown.await;
+        worker_done.cancelled().await;
         trigger.cancel();
     });
-
-    let mut tasks = JoinSet::new();
-    tasks.spawn(server.run(listener, stop.clone()));
-    if settings.role == Role::Up {
-        // The job worker joins the server here, on the same `stop` token.
-    }
 
     let mut outcome = Ok(());
     while let Some(finished) = tasks.join_next().await {
@@ -78,11 +94,53 @@ pub async fn run(
     outcome
 }
 
+/// `runner work`: the job worker alone, against the API in `CWM_API` / `--api`.
+pub async fn work(flags: BTreeMap<String, String>) -> anyhow::Result<()> {
+    let config = worker::WorkerConfig::from_lookup(|name| {
+        flags.get(name).cloned().or_else(|| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    })?;
+    let shutdown = worker::Shutdown::on_signals().context("installing signal handlers")?;
+    worker::run(config, shutdown).await?;
+    Ok(())
+}
+
+/// The in-process worker of `up`: this server's address and token, flags, then environment.
+fn up_worker_config(
+    flags: &BTreeMap<String, String>,
+    addr: std::net::SocketAddr,
+    token: &str,
+) -> anyhow::Result<worker::WorkerConfig> {
+    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { addr.ip().to_string() };
+    let api = format!("http://{host}:{}", addr.port());
+    let config = worker::WorkerConfig::from_lookup(|name| match name {
+        worker::env::API => Some(api.clone()),
+        worker::env::RUNNER_TOKEN => Some(token.to_owned()),
+        _ => flags.get(name).cloned().or_else(|| std::env::var(name).ok().filter(|v| !v.is_empty())),
+    })?;
+    Ok(config)
+}
+
+/// A fresh random runner token, for `up` when none is configured.
+fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a runner token: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Validates every setting and builds the server. Nothing is logged until everything has
 /// succeeded, so a failure is the one line `main` prints. The port is bound before the
 /// component is compiled: a port in use fails fast, and early clients wait in the backlog.
-async fn prepare(settings: &Settings) -> anyhow::Result<(Server, TcpListener)> {
-    let (component_settings, manifest) = load_component_settings(settings.manifest.as_deref())?;
+/// Returns the `runner_token` in effect (under `up`, a random one if none is configured).
+async fn prepare(settings: &Settings) -> anyhow::Result<(Server, TcpListener, String)> {
+    let (mut component_settings, manifest) = load_component_settings(settings.manifest.as_deref())?;
+    let token = component_settings.variables.get("runner_token").cloned().unwrap_or_default();
+    let token = if token.is_empty() && settings.role == Role::Up {
+        let token = random_token()?;
+        component_settings.variables.insert("runner_token".to_owned(), token.clone());
+        token
+    } else {
+        token
+    };
     let db = Database::open(&settings.data_dir)?;
     let listener = host::serve::bind(settings.listen)?;
 
@@ -108,7 +166,7 @@ async fn prepare(settings: &Settings) -> anyhow::Result<(Server, TcpListener)> {
         config: ConfigCtx::new(component_settings.variables),
     };
     let server = Server::new(&component, shared, settings.instances, settings.limits)?;
-    Ok((server, listener))
+    Ok((server, listener, token))
 }
 
 /// The HTTP component's settings, and where they came from.

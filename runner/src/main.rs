@@ -1,14 +1,20 @@
-//! `runner`: parse settings, start logging, run the host until SIGINT/SIGTERM.
+//! `runner`: parse the command, start logging, then serve (`serve`, `up`) or work (`work`)
+//! until SIGINT/SIGTERM.
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
+use runner::cli::{Cli, Mode};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = runner::cli::Cli::parse().into_config();
+    let mode = Cli::parse().into_mode();
     runner::logging::init();
-    match runner::run(config, runner::shutdown::signal()).await {
+    let outcome = match mode {
+        Mode::Host(settings) => runner::run(settings, runner::shutdown::signal()).await,
+        Mode::Work(vars) => runner::work(vars).await,
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {}", runner::one_line(&error));
