@@ -7,7 +7,7 @@
 //
 // Binaries: CWM_RUNNER_BIN (default target/debug/runner, then target/release/runner) and
 // CWM_FAKE_CLAUDE (default target/debug/fake-claude). The test is skipped, saying why, when a
-// binary is missing or `runner up` cannot run jobs yet. CWM_E2E_RUNNER_ARGS (a JSON array)
+// binary is missing or `runner up` cannot run jobs yet (a failure instead when CWM_E2E_REQUIRED is set). CWM_E2E_RUNNER_ARGS (a JSON array)
 // replaces the default `["up"]` if the command line ever needs more.
 
 import { test, before, after } from 'node:test';
@@ -35,6 +35,10 @@ function skipReason() {
 }
 
 const skip = skipReason();
+// CI (scripts/test) sets CWM_E2E_REQUIRED: there a missing prerequisite is a failure, not a skip.
+if (skip && process.env.CWM_E2E_REQUIRED) {
+  throw new Error(`end-to-end scenario cannot run: ${skip}`);
+}
 const TOKEN = `e2e-${RUN_ID}`;
 const BRAND = `${RUN_ID}-acme.json`;
 const TITLE = `E2E trail shoes ${RUN_ID}`;
