@@ -111,7 +111,10 @@ fn build_component(workspace: &Path, out_dir: &Path) -> PathBuf {
     // Profile overrides meant for the native runner (say, no LTO for a faster build) must not
     // change the component: it stays byte-for-byte what `spin build` makes.
     for (var, _) in env::vars_os() {
-        if var.to_str().is_some_and(|v| v.starts_with("CARGO_PROFILE_")) {
+        if var
+            .to_str()
+            .is_some_and(|v| v.starts_with("CARGO_PROFILE_"))
+        {
             cmd.env_remove(var);
         }
     }

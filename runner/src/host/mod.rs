@@ -176,8 +176,10 @@ pub fn engine(max_instances: usize) -> anyhow::Result<Engine> {
             .total_core_instances(instances.saturating_mul(4))
             .total_memories(instances.saturating_mul(2))
             .total_tables(instances.saturating_mul(4))
-            .total_stacks(instances)
-            .max_memory_size(256 << 20);
+            // A fiber stack per in-flight guest task, with room for host-side calls.
+            .total_stacks(instances.saturating_mul(2))
+            // Room for 16 concurrent requests per instance each buffering an 8 MB upload.
+            .max_memory_size(1 << 30);
         let mut pooled = config.clone();
         pooled.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
         Engine::new(&pooled)

@@ -48,6 +48,7 @@ pub struct Host {
     child: Child,
     pub addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Host {
@@ -70,7 +71,7 @@ impl Host {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn runner");
-        let stderr = collect(child.stderr.take().unwrap());
+        let (stderr, stderr_reader) = collect(child.stderr.take().unwrap());
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let stdout = child.stdout.take().unwrap();
         std::thread::spawn(move || {
@@ -84,6 +85,7 @@ impl Host {
             child,
             addr: "0.0.0.0:0".parse().unwrap(),
             stderr,
+            stderr_reader: Some(stderr_reader),
         };
         match addr_rx.recv_timeout(STARTUP_TIMEOUT) {
             Ok(addr) => host.addr = addr,
@@ -104,9 +106,13 @@ impl Host {
         assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "kill failed");
     }
 
-    /// Waits for the process to exit.
+    /// Waits for the process to exit and for everything it printed to be collected.
     pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
-        wait_exit(&mut self.child, timeout)
+        let status = wait_exit(&mut self.child, timeout);
+        if let Some(reader) = self.stderr_reader.take() {
+            reader.join().unwrap();
+        }
+        status
     }
 
     /// Everything printed to stderr so far.
@@ -138,10 +144,17 @@ pub fn run_to_exit(args: &[&str], data_dir: &Path) -> (ExitStatus, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn runner");
-    let stderr = collect(child.stderr.take().unwrap());
+    let stderr = child.stderr.take().unwrap();
+    // Read to the end on another thread so a chatty process cannot block on a full pipe, and
+    // join it: the text is complete only once the pipe is closed, not when the process exits.
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        BufReader::new(stderr)
+            .read_to_string(&mut text)
+            .map(|_| text)
+    });
     let status = wait_exit(&mut child, STARTUP_TIMEOUT);
-    let text = stderr.lock().unwrap().clone();
-    (status, text)
+    (status, reader.join().unwrap().expect("read stderr"))
 }
 
 fn command(args: &[&str], data_dir: &Path) -> Command {
@@ -166,11 +179,13 @@ fn command(args: &[&str], data_dir: &Path) -> Command {
     cmd
 }
 
-/// Reads `stream` into a shared string on a background thread.
-fn collect(mut stream: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+/// Reads `stream` into a shared string on a background thread, which ends at end of stream.
+fn collect(
+    mut stream: impl Read + Send + 'static,
+) -> (Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
     let text = Arc::new(Mutex::new(String::new()));
     let sink = Arc::clone(&text);
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
         while let Ok(n) = stream.read(&mut buf) {
             if n == 0 {
@@ -181,7 +196,7 @@ fn collect(mut stream: impl Read + Send + 'static) -> Arc<Mutex<String>> {
                 .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
     });
-    text
+    (text, reader)
 }
 
 fn wait_exit(child: &mut Child, timeout: Duration) -> ExitStatus {
