@@ -1,5 +1,5 @@
-//! In-flight requests: they do not block each other, SIGTERM lets them finish, and one that
-//! never finishes cannot hold the process past the grace period.
+//! In-flight requests: they do not block each other (slow uploads, SSE streams), SIGTERM lets
+//! them finish, and one that never finishes cannot hold the process past the grace period.
 
 use std::time::Duration;
 
@@ -93,5 +93,63 @@ fn stuck_requests_block_neither_others_nor_shutdown() {
         assert_eq!(status.code(), Some(0), "{stderr}");
         assert!(stderr.contains("grace period over"), "{stderr}");
         drop(senders);
+    });
+}
+
+/// Server-sent event streams (a queued job's `/events`, which stay open while the job waits)
+/// run beside other requests, and shutdown ends them after the grace period.
+#[test]
+fn sse_streams_stay_open_beside_other_requests_until_shutdown() {
+    const STREAMS: usize = 20;
+    let data = tempfile::tempdir().unwrap();
+    let mut host = Host::serve_with_env(data.path(), &[("CWM_SHUTDOWN_GRACE_SECS", "1")]);
+    let api = Api::new(&host);
+    let client = reqwest::Client::new();
+    block_on(async {
+        let submit = serde_json::json!({"brand_name": "Acme", "urls": ["https://acme.example"]});
+        let response = client
+            .post(host.url("/api/brand-data/generate"))
+            .json(&submit)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let job: serde_json::Value = response.json().await.unwrap();
+        let id = job["job_id"]
+            .as_str()
+            .map_or_else(|| job["job_id"].to_string(), str::to_owned);
+
+        let mut streams = Vec::new();
+        for _ in 0..STREAMS {
+            let url = host.url(&format!("/api/jobs/{id}/events"));
+            let mut stream = client.get(url).send().await.unwrap();
+            assert_eq!(stream.status(), StatusCode::OK);
+            let kind = stream.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(kind.starts_with("text/event-stream"), "{kind}");
+            let first = stream.chunk().await.unwrap().expect("first event bytes");
+            assert!(!first.is_empty());
+            streams.push(stream);
+        }
+
+        let (status, body) = api.get_path("/health").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let put = api
+            .put("briefs", "during-streams.md", "# During streams\n")
+            .await;
+        assert!(put.is_success(), "{put}");
+
+        host.terminate();
+        let (status, stderr) = tokio::task::spawn_blocking(move || {
+            let status = host.wait_exit(EXIT_TIMEOUT);
+            (status, host.stderr())
+        })
+        .await
+        .unwrap();
+        assert_eq!(status.code(), Some(0), "{stderr}");
+        assert!(stderr.contains("grace period over"), "{stderr}");
+        drop(streams);
     });
 }
