@@ -1,0 +1,17 @@
+//! Black-box scenarios: workers against the real API (`runner serve`) running `fake-claude`.
+//!
+//! - `jobs`: a brief from submit to document, logs and usage; a user's cancel kills the
+//!   process tree.
+//! - `auth`: a wrong runner token stops the worker with a clear error.
+//! - `failover`: a runner killed with -9 loses its job to another and is fenced off; an API
+//!   outage mid-job loses and repeats no log line.
+//! - `concurrency`: four runners, three slots each, a cap of three running jobs.
+//! - `shutdown`: SIGTERM drains (the job finishes, heartbeats go on), a second signal cancels
+//!   and gives the job back.
+
+mod auth;
+mod concurrency;
+mod failover;
+mod harness;
+mod jobs;
+mod shutdown;

@@ -1,0 +1,104 @@
+//! Signals to a worker process: the first drains (no new jobs, the running one finishes with
+//! heartbeats going on), the second cancels the running job and gives it back to the queue.
+
+use std::time::{Duration, Instant};
+
+use crate::harness::{Client, Server, WorkerProcess, alive, argv_records, poll_until, serial};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_claiming_and_lets_the_running_job_finish() {
+    let _serial = serial().await;
+    let tmp = tempfile::tempdir().unwrap();
+    // A 3 s lease: the job outlives it after the signal only if heartbeats go on.
+    let server = Server::start(tmp.path(), &[("LEASE_SECONDS", "3")]);
+    let client = Client::new(&server);
+    client.put_brand("acme.json").await;
+    let knobs = [
+        ("FAKE_CLAUDE_OUTPUT_FILE", "output/drain.md"),
+        ("FAKE_CLAUDE_LINES", "20"),
+        ("FAKE_CLAUDE_DELAY_MS", "400"),
+    ];
+    let mut worker = WorkerProcess::start(&server, "box-1", &tmp.path().join("w"), 1, &knobs);
+    let first = client.submit_brief("Drain", "acme.json").await;
+    client
+        .wait_log(&first, "Progress line 2 of 20.", Duration::from_secs(60))
+        .await;
+
+    worker.sigterm();
+    let signalled = Instant::now();
+    let second = client.submit_brief("Second", "acme.json").await;
+    let status = worker
+        .wait_exit(Duration::from_secs(60))
+        .expect("worker exits after its job");
+    let took = signalled.elapsed();
+    assert_eq!(status.code(), Some(0), "{}", worker.stderr());
+    assert!(
+        took > Duration::from_secs(4),
+        "exited {took:?} after the signal, before its job could finish"
+    );
+
+    let job = client.job(&first).await;
+    assert_eq!(
+        (job["status"].as_str(), job["attempt"].as_u64()),
+        (Some("completed"), Some(1)),
+        "{job}"
+    );
+    let waiting = client.job(&second).await;
+    assert_eq!(
+        (waiting["status"].as_str(), waiting["runner"].as_str()),
+        (Some("queued"), None),
+        "{waiting}"
+    );
+    assert!(worker.stderr().contains("draining"), "{}", worker.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_cancels_the_running_job_and_gives_it_back() {
+    let _serial = serial().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), &[]);
+    let client = Client::new(&server);
+    client.put_brand("acme.json").await;
+    let argv = tmp.path().join("argv.jsonl");
+    let knobs = [
+        ("FAKE_CLAUDE_SCENARIO", "hang"),
+        ("FAKE_CLAUDE_ARGV_LOG", argv.to_str().unwrap()),
+    ];
+    let mut worker = WorkerProcess::start(&server, "box-1", &tmp.path().join("w"), 1, &knobs);
+    let id = client.submit_brief("Forever", "acme.json").await;
+    client
+        .wait_log(&id, "I'll write", Duration::from_secs(60))
+        .await;
+    let cli = argv_records(&argv)[0]["pid"].as_u64().unwrap() as u32;
+
+    worker.sigterm();
+    let draining = poll_until(Duration::from_secs(10), || {
+        worker.stderr().contains("draining").then_some(())
+    });
+    assert!(draining.is_some(), "{}", worker.stderr());
+    assert!(
+        worker.try_exit().is_none() && alive(cli),
+        "the first signal must not stop the job"
+    );
+    assert_eq!(client.job(&id).await["status"], "running");
+
+    worker.sigterm();
+    let status = worker
+        .wait_exit(Duration::from_secs(20))
+        .expect("worker exits after the second signal");
+    assert_eq!(status.code(), Some(0), "{}", worker.stderr());
+    assert!(!alive(cli), "the CLI outlived its worker");
+    let job = client.job(&id).await;
+    assert_eq!(
+        (job["status"].as_str(), job["attempt"].as_u64()),
+        (Some("queued"), Some(2)),
+        "{job}"
+    );
+    assert!(
+        client
+            .log_texts(&id)
+            .await
+            .iter()
+            .any(|t| t.contains("shut down"))
+    );
+}
