@@ -206,7 +206,7 @@ export class JobsPanel {
         statusBadge(job.status)),
       h('p', { class: 'job-title', text: jobTitle(job) }),
       h('p', { class: 'job-detail' }, ...this.detail(job)),
-      job.error && job.status !== 'completed' && h('p', { class: 'job-error', text: job.error }),
+      job.error && job.status === 'failed' && h('p', { class: 'job-error', text: job.error }),
       actions);
   }
 

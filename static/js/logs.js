@@ -102,6 +102,12 @@ export class LogViewer {
     this.titleEl.textContent = jobTitle(job);
     this.descEl.textContent = `${JOB_TYPES[job.type] ?? job.type} job · ${job.id}`;
     replaceChildren(this.badgeHost, statusBadge(job.status));
+    const placeholder = this.logEl.querySelector('.log-placeholder');
+    if (placeholder) {
+      placeholder.textContent = job.status === 'queued'
+        ? `Waiting in the queue${job.queue_position ? ` (#${job.queue_position})` : ''}. The log starts when a runner picks the job up.`
+        : job.status === 'running' ? 'Waiting for output…' : 'This job wrote no log lines.';
+    }
     this.renderStats();
     this.renderActions();
   }
@@ -177,7 +183,7 @@ export class LogViewer {
     replaceChildren(this.summary, h('div', { class: ['summary-card', `is-${j.status}`], attrs: { 'data-testid': 'log-summary' } },
       h('h3', { class: 'summary-title', text: j.status === 'completed' ? 'Finished' : j.status === 'cancelled' ? 'Cancelled' : 'Failed' }),
       h('dl', { class: 'summary-facts' }, facts.map(([k, v]) => h('div', {}, h('dt', { text: k }), h('dd', {}, v)))),
-      j.error && h('p', { class: 'job-error', text: j.error })));
+      j.error && j.status === 'failed' && h('p', { class: 'job-error', text: j.error })));
     announce(`Job ${j.status}: ${jobTitle(j)}`, { tone: j.status === 'completed' ? 'success' : j.status === 'failed' ? 'error' : 'info' });
     this.app.refreshJobs();
   }

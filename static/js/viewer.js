@@ -215,6 +215,12 @@ function sanitizedFragment(html) {
       el.setAttribute('rel', 'noopener noreferrer');
     }
   }
+  // Images only from https: or inline data: a relative src would be fetched from this app.
+  for (const img of frag.querySelectorAll('img')) {
+    if (!/^(https:|data:image\/)/i.test(img.getAttribute('src') ?? '')) {
+      img.replaceWith(h('span', { class: 'md-unsafe-link', text: img.getAttribute('alt') ? `[image: ${img.getAttribute('alt')}]` : '[image]' }));
+    }
+  }
   for (const table of frag.querySelectorAll('table')) {
     const wrap = h('div', { class: 'table-wrap' });
     table.replaceWith(wrap);

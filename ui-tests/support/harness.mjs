@@ -48,7 +48,9 @@ export async function startRunner(bin, args, env = {}) {
   });
   let output = '';
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runner did not report its address in 60 s:\n${output}`)), 60_000);
+    // A debug build compiles the component on first start (about a minute); later starts reuse
+    // the cache (CWM_CACHE_DIR, else inside the fresh data dir).
+    const timer = setTimeout(() => reject(new Error(`runner did not report its address in 180 s:\n${output}`)), 180_000);
     const onData = (chunk) => {
       output += chunk;
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
