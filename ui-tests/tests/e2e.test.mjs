@@ -5,10 +5,11 @@
 // Screenshots of each tab and of the log viewer at 1280 and 390 px go to
 // ci-artifacts/screenshots/e2e-*.png.
 //
-// Binaries: CWM_RUNNER_BIN (default target/debug/runner, then target/release/runner) and
-// CWM_FAKE_CLAUDE (default target/debug/fake-claude). The test is skipped, saying why, when a
-// binary is missing or `runner up` cannot run jobs yet (a failure instead when CWM_E2E_REQUIRED is set). CWM_E2E_RUNNER_ARGS (a JSON array)
-// replaces the default `["up"]` if the command line ever needs more.
+// Binaries: CWM_E2E_RUNNER_BIN or CWM_RUNNER_BIN (default target/debug/runner, then
+// target/release/runner) and CWM_FAKE_CLAUDE (default target/debug/fake-claude). The test is
+// skipped, saying why, when a binary is missing or `runner up` cannot run jobs yet (a failure
+// instead when CWM_E2E_REQUIRED is set, as in CI). CWM_E2E_RUNNER_ARGS (a JSON array) replaces
+// the default `["up"]` if the command line ever needs more.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,8 +21,9 @@ import path from 'node:path';
 import { startRunner, launchBrowser, screenshot, apiFetch, waitFor, REPO_ROOT, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
 import { panel, selectTab, uploadWithChooser, withApp, brandJson } from '../support/ui.mjs';
 
-const runnerBin = process.env.CWM_RUNNER_BIN ?? ['target/debug/runner', 'target/release/runner'].map((p) => path.join(REPO_ROOT, p)).find(existsSync);
-const fakeClaude = process.env.CWM_FAKE_CLAUDE ?? path.join(REPO_ROOT, 'target/debug/fake-claude');
+const runnerBin = process.env.CWM_E2E_RUNNER_BIN || process.env.CWM_RUNNER_BIN ||
+  ['target/debug/runner', 'target/release/runner'].map((p) => path.join(REPO_ROOT, p)).find(existsSync);
+const fakeClaude = process.env.CWM_FAKE_CLAUDE || path.join(REPO_ROOT, 'target/debug/fake-claude');
 
 /** Why the scenario cannot run here, or false. */
 function skipReason() {
