@@ -163,7 +163,7 @@ export function timeEl(iso) {
 }
 
 /** Announces a message politely to screen readers and shows it as a toast. */
-export function announce(message, { tone = 'info', timeout = 5000 } = {}) {
+export function announce(message, { tone = 'info', timeout = 4500 } = {}) {
   const live = document.getElementById('live-status');
   if (live) {
     live.textContent = '';
@@ -176,7 +176,7 @@ export function announce(message, { tone = 'info', timeout = 5000 } = {}) {
     h('span', { text: message }),
     button('Dismiss', { icon: 'close', variant: 'ghost', small: true, iconOnly: true, onClick: () => toast.remove() }));
   host.append(toast);
-  while (host.children.length > 4) host.firstElementChild.remove();
+  while (host.children.length > 3) host.firstElementChild.remove();
   if (timeout) setTimeout(() => toast.remove(), timeout);
 }
 
