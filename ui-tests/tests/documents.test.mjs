@@ -280,6 +280,7 @@ test('"Load more" pages through a long listing, newest first', async () => {
     assert.match(await page.locator('#tab-drafts .tab-count').textContent(), /^50\+$/);
     await p.getByRole('button', { name: 'Load more' }).click();
     await docItem(page, 'drafts', names[0]).waitFor();
+    await screenshot(page, 'drafts-1280');
     const shown = await p.locator('.doc-item').evaluateAll((els) => els.map((e) => e.dataset.name));
     assert.equal(new Set(shown).size, shown.length, 'no duplicates across pages');
   });
