@@ -47,7 +47,7 @@ export async function startRunner(bin, args, env = {}) {
     cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const url = await new Promise((resolve, reject) => {
+  const started = new Promise((resolve, reject) => {
     // A debug build compiles the component on first start (about a minute); later starts reuse
     // the cache (CWM_CACHE_DIR, else inside the fresh data dir).
     const timer = setTimeout(() => reject(new Error(`runner did not report its address in 180 s:\n${output}`)), 180_000);
@@ -60,6 +60,14 @@ export async function startRunner(bin, args, env = {}) {
     child.stderr.on('data', onData);
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`runner exited with ${code}:\n${output}`)); });
   });
+  let url;
+  try {
+    url = await started;
+  } catch (err) {
+    child.kill('SIGKILL');
+    await fs.rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url,
     kind: 'runner',
