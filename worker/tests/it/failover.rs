@@ -44,7 +44,6 @@ fn borrowed(knobs: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-#[ignore = "api-component drops requeued attempts: spin.rs get_many answers a duplicated key once (by_key.remove); passes with by_key.get(k).cloned()"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_runner_killed_mid_job_loses_it_to_another_and_is_fenced_off() {
     let _serial = serial().await;
@@ -114,7 +113,6 @@ async fn a_runner_killed_mid_job_loses_it_to_another_and_is_fenced_off() {
     b.stop().await.unwrap();
 }
 
-#[ignore = "api-component drops requeued attempts: spin.rs get_many answers a duplicated key once (by_key.remove); passes with by_key.get(k).cloned()"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_runner_that_comes_back_kills_its_cli_and_reports_nothing() {
     let _serial = serial().await;
