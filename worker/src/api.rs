@@ -138,6 +138,14 @@ pub struct FinishReport {
     pub log_chunks: u32,
 }
 
+/// One kind of upload: what it is called in logs, its path segment and its content type.
+#[derive(Clone, Copy)]
+struct Upload {
+    what: &'static str,
+    kind: &'static str,
+    content_type: &'static str,
+}
+
 /// The runner endpoints of one API, for one runner name.
 #[derive(Clone)]
 pub struct Api {
@@ -222,22 +230,12 @@ impl Api {
         body: &[u8],
         stop: &CancellationToken,
     ) -> Result<Action, CallError> {
-        let url = self.url(&[
-            "jobs",
-            &job.id,
-            &job.attempt.to_string(),
-            "logs",
-            &chunk.to_string(),
-        ]);
-        retrying("log upload", self.retry_cap, stop, || {
-            let req = self
-                .http
-                .put(url.clone())
-                .header("content-type", "application/json")
-                .body(body.to_vec());
-            action_of(req)
-        })
-        .await
+        let upload = Upload {
+            what: "log upload",
+            kind: "logs",
+            content_type: "application/json",
+        };
+        self.upload(upload, job, chunk as usize, body, stop).await
     }
 
     /// Stages output `index`, retrying like [`Api::put_log`].
@@ -248,20 +246,35 @@ impl Api {
         bytes: &[u8],
         stop: &CancellationToken,
     ) -> Result<Action, CallError> {
-        let url = self.url(&[
-            "jobs",
-            &job.id,
-            &job.attempt.to_string(),
-            "outputs",
-            &index.to_string(),
-        ]);
-        retrying("output upload", self.retry_cap, stop, || {
+        let upload = Upload {
+            what: "output upload",
+            kind: "outputs",
+            content_type: "application/octet-stream",
+        };
+        self.upload(upload, job, index, bytes, stop).await
+    }
+
+    /// `PUT /api/runner/jobs/{id}/{attempt}/{kind}/{index}` until it is accepted, refused or
+    /// `stop` fires; the action in the answer.
+    async fn upload(
+        &self,
+        upload: Upload,
+        job: &AttemptRef,
+        index: usize,
+        bytes: &[u8],
+        stop: &CancellationToken,
+    ) -> Result<Action, CallError> {
+        let attempt = job.attempt.to_string();
+        let index = index.to_string();
+        let url = self.url(&["jobs", &job.id, &attempt, upload.kind, &index]);
+        retrying(upload.what, self.retry_cap, stop, || {
             let req = self
                 .http
                 .put(url.clone())
-                .header("content-type", "application/octet-stream")
-                .body(bytes.to_vec());
-            action_of(req)
+                .header("content-type", upload.content_type)
+                .body(bytes.to_vec())
+                .timeout(REQUEST_TIMEOUT);
+            async move { Ok(parse::<ActionAnswer>(&send(req).await?)?.action) }
         })
         .await
     }
@@ -284,11 +297,6 @@ impl Api {
         })
         .await
     }
-}
-
-/// Sends an upload and reads the action in its answer.
-async fn action_of(req: RequestBuilder) -> Result<Action, CallError> {
-    Ok(parse::<ActionAnswer>(&send(req.timeout(REQUEST_TIMEOUT)).await?)?.action)
 }
 
 /// Sends a request; the body of a 2xx answer, or the classified failure.
@@ -424,99 +432,4 @@ impl Backoff {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_jitter_up_to_the_cap() {
-        let mut b = Backoff::new(Duration::from_secs(5));
-        let steps: Vec<Duration> = (0..10).map(|_| b.delay()).collect();
-        for (i, d) in steps.iter().enumerate() {
-            let step = (FIRST_RETRY * 2u32.pow(i as u32)).min(Duration::from_secs(5));
-            assert!(
-                *d >= step / 2 && *d <= step,
-                "pause {i}: {d:?} vs step {step:?}"
-            );
-        }
-        b.reset();
-        assert!(b.delay() <= FIRST_RETRY);
-    }
-
-    #[test]
-    fn statuses_are_classified() {
-        let body = br#"{"error":"no"}"#;
-        assert_eq!(
-            classify(StatusCode::UNAUTHORIZED, body),
-            CallError::Unauthorized("no".into())
-        );
-        assert_eq!(
-            classify(StatusCode::CONFLICT, body),
-            CallError::Fenced("no".into())
-        );
-        assert!(matches!(
-            classify(StatusCode::BAD_GATEWAY, b"<html>"),
-            CallError::Transient(_)
-        ));
-        assert!(matches!(
-            classify(StatusCode::TOO_MANY_REQUESTS, body),
-            CallError::Transient(_)
-        ));
-        assert_eq!(
-            classify(StatusCode::PAYLOAD_TOO_LARGE, body),
-            CallError::Rejected {
-                status: 413,
-                message: "no".into()
-            }
-        );
-    }
-
-    #[test]
-    fn urls_keep_a_base_path_and_escape_segments() {
-        let api = Api::new(
-            &Url::parse("http://h:1/cwm/").unwrap(),
-            "t",
-            "r",
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        assert_eq!(
-            api.url(&["claim"]).as_str(),
-            "http://h:1/cwm/api/runner/claim"
-        );
-        let api = Api::new(
-            &Url::parse("http://h:1").unwrap(),
-            "t",
-            "r",
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        assert_eq!(
-            api.url(&["jobs", "a/b", "1", "logs", "0"]).as_str(),
-            "http://h:1/api/runner/jobs/a%2Fb/1/logs/0"
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn retrying_stops_on_final_answers_and_on_stop() {
-        let stop = CancellationToken::new();
-        let mut calls = 0;
-        let result: Result<(), _> = retrying("t", Duration::from_secs(5), &stop, || {
-            calls += 1;
-            let result = if calls < 4 {
-                Err(CallError::Transient("down".into()))
-            } else {
-                Err(CallError::Fenced("gone".into()))
-            };
-            async move { result }
-        })
-        .await;
-        assert_eq!((result, calls), (Err(CallError::Fenced("gone".into())), 4));
-
-        stop.cancel();
-        let result: Result<(), _> = retrying("t", Duration::from_secs(5), &stop, || async {
-            Err(CallError::Transient("down".into()))
-        })
-        .await;
-        assert_eq!(result, Err(CallError::Stopped));
-    }
-}
+mod tests;
