@@ -1,0 +1,157 @@
+//! Submitting, listing and retrying jobs.
+
+use super::*;
+
+#[test]
+fn generate_validates_and_names_missing_documents() {
+    let app = app();
+    let cases = [
+        (
+            "/api/briefs/generate",
+            json!({"primary_keyword": "k", "brand_data": "acme.json"}),
+            400,
+            "title is required",
+        ),
+        (
+            "/api/briefs/generate",
+            json!({"title": " ", "primary_keyword": "k", "brand_data": "acme.json"}),
+            400,
+            "title is required",
+        ),
+        (
+            "/api/briefs/generate",
+            json!({"title": "x".repeat(301), "primary_keyword": "k", "brand_data": "acme.json"}),
+            400,
+            "longer than",
+        ),
+        (
+            "/api/briefs/generate",
+            json!({"title": "t", "primary_keyword": "k", "brand_data": "nope.json"}),
+            422,
+            "brand-data/nope.json",
+        ),
+        (
+            "/api/briefs/generate",
+            json!({"title": "t", "primary_keyword": "k", "brand_data": "../x.json"}),
+            400,
+            "brand_data",
+        ),
+        (
+            "/api/drafts/generate",
+            json!({"brief": "missing.md", "brand_data": "acme.json"}),
+            422,
+            "briefs/missing.md",
+        ),
+        (
+            "/api/drafts/generate",
+            json!({"brief": "b.md", "brand_data": "acme.json", "target_word_count": 5}),
+            400,
+            "target_word_count",
+        ),
+        (
+            "/api/brand-data/generate",
+            json!({"brand_name": "Acme", "urls": []}),
+            400,
+            "urls",
+        ),
+        (
+            "/api/brand-data/generate",
+            json!({"brand_name": "Acme", "urls": ["javascript:alert(1)"]}),
+            400,
+            "web address",
+        ),
+        (
+            "/api/brand-data/generate",
+            json!({"urls": ["https://acme.example"]}),
+            400,
+            "brand_name is required",
+        ),
+        ("/api/brand-data/generate", json!([1]), 400, "JSON object"),
+    ];
+    for (target, body, status, needle) in cases {
+        assert_error(&app.post_json(target, &body), status, needle);
+    }
+    assert_error(
+        &app.send(ApiRequest::new("POST", "/api/briefs/generate").with_body("{oops")),
+        400,
+        "invalid JSON",
+    );
+    assert_eq!(
+        app.get("/api/jobs").json_body()["items"],
+        json!([]),
+        "nothing was queued"
+    );
+}
+
+#[test]
+fn a_submitted_job_is_queued_with_its_rendered_prompt() {
+    let app = app();
+    let id = submit_brief(&app, "Bread for Beginners");
+    let view = job(&app, &id);
+    assert_eq!(view["status"], "queued");
+    assert_eq!(view["type"], "brief");
+    assert_eq!(view["queue_position"], 1);
+    assert_eq!(view["attempt"], 1);
+    assert_eq!(view["params"]["secondary_keywords"], json!(["sourdough"]));
+    assert_eq!(app.get("/health").json_body()["queued_jobs"], 1);
+
+    let jobs = claim(&app, "r1", 1);
+    let j = &jobs[0];
+    assert_eq!(j["id"], id.as_str());
+    assert_eq!(j["inputs"][0]["path"], "inputs/brand-data/acme.json");
+    assert_eq!(j["inputs"][0]["content"], BRAND);
+    assert_eq!(j["outputs"][0]["path"], "output/bread-for-beginners.md");
+    let prompt = j["prompt"].as_str().unwrap();
+    assert!(prompt.contains("output/bread-for-beginners.md"), "{prompt}");
+    assert!(!prompt.contains("{{output_path}}"), "{prompt}");
+}
+
+#[test]
+fn retry_makes_a_new_job_with_the_same_params() {
+    let app = app();
+    let id = submit_brief(&app, "Retry Me");
+    assert_error(
+        &app.send(ApiRequest::new("POST", &format!("/api/jobs/{id}/retry"))),
+        409,
+        "only failed or cancelled",
+    );
+    claim(&app, "r1", 1);
+    finish(
+        &app,
+        &id,
+        1,
+        json!({"status": "failed", "error": "Claude API error 529"}),
+    );
+    let resp = app.send(ApiRequest::new("POST", &format!("/api/jobs/{id}/retry")));
+    assert_eq!(resp.status, 202);
+    let new_id = resp.json_body()["job_id"].as_str().unwrap().to_owned();
+    assert_ne!(new_id, id);
+    assert_eq!(job(&app, &new_id)["params"], job(&app, &id)["params"]);
+    assert_eq!(job(&app, &id)["error"], "Claude API error 529");
+}
+
+#[test]
+fn job_listing_is_newest_first_filtered_and_paged() {
+    let app = app();
+    let ids: Vec<String> = (0..7)
+        .map(|i| submit_brief(&app, &format!("List {i}")))
+        .collect();
+    claim(&app, "r1", 2);
+    let all = app.get("/api/jobs?limit=3").json_body();
+    let first: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(first, [&ids[6], &ids[5], &ids[4]]);
+    let cursor = all["next_cursor"].as_str().unwrap();
+    let more = app
+        .get(&format!("/api/jobs?limit=10&cursor={cursor}"))
+        .json_body();
+    assert_eq!(more["items"].as_array().unwrap().len(), 4);
+    let running = app.get("/api/jobs?status=running").json_body();
+    assert_eq!(running["items"].as_array().unwrap().len(), 2);
+    assert_error(&app.get("/api/jobs?status=bogus"), 400, "bogus");
+    assert_error(&app.get("/api/jobs?limit=0"), 400, "limit");
+}
