@@ -84,10 +84,14 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
 
 /// Asks for jobs again for a waiting claim (see [`Reply::Claim`]).
 pub fn claim_again(ctx: &Ctx, request: &jobs::runner_api::ClaimRequest) -> Option<ApiResponse> {
-    match jobs::runner_api::claim_once(ctx, request) {
-        Ok(found) => found,
-        Err(e) => Some(e.into_response()),
-    }
+    let found = jobs::runner_api::claim_stopped(ctx, request).and_then(|stopped| {
+        if stopped {
+            Ok(Some(claim_empty(ctx)))
+        } else {
+            jobs::runner_api::claim_once(ctx, request)
+        }
+    });
+    found.unwrap_or_else(|e| Some(e.into_response()))
 }
 
 /// The answer to a claim that found nothing before its deadline.
@@ -96,11 +100,14 @@ pub fn claim_empty(ctx: &Ctx) -> ApiResponse {
 }
 
 fn claim(ctx: &Ctx, req: &ApiRequest) -> Reply {
-    let request = match jobs::runner_api::parse_claim(ctx, &req.body) {
+    let mut request = match jobs::runner_api::parse_claim(ctx, &req.body) {
         Ok(r) => r,
         Err(e) => return Reply::Full(e.into_response()),
     };
-    match jobs::runner_api::claim_once(ctx, &request) {
+    // The stop mark is read before the first pass, so a stop sent while it runs still counts.
+    let first = jobs::runner_api::mark_waiting(ctx, &mut request)
+        .and_then(|()| jobs::runner_api::claim_once(ctx, &request));
+    match first {
         Ok(Some(resp)) => Reply::Full(resp),
         Ok(None) if request.wait_ms > 0 => {
             let deadline_ms = ctx.now_ms + request.wait_ms as i64;
@@ -208,6 +215,7 @@ fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiRespo
         Endpoint::JobLogs => jobs::logs::logs_get(ctx, req, p("id")),
         // Answered by `handle` before dispatch; reaching here means a plain GET of a stream.
         Endpoint::JobEvents | Endpoint::RunnerClaim => Err(ApiError::BadRequest("not here".into())),
+        Endpoint::RunnerClaimStop => runner_api::stop_claims(ctx, &req.body),
         Endpoint::RunnerHeartbeat => runner_api::heartbeat(ctx, &req.body),
         Endpoint::RunnerLogChunk => {
             runner_api::log_chunk(ctx, p("id"), p("attempt"), p("chunk"), &req.body)

@@ -17,6 +17,7 @@ pub enum Endpoint {
     JobLogs,
     JobEvents,
     RunnerClaim,
+    RunnerClaimStop,
     RunnerHeartbeat,
     RunnerLogChunk,
     RunnerOutput,
@@ -43,6 +44,7 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("GET", "/api/jobs/{id}/logs", Endpoint::JobLogs),
     ("GET", "/api/jobs/{id}/events", Endpoint::JobEvents),
     ("POST", "/api/runner/claim", Endpoint::RunnerClaim),
+    ("POST", "/api/runner/claim/stop", Endpoint::RunnerClaimStop),
     ("POST", "/api/runner/heartbeat", Endpoint::RunnerHeartbeat),
     (
         "PUT",

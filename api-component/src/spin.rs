@@ -222,7 +222,10 @@ impl Store for KvStore {
         // Hosts differ in whether they return absent keys and in what order: key by name.
         let by_key: std::collections::HashMap<String, Option<Vec<u8>>> =
             found.into_iter().collect();
-        Ok(keys.iter().map(|k| by_key.get(k).cloned().flatten()).collect())
+        Ok(keys
+            .iter()
+            .map(|k| by_key.get(k).cloned().flatten())
+            .collect())
     }
 
     fn set_many(&self, entries: &[(String, Vec<u8>)]) -> StoreResult<()> {

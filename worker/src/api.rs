@@ -206,6 +206,18 @@ impl Api {
         parse(&send(req).await?)
     }
 
+    /// Asks the server to answer this runner's waiting claim now (no retry: without it the
+    /// claim still ends at its deadline).
+    pub async fn stop_claims(&self) -> Result<(), CallError> {
+        let body = serde_json::json!({ "runner": self.runner });
+        let req = self
+            .http
+            .post(self.url(&["claim", "stop"]))
+            .json(&body)
+            .timeout(CONNECT_TIMEOUT);
+        send(req).await.map(drop)
+    }
+
     /// One heartbeat for `jobs` (no retry: the next beat is the retry).
     pub async fn heartbeat(
         &self,

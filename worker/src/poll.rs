@@ -4,6 +4,7 @@
 
 use std::pin::pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::task::JoinSet;
 
@@ -12,6 +13,9 @@ use crate::error::WorkerError;
 use crate::shutdown::Shutdown;
 use crate::state::Worker;
 use crate::supervise;
+
+/// How often a draining worker repeats its request to end the pending claim.
+const STOP_AGAIN: Duration = Duration::from_secs(1);
 
 /// Claims and starts jobs until the worker drains or hits a fatal error.
 pub async fn run(worker: &Arc<Worker>, shutdown: &Shutdown, jobs: &mut JoinSet<()>) {
@@ -48,8 +52,9 @@ pub async fn run(worker: &Arc<Worker>, shutdown: &Shutdown, jobs: &mut JoinSet<(
     }
 }
 
-/// One claim request. A drain does not interrupt it (a job it brings is run, not stranded);
-/// an abort or a fatal error does (`None`).
+/// One claim request. A drain does not drop it (a job it brings is run, not stranded): it asks
+/// the server to answer now and waits for that answer. An abort or a fatal error drops it
+/// (`None`).
 async fn claim(
     worker: &Worker,
     shutdown: &Shutdown,
@@ -57,18 +62,33 @@ async fn claim(
 ) -> Option<Result<Claim, CallError>> {
     let wait = worker.config.claim_wait;
     let mut request = pin!(worker.api.claim(free, wait));
-    let mut announced = shutdown.is_draining();
+    let mut stop = pin!(stop_claim(worker, shutdown));
     loop {
         tokio::select! {
             result = &mut request => return Some(result),
             _ = shutdown.aborted() => return None,
             _ = worker.fatal.token.cancelled() => return None,
-            _ = shutdown.drained(), if !announced => {
-                announced = true;
-                tracing::info!(up_to = ?wait, "waiting for the pending claim to answer");
-            }
+            () = &mut stop => {}
         }
     }
+}
+
+/// Once draining starts, asks the server to end the pending claim, again every second in case
+/// the claim reached the server after the request; never resolves.
+async fn stop_claim(worker: &Worker, shutdown: &Shutdown) {
+    shutdown.drained().await;
+    let wait = worker.config.claim_wait;
+    for tries in 0u32.. {
+        if let Err(e) = worker.api.stop_claims().await {
+            tracing::info!(up_to = ?wait, "waiting for the pending claim to answer ({e})");
+            break;
+        }
+        if tries == 0 {
+            tracing::info!("asked the API to answer the pending claim now");
+        }
+        tokio::time::sleep(STOP_AGAIN).await;
+    }
+    std::future::pending().await
 }
 
 /// Starts a task for each claimed job.

@@ -221,4 +221,8 @@ pub mod keys {
     pub fn runner_seen(name: &str) -> String {
         format!("runner/{name}/seen")
     }
+    /// Bumped by `POST /api/runner/claim/stop`: waiting claims of that runner answer at once.
+    pub fn runner_claim_stop(name: &str) -> String {
+        format!("runner/{name}/stop")
+    }
 }

@@ -38,6 +38,14 @@ pub struct ClaimRequest {
     /// How long to wait for a job before answering with none (capped by `claim_wait_ms`).
     #[serde(default)]
     pub wait_ms: u64,
+    /// The runner's claim-stop counter when the claim began to wait.
+    #[serde(skip)]
+    pub stop_mark: i64,
+}
+
+#[derive(Deserialize)]
+struct StopRequest {
+    runner: String,
 }
 
 fn one() -> u32 {
@@ -82,6 +90,28 @@ pub fn parse_claim(ctx: &Ctx, body: &[u8]) -> ApiResult<ClaimRequest> {
     }
     req.wait_ms = req.wait_ms.min(ctx.settings.claim_wait_ms);
     Ok(req)
+}
+
+/// Makes the claims of `runner` that are waiting now answer at once, with the jobs they took
+/// (usually none). A draining runner calls it so that it need not wait out its long poll; a
+/// claim is never cut short between taking a job and answering, so nothing is stranded.
+pub fn stop_claims(ctx: &Ctx, body: &[u8]) -> ApiResult<ApiResponse> {
+    let req: StopRequest = json_body(body)?;
+    check_runner_name(&req.runner)?;
+    ctx.store
+        .increment(&keys::runner_claim_stop(&req.runner), 1)?;
+    Ok(ApiResponse::empty(204))
+}
+
+/// Marks a claim that is about to wait, so that [`claim_stopped`] can tell a later stop.
+pub fn mark_waiting(ctx: &Ctx, req: &mut ClaimRequest) -> ApiResult<()> {
+    req.stop_mark = counter(ctx.store, &keys::runner_claim_stop(&req.runner))?;
+    Ok(())
+}
+
+/// Whether the runner asked its waiting claims to stop since [`mark_waiting`].
+pub fn claim_stopped(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<bool> {
+    Ok(counter(ctx.store, &keys::runner_claim_stop(&req.runner))? != req.stop_mark)
 }
 
 /// One claim pass: reaps expired attempts, then takes up to `slots` queued jobs in FIFO order.

@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use api_component::http::{ApiRequest, ApiResponse};
+use api_component::jobs::runner_api::ClaimRequest;
 use api_component::settings::Settings;
 use api_component::store::MemoryStore;
 use api_component::{Ctx, Reply, claim_again, claim_empty, handle};
@@ -41,6 +42,29 @@ impl App {
     /// Each request happens 10 ms after the previous one. Claims that would wait are asked once
     /// more; event streams are polled until done (or 3 times) and returned as one body.
     pub fn send(&self, req: ApiRequest) -> ApiResponse {
+        self.with_ctx(|ctx| self.answer(ctx, &req))
+    }
+
+    /// A runner's claim as the host sees it: `Ok` with the request if it waits (to be passed to
+    /// [`App::claim_again`]), else the answer it got at once.
+    pub fn start_claim(&self, body: &Value) -> Result<ClaimRequest, ApiResponse> {
+        let req = ApiRequest::new("POST", "/api/runner/claim")
+            .with_header("Authorization", &format!("Bearer {RUNNER_TOKEN}"))
+            .with_body(body.to_string());
+        self.with_ctx(|ctx| match handle(ctx, &req) {
+            Reply::Claim { request, .. } => Ok(request),
+            Reply::Full(resp) => Err(resp),
+            Reply::Events(_) => panic!("a claim answered with an event stream"),
+        })
+    }
+
+    /// One more look by a waiting claim: its answer, or `None` if it keeps waiting.
+    pub fn claim_again(&self, request: &ClaimRequest) -> Option<ApiResponse> {
+        self.with_ctx(|ctx| claim_again(ctx, request))
+    }
+
+    /// Runs `f` with a context 10 ms after the previous one.
+    fn with_ctx<T>(&self, f: impl FnOnce(&Ctx) -> T) -> T {
         let random = || {
             std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8)
         };
@@ -51,15 +75,19 @@ impl App {
             now_ms,
             random: &random,
         };
-        match handle(&ctx, &req) {
+        f(&ctx)
+    }
+
+    fn answer(&self, ctx: &Ctx, req: &ApiRequest) -> ApiResponse {
+        match handle(ctx, req) {
             Reply::Full(resp) => resp,
             Reply::Claim { request, .. } => {
-                claim_again(&ctx, &request).unwrap_or_else(|| claim_empty(&ctx))
+                claim_again(ctx, &request).unwrap_or_else(|| claim_empty(ctx))
             }
             Reply::Events(mut events) => {
                 let mut body = api_component::jobs::logs::EventStream::preamble().to_vec();
                 for _ in 0..3 {
-                    let (bytes, done) = events.poll(&ctx).expect("poll events");
+                    let (bytes, done) = events.poll(ctx).expect("poll events");
                     body.extend(bytes);
                     if done {
                         break;

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::harness::{Client, Server, WorkerProcess, alive, argv_records, poll_until, serial};
+use crate::harness::{
+    Client, Server, WorkerProcess, alive, argv_records, poll_until, serial, wait_for,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_claiming_and_lets_the_running_job_finish() {
@@ -100,5 +102,37 @@ async fn a_second_signal_cancels_the_running_job_and_gives_it_back() {
             .await
             .iter()
             .any(|t| t.contains("shut down"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_worker_drains_without_waiting_out_its_claim() {
+    let _serial = serial().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), &[]);
+    let client = Client::new(&server);
+    // A claim that would wait 20 s: the drain must cut it short through the API.
+    let knobs = [("CWM_CLAIM_WAIT", "20s")];
+    let mut worker = WorkerProcess::start(&server, "box-1", &tmp.path().join("w"), 3, &knobs);
+    let online = wait_for(Duration::from_secs(60), || async {
+        let health = client.get("/health").await;
+        (health["runners_online"].as_u64() == Some(1)).then_some(())
+    })
+    .await;
+    assert!(online.is_some(), "{}", worker.stderr());
+    // Past the first claim pass, so the claim is waiting at the server.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    worker.sigterm();
+    let status = worker
+        .wait_exit(Duration::from_secs(10))
+        .unwrap_or_else(|| panic!("still waiting for its claim: {}", worker.stderr()));
+    assert_eq!(status.code(), Some(0), "{}", worker.stderr());
+    assert!(
+        worker
+            .stderr()
+            .contains("asked the API to answer the pending claim now"),
+        "{}",
+        worker.stderr()
     );
 }
