@@ -13,7 +13,8 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -112,6 +113,7 @@ impl Server {
             mode,
             requests: Semaphore::new(limits.max_concurrent_requests),
             next_request: AtomicU64::new(0),
+            stopped: Arc::new(AtomicBool::new(false)),
         });
         Ok(Server { handler, limits })
     }
@@ -158,7 +160,9 @@ impl Server {
                 "grace period over; dropping unfinished responses"
             );
         }
-        self.handler.state().requests.close();
+        let state = self.handler.state();
+        state.requests.close();
+        state.stopped.store(true, Ordering::SeqCst);
         Ok(())
     }
 }
@@ -241,6 +245,8 @@ struct Instances {
     mode: InstanceMode,
     requests: Semaphore,
     next_request: AtomicU64,
+    /// Set once serving ended: instances still alive are then dropped with the runtime.
+    stopped: Arc<AtomicBool>,
 }
 
 impl HandlerState for Instances {
@@ -266,7 +272,11 @@ impl HandlerState for Instances {
             proxy,
             view: wasmtime_wasi_http::WasiHttpView::http,
             expiration: IdleExpiry::new(idle),
-            state: InstanceLimits { total, concurrent },
+            state: InstanceLimits {
+                total,
+                concurrent,
+                stopped: self.stopped.clone(),
+            },
         })
     }
 }
@@ -275,6 +285,7 @@ impl HandlerState for Instances {
 struct InstanceLimits {
     total: usize,
     concurrent: usize,
+    stopped: Arc<AtomicBool>,
 }
 
 impl WorkerState for InstanceLimits {
@@ -303,7 +314,13 @@ impl WorkerState for InstanceLimits {
 
     fn drop(&self, store: Store<HostState>, result: wasmtime::Result<()>) {
         if let Err(error) = result {
-            tracing::error!(error = %crate::one_line(&error), "component instance failed");
+            // The dispatcher reports an instance whose task was dropped as "worker panicked";
+            // after serving ended that is the runtime going away, not a failure.
+            if self.stopped.load(Ordering::SeqCst) && !std::thread::panicking() {
+                tracing::debug!(error = %crate::one_line(&error), "instance dropped at shutdown");
+            } else {
+                tracing::error!(error = %crate::one_line(&error), "component instance failed");
+            }
         }
         drop(store);
     }
