@@ -78,8 +78,14 @@ impl WorkerArgs {
             }
         };
         put(env::SLOTS, self.slots.map(|s| s.to_string()));
-        put(env::CLAUDE, self.claude.as_ref().map(|p| p.display().to_string()));
-        put(env::WORKDIR, self.workdir.as_ref().map(|p| p.display().to_string()));
+        put(
+            env::CLAUDE,
+            self.claude.as_ref().map(|p| p.display().to_string()),
+        );
+        put(
+            env::WORKDIR,
+            self.workdir.as_ref().map(|p| p.display().to_string()),
+        );
         put(env::RUNNER_NAME, self.name.clone());
         map
     }
@@ -161,7 +167,11 @@ impl Cli {
     }
 }
 
-fn host_settings(role: Role, args: ServeArgs, worker: Option<BTreeMap<String, String>>) -> Settings {
+fn host_settings(
+    role: Role,
+    args: ServeArgs,
+    worker: Option<BTreeMap<String, String>>,
+) -> Settings {
     Settings {
         role,
         worker,
@@ -200,11 +210,22 @@ mod tests {
     #[test]
     fn work_flags_become_worker_variables() {
         let mode = Cli::try_parse_from([
-            "runner", "work", "--api", "http://h:1", "--token", "t", "--slots", "2", "--name", "r7",
+            "runner",
+            "work",
+            "--api",
+            "http://h:1",
+            "--token",
+            "t",
+            "--slots",
+            "2",
+            "--name",
+            "r7",
         ])
         .unwrap()
         .into_mode();
-        let Mode::Work(vars) = mode else { panic!("not work") };
+        let Mode::Work(vars) = mode else {
+            panic!("not work")
+        };
         assert_eq!(vars.get("CWM_API").map(String::as_str), Some("http://h:1"));
         assert_eq!(vars.get("CWM_RUNNER_TOKEN").map(String::as_str), Some("t"));
         assert_eq!(vars.get("CWM_SLOTS").map(String::as_str), Some("2"));

@@ -65,7 +65,8 @@ pub async fn run(
         (Role::Up, Some(vars)) => {
             let config = up_worker_config(vars, addr, &runner_token)?;
             let done = worker_done.clone();
-            let worker_shutdown = worker::Shutdown::on_signals().context("installing signal handlers")?;
+            let worker_shutdown =
+                worker::Shutdown::on_signals().context("installing signal handlers")?;
             tokio::spawn(async move {
                 if let Err(e) = worker::run(config, worker_shutdown).await {
                     tracing::error!("job worker stopped: {}", one_line(&e));
@@ -97,7 +98,10 @@ pub async fn run(
 /// `runner work`: the job worker alone, against the API in `CWM_API` / `--api`.
 pub async fn work(flags: BTreeMap<String, String>) -> anyhow::Result<()> {
     let config = worker::WorkerConfig::from_lookup(|name| {
-        flags.get(name).cloned().or_else(|| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        flags
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok().filter(|v| !v.is_empty()))
     })?;
     let shutdown = worker::Shutdown::on_signals().context("installing signal handlers")?;
     worker::run(config, shutdown).await?;
@@ -110,12 +114,19 @@ fn up_worker_config(
     addr: std::net::SocketAddr,
     token: &str,
 ) -> anyhow::Result<worker::WorkerConfig> {
-    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { addr.ip().to_string() };
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
     let api = format!("http://{host}:{}", addr.port());
     let config = worker::WorkerConfig::from_lookup(|name| match name {
         worker::env::API => Some(api.clone()),
         worker::env::RUNNER_TOKEN => Some(token.to_owned()),
-        _ => flags.get(name).cloned().or_else(|| std::env::var(name).ok().filter(|v| !v.is_empty())),
+        _ => flags
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok().filter(|v| !v.is_empty())),
     })?;
     Ok(config)
 }
@@ -123,7 +134,8 @@ fn up_worker_config(
 /// A fresh random runner token, for `up` when none is configured.
 fn random_token() -> anyhow::Result<String> {
     let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a runner token: {e}"))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("no randomness for a runner token: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -133,10 +145,16 @@ fn random_token() -> anyhow::Result<String> {
 /// Returns the `runner_token` in effect (under `up`, a random one if none is configured).
 async fn prepare(settings: &Settings) -> anyhow::Result<(Server, TcpListener, String)> {
     let (mut component_settings, manifest) = load_component_settings(settings.manifest.as_deref())?;
-    let token = component_settings.variables.get("runner_token").cloned().unwrap_or_default();
+    let token = component_settings
+        .variables
+        .get("runner_token")
+        .cloned()
+        .unwrap_or_default();
     let token = if token.is_empty() && settings.role == Role::Up {
         let token = random_token()?;
-        component_settings.variables.insert("runner_token".to_owned(), token.clone());
+        component_settings
+            .variables
+            .insert("runner_token".to_owned(), token.clone());
         token
     } else {
         token
