@@ -219,13 +219,7 @@ impl Store for KvStore {
             return Ok(Vec::new());
         }
         let found = batch::get_many(&self.0, keys).map_err(kv_err("get-many"))?;
-        // Hosts differ in whether they return absent keys and in what order: key by name.
-        let by_key: std::collections::HashMap<String, Option<Vec<u8>>> =
-            found.into_iter().collect();
-        Ok(keys
-            .iter()
-            .map(|k| by_key.get(k).cloned().flatten())
-            .collect())
+        Ok(crate::store::in_asked_order(keys, found))
     }
 
     fn set_many(&self, entries: &[(String, Vec<u8>)]) -> StoreResult<()> {

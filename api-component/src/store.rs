@@ -23,7 +23,8 @@ pub trait Store {
     /// Atomically adds `delta` to the integer stored at `key` (missing counts as 0) and returns
     /// the new value. The one primitive used to decide races.
     fn increment(&self, key: &str, delta: i64) -> StoreResult<i64>;
-    /// Values for `keys`, in the same order, `None` where absent.
+    /// Values for `keys`, one per key asked (a key asked twice is answered twice), in the same
+    /// order, `None` where absent.
     fn get_many(&self, keys: &[String]) -> StoreResult<Vec<Option<Vec<u8>>>>;
     fn set_many(&self, entries: &[(String, Vec<u8>)]) -> StoreResult<()>;
     fn delete_many(&self, keys: &[String]) -> StoreResult<()>;
@@ -118,4 +119,71 @@ pub fn decode_counter(bytes: &[u8]) -> StoreResult<i64> {
         .try_into()
         .map_err(|_| StoreError(format!("counter holds {} bytes, expected 8", bytes.len())))?;
     Ok(i64::from_le_bytes(arr))
+}
+
+/// Puts a `wasi:keyvalue` `get-many` answer in the shape [`Store::get_many`] promises. Hosts
+/// differ: some omit absent keys, some answer in another order, some answer a repeated key once.
+pub fn in_asked_order(
+    keys: &[String],
+    found: Vec<(String, Option<Vec<u8>>)>,
+) -> Vec<Option<Vec<u8>>> {
+    let by_key: HashMap<String, Option<Vec<u8>>> = found.into_iter().collect();
+    keys.iter()
+        .map(|k| by_key.get(k).cloned().flatten())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn memory_get_many_answers_every_key_asked() {
+        let store = MemoryStore::new();
+        store.set("a", b"1").unwrap();
+        store.set("b", b"2").unwrap();
+        let got = store.get_many(&keys(&["b", "a", "missing", "b"])).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                Some(b"2".to_vec()),
+                Some(b"1".to_vec()),
+                None,
+                Some(b"2".to_vec())
+            ]
+        );
+    }
+
+    #[test]
+    fn host_answers_are_put_in_the_asked_order() {
+        let asked = keys(&["b", "a", "missing", "b"]);
+        // Out of order, the absent key left out and the repeated key answered once.
+        let found = vec![
+            ("a".to_string(), Some(b"1".to_vec())),
+            ("b".to_string(), Some(b"2".to_vec())),
+        ];
+        let store = MemoryStore::new();
+        store.set("a", b"1").unwrap();
+        store.set("b", b"2").unwrap();
+        assert_eq!(
+            in_asked_order(&asked, found),
+            store.get_many(&asked).unwrap(),
+            "the adapter and the in-memory store must answer alike"
+        );
+        // A host that lists absent keys with `None` gives the same.
+        let with_absent = vec![
+            ("missing".to_string(), None),
+            ("b".to_string(), Some(b"2".to_vec())),
+            ("a".to_string(), Some(b"1".to_vec())),
+            ("b".to_string(), Some(b"2".to_vec())),
+        ];
+        assert_eq!(
+            in_asked_order(&asked, with_absent),
+            store.get_many(&asked).unwrap()
+        );
+    }
 }
