@@ -12,36 +12,7 @@ use tokio_util::sync::CancellationToken;
 /// own target directory and profile.
 pub fn fake_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(path) = std::env::var_os("FAKE_CLAUDE_BIN") {
-            return PathBuf::from(path);
-        }
-        let exe = std::env::current_exe().expect("test exe path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>/deps/<exe>");
-        let target_dir = profile_dir.parent().expect("target dir");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
-        let mut cmd = std::process::Command::new(cargo);
-        cmd.args(["build", "--quiet", "-p", "fake-claude", "--target-dir"])
-            .arg(target_dir);
-        match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") | None => {}
-            Some("release") => {
-                cmd.arg("--release");
-            }
-            Some(other) => {
-                cmd.args(["--profile", other]);
-            }
-        }
-        let status = cmd
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "cargo build -p fake-claude failed");
-        profile_dir.join("fake-claude")
-    })
+    BIN.get_or_init(|| workspace_bins::bin("fake-claude", "FAKE_CLAUDE_BIN"))
 }
 
 /// Directories of one test job: `work/` (cwd and output dir) and `config/`.

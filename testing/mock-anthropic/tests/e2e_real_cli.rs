@@ -2,7 +2,7 @@
 //! `claude` 2.1.332 against the mock Messages API. Submit → the CLI writes the file → the
 //! document appears in its collection, and the job's log shows the Write.
 //!
-//! Needs the `runner` binary (`cargo build -p runner`; `cargo test --workspace` builds it;
+//! Needs the `runner` binary (built into this test's target dir and profile if needed;
 //! `CWM_RUNNER_BIN` overrides) and the CLI (`testing/install-claude-cli.sh`; `CLAUDE_CLI_PATH`
 //! overrides). The runner gets `--claude` and `--workdir`; the CLI inherits the runner's
 //! environment, which points it at the mock (`ANTHROPIC_BASE_URL`, a dummy key).
@@ -23,27 +23,9 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(240);
 const JOB_TIMEOUT: Duration = Duration::from_secs(180);
 const TOKEN: &str = "e2e-real-cli-token";
 
-/// The `runner` binary: `$CWM_RUNNER_BIN`, else the one cargo built next to this test.
+/// The `runner` binary: `$CWM_RUNNER_BIN`, else built with cargo next to this test.
 fn runner_bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("CWM_RUNNER_BIN").filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
-        assert!(p.is_file(), "CWM_RUNNER_BIN={} does not exist", p.display());
-        return p;
-    }
-    // <target>/<profile>/deps/e2e_real_cli-<hash> → <target>/<profile>/runner
-    let exe = std::env::current_exe().expect("the test's own path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test binaries live in <target>/<profile>/deps");
-    let bin = profile_dir.join("runner");
-    assert!(
-        bin.is_file(),
-        "no runner binary at {}: build it with `cargo build -p runner` (cargo test --workspace \
-         builds it) or set CWM_RUNNER_BIN",
-        bin.display()
-    );
-    bin
+    workspace_bins::bin("runner", "CWM_RUNNER_BIN")
 }
 
 /// Checks that `runner up` has the job worker's options.

@@ -15,9 +15,7 @@ pub struct Server {
 impl Server {
     /// Starts `$RUNNER serve`; with `debug_log` every request is logged (for counting).
     pub fn start(dir: &Path, debug_log: bool) -> Server {
-        let runner = std::env::var_os("RUNNER")
-            .map(PathBuf::from)
-            .unwrap_or_else(default_runner);
+        let runner = workspace_bins::bin("runner", "RUNNER");
         let log = dir.join("server.log");
         let cache = std::env::temp_dir().join("cwm-worker-bench-cache");
         let mut child = Command::new(&runner)
@@ -68,10 +66,4 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// `runner` in the profile dir this example was built into.
-fn default_runner() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().join("runner")
 }

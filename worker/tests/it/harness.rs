@@ -42,46 +42,10 @@ pub struct Bins {
 
 pub fn bins() -> &'static Bins {
     static BINS: OnceLock<Bins> = OnceLock::new();
-    BINS.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test exe path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>/deps/<exe>");
-        let from_env = |name: &str| std::env::var_os(name).map(PathBuf::from);
-        let (runner, fake) = (from_env("CWM_TEST_RUNNER_BIN"), from_env("FAKE_CLAUDE_BIN"));
-        if runner.is_none() || fake.is_none() {
-            cargo_build(profile_dir, &["-p", "runner", "-p", "fake-claude"]);
-        }
-        Bins {
-            runner: runner.unwrap_or_else(|| profile_dir.join("runner")),
-            fake_claude: fake.unwrap_or_else(|| profile_dir.join("fake-claude")),
-        }
+    BINS.get_or_init(|| Bins {
+        runner: workspace_bins::bin("runner", "CWM_TEST_RUNNER_BIN"),
+        fake_claude: workspace_bins::bin("fake-claude", "FAKE_CLAUDE_BIN"),
     })
-}
-
-fn cargo_build(profile_dir: &Path, what: &[&str]) {
-    let target_dir = profile_dir.parent().expect("target dir");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
-    let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--quiet"])
-        .args(what)
-        .arg("--target-dir")
-        .arg(target_dir);
-    match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") | None => {}
-        Some("release") => {
-            cmd.arg("--release");
-        }
-        Some(other) => {
-            cmd.args(["--profile", other]);
-        }
-    }
-    let status = cmd
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build {what:?} failed");
 }
 
 /// Polls `check` every 50 ms until it returns `Some`, or `None` after `timeout`.

@@ -1,0 +1,75 @@
+//! The workspace's own binaries, for tests and benchmarks that start them as processes.
+//!
+//! A test binary lives in `<target>/<profile>/deps/`; the binaries it needs are built with cargo
+//! into the same target directory and profile (at most once per package and test process), so
+//! `cargo test` in debug or release finds matching ones without a separate build step. An
+//! environment variable naming a prebuilt binary skips the build.
+//!
+//! ```no_run
+//! let fake = workspace_bins::bin("fake-claude", "FAKE_CLAUDE_BIN");
+//! ```
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// The binary `name` (built by the package of the same name): the path in `$env_var` if set
+/// and not empty, else built into the running executable's target directory and profile.
+///
+/// Panics with the reason when the variable names a missing file or the build fails: a test
+/// cannot go on without its binary.
+pub fn bin(name: &str, env_var: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(env_var).filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "{env_var}={} does not exist",
+            path.display()
+        );
+        return path;
+    }
+    let profile_dir = profile_dir();
+    build_once(&profile_dir, name);
+    profile_dir.join(name)
+}
+
+/// `<target>/<profile>` of the running executable (a test in `deps/` or an example in
+/// `examples/`).
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the running executable's path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("executables live in <target>/<profile>/<deps|examples>/")
+        .to_path_buf()
+}
+
+/// Builds `package` once per process (cargo itself skips the work when nothing changed).
+fn build_once(profile_dir: &Path, package: &str) {
+    static BUILT: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    let built = built.get_or_insert_with(HashSet::new);
+    if built.contains(package) {
+        return;
+    }
+    let target_dir = profile_dir.parent().expect("<target>/<profile>");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--quiet", "-p", package, "--target-dir"])
+        .arg(target_dir);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => {}
+        Some("release") => {
+            cmd.arg("--release");
+        }
+        Some(other) => {
+            cmd.args(["--profile", other]);
+        }
+    }
+    let status = cmd
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "cargo build -p {package} failed");
+    built.insert(package.to_string());
+}
