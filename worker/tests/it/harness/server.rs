@@ -1,0 +1,107 @@
+//! The API under test: `runner serve` on its own data dir.
+
+use super::*;
+
+/// A `runner serve` process: the real API component on its own SQLite data dir.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    data_dir: PathBuf,
+    settings: Vec<(String, String)>,
+    /// Kept so the pipe stays drained.
+    _stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts a server on a free port with the runner token set and `settings` as
+    /// `SPIN_VARIABLE_*` (e.g. `("LEASE_SECONDS", "3")`).
+    pub fn start(data_dir: &Path, settings: &[(&str, &str)]) -> Server {
+        let settings: Vec<(String, String)> = settings
+            .iter()
+            .map(|(k, v)| (format!("SPIN_VARIABLE_{k}"), v.to_string()))
+            .collect();
+        let (child, addr, stderr) = spawn_server("127.0.0.1:0", data_dir, &settings);
+        Server {
+            child,
+            addr,
+            data_dir: data_dir.to_path_buf(),
+            settings,
+            _stderr: stderr,
+        }
+    }
+
+    /// `http://ADDR` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The API base for workers.
+    pub fn api(&self) -> worker::Url {
+        worker::Url::parse(&self.url("/")).unwrap()
+    }
+
+    /// SIGKILL: the API disappears mid-request, as in a crash.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same address and data dir.
+    pub fn restart(&mut self) {
+        let listen = self.addr.to_string();
+        let (child, addr, stderr) = spawn_server(&listen, &self.data_dir, &self.settings);
+        assert_eq!(addr, self.addr);
+        (self.child, self._stderr) = (child, stderr);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn spawn_server(
+    listen: &str,
+    data_dir: &Path,
+    env: &[(String, String)],
+) -> (Child, SocketAddr, Arc<Mutex<String>>) {
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("worker-it-cache");
+    let mut cmd = Command::new(&bins().runner);
+    cmd.args(["serve", "--listen", listen, "--data-dir"])
+        .arg(data_dir)
+        .arg("--cache-dir")
+        .arg(&cache);
+    if let Some(wasm) = std::env::var_os("CWM_TEST_COMPONENT") {
+        cmd.arg("--component").arg(wasm);
+    }
+    let mut child = cmd
+        .current_dir(data_dir)
+        .env("SPIN_VARIABLE_RUNNER_TOKEN", TOKEN)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn runner serve");
+    let stderr = collect(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("listening on http://") {
+                let _ = tx.send(addr.parse::<SocketAddr>().expect("address"));
+            }
+        }
+    });
+    match rx.recv_timeout(STARTUP_TIMEOUT) {
+        Ok(addr) => (child, addr, stderr),
+        Err(_) => {
+            let _ = child.kill();
+            panic!(
+                "runner serve did not start; stderr:\n{}",
+                stderr.lock().unwrap()
+            );
+        }
+    }
+}
