@@ -180,3 +180,19 @@ pub fn fixture(name: &str) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+pub fn stream_args(extra: &[&str]) -> Vec<String> {
+    STREAM.iter().chain(extra).map(|s| s.to_string()).collect()
+}
+
+pub fn scenario(dir: &std::path::Path, name: &str, extra: &[&str]) -> std::process::Command {
+    let mut cmd = fake(dir, &stream_args(extra));
+    cmd.env("FAKE_CLAUDE_SCENARIO", name);
+    cmd
+}
+
+pub fn result_of(lines: &[Value]) -> &Value {
+    let results: Vec<&Value> = lines.iter().filter(|l| l["type"] == "result").collect();
+    assert_eq!(results.len(), 1, "exactly one result");
+    results[0]
+}

@@ -2,7 +2,9 @@
 //! compared with the real 2.1.332 transcripts in `tests/fixtures/`.
 
 mod fields;
+mod formats;
 mod harness;
+mod knobs;
 mod scenarios;
 mod signals;
 mod usage;
