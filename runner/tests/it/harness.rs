@@ -33,7 +33,7 @@ fn warm_cache() {
     static WARM: OnceLock<()> = OnceLock::new();
     WARM.get_or_init(|| {
         let data = tempfile::tempdir().unwrap();
-        let mut host = Host::start(data.path(), &[]);
+        let mut host = Host::start(&["serve"], data.path(), &[]);
         host.terminate();
         assert!(
             host.wait_exit(EXIT_TIMEOUT).success(),
@@ -55,17 +55,24 @@ impl Host {
     /// Starts a host on `data_dir` and waits until it listens (cache warmed first).
     pub fn serve(data_dir: &Path) -> Host {
         warm_cache();
-        Host::start(data_dir, &[])
+        Host::start(&["serve"], data_dir, &[])
     }
 
     /// Like [`Host::serve`], with extra environment variables.
     pub fn serve_with_env(data_dir: &Path, env: &[(&str, &str)]) -> Host {
         warm_cache();
-        Host::start(data_dir, env)
+        Host::start(&["serve"], data_dir, env)
     }
 
-    fn start(data_dir: &Path, env: &[(&str, &str)]) -> Host {
-        let mut child = command(&["serve", "--listen", "127.0.0.1:0"], data_dir)
+    /// `runner up ARGS`: the host plus a job worker in one process.
+    pub fn up(args: &[&str], data_dir: &Path) -> Host {
+        warm_cache();
+        Host::start(&[&["up"], args].concat(), data_dir, &[])
+    }
+
+    fn start(args: &[&str], data_dir: &Path, env: &[(&str, &str)]) -> Host {
+        let args = [args, &["--listen", "127.0.0.1:0"]].concat();
+        let mut child = command(&args, data_dir)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -101,9 +108,14 @@ impl Host {
 
     /// Sends SIGTERM.
     pub fn terminate(&self) {
+        self.signal(libc::SIGTERM);
+    }
+
+    /// Sends `sig`.
+    pub fn signal(&self, sig: i32) {
         let pid = i32::try_from(self.child.id()).unwrap();
         // SAFETY: `kill` only sends a signal to a process this test started and still owns.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "kill failed");
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill failed");
     }
 
     /// Waits for the process to exit and for everything it printed to be collected.

@@ -6,3 +6,4 @@ mod documents;
 mod harness;
 mod shutdown;
 mod startup;
+mod up;
