@@ -1,6 +1,6 @@
 //! Staging one job's output files on the server: each is uploaded when claude-exec reports it
-//! (written and quiet for a moment) and once more after the process ended, by one task per job
-//! that coalesces repeated reports of the same file.
+//! (written and quiet for a moment, or found new or changed by its final scan after the process
+//! ended), by one task per job that coalesces repeated reports of the same file.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -69,20 +69,16 @@ impl Outputs {
     /// A file in the output dir changed; uploads it if it is one of the job's outputs.
     pub fn changed(&self, relative_path: &str) {
         if let Some(index) = self.expected.iter().position(|e| e == relative_path) {
-            self.queue([index]);
+            let mut pending = self.shared.pending.lock().expect("pending outputs");
+            pending.indexes.insert(index);
+            drop(pending);
+            self.shared.wake.notify_one();
         }
     }
 
-    fn queue(&self, indexes: impl IntoIterator<Item = usize>) {
-        let mut pending = self.shared.pending.lock().expect("pending outputs");
-        pending.indexes.extend(indexes);
-        drop(pending);
-        self.shared.wake.notify_one();
-    }
-
-    /// Uploads every output once more and waits until all were accepted.
+    /// Waits until every reported output was accepted. claude-exec's final scan has reported
+    /// each file that is new or changed since its last report, so nothing is sent twice.
     pub async fn upload_all(self) -> Result<(), CallError> {
-        self.queue(0..self.expected.len());
         self.shared.pending.lock().expect("pending outputs").closed = true;
         self.shared.wake.notify_one();
         self.task

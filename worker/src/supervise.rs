@@ -1,6 +1,6 @@
 //! One claimed attempt from start to report, as named steps: register it (heartbeats start),
-//! prepare its workspace, run claude with live logs and output uploads, upload the outputs
-//! once more, deliver the last log lines, finish, clean up.
+//! prepare its workspace, run claude with live logs and output uploads, wait for the last
+//! output uploads, deliver the last log lines, finish, clean up.
 
 use std::sync::Arc;
 
@@ -64,8 +64,8 @@ pub async fn run(worker: Arc<Worker>, job: ClaimedJob, slot: SlotGuard) {
             )
         }
     };
-    let mut report = finish_report(&worker, &control, outcome, staged);
-    if let Some(note) = report_note(&control, &report) {
+    let (mut report, note) = finish_report(&worker, &control, outcome, staged);
+    if let Some(note) = note {
         sink.system(LogKind::Info, note);
     }
     sink.close();
@@ -108,7 +108,7 @@ async fn prepare(worker: &Arc<Worker>, job: &ClaimedJob, slot: usize) -> Result<
 }
 
 /// Runs claude for the attempt, forwarding its lines and output files; on success uploads the
-/// outputs once more. Returns the outcome and whether the final upload went through.
+/// outputs not yet accepted. Returns the outcome and whether the final upload went through.
 async fn execute(
     worker: &Worker,
     job: &ClaimedJob,
@@ -158,57 +158,45 @@ fn forward(event: ExecEvent, sink: &LogSink, outputs: &Outputs) {
     }
 }
 
-/// What to tell the server, from the outcome and the final output upload.
+/// What to tell the server, from the outcome and the final output upload, and a last log line
+/// for endings claude-exec cannot know about (an upload that failed, a shutdown).
 fn finish_report(
     worker: &Worker,
     control: &JobControl,
     outcome: ExecOutcome,
     staged: Result<(), CallError>,
-) -> FinishReport {
+) -> (FinishReport, Option<String>) {
     let report = |status, error: Option<String>, usage| FinishReport {
         status,
         error,
         usage,
         log_chunks: 0,
     };
+    let noted = |report: FinishReport| {
+        let note = report.error.clone();
+        (report, note)
+    };
     match outcome {
         ExecOutcome::Succeeded { usage, .. } => match staged {
-            Ok(()) => report("completed", None, Some(usage)),
-            Err(e) => report(
+            Ok(()) => (report("completed", None, Some(usage)), None),
+            Err(e) => noted(report(
                 "failed",
                 Some(format!("could not upload the output: {e}")),
                 Some(usage),
-            ),
+            )),
         },
-        ExecOutcome::Failed { message, usage } => report("failed", Some(message), usage),
-        ExecOutcome::Cancelled { usage } => {
-            let why = match control.reason() {
-                Some(StopReason::Shutdown) => {
-                    format!(
-                        "runner {} shut down before the job ended; it goes back to the queue",
-                        worker.config.name
-                    )
-                }
-                _ => "cancelled".to_owned(),
-            };
-            report("cancelled", Some(why), usage)
-        }
-    }
-}
-
-/// A last log line for endings claude-exec cannot know about.
-fn report_note(control: &JobControl, report: &FinishReport) -> Option<String> {
-    match (report.status, control.reason()) {
-        ("cancelled", Some(StopReason::Shutdown)) => report.error.clone(),
-        ("failed", _)
-            if report
-                .error
-                .as_deref()
-                .is_some_and(|e| e.starts_with("could not upload")) =>
-        {
-            report.error.clone()
-        }
-        _ => None,
+        ExecOutcome::Failed { message, usage } => (report("failed", Some(message), usage), None),
+        ExecOutcome::Cancelled { usage } => match control.reason() {
+            Some(StopReason::Shutdown) => noted(report(
+                "cancelled",
+                Some(format!(
+                    "runner {} shut down before the job ended; it goes back to the queue",
+                    worker.config.name
+                )),
+                usage,
+            )),
+            _ => (report("cancelled", Some("cancelled".to_owned()), usage), None),
+        },
     }
 }
 
