@@ -84,14 +84,7 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
 
 /// Asks for jobs again for a waiting claim (see [`Reply::Claim`]).
 pub fn claim_again(ctx: &Ctx, request: &jobs::runner_api::ClaimRequest) -> Option<ApiResponse> {
-    let found = jobs::runner_api::claim_stopped(ctx, request).and_then(|stopped| {
-        if stopped {
-            Ok(Some(claim_empty(ctx)))
-        } else {
-            jobs::runner_api::claim_once(ctx, request)
-        }
-    });
-    found.unwrap_or_else(|e| Some(e.into_response()))
+    jobs::runner_api::claim_again(ctx, request).unwrap_or_else(|e| Some(e.into_response()))
 }
 
 /// The answer to a claim that found nothing before its deadline.
@@ -106,7 +99,7 @@ fn claim(ctx: &Ctx, req: &ApiRequest) -> Reply {
     };
     // The stop mark is read before the first pass, so a stop sent while it runs still counts.
     let first = jobs::runner_api::mark_waiting(ctx, &mut request)
-        .and_then(|()| jobs::runner_api::claim_once(ctx, &request));
+        .and_then(|()| jobs::runner_api::claim_first(ctx, &request));
     match first {
         Ok(Some(resp)) => Reply::Full(resp),
         Ok(None) if request.wait_ms > 0 => {

@@ -110,14 +110,35 @@ pub fn mark_waiting(ctx: &Ctx, req: &mut ClaimRequest) -> ApiResult<()> {
 }
 
 /// Whether the runner asked its waiting claims to stop since [`mark_waiting`].
-pub fn claim_stopped(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<bool> {
+fn claim_stopped(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<bool> {
     Ok(counter(ctx.store, &keys::runner_claim_stop(&req.runner))? != req.stop_mark)
 }
 
-/// One claim pass: reaps expired attempts, then takes up to `slots` queued jobs in FIFO order.
-/// `None` when nothing was taken (the caller may wait and try again).
-pub fn claim_once(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
+/// A claim's first pass: records that the runner was seen, then [`claim_pass`].
+pub fn claim_first(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
     touch_runner(ctx, &req.runner)?;
+    claim_pass(ctx, req)
+}
+
+/// A waiting claim's next look (every ~100 ms): answers at once if the runner asked to stop;
+/// reads two counters and makes a full [`claim_pass`] only when a job is queued and a slot is
+/// free. Expired leases are therefore reaped by first passes and heartbeats, not by waiting
+/// claims: at most one claim wait (20 s) after the lease, well inside the two minutes allowed.
+pub fn claim_again(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
+    if claim_stopped(ctx, req)? {
+        return Ok(Some(claim_response(ctx, Vec::new())));
+    }
+    if counter(ctx.store, keys::QUEUED_COUNT)? <= 0
+        || counter(ctx.store, keys::RUNNING_COUNT)? >= ctx.settings.max_concurrent_jobs as i64
+    {
+        return Ok(None);
+    }
+    claim_pass(ctx, req)
+}
+
+/// One full pass: reaps expired attempts, then takes up to `slots` queued jobs in FIFO order.
+/// `None` when nothing was taken (the caller may wait and try again).
+fn claim_pass(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
     let open = queue::reap(ctx, queue::scan(ctx)?)?;
     let mut jobs = Vec::new();
     for o in open {
