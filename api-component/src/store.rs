@@ -127,9 +127,22 @@ pub fn in_asked_order(
     keys: &[String],
     found: Vec<(String, Option<Vec<u8>>)>,
 ) -> Vec<Option<Vec<u8>>> {
-    let by_key: HashMap<String, Option<Vec<u8>>> = found.into_iter().collect();
+    let mut by_key: HashMap<String, Option<Vec<u8>>> = found.into_iter().collect();
+    let mut asked: HashMap<&str, usize> = HashMap::new();
+    for k in keys {
+        *asked.entry(k.as_str()).or_default() += 1;
+    }
+    // Values move out on a key's last occurrence; only a repeated key is copied.
     keys.iter()
-        .map(|k| by_key.get(k).cloned().flatten())
+        .map(|k| {
+            let left = asked.get_mut(k.as_str()).expect("counted above");
+            *left -= 1;
+            if *left == 0 {
+                by_key.remove(k).flatten()
+            } else {
+                by_key.get(k).cloned().flatten()
+            }
+        })
         .collect()
 }
 
