@@ -109,8 +109,6 @@ pub struct JobRecord {
     pub output_documents: Vec<DocRef>,
     pub error: Option<String>,
     pub usage: Option<Usage>,
-    /// Running-set slot of the current attempt (see `queue`).
-    pub run_slot: Option<i64>,
     /// Log chunks per attempt, recorded when an attempt ends (index 0 = attempt 1).
     pub log_chunks: Vec<u32>,
 }
@@ -182,12 +180,6 @@ pub mod keys {
     pub const QUEUED_COUNT: &str = "stats/queued";
     /// Attempts running right now: the semaphore that caps concurrency.
     pub const RUNNING_COUNT: &str = "stats/running";
-    /// Counter of running-set slots; `run/s/{slot}` names a running attempt.
-    pub const RUN_COUNTER: &str = "run/n";
-    pub fn run_slot(slot: i64) -> String {
-        format!("run/s/{slot}")
-    }
-    pub const RUN_LOW: &str = "run/low";
     /// Latch: who takes attempt `a` out of the queue (a runner, or a cancel).
     pub fn claim_latch(id: &str, attempt: u32) -> String {
         format!("job/{id}/a{attempt}/claim")

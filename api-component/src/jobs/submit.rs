@@ -201,7 +201,6 @@ pub fn enqueue(ctx: &Ctx, s: Submission) -> ApiResult<String> {
         output_documents: vec![],
         error: None,
         usage: None,
-        run_slot: None,
         log_chunks: vec![],
     };
     // The record first: whoever finds the ticket or index entry must find the record.
