@@ -4,11 +4,12 @@
 //!
 //! Network errors, timeouts, 408, 429 and 5xx are transient: [`retrying`] tries again after an
 //! exponential back-off with jitter, capped (5 s by default), until it works or its stop token
-//! fires. Any other 4xx is final: 401 means the token is wrong (the worker stops), 409 means the
-//! attempt is no longer this runner's (the job's process is killed).
+//! fires. Any other 4xx is final: 401 means the token is wrong (the worker stops); 409 or 404
+//! means the attempt is no longer this runner's (the job's process is killed).
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Client, RequestBuilder, StatusCode, Url};
 use serde::{Deserialize, Serialize};
@@ -31,7 +32,7 @@ pub enum CallError {
     Transient(String),
     /// 401: the runner token is wrong.
     Unauthorized(String),
-    /// 409: the attempt is no longer this runner's.
+    /// 409 or 404: the attempt (or its job) is no longer this runner's. The text names which.
     Fenced(String),
     /// Any other 4xx.
     Rejected { status: u16, message: String },
@@ -44,7 +45,7 @@ impl std::fmt::Display for CallError {
         match self {
             CallError::Transient(m) => write!(f, "{m}"),
             CallError::Unauthorized(m) => write!(f, "401 Unauthorized: {m}"),
-            CallError::Fenced(m) => write!(f, "409 Conflict: {m}"),
+            CallError::Fenced(m) => write!(f, "{m}"),
             CallError::Rejected { status, message } => write!(f, "{status}: {message}"),
             CallError::Stopped => write!(f, "stopped"),
         }
@@ -239,7 +240,7 @@ impl Api {
         &self,
         job: &AttemptRef,
         chunk: u32,
-        body: &[u8],
+        body: Bytes,
         stop: &CancellationToken,
     ) -> Result<Action, CallError> {
         let upload = Upload {
@@ -255,7 +256,7 @@ impl Api {
         &self,
         job: &AttemptRef,
         index: usize,
-        bytes: &[u8],
+        bytes: Bytes,
         stop: &CancellationToken,
     ) -> Result<Action, CallError> {
         let upload = Upload {
@@ -273,7 +274,7 @@ impl Api {
         upload: Upload,
         job: &AttemptRef,
         index: usize,
-        bytes: &[u8],
+        body: Bytes,
         stop: &CancellationToken,
     ) -> Result<Action, CallError> {
         let attempt = job.attempt.to_string();
@@ -284,7 +285,7 @@ impl Api {
                 .http
                 .put(url.clone())
                 .header("content-type", upload.content_type)
-                .body(bytes.to_vec())
+                .body(body.clone())
                 .timeout(REQUEST_TIMEOUT);
             async move { Ok(parse::<ActionAnswer>(&send(req).await?)?.action) }
         })
@@ -312,7 +313,7 @@ impl Api {
 }
 
 /// Sends a request; the body of a 2xx answer, or the classified failure.
-async fn send(req: RequestBuilder) -> Result<Vec<u8>, CallError> {
+async fn send(req: RequestBuilder) -> Result<Bytes, CallError> {
     let response = req
         .send()
         .await
@@ -323,7 +324,7 @@ async fn send(req: RequestBuilder) -> Result<Vec<u8>, CallError> {
         .await
         .map_err(|e| CallError::Transient(describe(&e)))?;
     if status.is_success() {
-        return Ok(body.to_vec());
+        return Ok(body);
     }
     Err(classify(status, &body))
 }
@@ -332,7 +333,7 @@ fn classify(status: StatusCode, body: &[u8]) -> CallError {
     let message = error_message(body);
     match status.as_u16() {
         401 => CallError::Unauthorized(message),
-        409 => CallError::Fenced(message),
+        404 | 409 => CallError::Fenced(format!("{status}: {message}")),
         408 | 429 => CallError::Transient(format!("{status}: {message}")),
         s if status.is_server_error() => CallError::Transient(format!("{s}: {message}")),
         s => CallError::Rejected { status: s, message },

@@ -78,15 +78,11 @@ impl JobControl {
         }
     }
 
-    /// Applies a failed call about this attempt: 409 (or 404) fences it off, 401 stops the
+    /// Applies a failed call about this attempt: 409 or 404 fences it off, 401 stops the
     /// worker.
     pub fn on_error(&self, error: &CallError) {
         match error {
-            CallError::Fenced(message)
-            | CallError::Rejected {
-                status: 404,
-                message,
-            } => {
+            CallError::Fenced(message) => {
                 tracing::warn!(job = %self.attempt.id, attempt = self.attempt.attempt, "the server no longer accepts this attempt: {message}");
                 self.stop(StopReason::Fenced);
             }

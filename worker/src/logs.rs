@@ -216,7 +216,7 @@ impl LogUploader {
             };
             match self
                 .api
-                .put_log(&self.job, chunk, &body, &self.control.quiet)
+                .put_log(&self.job, chunk, body.into(), &self.control.quiet)
                 .await
             {
                 Ok(action) => {
@@ -224,7 +224,7 @@ impl LogUploader {
                     chunk += 1;
                     last_sent = Some(Instant::now());
                 }
-                Err(CallError::Rejected { status, message }) if status != 404 => {
+                Err(CallError::Rejected { status, message }) => {
                     // Not stored, so the number stays free; these lines cannot be sent as they are.
                     tracing::error!(job = %self.job.id, chunk, status, "log chunk refused, its lines are dropped: {message}");
                 }

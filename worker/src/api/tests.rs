@@ -24,7 +24,11 @@ fn statuses_are_classified() {
     );
     assert_eq!(
         classify(StatusCode::CONFLICT, body),
-        CallError::Fenced("no".into())
+        CallError::Fenced("409 Conflict: no".into())
+    );
+    assert_eq!(
+        classify(StatusCode::NOT_FOUND, body),
+        CallError::Fenced("404 Not Found: no".into())
     );
     assert!(matches!(
         classify(StatusCode::BAD_GATEWAY, b"<html>"),
