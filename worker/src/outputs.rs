@@ -120,11 +120,11 @@ impl Uploader {
         let job = &self.control.attempt;
         match self
             .api
-            .put_output(job, index, &bytes, &self.control.quiet)
+            .put_output(job, index, bytes.into(), &self.control.quiet)
             .await
         {
             Ok(action) => {
-                tracing::debug!(job = %job.id, output = %name, bytes = bytes.len(), "output staged");
+                tracing::debug!(job = %job.id, output = %name, "output staged");
                 self.control.on_action(action);
                 Ok(())
             }

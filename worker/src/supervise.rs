@@ -195,7 +195,10 @@ fn finish_report(
                 )),
                 usage,
             )),
-            _ => (report("cancelled", Some("cancelled".to_owned()), usage), None),
+            _ => (
+                report("cancelled", Some("cancelled".to_owned()), usage),
+                None,
+            ),
         },
     }
 }
