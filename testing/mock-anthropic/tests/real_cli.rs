@@ -12,8 +12,8 @@ use support::{Finished, Mock, claude_cli, cli_env, find, run, tool_results, tool
 
 const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// `claude -p --output-format stream-json --verbose --permission-mode acceptEdits
-/// --allowedTools=Read,Write,Edit` in `workdir`, the prompt on stdin.
+/// The CLI with exactly the arguments the runner gives it by default
+/// (`claude_exec::command_args`), in `workdir`, the prompt on stdin.
 fn run_cli(
     mock: &Mock,
     workdir: &std::path::Path,
@@ -21,15 +21,9 @@ fn run_cli(
     prompt: &str,
 ) -> Finished {
     let mut cmd = Command::new(claude_cli());
-    cmd.args([
-        "-p",
-        "--output-format",
-        "stream-json",
-        "--verbose",
-        "--permission-mode",
-        "acceptEdits",
-        "--allowedTools=Read,Write,Edit",
-    ])
+    cmd.args(claude_exec::command_args(
+        &claude_exec::ExecConfig::default(),
+    ))
     .current_dir(workdir)
     .env_clear()
     .envs(cli_env(&mock.url, home));
