@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 /// own target directory and profile.
 pub fn fake_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| workspace_bins::bin("fake-claude", "FAKE_CLAUDE_BIN"))
+    BIN.get_or_init(|| workspace_bins::bin("fake-claude"))
 }
 
 /// Directories of one test job: `work/` (cwd and output dir) and `config/`.

@@ -25,7 +25,7 @@ const TOKEN: &str = "e2e-real-cli-token";
 
 /// The `runner` binary: `$CWM_RUNNER_BIN`, else built with cargo next to this test.
 fn runner_bin() -> PathBuf {
-    workspace_bins::bin("runner", "CWM_RUNNER_BIN")
+    workspace_bins::bin("runner")
 }
 
 /// Checks that `runner up` has the job worker's options.

@@ -3,10 +3,11 @@
 //! A test binary lives in `<target>/<profile>/deps/`; the binaries it needs are built with cargo
 //! into the same target directory and profile (at most once per package and test process), so
 //! `cargo test` in debug or release finds matching ones without a separate build step. An
-//! environment variable naming a prebuilt binary skips the build.
+//! environment variable naming a prebuilt binary skips the build: `CWM_RUNNER_BIN` for `runner`
+//! (the same variable the browser tests read), `FAKE_CLAUDE_BIN` for `fake-claude`.
 //!
 //! ```no_run
-//! let fake = workspace_bins::bin("fake-claude", "FAKE_CLAUDE_BIN");
+//! let fake = workspace_bins::bin("fake-claude");
 //! ```
 
 use std::collections::HashSet;
@@ -14,12 +15,23 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-/// The binary `name` (built by the package of the same name): the path in `$env_var` if set
-/// and not empty, else built into the running executable's target directory and profile.
+/// The variable that overrides each binary.
+const OVERRIDES: &[(&str, &str)] = &[
+    ("runner", "CWM_RUNNER_BIN"),
+    ("fake-claude", "FAKE_CLAUDE_BIN"),
+];
+
+/// The binary `name` (built by the package of the same name): the path in its override
+/// variable if set and not empty, else built into the running executable's target directory
+/// and profile.
 ///
-/// Panics with the reason when the variable names a missing file or the build fails: a test
-/// cannot go on without its binary.
-pub fn bin(name: &str, env_var: &str) -> PathBuf {
+/// Panics with the reason when the name is not one of the workspace's binaries, the variable
+/// names a missing file or the build fails: a test cannot go on without its binary.
+pub fn bin(name: &str) -> PathBuf {
+    let env_var = OVERRIDES
+        .iter()
+        .find_map(|(bin, var)| (*bin == name).then_some(*var))
+        .unwrap_or_else(|| panic!("{name} is not a binary of this workspace"));
     if let Some(path) = std::env::var_os(env_var).filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         assert!(

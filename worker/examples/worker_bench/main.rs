@@ -7,7 +7,7 @@
 //! cargo run --release -p worker --example worker_bench -- all
 //! ```
 //!
-//! Settings (environment): `RUNNER` (default: `runner` built into this binary's profile dir),
+//! Settings (environment): `CWM_RUNNER_BIN` (default: `runner` built into this binary's profile dir),
 //! `JOBS` (pickup samples, 50), `IDLE_SECS` (60), `LOG_LINES` (500), `INGEST_LINES` (100000).
 //!
 //! The CLI is this binary itself (`BENCH_CLAUDE=1`, see [`fake`]): it stamps its start and each

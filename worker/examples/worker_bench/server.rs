@@ -15,7 +15,7 @@ pub struct Server {
 impl Server {
     /// Starts `$RUNNER serve`; with `debug_log` every request is logged (for counting).
     pub fn start(dir: &Path, debug_log: bool) -> Server {
-        let runner = workspace_bins::bin("runner", "RUNNER");
+        let runner = workspace_bins::bin("runner");
         let log = dir.join("server.log");
         let cache = std::env::temp_dir().join("cwm-worker-bench-cache");
         let mut child = Command::new(&runner)

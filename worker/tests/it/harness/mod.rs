@@ -2,7 +2,7 @@
 //! their own process (`runner work`), `fake-claude`, a small client of the public API, and
 //! waiting for conditions with deadlines.
 //!
-//! Binaries come from `$CWM_TEST_RUNNER_BIN` and `$FAKE_CLAUDE_BIN`, or are built once with
+//! Binaries come from `$CWM_RUNNER_BIN` and `$FAKE_CLAUDE_BIN`, or are built once with
 //! cargo into this test's own target directory and profile.
 //! `$CWM_TEST_COMPONENT` serves that `.wasm` instead of the component embedded in `runner`.
 
@@ -51,8 +51,8 @@ pub struct Bins {
 pub fn bins() -> &'static Bins {
     static BINS: OnceLock<Bins> = OnceLock::new();
     BINS.get_or_init(|| Bins {
-        runner: workspace_bins::bin("runner", "CWM_TEST_RUNNER_BIN"),
-        fake_claude: workspace_bins::bin("fake-claude", "FAKE_CLAUDE_BIN"),
+        runner: workspace_bins::bin("runner"),
+        fake_claude: workspace_bins::bin("fake-claude"),
     })
 }
 
