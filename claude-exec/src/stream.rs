@@ -81,7 +81,14 @@ impl LogLine {
 }
 
 fn out(kind: LogKind, text: impl Into<String>) -> LogLine {
-    LogLine::new(LogStream::Stdout, kind, clip(&text.into(), MAX_LOG_TEXT))
+    let text = text.into();
+    // Most lines are short: keep the string as it is rather than copy it.
+    let text = if text.len() <= MAX_LOG_TEXT {
+        text
+    } else {
+        clip(&text, MAX_LOG_TEXT)
+    };
+    LogLine::new(LogStream::Stdout, kind, text)
 }
 
 /// An API error the CLI reported through its synthetic assistant message.
@@ -251,9 +258,10 @@ impl Transcript {
     }
 
     fn assistant(&mut self, v: &Value) -> Vec<LogLine> {
+        // Borrowed: a Write's input holds the whole file.
         let blocks = v["message"]["content"]
             .as_array()
-            .cloned()
+            .map(Vec::as_slice)
             .unwrap_or_default();
         let synthetic = v["is_api_error_message"] == true || v["message"]["model"] == "<synthetic>";
         if synthetic {
@@ -294,10 +302,11 @@ impl Transcript {
     }
 
     fn user(&mut self, v: &Value) -> Vec<LogLine> {
+        // Borrowed: a tool result holds a whole Read output.
         let blocks = match &v["message"]["content"] {
-            Value::Array(blocks) => blocks.clone(),
-            Value::String(s) => vec![serde_json::json!({"type": "text", "text": s})],
-            _ => Vec::new(),
+            Value::Array(blocks) => blocks.as_slice(),
+            Value::String(s) => return vec![out(LogKind::Info, s.as_str())],
+            _ => &[],
         };
         blocks
             .iter()
