@@ -93,7 +93,18 @@ pub fn read(
     after: Option<i64>,
     limit: usize,
 ) -> ApiResult<(Vec<SeqLine>, bool)> {
-    let mut pos = after.map_or(Position::start(), Position::after);
+    let pos = after.map_or(Position::start(), Position::after);
+    read_from(ctx, record, pos, limit).map(|(lines, done, _)| (lines, done))
+}
+
+/// Lines from `pos` on, at most `limit`; whether the log is complete; where to go on from.
+/// Chunks never change once stored, so the next position is past every chunk read whole.
+fn read_from(
+    ctx: &Ctx,
+    record: &JobRecord,
+    mut pos: Position,
+    limit: usize,
+) -> ApiResult<(Vec<SeqLine>, bool, Position)> {
     let mut lines = Vec::new();
     let final_status = record.status.is_final();
     while lines.len() < limit && pos.attempt <= record.attempt {
@@ -110,7 +121,12 @@ pub fn read(
             };
             for (index, line) in parsed.lines.into_iter().enumerate().skip(pos.index) {
                 if lines.len() == limit {
-                    return Ok((lines, false));
+                    let next = Position {
+                        attempt: pos.attempt,
+                        chunk: *chunk,
+                        index,
+                    };
+                    return Ok((lines, false, next));
                 }
                 let at = Position {
                     attempt: pos.attempt,
@@ -137,11 +153,11 @@ pub fn read(
                     index: 0,
                 };
             } else {
-                return Ok((lines, final_status));
+                return Ok((lines, final_status, pos));
             }
         }
     }
-    Ok((lines, false))
+    Ok((lines, false, pos))
 }
 
 /// `GET /api/jobs/{id}/logs?after=&limit=`.
@@ -175,10 +191,17 @@ pub fn parse_after(raw: Option<&str>) -> ApiResult<Option<i64>> {
 /// The state of one SSE connection: what it has sent so far.
 pub struct EventStream {
     pub job_id: String,
-    after: Option<i64>,
+    /// The first line not sent yet.
+    pos: Position,
     last_status: String,
+    /// Queue position of a queued job and how many polls ago it was computed.
+    queue_position: Option<u64>,
+    polls_since_position: u32,
     finished: bool,
 }
+
+/// A queued job's position takes a queue scan: once a second (every 10th poll) is enough.
+const POLLS_PER_POSITION: u32 = 10;
 
 impl EventStream {
     /// Validates the job and the resume point (`Last-Event-ID` wins over `?after=`).
@@ -190,8 +213,10 @@ impl EventStream {
         };
         Ok(EventStream {
             job_id: id.to_owned(),
-            after,
+            pos: after.map_or(Position::start(), Position::after),
             last_status: String::new(),
+            queue_position: None,
+            polls_since_position: POLLS_PER_POSITION,
             finished: false,
         })
     }
@@ -209,22 +234,16 @@ impl EventStream {
         let record = load(ctx.store, &self.job_id)?;
         let mut out = Vec::new();
         loop {
-            let (lines, done) = read(ctx, &record, self.after, DEFAULT_LINES)?;
+            let (lines, done, next) = read_from(ctx, &record, self.pos, DEFAULT_LINES)?;
+            self.pos = next;
             for l in &lines {
                 let data = serde_json::to_string(l).unwrap_or_default();
                 out.extend_from_slice(
                     format!("event: log\nid: {}\ndata: {data}\n\n", l.seq).as_bytes(),
                 );
-                self.after = Some(l.seq);
             }
             if lines.len() < DEFAULT_LINES || done {
-                let position = if record.status == super::model::Status::Queued {
-                    queue::positions(&queue::scan(ctx)?)
-                        .get(&record.id)
-                        .copied()
-                } else {
-                    None
-                };
+                let position = self.queue_position(ctx, &record)?;
                 let view = serde_json::to_string(
                     &record.view(position, cancel_requested(ctx.store, &record.id)?),
                 )
@@ -240,6 +259,23 @@ impl EventStream {
                 return Ok((out, done));
             }
         }
+    }
+
+    /// The job's place in the queue while it is queued, recomputed every
+    /// [`POLLS_PER_POSITION`] polls.
+    fn queue_position(&mut self, ctx: &Ctx, record: &JobRecord) -> ApiResult<Option<u64>> {
+        if record.status != super::model::Status::Queued {
+            self.polls_since_position = POLLS_PER_POSITION;
+            return Ok(None);
+        }
+        if self.polls_since_position >= POLLS_PER_POSITION {
+            self.queue_position = queue::positions(&queue::scan(ctx)?)
+                .get(&record.id)
+                .copied();
+            self.polls_since_position = 0;
+        }
+        self.polls_since_position += 1;
+        Ok(self.queue_position)
     }
 }
 
