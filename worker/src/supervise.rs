@@ -48,7 +48,9 @@ pub async fn run(worker: Arc<Worker>, job: ClaimedJob, slot: SlotGuard) {
         ),
     );
 
-    let (outcome, staged) = match prepare(&worker, &job, slot.n).await {
+    // Shared with the blocking workspace task: inputs can be whole documents.
+    let job = Arc::new(job);
+    let (outcome, staged) = match prepare(&worker, &job, &dir, slot.n).await {
         Ok(ws) => execute(&worker, &job, &control, &sink, ws, slot.n).await,
         Err(message) => {
             sink.system(
@@ -97,11 +99,16 @@ impl Drop for Registered<'_> {
 }
 
 /// Copies the slot's login and creates the workspace (blocking file work, off the runtime).
-async fn prepare(worker: &Arc<Worker>, job: &ClaimedJob, slot: usize) -> Result<Workspace, String> {
-    let (worker, job) = (worker.clone(), job.clone());
+async fn prepare(
+    worker: &Arc<Worker>,
+    job: &Arc<ClaimedJob>,
+    dir: &std::path::Path,
+    slot: usize,
+) -> Result<Workspace, String> {
+    let (worker, job, dir) = (worker.clone(), job.clone(), dir.to_path_buf());
     tokio::task::spawn_blocking(move || {
         workspace::refresh_credentials(&worker.config, slot);
-        workspace::prepare_job(&worker.config.job_dir(&job.id, job.attempt), &job)
+        workspace::prepare_job(&dir, &job)
     })
     .await
     .unwrap_or_else(|e| Err(format!("workspace preparation failed: {e}")))
