@@ -66,7 +66,10 @@ pub enum Reply {
 
 /// Answers one request. Never panics on client input; every error becomes `{"error": ...}`.
 pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
-    let outcome = authorize(ctx, req).and_then(|()| routes::resolve(&req.method, &req.path));
+    // HEAD is GET without the body.
+    let head = req.method == "HEAD";
+    let method = if head { "GET" } else { req.method.as_str() };
+    let outcome = authorize(ctx, req).and_then(|()| routes::resolve(method, &req.path));
     if let Ok(Resolved::Api(matched)) = &outcome {
         match matched.endpoint {
             Endpoint::RunnerClaim => return claim(ctx, req),
@@ -79,29 +82,32 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
             _ => {}
         }
     }
-    Reply::Full(respond(ctx, req))
+    Reply::Full(respond(ctx, req, outcome, head))
 }
 
 /// Asks for jobs again for a waiting claim (see [`Reply::Claim`]).
 pub fn claim_again(ctx: &Ctx, request: &jobs::runner_api::ClaimRequest) -> Option<ApiResponse> {
-    jobs::runner_api::claim_again(ctx, request).unwrap_or_else(|e| Some(e.into_response()))
+    let found =
+        jobs::runner_api::claim_again(ctx, request).unwrap_or_else(|e| Some(e.into_response()));
+    found.map(|resp| finish_response(resp, false))
 }
 
 /// The answer to a claim that found nothing before its deadline.
 pub fn claim_empty(ctx: &Ctx) -> ApiResponse {
-    jobs::runner_api::claim_response(ctx, Vec::new())
+    finish_response(jobs::runner_api::claim_response(ctx, Vec::new()), false)
 }
 
 fn claim(ctx: &Ctx, req: &ApiRequest) -> Reply {
+    let full = |resp| Reply::Full(finish_response(resp, false));
     let mut request = match jobs::runner_api::parse_claim(ctx, &req.body) {
         Ok(r) => r,
-        Err(e) => return Reply::Full(e.into_response()),
+        Err(e) => return full(e.into_response()),
     };
     // The stop mark is read before the first pass, so a stop sent while it runs still counts.
     let first = jobs::runner_api::mark_waiting(ctx, &mut request)
         .and_then(|()| jobs::runner_api::claim_first(ctx, &request));
     match first {
-        Ok(Some(resp)) => Reply::Full(resp),
+        Ok(Some(resp)) => full(resp),
         Ok(None) if request.wait_ms > 0 => {
             let deadline_ms = ctx.now_ms + request.wait_ms as i64;
             Reply::Claim {
@@ -110,20 +116,17 @@ fn claim(ctx: &Ctx, req: &ApiRequest) -> Reply {
             }
         }
         Ok(None) => Reply::Full(claim_empty(ctx)),
-        Err(e) => Reply::Full(e.into_response()),
+        Err(e) => full(e.into_response()),
     }
 }
 
-/// Answers a request that needs no waiting (everything but claims and event streams).
-pub fn respond(ctx: &Ctx, req: &ApiRequest) -> ApiResponse {
-    // HEAD is GET without the body.
-    let head = req.method == "HEAD";
-    let method = if head { "GET" } else { req.method.as_str() };
-    let resp = authorize(ctx, req)
-        .and_then(|()| routes::resolve(method, &req.path))
+/// Answers a request that needs no waiting (everything but claims and event streams), once
+/// [`handle`] has authorized and routed it.
+fn respond(ctx: &Ctx, req: &ApiRequest, outcome: ApiResult<Resolved>, head: bool) -> ApiResponse {
+    let resp = outcome
         .and_then(|resolved| match resolved {
             Resolved::Api(matched) => dispatch(ctx, req, matched),
-            Resolved::Static if method == "GET" => assets::static_file(&req.path)
+            Resolved::Static if head || req.method == "GET" => assets::static_file(&req.path)
                 .ok_or_else(|| ApiError::NotFound(format!("nothing at {}", req.path))),
             Resolved::Static => Err(ApiError::MethodNotAllowed {
                 method: req.method.clone(),
