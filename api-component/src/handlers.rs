@@ -16,13 +16,7 @@ pub const MAX_LIMIT: usize = 500;
 
 pub fn docs_list(ctx: &Ctx, req: &ApiRequest, collection: Collection) -> ApiResult<ApiResponse> {
     let limit = req.limit_param("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
-    let cursor =
-        match req.query_param("cursor").filter(|c| !c.is_empty()) {
-            None => None,
-            Some(raw) => Some(raw.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| {
-                ApiError::BadRequest("cursor is not one this API returned".into())
-            })?),
-        };
+    let cursor = req.cursor_param()?;
     let page = Documents::new(ctx.store, collection).list(limit, cursor)?;
     Ok(ApiResponse::json(200, &page))
 }

@@ -65,6 +65,22 @@ impl ApiRequest {
         }
     }
 
+    /// The `cursor` query parameter of a listing: a positive number this API returned, `None`
+    /// when absent or empty; 400 otherwise.
+    pub fn cursor_param(&self) -> Result<Option<i64>, crate::error::ApiError> {
+        match self.query_param("cursor").filter(|c| !c.is_empty()) {
+            None => Ok(None),
+            Some(c) => c
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(Some)
+                .ok_or_else(|| {
+                    crate::error::ApiError::BadRequest("cursor is not one this API returned".into())
+                }),
+        }
+    }
+
     /// The first value of a query parameter, percent-decoded (`+` is a space).
     pub fn query_param(&self, name: &str) -> Option<String> {
         self.query.split('&').find_map(|pair| {

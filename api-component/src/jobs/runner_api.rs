@@ -378,16 +378,14 @@ struct FinishRequest {
 pub fn finish(ctx: &Ctx, id: &str, attempt: &str, body: &[u8]) -> ApiResult<ApiResponse> {
     let attempt = parse_number(attempt, "attempt")?;
     let req: FinishRequest = json_body(body)?;
-    let status = match req.status.as_str() {
-        "completed" => Status::Completed,
-        "failed" => Status::Failed,
-        "cancelled" => Status::Cancelled,
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "status {other:?} is not one of completed, failed, cancelled"
-            )));
-        }
-    };
+    let status = Status::parse(&req.status)
+        .filter(|s| s.is_final())
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "status {:?} is not one of completed, failed, cancelled",
+                req.status
+            ))
+        })?;
     let error = req.error.map(|e| e.chars().take(4_000).collect());
     let record = live_attempt(ctx, id, attempt)?;
     let ending = Ending::Finished {

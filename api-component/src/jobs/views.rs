@@ -27,13 +27,10 @@ pub fn jobs_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
         })?),
     };
     let limit = req.limit_param("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
-    let top =
-        match req.query_param("cursor").filter(|c| !c.is_empty()) {
-            None => counter(ctx.store, keys::JOB_COUNTER)?,
-            Some(c) => c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                ApiError::BadRequest("cursor is not one this API returned".into())
-            })?,
-        };
+    let top = match req.cursor_param()? {
+        Some(cursor) => cursor,
+        None => counter(ctx.store, keys::JOB_COUNTER)?,
+    };
     let floor = (top - MAX_SCANNED).max(0);
     let mut records: Vec<JobRecord> = Vec::new();
     let mut next = top;
