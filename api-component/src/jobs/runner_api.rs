@@ -41,7 +41,16 @@ pub struct ClaimRequest {
     /// The runner's claim-stop counter when the claim began to wait.
     #[serde(skip)]
     pub stop_mark: i64,
+    /// Looks this claim made since its last full pass.
+    #[serde(skip)]
+    looks: std::cell::Cell<u32>,
 }
+
+/// A waiting claim makes a full pass at least this often (every 10th look, about once a
+/// second) even when the counters say there is nothing to take: counters are hints (a
+/// submitter that died between its writes leaves the queued count one short), and the full
+/// pass also reaps expired leases.
+const LOOKS_PER_FULL_PASS: u32 = 10;
 
 #[derive(Deserialize)]
 struct StopRequest {
@@ -122,17 +131,21 @@ pub fn claim_first(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiRespons
 
 /// A waiting claim's next look (every ~100 ms): answers at once if the runner asked to stop;
 /// reads two counters and makes a full [`claim_pass`] only when a job is queued and a slot is
-/// free. Expired leases are therefore reaped by first passes and heartbeats, not by waiting
-/// claims: at most one claim wait (20 s) after the lease, well inside the two minutes allowed.
+/// free, or every [`LOOKS_PER_FULL_PASS`] looks.
 pub fn claim_again(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
     if claim_stopped(ctx, req)? {
         return Ok(Some(claim_response(ctx, Vec::new())));
     }
-    if counter(ctx.store, keys::QUEUED_COUNT)? <= 0
-        || counter(ctx.store, keys::RUNNING_COUNT)? >= ctx.settings.max_concurrent_jobs as i64
+    let looks = req.looks.get() + 1;
+    let due = looks >= LOOKS_PER_FULL_PASS;
+    if !due
+        && (counter(ctx.store, keys::QUEUED_COUNT)? <= 0
+            || counter(ctx.store, keys::RUNNING_COUNT)? >= ctx.settings.max_concurrent_jobs as i64)
     {
+        req.looks.set(looks);
         return Ok(None);
     }
+    req.looks.set(0);
     claim_pass(ctx, req)
 }
 

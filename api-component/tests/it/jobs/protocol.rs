@@ -228,3 +228,20 @@ fn a_stopped_claim_answers_at_once_and_takes_nothing_more() {
     let resp = app.post_json("/api/runner/claim/stop", &json!({"runner": "draining"}));
     assert_eq!(resp.status, 401);
 }
+
+#[test]
+fn a_waiting_claim_finds_a_job_the_queued_counter_missed() {
+    use api_component::store::Store;
+    let app = app();
+    let waiting = app
+        .start_claim(&json!({"runner": "r1", "slots": 1, "wait_ms": 20_000}))
+        .unwrap_or_else(|resp| panic!("claim did not wait: {:?}", resp.json_body()));
+    let id = submit_brief(&app, "Missed by the counter");
+    // As if the submitter died before raising the count.
+    app.store.increment("stats/queued", -1).unwrap();
+
+    let found = (1..=10).find_map(|look| app.claim_again(&waiting).map(|resp| (look, resp)));
+    let (look, resp) = found.expect("a full pass within ten looks");
+    assert!(look > 1, "the counters were skipped: found on look {look}");
+    assert_eq!(resp.json_body()["jobs"][0]["id"], id.as_str());
+}
