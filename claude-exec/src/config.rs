@@ -4,15 +4,18 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Least-privilege tools for document jobs: research, read and write files. No `Bash`.
+/// Least-privilege tools for document jobs: research on the web, and read, search and write
+/// files **inside the job's working directory only** (`./**` is relative to the CLI's cwd). No
+/// `Bash`. A bare `Read` or `Write` would grant the tool on every path of the host: a
+/// prompt-injected model could then read credentials or write `~/.bashrc`.
 pub const DEFAULT_ALLOWED_TOOLS: &[&str] = &[
     "WebSearch",
     "WebFetch",
-    "Read",
-    "Write",
-    "Edit",
-    "Glob",
-    "Grep",
+    "Read(./**)",
+    "Write(./**)",
+    "Edit(./**)",
+    "Glob(./**)",
+    "Grep(./**)",
 ];
 /// Writes and edits inside the job directory are allowed; anything that would ask is denied.
 pub const DEFAULT_PERMISSION_MODE: &str = "acceptEdits";
@@ -23,8 +26,6 @@ pub const ENV_CONFIG_DIR: &str = "CLAUDE_CONFIG_DIR";
 pub const ENV_DISABLE_AUTOUPDATER: &str = "DISABLE_AUTOUPDATER";
 /// Set to `1`: no telemetry or other traffic a job does not need.
 pub const ENV_DISABLE_NONESSENTIAL_TRAFFIC: &str = "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC";
-/// Removed from the child's environment, as the official SDK does (it can break the CLI).
-pub const ENV_NODE_OPTIONS: &str = "NODE_OPTIONS";
 /// Marker set on the child so every descendant can be found later, even after `setsid`.
 pub const ENV_JOB_MARKER: &str = "CLAUDE_EXEC_JOB";
 
@@ -42,10 +43,16 @@ pub struct ExecConfig {
     /// Extra arguments placed after the standard ones (use the `--flag=value` form for
     /// variadic flags).
     pub extra_args: Vec<String>,
-    /// Environment for the child on top of the runner's own (e.g. `ANTHROPIC_API_KEY`,
-    /// `CLAUDE_CODE_MAX_RETRIES`). Cannot replace `CLAUDE_CONFIG_DIR` (from the job), the job
-    /// marker, or bring back `NODE_OPTIONS`.
+    /// Variables set for the child on top of the allowlisted ones taken from the runner's
+    /// environment (see [`crate::child_env`]). Cannot replace `HOME`, `CLAUDE_CONFIG_DIR` (from
+    /// the job) or the job marker; names the child must never see (`CWM_*`, `SPIN_VARIABLE_*`)
+    /// are dropped.
     pub env: Vec<(String, String)>,
+    /// Extra names (or `PREFIX*` patterns) passed from the runner's environment to the child,
+    /// beyond the built-in allowlist (`CWM_PASS_ENV`).
+    pub pass_env: Vec<String>,
+    /// The OS sandbox every run is wrapped in, if any.
+    pub sandbox: Option<crate::sandbox::Bwrap>,
     /// Hard limit for the whole run.
     pub timeout: Duration,
     /// Longest silence (no stdout or stderr line) before the run is stopped. An announced
@@ -71,6 +78,8 @@ impl Default for ExecConfig {
                 .collect(),
             extra_args: Vec::new(),
             env: Vec::new(),
+            pass_env: Vec::new(),
+            sandbox: None,
             timeout: Duration::from_secs(30 * 60),
             idle_timeout: Duration::from_secs(5 * 60),
             kill_grace: Duration::from_secs(5),
@@ -90,6 +99,9 @@ pub struct JobRun {
     /// `CLAUDE_CONFIG_DIR` for this run: one per runner slot, never shared by two live runs.
     /// Created if missing.
     pub config_dir: PathBuf,
+    /// `HOME` for this run (the slot's own directory, never the runner's home). Created if
+    /// missing; in the sandbox it is writable.
+    pub home_dir: PathBuf,
     /// Directory whose files are the job's outputs (usually `workdir` or a folder inside it).
     /// Created if missing. It should start empty: files already there count as present.
     pub output_dir: PathBuf,

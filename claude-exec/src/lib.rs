@@ -8,6 +8,7 @@
 //!     workdir: "/srv/jobs/42".into(),
 //!     prompt: "Write brief.md".into(),
 //!     config_dir: "/srv/slots/0/claude".into(),
+//!     home_dir: "/srv/slots/0".into(),
 //!     output_dir: "/srv/jobs/42".into(),
 //!     expected_outputs: vec!["brief.md".into()],
 //! };
@@ -22,7 +23,11 @@
 //!
 //! # Layout
 //! - `config`: `ExecConfig` (how to call the CLI) and `JobRun` (one job).
-//! - `spawn`: command line, environment, process group, stdin, pipe readers.
+//! - `spawn`: command line, process group, stdin, pipe readers.
+//! - [`child_env`]: the child's environment: an allowlist, never the runner's secrets.
+//! - [`sandbox`]: the bubblewrap wrapper (workspace and slot writable, system read-only, the
+//!   rest of the host hidden, own PID namespace) and its availability probe.
+//! - [`files`]: opening output files without following symbolic links, with a size cap.
 //! - `stream`: stream-json lines → `LogLine`s and the facts the outcome needs.
 //! - `describe`: short texts for tool calls, results, durations.
 //! - `watch`: the output directory watch (`ExecEvent::OutputFile`).
@@ -33,11 +38,14 @@
 //! The caller should call [`set_child_subreaper`] once at start so orphaned tool processes
 //! can be reaped.
 
+pub mod child_env;
 mod config;
 mod describe;
+pub mod files;
 mod kill;
 mod outcome;
 mod run;
+pub mod sandbox;
 mod spawn;
 mod stream;
 mod watch;

@@ -13,7 +13,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::describe::{human_duration, utc_time};
+use crate::files::{OutputError, open_output};
 use crate::stream::Transcript;
+use std::io::Read as _;
 
 /// Spend and size of a run, from the `result` line.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -28,6 +30,8 @@ pub struct Usage {
     /// `duration_ms` as the CLI measured it.
     pub duration_ms: u64,
     pub num_turns: u64,
+    /// Tool calls the CLI refused under the permission rules (see `LogKind::Denied`).
+    pub permission_denials: u64,
 }
 
 impl Usage {
@@ -43,6 +47,9 @@ impl Usage {
             cache_creation_input_tokens: n(&usage["cache_creation_input_tokens"]),
             duration_ms: n(&result["duration_ms"]),
             num_turns: n(&result["num_turns"]),
+            permission_denials: result["permission_denials"]
+                .as_array()
+                .map_or(0, |d| d.len() as u64),
         }
     }
 }
@@ -104,7 +111,12 @@ pub(crate) fn decide(
     expected: &[String],
     outputs: Vec<String>,
 ) -> ExecOutcome {
-    let usage = t.result.as_ref().map(Usage::from_result);
+    let usage = t.result.as_ref().map(|result| {
+        let mut usage = Usage::from_result(result);
+        // Denials the stream announced that the result's list does not hold still count.
+        usage.permission_denials = usage.permission_denials.max(t.denials.len() as u64);
+        usage
+    });
     let status = match ending {
         Ending::Cancelled => return ExecOutcome::Cancelled { usage },
         Ending::TimedOut(limit) => {
@@ -242,11 +254,23 @@ fn api_error_message(result: &Value, t: &Transcript, text: &str) -> String {
 
 /// Every expected file exists; `.json` ones hold a JSON object.
 fn check_outputs(output_dir: &Path, expected: &[String], t: &Transcript) -> Result<(), String> {
+    // Opened as the worker will read them: no symbolic link followed, regular files only.
+    let mut refused = Vec::new();
     let missing: Vec<&str> = expected
         .iter()
         .map(String::as_str)
-        .filter(|rel| !output_dir.join(rel).is_file())
+        .filter(|rel| match open_output(output_dir, rel) {
+            Ok(_) => false,
+            Err(OutputError::Missing(_)) => true,
+            Err(e) => {
+                refused.push(e.to_string());
+                false
+            }
+        })
         .collect();
+    if let Some(why) = refused.first() {
+        return Err(format!("output refused: {why}"));
+    }
     if !missing.is_empty() {
         let why = t
             .denials
@@ -256,7 +280,10 @@ fn check_outputs(output_dir: &Path, expected: &[String], t: &Transcript) -> Resu
         return Err(format!("Claude wrote no {}{why}", missing.join(", ")));
     }
     for rel in expected.iter().filter(|r| r.ends_with(".json")) {
-        let text = std::fs::read_to_string(output_dir.join(rel))
+        let mut text = String::new();
+        open_output(output_dir, rel)
+            .map_err(|e| e.to_string())?
+            .read_to_string(&mut text)
             .map_err(|e| format!("cannot read {rel}: {e}"))?;
         match serde_json::from_str::<Value>(&text) {
             Ok(v) if v.is_object() => {}

@@ -69,7 +69,8 @@ fn success_needs_the_expected_files() {
                     cache_read_input_tokens: 0,
                     cache_creation_input_tokens: 0,
                     duration_ms: 553,
-                    num_turns: 2
+                    num_turns: 2,
+                    permission_denials: 0
                 }
             );
             assert_eq!(outputs, ["out.md"]);
@@ -91,6 +92,22 @@ fn denied_write_names_the_denial() {
         message,
         "Claude wrote no out.md (permission denied for Write out.md: Claude requested permissions to write to /srv/job/out.md, but you haven't granted it yet.)"
     );
+}
+
+#[test]
+fn a_symlinked_output_fails_the_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("output");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(dir.path().join("secret"), "s3cret").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("secret"), out.join("out.md")).unwrap();
+    let (t, _) = replay(WRITE_SUCCESS);
+    let outcome = decide(exited(0), &t, &out, &["out.md".to_string()], vec![]);
+    let ExecOutcome::Failed { message, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(message.contains("symbolic link"), "{message}");
+    assert!(!message.contains("s3cret"));
 }
 
 #[test]

@@ -54,10 +54,15 @@ pub async fn run(
             return ExecOutcome::failed(e.to_string());
         }
     };
+    let confinement = if config.sandbox.is_some() {
+        "in the bubblewrap sandbox"
+    } else {
+        "without an OS sandbox"
+    };
     sup.system(
         LogKind::Info,
         format!(
-            "started {} (pid {})",
+            "started {} (pid {}) {confinement}",
             config.claude_path.display(),
             spawned.ties.leader
         ),
@@ -84,7 +89,7 @@ fn prepare_dirs(job: &JobRun) -> Result<(), String> {
             job.workdir.display()
         ));
     }
-    for dir in [&job.config_dir, &job.output_dir] {
+    for dir in [&job.home_dir, &job.config_dir, &job.output_dir] {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
@@ -123,6 +128,22 @@ impl Supervisor<'_> {
     /// Parses one raw line, forwards its log lines, and returns extra idle allowance (announced
     /// retry delays).
     async fn handle(&mut self, line: RawLine) -> Duration {
+        if line.cut > 0 {
+            self.system(
+                LogKind::Info,
+                format!(
+                    "a {} line longer than {} bytes was cut ({} bytes skipped)",
+                    if line.pipe == Pipe::Stdout {
+                        "stdout"
+                    } else {
+                        "stderr"
+                    },
+                    spawn::MAX_LINE_BYTES,
+                    line.cut
+                ),
+            )
+            .await;
+        }
         let logs = match line.pipe {
             Pipe::Stdout => self.transcript.stdout_line(&line.bytes),
             Pipe::Stderr => vec![self.transcript.stderr_line(&line.bytes)],

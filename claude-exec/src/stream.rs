@@ -53,8 +53,11 @@ pub enum LogKind {
     Retry,
     /// The final summary.
     Result,
-    /// An error: API error, permission denied, rate limit rejection, stderr error line.
+    /// An error: API error, rate limit rejection, stderr error line.
     Error,
+    /// A tool call the CLI refused under the run's permission rules (e.g. a read or write
+    /// outside the workspace).
+    Denied,
     /// Anything else worth showing.
     Info,
 }
@@ -121,6 +124,9 @@ pub struct Transcript {
     pub last_retry: Option<(String, Option<u64>)>,
     /// Permission denials, as "Write brief.md: message".
     pub denials: Vec<String>,
+    /// `tool_use_id`s of the denials already logged, so the result's `permission_denials` list
+    /// adds only those the stream did not announce.
+    denied_ids: std::collections::HashSet<String>,
     pub rate_limit: Option<RateLimit>,
     /// Delay announced by the last `api_retry` line, not yet consumed by the idle watchdog.
     pending_retry_delay: Option<Duration>,
@@ -195,7 +201,9 @@ impl Transcript {
             ("rate_limit_event", _) => self.rate_limit(v).into_iter().collect(),
             ("result", _) => {
                 self.result = Some(v.clone());
-                vec![out(LogKind::Result, result_summary(v))]
+                let mut lines = self.result_denials(v);
+                lines.push(out(LogKind::Result, result_summary(v)));
+                lines
             }
             _ => Vec::new(),
         }
@@ -228,7 +236,31 @@ impl Transcript {
             .unwrap_or_else(|| str_of(v, "tool_name").to_string());
         let entry = format!("{call}: {}", str_of(v, "message"));
         self.denials.push(entry.clone());
-        out(LogKind::Error, format!("permission denied: {entry}"))
+        self.denied_ids.insert(str_of(v, "tool_use_id").to_string());
+        out(LogKind::Denied, format!("permission denied: {entry}"))
+    }
+
+    /// Lines for the result's `permission_denials` that no `permission_denied` line announced.
+    fn result_denials(&mut self, result: &Value) -> Vec<LogLine> {
+        let entries = result["permission_denials"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut lines = Vec::new();
+        for entry in entries {
+            let id = str_of(entry, "tool_use_id");
+            if !id.is_empty() && !self.denied_ids.insert(id.to_string()) {
+                continue;
+            }
+            let call = describe::tool_call(
+                str_of(entry, "tool_name"),
+                &entry["tool_input"],
+                &self.workdir,
+            );
+            self.denials.push(call.clone());
+            lines.push(out(LogKind::Denied, format!("permission denied: {call}")));
+        }
+        lines
     }
 
     fn rate_limit(&mut self, v: &Value) -> Option<LogLine> {

@@ -68,10 +68,41 @@ fn partial_messages_give_the_same_log_as_without() {
 fn denied_write() {
     let (t, logs) = replay(DEFAULT_PERM);
     let denial = "Write out.md: Claude requested permissions to write to /srv/job/out.md, but you haven't granted it yet.";
-    assert!(pairs(&logs).contains(&(LogKind::Error, &format!("permission denied: {denial}"))));
+    assert!(pairs(&logs).contains(&(LogKind::Denied, &format!("permission denied: {denial}"))));
     assert!(pairs(&logs).contains(&(LogKind::ToolResultErr,
         "✗ Write out.md: Claude requested permissions to write to /srv/job/out.md, but you haven't granted it yet.")));
+    // The result lists the same denial: it is not logged or counted twice.
     assert_eq!(t.denials, [denial]);
+    assert_eq!(logs.iter().filter(|l| l.kind == LogKind::Denied).count(), 1);
+}
+
+#[test]
+fn denials_only_in_the_result_are_logged_and_counted() {
+    let mut t = Transcript::new(PathBuf::from("/srv/job"));
+    let result = serde_json::json!({
+        "type": "result", "subtype": "success", "is_error": false, "num_turns": 2,
+        "permission_denials": [
+            {"tool_name": "Read", "tool_use_id": "toolu_1", "tool_input": {"file_path": "/etc/shadow"}},
+            {"tool_name": "Write", "tool_use_id": "toolu_2", "tool_input": {"file_path": "/root/.bashrc", "content": "x"}}
+        ]
+    });
+    let logs = t.stdout_line(result.to_string().as_bytes());
+    let denied: Vec<&str> = logs
+        .iter()
+        .filter(|l| l.kind == LogKind::Denied)
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(denied.len(), 2, "{logs:?}");
+    assert!(
+        denied[0].contains("Read") && denied[0].contains("/etc/shadow"),
+        "{denied:?}"
+    );
+    assert!(
+        denied[1].contains("Write") && denied[1].contains("/root/.bashrc"),
+        "{denied:?}"
+    );
+    assert_eq!(logs.last().unwrap().kind, LogKind::Result);
+    assert_eq!(t.denials.len(), 2);
 }
 
 #[test]

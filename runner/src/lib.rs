@@ -63,7 +63,9 @@ pub async fn run(
     let worker_done = CancellationToken::new();
     match (&settings.role, &settings.worker) {
         (Role::Up, Some(vars)) => {
-            let config = up_worker_config(vars, addr, &runner_token)?;
+            let mut config = up_worker_config(vars, addr, &runner_token)?;
+            // The server's state is no business of the jobs it runs.
+            config.sandbox_hide.push(settings.data_dir.clone());
             let done = worker_done.clone();
             let worker_shutdown =
                 worker::Shutdown::on_signals().context("installing signal handlers")?;

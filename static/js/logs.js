@@ -10,7 +10,7 @@ import { JOB_TYPES, jobTitle, jobDuration } from './jobs.js';
 
 const KIND_LABELS = {
   text: 'Claude', tool_call: 'Tool', tool_ok: 'Done', tool_error: 'Tool error', retry: 'Retry',
-  result: 'Result', error: 'Error', info: 'Info', stderr: 'stderr',
+  result: 'Result', error: 'Error', denied: 'Denied', info: 'Info', stderr: 'stderr',
 };
 const MAX_LINES = 5000;
 const MODE_LABELS = {
@@ -179,6 +179,7 @@ export class LogViewer {
       ['Cost', usage ? formatCost(usage.cost_usd) : '—'],
       ['Tokens', usage ? `${formatNumber(usage.input_tokens)} in / ${formatNumber(usage.output_tokens)} out` : '—'],
       ['Turns', usage ? String(usage.num_turns) : '—'],
+      ...(usage && usage.permission_denials ? [['Denied', String(usage.permission_denials)]] : []),
     ];
     replaceChildren(this.summary, h('div', { class: ['summary-card', `is-${j.status}`], attrs: { 'data-testid': 'log-summary' } },
       h('h3', { class: 'summary-title', text: j.status === 'completed' ? 'Finished' : j.status === 'cancelled' ? 'Cancelled' : 'Failed' }),

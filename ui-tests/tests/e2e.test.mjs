@@ -65,6 +65,8 @@ before(async () => {
     CWM_SLOTS: '1',
     CWM_CLAUDE: fakeClaude,
     CWM_WORKDIR: workdir,
+    // Jobs see only allowlisted variables: the fake CLI's knobs are passed on purpose.
+    CWM_PASS_ENV: 'FAKE_CLAUDE_*',
     FAKE_CLAUDE_OUTPUT_FILE: `output/${SLUG}.md`,
     FAKE_CLAUDE_OUTPUT_CONTENT: OUTPUT,
     FAKE_CLAUDE_DELAY_MS: '400',

@@ -73,6 +73,12 @@ pub struct Claim {
     /// How often to heartbeat while jobs run.
     #[serde(default)]
     pub heartbeat_ms: u64,
+    /// How long the server keeps a job for this runner without a heartbeat.
+    #[serde(default)]
+    pub lease_ms: u64,
+    /// Largest output file the server stores (its `max_document_bytes`).
+    #[serde(default)]
+    pub max_output_bytes: u64,
 }
 
 /// A job handed to this runner, with everything needed to run it.

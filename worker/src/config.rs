@@ -13,8 +13,17 @@ use crate::error::WorkerError;
 pub mod env {
     /// Base URL of the API, e.g. `https://cwm.example.com` (`--api`).
     pub const API: &str = "CWM_API";
-    /// The server's `runner_token` (`--token`).
+    /// The server's `runner_token` (`--token`; prefer this variable or `--token-file`: a flag
+    /// is visible to every user of the host in `/proc/<pid>/cmdline`).
     pub const RUNNER_TOKEN: &str = "CWM_RUNNER_TOKEN";
+    /// A file holding the runner token (`--token-file`), read at start-up.
+    pub const RUNNER_TOKEN_FILE: &str = "CWM_RUNNER_TOKEN_FILE";
+    /// `auto` (default), `bwrap` or `none`: the OS sandbox around each job (`--sandbox`).
+    pub const SANDBOX: &str = "CWM_SANDBOX";
+    /// Extra variables passed to the CLI, comma separated names or `PREFIX*` patterns.
+    pub const PASS_ENV: &str = "CWM_PASS_ENV";
+    /// Most log bytes one attempt may send; later lines are dropped after one notice.
+    pub const MAX_LOG_BYTES: &str = "CWM_MAX_LOG_BYTES";
     /// Name shown for this runner (`--name`, default: the host name).
     pub const RUNNER_NAME: &str = "CWM_RUNNER_NAME";
     /// Jobs run at once (`--slots`, default 3).
@@ -57,6 +66,32 @@ pub const DEFAULT_LOG_BUFFER_BYTES: usize = 4 * 1024 * 1024;
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(1);
 /// Longest pause between two tries of a failed request.
 pub const DEFAULT_RETRY_CAP: Duration = Duration::from_secs(5);
+/// Log bytes one attempt may send before its log is cut.
+pub const DEFAULT_MAX_LOG_BYTES: usize = 50 * 1024 * 1024;
+/// Largest output file staged when the server does not say (`max_output_bytes` of a claim).
+pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 1024 * 1024;
+
+/// Whether jobs run inside an OS sandbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandboxMode {
+    /// bubblewrap when it works on this host, else no sandbox and a warning.
+    Auto,
+    /// bubblewrap, or the worker does not start.
+    Bwrap,
+    /// No OS sandbox: only the CLI's own permission rules confine a job.
+    None,
+}
+
+impl SandboxMode {
+    pub fn parse(raw: &str) -> Option<SandboxMode> {
+        match raw.trim() {
+            "auto" => Some(SandboxMode::Auto),
+            "bwrap" => Some(SandboxMode::Bwrap),
+            "none" => Some(SandboxMode::None),
+            _ => None,
+        }
+    }
+}
 
 /// Everything [`crate::run`] needs. Build it with [`WorkerConfig::new`] (or
 /// [`WorkerConfig::from_env`]) and change the fields that differ.
@@ -89,6 +124,12 @@ pub struct WorkerConfig {
     pub retry_cap: Duration,
     /// Keep job workspaces after the job was reported.
     pub keep_workspaces: bool,
+    /// The OS sandbox asked for; [`crate::run`] resolves it into `claude.sandbox`.
+    pub sandbox: SandboxMode,
+    /// Host paths hidden from sandboxed jobs besides the work dir (e.g. `runner up`'s data dir).
+    pub sandbox_hide: Vec<PathBuf>,
+    /// Most log bytes one attempt sends.
+    pub max_log_bytes: usize,
 }
 
 impl std::fmt::Debug for WorkerConfig {
@@ -107,6 +148,9 @@ impl std::fmt::Debug for WorkerConfig {
             .field("log_buffer_bytes", &self.log_buffer_bytes)
             .field("retry_cap", &self.retry_cap)
             .field("keep_workspaces", &self.keep_workspaces)
+            .field("sandbox", &self.sandbox)
+            .field("sandbox_hide", &self.sandbox_hide)
+            .field("max_log_bytes", &self.max_log_bytes)
             .finish()
     }
 }
@@ -130,11 +174,14 @@ impl WorkerConfig {
             log_buffer_bytes: DEFAULT_LOG_BUFFER_BYTES,
             retry_cap: DEFAULT_RETRY_CAP,
             keep_workspaces: false,
+            sandbox: SandboxMode::Auto,
+            sandbox_hide: Vec::new(),
+            max_log_bytes: DEFAULT_MAX_LOG_BYTES,
         }
     }
 
     /// A config from the [`env`] variables of this process (`CWM_API` and `CWM_RUNNER_TOKEN`
-    /// are required).
+    /// or `CWM_RUNNER_TOKEN_FILE` are required).
     pub fn from_env() -> Result<WorkerConfig, WorkerError> {
         Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
@@ -144,7 +191,18 @@ impl WorkerConfig {
         let required =
             |name: &str| var(name).ok_or_else(|| config_error(format!("{name} is not set")));
         let api = parse_api(&required(env::API)?)?;
-        let mut c = WorkerConfig::new(api, required(env::RUNNER_TOKEN)?);
+        let token = match (var(env::RUNNER_TOKEN), var(env::RUNNER_TOKEN_FILE)) {
+            (Some(token), _) => token,
+            (None, Some(file)) => read_token_file(Path::new(&file))?,
+            (None, None) => {
+                return Err(config_error(format!(
+                    "{} or {} is not set",
+                    env::RUNNER_TOKEN,
+                    env::RUNNER_TOKEN_FILE
+                )));
+            }
+        };
+        let mut c = WorkerConfig::new(api, token);
         if let Some(v) = var(env::RUNNER_NAME) {
             c.name = v;
         }
@@ -185,6 +243,27 @@ impl WorkerConfig {
                 config_error(format!("{}={v:?} is not a number", env::LOG_BUFFER_BYTES))
             })?;
         }
+        if let Some(v) = var(env::MAX_LOG_BYTES) {
+            c.max_log_bytes = v.parse().map_err(|_| {
+                config_error(format!("{}={v:?} is not a number", env::MAX_LOG_BYTES))
+            })?;
+        }
+        if let Some(v) = var(env::SANDBOX) {
+            c.sandbox = SandboxMode::parse(&v).ok_or_else(|| {
+                config_error(format!(
+                    "{}={v:?} must be auto, bwrap or none",
+                    env::SANDBOX
+                ))
+            })?;
+        }
+        if let Some(v) = var(env::PASS_ENV) {
+            c.claude.pass_env = v
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect();
+        }
         c.keep_workspaces = var(env::KEEP_WORKSPACES).is_some_and(|v| v != "0");
         c.credentials_dir = var(env::CLAUDE_CONFIG_DIR)
             .map(PathBuf::from)
@@ -209,6 +288,7 @@ impl WorkerConfig {
                 self.name
             )));
         }
+        claude_exec::child_env::check_pass_env(&self.claude.pass_env).map_err(config_error)?;
         if !(1..=MAX_SLOTS).contains(&self.slots) {
             return Err(config_error(format!(
                 "slots must be from 1 to {MAX_SLOTS}, not {}",
@@ -223,12 +303,14 @@ impl WorkerConfig {
         self.workdir.join("jobs").join(format!("{id}-a{attempt}"))
     }
 
+    /// The directory of slot `n` (`HOME` of its jobs): `<workdir>/slots/<n>`.
+    pub fn slot_dir(&self, n: usize) -> PathBuf {
+        self.workdir.join("slots").join(n.to_string())
+    }
+
     /// The CLI config dir of slot `n`: `<workdir>/slots/<n>/claude-config`.
     pub fn slot_config_dir(&self, n: usize) -> PathBuf {
-        self.workdir
-            .join("slots")
-            .join(n.to_string())
-            .join("claude-config")
+        self.slot_dir(n).join("claude-config")
     }
 }
 
@@ -240,6 +322,25 @@ pub fn parse_api(raw: &str) -> Result<Url, WorkerError> {
         return Err(config_error(format!("api {raw:?} is not an http(s) URL")));
     }
     Ok(url)
+}
+
+/// The token in `path`: its content without surrounding whitespace. The file should be
+/// readable by the runner's user only.
+fn read_token_file(path: &Path) -> Result<String, WorkerError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        config_error(format!(
+            "cannot read the runner token file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(config_error(format!(
+            "the runner token file {} is empty",
+            path.display()
+        )));
+    }
+    Ok(token.to_owned())
 }
 
 fn parse_duration(name: &str, raw: &str) -> Result<Duration, WorkerError> {
@@ -360,6 +461,7 @@ mod tests {
     fn missing_and_bad_settings_are_named() {
         let err = WorkerConfig::from_lookup(lookup(&[(env::API, "http://x")])).unwrap_err();
         assert!(err.to_string().contains("CWM_RUNNER_TOKEN"), "{err}");
+        assert!(err.to_string().contains("CWM_RUNNER_TOKEN_FILE"), "{err}");
         let err =
             WorkerConfig::from_lookup(lookup(&[(env::API, "ftp://x"), (env::RUNNER_TOKEN, "t")]))
                 .unwrap_err();
@@ -375,6 +477,50 @@ mod tests {
         c.name = "ok".into();
         c.slots = 0;
         assert!(c.validate().unwrap_err().to_string().contains("slots"));
+    }
+
+    #[test]
+    fn the_token_can_come_from_a_file_and_sandbox_and_pass_env_are_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("token");
+        std::fs::write(&file, "  from-file\n").unwrap();
+        let path = file.to_str().unwrap();
+        let c = WorkerConfig::from_lookup(lookup(&[
+            (env::API, "http://x"),
+            (env::RUNNER_TOKEN_FILE, path),
+            (env::SANDBOX, "none"),
+            (env::PASS_ENV, "FAKE_CLAUDE_*, AWS_REGION"),
+        ]))
+        .unwrap();
+        assert_eq!(c.token, "from-file");
+        assert_eq!(c.sandbox, SandboxMode::None);
+        assert_eq!(c.claude.pass_env, ["FAKE_CLAUDE_*", "AWS_REGION"]);
+        c.validate().unwrap();
+        let err = WorkerConfig::from_lookup(lookup(&[
+            (env::API, "http://x"),
+            (env::RUNNER_TOKEN_FILE, "/nonexistent/token"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/token"), "{err}");
+        let err = WorkerConfig::from_lookup(lookup(&[
+            (env::API, "http://x"),
+            (env::RUNNER_TOKEN, "t"),
+            (env::SANDBOX, "docker"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("auto, bwrap or none"), "{err}");
+        let c = WorkerConfig::from_lookup(lookup(&[
+            (env::API, "http://x"),
+            (env::RUNNER_TOKEN, "t"),
+            (env::PASS_ENV, "CWM_RUNNER_TOKEN"),
+        ]))
+        .unwrap();
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("CWM_PASS_ENV")
+        );
     }
 
     #[test]

@@ -4,19 +4,24 @@
 //! it and silences the attempt.
 //!
 //! A failed heartbeat is not retried: the next tick is the retry, and the lease (60 s) covers
-//! many missed beats.
+//! many missed beats. A job whose lease was not confirmed for the lease minus a margin (a
+//! tenth, at least 500 ms) is stopped by the worker itself and not reported: by then the
+//! server may have handed it to another runner, and two runs of one job must not overlap.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::MissedTickBehavior;
+use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::api::CallError;
+use crate::jobs::StopReason;
 use crate::state::Worker;
 
 /// Longest a heartbeat request may take.
 const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often leases are checked while a heartbeat request is pending.
+const EXPIRY_CHECK: Duration = Duration::from_millis(250);
 
 /// Beats until `stop` is cancelled.
 pub async fn run(worker: Arc<Worker>, stop: CancellationToken) {
@@ -48,13 +53,55 @@ fn ticker_after(period: Duration) -> tokio::time::Interval {
     t
 }
 
+/// The part of the lease a job may go unconfirmed before the worker stops it.
+pub fn lease_limit(lease: Duration) -> Duration {
+    lease.saturating_sub((lease / 10).max(Duration::from_millis(500)))
+}
+
+/// Stops the jobs whose lease was not confirmed for too long.
+fn stop_expired(worker: &Worker) {
+    let Some(lease) = worker.lease() else {
+        return;
+    };
+    let limit = lease_limit(lease);
+    for job in worker.jobs.controls() {
+        if job.unconfirmed_for() > limit && job.reason().is_none() {
+            tracing::warn!(
+                job = %job.attempt.id,
+                attempt = job.attempt.attempt,
+                lease = ?lease,
+                "no heartbeat answered for almost the whole lease; stopping the job (the server requeues it)"
+            );
+            job.stop(StopReason::LeaseLost);
+        }
+    }
+}
+
 /// One heartbeat for every running job, and the actions it brings back.
 async fn beat(worker: &Worker, failures: &mut u32) {
     let attempts = worker.jobs.attempts();
     if attempts.is_empty() {
         return;
     }
-    match worker.api.heartbeat(&attempts, HEARTBEAT_TIMEOUT).await {
+    let sent = Instant::now();
+    // A heartbeat hanging on a dead connection must not hide an expiring lease.
+    let request = worker.api.heartbeat(&attempts, HEARTBEAT_TIMEOUT);
+    tokio::pin!(request);
+    let answer = loop {
+        tokio::select! {
+            answer = &mut request => break answer,
+            _ = tokio::time::sleep(EXPIRY_CHECK) => stop_expired(worker),
+        }
+    };
+    if answer.is_ok() {
+        for attempt in &attempts {
+            if let Some(job) = worker.jobs.get(attempt) {
+                job.confirm(sent);
+            }
+        }
+    }
+    stop_expired(worker);
+    match answer {
         Ok(answers) => {
             if *failures > 0 {
                 tracing::info!(failures = *failures, "heartbeats go through again");

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{Action, AttemptRef, CallError};
@@ -23,6 +24,10 @@ pub enum StopReason {
     Abandoned,
     /// The worker stops on a fatal error (401). Nothing can be reported.
     Fatal,
+    /// No heartbeat was answered for almost a lease: the server may already have given the
+    /// job to another runner, so this one stops it and reports nothing (no double run after
+    /// a long outage).
+    LeaseLost,
 }
 
 impl StopReason {
@@ -30,7 +35,7 @@ impl StopReason {
     fn silences(self) -> bool {
         matches!(
             self,
-            StopReason::Fenced | StopReason::Abandoned | StopReason::Fatal
+            StopReason::Fenced | StopReason::Abandoned | StopReason::Fatal | StopReason::LeaseLost
         )
     }
 }
@@ -45,9 +50,23 @@ pub struct JobControl {
     pub quiet: CancellationToken,
     reason: OnceLock<StopReason>,
     fatal: Arc<crate::state::Fatal>,
+    /// When the lease was last known to be extended: the claim, then each answered heartbeat
+    /// (the time it was sent).
+    confirmed: Mutex<Instant>,
 }
 
 impl JobControl {
+    /// The server extended the lease at `at` (or later).
+    pub fn confirm(&self, at: Instant) {
+        let mut confirmed = self.confirmed.lock().expect("lease time");
+        *confirmed = (*confirmed).max(at);
+    }
+
+    /// How long ago the lease was last known to be extended.
+    pub fn unconfirmed_for(&self) -> std::time::Duration {
+        self.confirmed.lock().expect("lease time").elapsed()
+    }
+
     /// Stops the job's process for `reason` (the first reason given is the one reported).
     pub fn stop(&self, reason: StopReason) {
         if self.reason.set(reason).is_ok() {
@@ -124,6 +143,7 @@ impl Registry {
             quiet: self.fatal.token.child_token(),
             reason: OnceLock::new(),
             fatal: self.fatal.clone(),
+            confirmed: Mutex::new(Instant::now()),
         });
         let stopped = {
             let mut inner = self.lock();
@@ -147,6 +167,11 @@ impl Registry {
     /// The attempts to name in a heartbeat.
     pub fn attempts(&self) -> Vec<AttemptRef> {
         self.lock().jobs.keys().cloned().collect()
+    }
+
+    /// The running jobs' controls.
+    pub fn controls(&self) -> Vec<Arc<JobControl>> {
+        self.lock().jobs.values().cloned().collect()
     }
 
     /// Stops every running job, and every job registered from now on.

@@ -50,7 +50,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-pub use crate::config::{WorkerConfig, env, parse_api};
+pub use crate::config::{SandboxMode, WorkerConfig, env, parse_api};
 pub use crate::error::WorkerError;
 pub use crate::shutdown::Shutdown;
 pub use claude_exec::ExecConfig;
@@ -66,8 +66,9 @@ const REPORT_GRACE: Duration = Duration::from_secs(10);
 /// Runs the worker until `shutdown` drains it (running jobs finish first) or aborts it (running
 /// jobs are cancelled and given back), or until a fatal error: a wrong token (401), a refused
 /// claim, an unusable work dir.
-pub async fn run(config: WorkerConfig, shutdown: Shutdown) -> Result<(), WorkerError> {
+pub async fn run(mut config: WorkerConfig, shutdown: Shutdown) -> Result<(), WorkerError> {
     config.validate()?;
+    let unconfined = resolve_sandbox(&mut config)?;
     let _lock = workspace::lock_workdir(&config.workdir)?;
     if !config.keep_workspaces {
         workspace::clear_stale_jobs(&config.workdir);
@@ -85,9 +86,10 @@ pub async fn run(config: WorkerConfig, shutdown: Shutdown) -> Result<(), WorkerE
         slots = config.slots,
         workdir = %config.workdir.display(),
         claude = %config.claude.claude_path.display(),
+        sandbox = if config.claude.sandbox.is_some() { "bwrap" } else { "none" },
         "worker started"
     );
-    let worker = Arc::new(Worker::new(config, api));
+    let worker = Arc::new(Worker::new(config, api, unconfined));
     let stop_beats = CancellationToken::new();
     let beats = tokio::spawn(heartbeat::run(worker.clone(), stop_beats.clone()));
 
@@ -104,6 +106,39 @@ pub async fn run(config: WorkerConfig, shutdown: Shutdown) -> Result<(), WorkerE
             Ok(())
         }
     }
+}
+
+/// Turns the sandbox mode into the CLI's wrapper. Returns the warning every job's log starts
+/// with when jobs run without the OS sandbox; `bwrap` that cannot work here is an error.
+fn resolve_sandbox(config: &mut WorkerConfig) -> Result<Option<String>, WorkerError> {
+    let mut hide = vec![config.workdir.clone()];
+    hide.extend(config.sandbox_hide.iter().cloned());
+    hide.extend(config.credentials_dir.iter().cloned());
+    let bwrap = claude_exec::sandbox::Bwrap::new(hide);
+    let unconfined = match config.sandbox {
+        SandboxMode::None => {
+            "no OS sandbox (--sandbox none): only the CLI's permission rules keep this job inside its workspace".to_owned()
+        }
+        SandboxMode::Bwrap => {
+            bwrap.probe().map_err(|why| {
+                WorkerError::Config(format!("--sandbox bwrap: {why} (install bubblewrap, or choose --sandbox none knowingly)"))
+            })?;
+            config.claude.sandbox = Some(bwrap);
+            return Ok(None);
+        }
+        SandboxMode::Auto => match bwrap.probe() {
+            Ok(()) => {
+                config.claude.sandbox = Some(bwrap);
+                return Ok(None);
+            }
+            Err(why) => format!(
+                "no OS sandbox: {why}; only the CLI's permission rules keep this job inside its workspace (install bubblewrap)"
+            ),
+        },
+    };
+    tracing::warn!("{unconfined}");
+    config.claude.sandbox = None;
+    Ok(Some(unconfined))
 }
 
 /// Waits for the running jobs: all of them while draining; after an abort or a fatal error

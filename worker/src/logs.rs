@@ -39,7 +39,8 @@ pub struct WireLine<'a> {
     pub ts: String,
     /// `stdout`, `stderr` or `system`.
     pub stream: &'static str,
-    /// `text`, `tool_call`, `tool_ok`, `tool_error`, `retry`, `result`, `error`, `info`, `stderr`.
+    /// `text`, `tool_call`, `tool_ok`, `tool_error`, `retry`, `result`, `error`, `denied`,
+    /// `info`, `stderr`.
     pub kind: &'static str,
     pub text: &'a str,
 }
@@ -55,6 +56,7 @@ pub fn wire_kind(line: &LogLine) -> &'static str {
         (_, LogKind::Retry) => "retry",
         (_, LogKind::Result) => "result",
         (_, LogKind::Error) => "error",
+        (_, LogKind::Denied) => "denied",
         (LogStream::Stderr, LogKind::Info) => "stderr",
         (_, LogKind::Info) => "info",
     }
@@ -112,6 +114,23 @@ struct State {
     closed: bool,
     /// The uploader is gone (fenced, stopped): new lines are dropped.
     ended: bool,
+    /// Bytes of lines taken so far, against [`Limits::max_bytes`].
+    bytes: usize,
+    /// Lines of the CLI dropped because the attempt's log reached its limit.
+    cut_lines: usize,
+    max_bytes: usize,
+}
+
+/// How one attempt's log is batched and bounded.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// How long lines collect before a chunk goes out.
+    pub flush: Duration,
+    /// Log bytes held in memory before lines go to the spill file.
+    pub buffer_bytes: usize,
+    /// Most bytes of the CLI's lines the attempt's log takes; later ones are dropped after one
+    /// notice (the worker's own lines still go).
+    pub max_bytes: usize,
 }
 
 struct Shared {
@@ -133,6 +152,21 @@ impl LogSink {
         if state.ended || state.closed {
             return;
         }
+        if line.stream != LogStream::System && state.bytes + bytes.len() > state.max_bytes {
+            if state.cut_lines == 0 {
+                let notice = format!(
+                    "log truncated: this attempt's log reached its limit of {} bytes; later lines of the CLI are not kept",
+                    state.max_bytes
+                );
+                state.queue.push(serialize_line(
+                    &system_line(LogKind::Error, notice),
+                    timestamp(),
+                ));
+            }
+            state.cut_lines += 1;
+            return;
+        }
+        state.bytes += bytes.len();
         state.queue.push(bytes);
         drop(state);
         self.shared.wake.notify_one();
@@ -145,7 +179,19 @@ impl LogSink {
 
     /// No more lines: the uploader sends what is queued and ends.
     pub fn close(&self) {
-        self.shared.state.lock().expect("log state").closed = true;
+        let mut state = self.shared.state.lock().expect("log state");
+        if state.cut_lines > 0 && !state.closed {
+            let notice = format!(
+                "{} lines of the CLI were dropped after the log limit",
+                state.cut_lines
+            );
+            state.queue.push(serialize_line(
+                &system_line(LogKind::Info, notice),
+                timestamp(),
+            ));
+        }
+        state.closed = true;
+        drop(state);
         self.shared.wake.notify_one();
     }
 }
@@ -159,20 +205,27 @@ pub struct LogUploader {
     control: Arc<JobControl>,
 }
 
+fn system_line(kind: LogKind, text: String) -> LogLine {
+    LogLine::new(LogStream::System, kind, text)
+}
+
 /// A sink and its uploader for one attempt; the queue spills to `spill_path` beyond
-/// `buffer_bytes`.
+/// `limits.buffer_bytes`.
 pub fn channel(
     api: Api,
     control: Arc<JobControl>,
-    flush: Duration,
-    buffer_bytes: usize,
+    limits: Limits,
     spill_path: std::path::PathBuf,
 ) -> (LogSink, LogUploader) {
+    let flush = limits.flush;
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
-            queue: LineQueue::new(buffer_bytes, spill_path),
+            queue: LineQueue::new(limits.buffer_bytes, spill_path),
             closed: false,
             ended: false,
+            bytes: 0,
+            cut_lines: 0,
+            max_bytes: limits.max_bytes,
         }),
         wake: Notify::new(),
     });
@@ -271,11 +324,23 @@ fn window_over(last_sent: Option<Instant>, flush: Duration) -> bool {
     last_sent.is_none_or(|at| at.elapsed() >= flush)
 }
 
-/// Removes the oldest lines that fit in one chunk and returns the chunk's body.
+/// Removes the oldest lines that fit in one chunk and returns the chunk's body. Lines the
+/// queue had to drop (no room in memory or on disk) are announced first.
 fn take_chunk(queue: &mut LineQueue) -> Vec<u8> {
     let mut body = Vec::with_capacity(4096);
     body.extend_from_slice(b"{\"lines\":[");
     let mut lines = 0;
+    let dropped = queue.take_dropped();
+    if dropped > 0 {
+        let notice = format!(
+            "{dropped} log lines were dropped: the API was unreachable and the spill file could not be written"
+        );
+        body.extend_from_slice(&serialize_line(
+            &system_line(LogKind::Error, notice),
+            timestamp(),
+        ));
+        lines += 1;
+    }
     while let Some(line) = queue.front() {
         let needed = line.len() + usize::from(lines > 0);
         if lines == MAX_CHUNK_LINES || body.len() + needed + 2 > MAX_CHUNK_BYTES {

@@ -1,16 +1,23 @@
 //! Staging one job's output files on the server: each is uploaded when claude-exec reports it
 //! (written and quiet for a moment, or found new or changed by its final scan after the process
 //! ended), by one task per job that coalesces repeated reports of the same file.
+//!
+//! Files are read with `claude_exec::files::read_output`: no symbolic link is followed and a
+//! file over the server's size limit is refused (with a line in the job's log), so a job cannot
+//! make the runner upload its secrets or exhaust its memory.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use claude_exec::LogKind;
+use claude_exec::files::{OutputError, read_output};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::api::{Api, CallError};
 use crate::jobs::JobControl;
+use crate::logs::LogSink;
 
 struct Pending {
     indexes: BTreeSet<usize>,
@@ -36,14 +43,20 @@ struct Uploader {
     control: Arc<JobControl>,
     output_dir: PathBuf,
     expected: Vec<String>,
+    limit: u64,
+    sink: LogSink,
 }
 
 impl Outputs {
+    /// Starts the uploader; files over `limit` bytes are refused, and refusals logged to
+    /// `sink`.
     pub fn start(
         api: Api,
         control: Arc<JobControl>,
         output_dir: PathBuf,
         expected: Vec<String>,
+        limit: u64,
+        sink: LogSink,
     ) -> Outputs {
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending {
@@ -58,6 +71,8 @@ impl Outputs {
             control,
             output_dir,
             expected: expected.clone(),
+            limit,
+            sink,
         };
         Outputs {
             shared,
@@ -112,11 +127,22 @@ impl Uploader {
     }
 
     async fn upload(&self, index: usize) -> Result<(), CallError> {
-        let name = &self.expected[index];
-        // A file not (or no longer) there is not staged; the finish call names what is missing.
-        let Ok(bytes) = tokio::fs::read(self.output_dir.join(name)).await else {
-            return Ok(());
+        let name = self.expected[index].clone();
+        let (dir, limit) = (self.output_dir.clone(), self.limit);
+        let read = tokio::task::spawn_blocking(move || read_output(&dir, &name, limit)).await;
+        let bytes = match read {
+            Ok(Ok(bytes)) => bytes,
+            // A file not (or no longer) there is not staged; the finish call names what is
+            // missing.
+            Ok(Err(OutputError::Missing(_))) => return Ok(()),
+            Ok(Err(refused)) => {
+                self.sink
+                    .system(LogKind::Error, format!("output not uploaded: {refused}"));
+                return Ok(());
+            }
+            Err(e) => return Err(CallError::Transient(format!("output reader failed: {e}"))),
         };
+        let name = &self.expected[index];
         let job = &self.control.attempt;
         match self
             .api

@@ -1,6 +1,6 @@
 //! The claim loop: one long-poll claim per worker for all of its free slots, each job handed
-//! out started in its own task. Network trouble and 5xx are retried with back-off; a 401 or
-//! another 4xx stops the worker.
+//! out started in its own task. Network trouble and 5xx are retried with back-off, and so are
+//! other refusals (403, 413, …), logged as errors; only a 401 (a wrong token) stops the worker.
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -9,13 +9,14 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 use crate::api::{Backoff, CallError, Claim};
-use crate::error::WorkerError;
 use crate::shutdown::Shutdown;
 use crate::state::Worker;
-use crate::supervise;
+use crate::{supervise, workspace};
 
 /// How often a draining worker repeats its request to end the pending claim.
 const STOP_AGAIN: Duration = Duration::from_secs(1);
+/// Shortest pause after the API refused a claim (a 4xx other than 401).
+const REFUSED_PAUSE: Duration = Duration::from_secs(5);
 
 /// Claims and starts jobs until the worker drains or hits a fatal error.
 pub async fn run(worker: &Arc<Worker>, shutdown: &Shutdown, jobs: &mut JoinSet<()>) {
@@ -47,7 +48,17 @@ pub async fn run(worker: &Arc<Worker>, shutdown: &Shutdown, jobs: &mut JoinSet<(
             }
             Err(CallError::Unauthorized(message)) => return worker.fatal.unauthorized(&message),
             Err(CallError::Stopped) => return,
-            Err(other) => return worker.fatal.raise(WorkerError::Refused(other.to_string())),
+            Err(refused) => {
+                // 403 (a token not allowed to claim), 413, 400 after an upgrade: the operator
+                // has to act, and the runner keeps trying rather than going away silently.
+                let delay = backoff.delay().max(REFUSED_PAUSE);
+                tracing::error!(retry_in = ?delay, "the API refused the claim: {refused}");
+                tokio::select! {
+                    _ = shutdown.drained() => return,
+                    _ = fatal.cancelled() => return,
+                    _ = tokio::time::sleep(delay) => {}
+                }
+            }
         }
     }
 }
@@ -91,13 +102,32 @@ async fn stop_claim(worker: &Worker, shutdown: &Shutdown) {
     std::future::pending().await
 }
 
-/// Starts a task for each claimed job.
+/// Starts a task for each claimed job. A job the claim describes in a way this runner will
+/// not follow (an id or a path that could lead outside the work dir) is refused: reported
+/// failed with the reason when its id is usable, else only logged.
 fn start(worker: &Arc<Worker>, claim: Claim, jobs: &mut JoinSet<()>) {
-    worker.set_heartbeat_ms(claim.heartbeat_ms);
+    worker.adopt_claim_terms(claim.heartbeat_ms, claim.lease_ms, claim.max_output_bytes);
     for job in claim.jobs {
+        if let Err(bad) = workspace::check_claimed(&job) {
+            tracing::error!(job = ?bad.id, "refusing a claimed job: {}", bad.why);
+            if bad.id.is_some() {
+                jobs.spawn(supervise::hand_back(
+                    worker.clone(),
+                    job,
+                    "failed",
+                    format!("runner refused the job: {}", bad.why),
+                ));
+            }
+            continue;
+        }
         match worker.slots.take() {
             Some(slot) => jobs.spawn(supervise::run(worker.clone(), job, slot)),
-            None => jobs.spawn(supervise::give_back(worker.clone(), job)),
+            None => jobs.spawn(supervise::hand_back(
+                worker.clone(),
+                job,
+                "cancelled",
+                "runner had no free slot".to_owned(),
+            )),
         };
     }
 }

@@ -18,8 +18,11 @@ pub struct LineQueue {
     limit: usize,
     spill_path: PathBuf,
     spill: Option<Spill>,
-    /// Set once the spill file failed; lines then stay in memory (better than losing them).
+    /// Set once the spill file failed; lines then stay in memory up to the limit, and the
+    /// oldest are dropped beyond it (counted in `dropped`).
     spill_broken: bool,
+    /// Lines dropped because neither memory nor the file could hold them, not yet reported.
+    dropped: usize,
 }
 
 struct Spill {
@@ -39,7 +42,13 @@ impl LineQueue {
             spill_path,
             spill: None,
             spill_broken: false,
+            dropped: 0,
         }
+    }
+
+    /// The number of lines dropped since the last call (see [`LineQueue::push`]).
+    pub fn take_dropped(&mut self) -> usize {
+        std::mem::take(&mut self.dropped)
     }
 
     /// Adds a line (JSON, no newline inside) at the back.
@@ -49,7 +58,7 @@ impl LineQueue {
             match self.spill_line(&line) {
                 Ok(()) => return,
                 Err(e) => {
-                    tracing::error!(path = %self.spill_path.display(), "cannot spill log lines to disk ({e}); keeping them in memory");
+                    tracing::error!(path = %self.spill_path.display(), "cannot spill log lines to disk ({e}); keeping the newest in memory");
                     self.spill_broken = true;
                     // What the file already holds is older than this line: take it back first.
                     self.refill_up_to(usize::MAX);
@@ -58,6 +67,13 @@ impl LineQueue {
         }
         self.memory_bytes += line.len();
         self.memory.push_back(line);
+        if self.spill_broken {
+            // No file to overflow into: memory stays bounded, the oldest lines go.
+            while self.memory_bytes > self.limit && self.memory.len() > 1 {
+                self.pop_front();
+                self.dropped += 1;
+            }
+        }
     }
 
     /// The oldest line, refilling memory from the file when it ran empty.
@@ -243,11 +259,19 @@ mod tests {
     }
 
     #[test]
-    fn unwritable_spill_keeps_lines_in_memory() {
+    fn unwritable_spill_keeps_the_newest_lines_within_the_limit() {
         let mut q = LineQueue::new(4, PathBuf::from("/nonexistent-dir/spill"));
         for i in 0..5 {
             q.push(format!("l{i}").into_bytes());
         }
-        assert_eq!(drain(&mut q), ["l0", "l1", "l2", "l3", "l4"]);
+        assert_eq!(q.take_dropped(), 3);
+        assert_eq!(q.take_dropped(), 0, "counted once");
+        assert_eq!(drain(&mut q), ["l3", "l4"]);
+        let mut q = LineQueue::new(1000, PathBuf::from("/nonexistent-dir/spill"));
+        for i in 0..100_000 {
+            q.push(format!("{i:08}").into_bytes());
+            assert!(q.memory_bytes <= 1000);
+        }
+        assert_eq!(q.take_dropped(), 100_000 - 125);
     }
 }

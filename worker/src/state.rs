@@ -21,13 +21,20 @@ pub struct Worker {
     pub jobs: Registry,
     pub slots: Arc<Slots>,
     pub fatal: Arc<Fatal>,
+    /// Why jobs run without the OS sandbox, if they do: the first lines of every job's log.
+    pub unconfined: Option<String>,
     heartbeat_ms: AtomicU64,
+    lease_ms: AtomicU64,
+    max_output_bytes: AtomicU64,
 }
 
 impl Worker {
-    pub fn new(config: WorkerConfig, api: Api) -> Worker {
+    pub fn new(config: WorkerConfig, api: Api, unconfined: Option<String>) -> Worker {
         let fatal = Arc::new(Fatal::new(config.api.to_string()));
         Worker {
+            unconfined,
+            lease_ms: AtomicU64::new(0),
+            max_output_bytes: AtomicU64::new(crate::config::DEFAULT_MAX_OUTPUT_BYTES),
             jobs: Registry::new(fatal.clone()),
             slots: Arc::new(Slots::new(config.slots as usize)),
             heartbeat_ms: AtomicU64::new(config.heartbeat.as_millis() as u64),
@@ -46,6 +53,31 @@ impl Worker {
     pub fn set_heartbeat_ms(&self, ms: u64) {
         if ms > 0 {
             self.heartbeat_ms.store(ms, Ordering::Relaxed);
+        }
+    }
+
+    /// The lease the server announced (`None` before the first claim answer said).
+    pub fn lease(&self) -> Option<Duration> {
+        match self.lease_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        }
+    }
+
+    /// Largest output file to stage (the server's `max_output_bytes`).
+    pub fn max_output_bytes(&self) -> u64 {
+        self.max_output_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Adopts what a claim answer announced (0 = not said).
+    pub fn adopt_claim_terms(&self, heartbeat_ms: u64, lease_ms: u64, max_output_bytes: u64) {
+        self.set_heartbeat_ms(heartbeat_ms);
+        if lease_ms > 0 {
+            self.lease_ms.store(lease_ms, Ordering::Relaxed);
+        }
+        if max_output_bytes > 0 {
+            self.max_output_bytes
+                .store(max_output_bytes, Ordering::Relaxed);
         }
     }
 }

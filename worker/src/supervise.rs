@@ -35,11 +35,17 @@ pub async fn run(worker: Arc<Worker>, job: ClaimedJob, slot: SlotGuard) {
     let (sink, uploader) = logs::channel(
         worker.api.clone(),
         control.clone(),
-        config.log_flush,
-        config.log_buffer_bytes,
+        logs::Limits {
+            flush: config.log_flush,
+            buffer_bytes: config.log_buffer_bytes,
+            max_bytes: config.max_log_bytes,
+        },
         workspace::spill_file(&dir),
     );
     let log_task = tokio::spawn(uploader.run());
+    if let Some(warning) = &worker.unconfined {
+        sink.system(LogKind::Info, format!("warning: {warning}"));
+    }
     sink.system(
         LogKind::Info,
         format!(
@@ -129,11 +135,14 @@ async fn execute(
         control.clone(),
         ws.output_dir.clone(),
         ws.expected.clone(),
+        worker.max_output_bytes(),
+        sink.clone(),
     );
     let run = JobRun {
         workdir: ws.dir,
         prompt: job.prompt.clone(),
         config_dir: worker.config.slot_config_dir(slot),
+        home_dir: worker.config.slot_dir(slot),
         output_dir: ws.output_dir,
         expected_outputs: ws.expected,
     };
@@ -230,17 +239,18 @@ async fn finish(worker: &Worker, control: &JobControl, report: &FinishReport) {
     }
 }
 
-/// Hands back a job this worker has no slot for (the server sent more than asked): reported
-/// `cancelled`, so the server requeues it at once.
-pub async fn give_back(worker: Arc<Worker>, job: ClaimedJob) {
+/// Ends a claimed job without running it: `cancelled` gives it back to the queue at once (the
+/// server sent more jobs than free slots), `failed` refuses it for good (a claim this runner
+/// will not follow).
+pub async fn hand_back(worker: Arc<Worker>, job: ClaimedJob, status: &'static str, why: String) {
     let attempt = AttemptRef {
         id: job.id,
         attempt: job.attempt,
     };
-    tracing::warn!(job = %attempt.id, "claim returned more jobs than free slots; giving one back");
+    tracing::warn!(job = %attempt.id, status, "handing a claimed job back: {why}");
     let report = FinishReport {
-        status: "cancelled",
-        error: Some("runner had no free slot".into()),
+        status,
+        error: Some(why),
         usage: None,
         log_chunks: 0,
     };

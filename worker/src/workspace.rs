@@ -22,6 +22,8 @@ pub const CREDENTIALS_FILE: &str = ".credentials.json";
 const LOCK_FILE: &str = "worker.lock";
 /// Folder of a workspace the CLI must write its outputs into.
 pub const OUTPUT_DIR: &str = "output";
+/// Folder of a workspace holding the job's input documents.
+const INPUT_DIR: &str = "inputs";
 /// The worker's own files inside a workspace.
 const WORKER_DIR: &str = ".worker";
 
@@ -146,6 +148,68 @@ pub fn prepare_job(dir: &Path, job: &ClaimedJob) -> Result<Workspace, String> {
     })
 }
 
+/// Longest job id accepted from a claim.
+const MAX_ID_LEN: usize = 64;
+/// Highest attempt number accepted from a claim.
+const MAX_ATTEMPT: u32 = 1_000_000;
+/// Most inputs or outputs one claimed job may name.
+const MAX_FILES: usize = 64;
+
+/// A claimed job this runner will not run, and whether its id is usable to say so.
+#[derive(Debug)]
+pub struct BadClaim {
+    /// The job's id when it is well-formed (the refusal can then be reported).
+    pub id: Option<String>,
+    pub why: String,
+}
+
+/// Whether `id` is a job id as the API makes them: `[0-9a-f-]`, 1–64 characters.
+pub fn valid_job_id(id: &str) -> bool {
+    (1..=MAX_ID_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'-'))
+}
+
+/// Checks everything of a claim answer that becomes a path or a URL before any of it is used:
+/// the id and attempt (they name the workspace), input paths (plain relative paths under
+/// `inputs/`), output paths (under `output/`).
+pub fn check_claimed(job: &ClaimedJob) -> Result<(), BadClaim> {
+    if !valid_job_id(&job.id) {
+        return Err(BadClaim {
+            id: None,
+            why: format!(
+                "job id {:?} is not 1-{MAX_ID_LEN} characters of [0-9a-f-]",
+                job.id.chars().take(80).collect::<String>()
+            ),
+        });
+    }
+    let bad = |why: String| BadClaim {
+        id: Some(job.id.clone()),
+        why,
+    };
+    if !(1..=MAX_ATTEMPT).contains(&job.attempt) {
+        return Err(bad(format!("attempt {} is out of range", job.attempt)));
+    }
+    if job.inputs.len() > MAX_FILES || job.outputs.len() > MAX_FILES {
+        return Err(bad(format!("more than {MAX_FILES} inputs or outputs")));
+    }
+    for input in &job.inputs {
+        let inside = safe_relative(&input.path)
+            .is_some_and(|p| p.starts_with(INPUT_DIR) && p.components().count() > 1);
+        if !inside {
+            return Err(bad(format!(
+                "input path {:?} is not inside {INPUT_DIR}/",
+                input.path
+            )));
+        }
+    }
+    for output in &job.outputs {
+        output_relative(&output.path).map_err(bad)?;
+    }
+    Ok(())
+}
+
 /// Removes a workspace once its job was reported.
 pub fn remove_job(dir: &Path) {
     if let Err(e) = std::fs::remove_dir_all(dir) {
@@ -231,6 +295,33 @@ mod tests {
         }
         for bad in ["brief.md", "output", "output/../x.md", "/output/x.md"] {
             assert!(prepare_job(&dir, &job(&[], &[bad])).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn claims_with_ids_or_paths_that_could_escape_are_refused() {
+        let good = job(&[("inputs/brand_data/acme.json", "{}")], &["output/x.md"]);
+        assert!(check_claimed(&good).is_ok());
+        for id in ["../x", "", "1-AB", "a/b", "1-ab\n", &"a".repeat(65)] {
+            let mut j = good.clone();
+            j.id = id.to_string();
+            let err = check_claimed(&j).unwrap_err();
+            assert_eq!(err.id, None, "{id:?}");
+        }
+        let mut j = good.clone();
+        j.attempt = 0;
+        assert_eq!(check_claimed(&j).unwrap_err().id.as_deref(), Some("1-ab"));
+        for (inputs, outputs) in [
+            (vec![("../etc/passwd", "x")], vec!["output/x.md"]),
+            (vec![("/etc/passwd", "x")], vec!["output/x.md"]),
+            (vec![("brand.json", "x")], vec!["output/x.md"]),
+            (vec![("inputs", "x")], vec!["output/x.md"]),
+            (vec![], vec!["/tmp/x.md"]),
+            (vec![], vec!["output/../../x.md"]),
+        ] {
+            let j = job(&inputs, &outputs);
+            let err = check_claimed(&j).unwrap_err();
+            assert_eq!(err.id.as_deref(), Some("1-ab"), "{inputs:?} {outputs:?}");
         }
     }
 

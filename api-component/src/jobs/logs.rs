@@ -28,7 +28,8 @@ pub struct Line {
     pub ts: serde_json::Value,
     /// `stdout`, `stderr` or `system`.
     pub stream: String,
-    /// `text`, `tool_call`, `tool_ok`, `tool_error`, `retry`, `result`, `error`, `info`, `stderr`.
+    /// `text`, `tool_call`, `tool_ok`, `tool_error`, `retry`, `result`, `error`, `denied`
+    /// (a tool call refused by the permission rules), `info`, `stderr`.
     #[serde(default = "default_kind")]
     pub kind: String,
     pub text: String,

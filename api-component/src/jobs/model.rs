@@ -77,8 +77,16 @@ pub struct Usage {
     pub cost_usd: f64,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    #[serde(default)]
+    pub cache_read_input_tokens: u64,
+    #[serde(default)]
+    pub cache_creation_input_tokens: u64,
     pub duration_ms: u64,
     pub num_turns: u64,
+    /// Tool calls the CLI refused under the runner's permission rules (reads or writes
+    /// outside the job's workspace, for instance).
+    #[serde(default)]
+    pub permission_denials: u64,
 }
 
 /// Everything stored about a job.

@@ -29,7 +29,8 @@ impl TestJob {
         let job = JobRun {
             workdir: work.clone(),
             prompt: prompt.to_string(),
-            config_dir: dir.path().join("config"),
+            config_dir: dir.path().join("home/config"),
+            home_dir: dir.path().join("home"),
             output_dir: work,
             expected_outputs: expected.iter().map(|s| s.to_string()).collect(),
         };

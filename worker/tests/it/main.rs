@@ -3,6 +3,10 @@
 //! - `jobs`: a brief from submit to document, logs and usage; a user's cancel kills the
 //!   process tree.
 //! - `auth`: a wrong runner token stops the worker with a clear error.
+//! - `confinement`: a job sees only allowlisted variables, and in the bubblewrap sandbox
+//!   nothing of the runner, other slots or the host's files.
+//! - `hostile`: claim answers that name escaping ids or paths, and symlinked outputs, are
+//!   refused without touching anything outside the work dir.
 //! - `failover`: a runner killed with -9 loses its job to another and is fenced off; an API
 //!   outage mid-job loses and repeats no log line.
 //! - `concurrency`: four runners, three slots each, a cap of three running jobs.
@@ -11,7 +15,9 @@
 
 mod auth;
 mod concurrency;
+mod confinement;
 mod failover;
 mod harness;
+mod hostile;
 mod jobs;
 mod shutdown;

@@ -54,6 +54,18 @@ impl Client {
         answer["job_id"].as_str().expect("job_id").to_owned()
     }
 
+    /// The body of `GET path` as text (a document).
+    pub async fn text(&self, path: &str) -> String {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        assert!(resp.status().is_success(), "GET {path}: {}", resp.status());
+        resp.text().await.expect("body")
+    }
+
     pub async fn job(&self, id: &str) -> Value {
         self.get(&format!("/api/jobs/{id}")).await
     }

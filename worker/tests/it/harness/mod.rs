@@ -22,7 +22,7 @@ mod workers;
 
 pub use client::Client;
 pub use server::Server;
-pub use workers::{InProcess, WorkerProcess, worker_config};
+pub use workers::{InProcess, WorkerProcess, worker_config, worker_config_for};
 
 /// The runner token every test server expects.
 pub const TOKEN: &str = "worker-it-token";

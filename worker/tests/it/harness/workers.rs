@@ -9,11 +9,24 @@ pub fn worker_config(
     workdir: &Path,
     knobs: &[(&str, &str)],
 ) -> WorkerConfig {
-    let mut c = WorkerConfig::new(server.api(), TOKEN);
+    worker_config_for(server.api(), name, workdir, knobs)
+}
+
+/// [`worker_config`] against any API base URL.
+pub fn worker_config_for(
+    api: worker::Url,
+    name: &str,
+    workdir: &Path,
+    knobs: &[(&str, &str)],
+) -> WorkerConfig {
+    let mut c = WorkerConfig::new(api, TOKEN);
     c.name = name.to_owned();
     c.workdir = workdir.to_path_buf();
     c.credentials_dir = None;
     c.claim_wait = Duration::from_secs(2);
+    // The fake's argv log lies outside the workspace, which a sandbox hides: the sandbox has
+    // tests of its own.
+    c.sandbox = worker::SandboxMode::None;
     c.claude = ExecConfig {
         claude_path: bins().fake_claude.clone(),
         env: knobs
@@ -86,6 +99,38 @@ impl WorkerProcess {
         slots: u32,
         env: &[(&str, &str)],
     ) -> WorkerProcess {
+        Self::spawn(
+            server,
+            token,
+            name,
+            workdir,
+            slots,
+            &bins().fake_claude,
+            env,
+        )
+    }
+
+    /// Like [`WorkerProcess::start`], running `claude` instead of the fake.
+    pub fn with_claude(
+        server: &Server,
+        name: &str,
+        workdir: &Path,
+        slots: u32,
+        claude: &Path,
+        env: &[(&str, &str)],
+    ) -> WorkerProcess {
+        Self::spawn(server, TOKEN, name, workdir, slots, claude, env)
+    }
+
+    fn spawn(
+        server: &Server,
+        token: &str,
+        name: &str,
+        workdir: &Path,
+        slots: u32,
+        claude: &Path,
+        env: &[(&str, &str)],
+    ) -> WorkerProcess {
         let mut child = Command::new(&bins().runner)
             .args([
                 "work",
@@ -98,12 +143,15 @@ impl WorkerProcess {
             ])
             .args(["--slots", &slots.to_string()])
             .arg("--claude")
-            .arg(&bins().fake_claude)
+            .arg(claude)
             .arg("--workdir")
             .arg(workdir)
             .env_remove("CLAUDE_CONFIG_DIR")
             .env("CWM_CLAIM_WAIT", "2s")
             .env("RUST_LOG", "info")
+            .env("CWM_SANDBOX", "none")
+            // Jobs see only allowlisted variables: the fake CLI's knobs are passed on purpose.
+            .env("CWM_PASS_ENV", "FAKE_CLAUDE_*")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
