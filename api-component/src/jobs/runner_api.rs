@@ -186,7 +186,12 @@ fn claim_pass(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
 pub fn claim_response(ctx: &Ctx, jobs: Vec<ClaimedJob>) -> ApiResponse {
     ApiResponse::json(
         200,
-        &json!({ "jobs": jobs, "lease_ms": ctx.settings.lease_ms(), "heartbeat_ms": HEARTBEAT_MS }),
+        &json!({
+            "jobs": jobs,
+            "lease_ms": ctx.settings.lease_ms(),
+            "heartbeat_ms": HEARTBEAT_MS,
+            "max_output_bytes": ctx.settings.max_document_bytes,
+        }),
     )
 }
 
