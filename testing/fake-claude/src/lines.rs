@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::files::Denial;
 use crate::line::Line;
 
 pub const VERSION: &str = "2.1.332";
@@ -177,22 +178,27 @@ pub fn write_ok(
     .with("tool_use_result", result)
 }
 
+/// The refusal text outside `dontAsk`.
 pub fn denial_message(abs_path: &str) -> String {
     format!("Claude requested permissions to write to {abs_path}, but you haven't granted it yet.")
 }
 
-pub fn permission_denied(ctx: &Ctx, tool_id: &str, abs_path: &str) -> Line {
+/// `system/permission_denied`, keys in the real CLI's order (`decision_reason_type` and
+/// `decision_reason` only when the CLI gives them).
+pub fn permission_denied(ctx: &Ctx, tool_id: &str, denial: &Denial) -> Line {
     Line::of_type("system")
         .with("subtype", "permission_denied")
         .with("tool_name", "Write")
         .with("tool_use_id", tool_id)
-        .with("message", denial_message(abs_path))
+        .with_opt("decision_reason_type", denial.reason_type)
+        .with_opt("decision_reason", denial.reason)
+        .with("message", denial.message.clone())
         .with("uuid", new_uuid())
         .with("session_id", ctx.session_id.clone())
 }
 
-pub fn write_denied(ctx: &Ctx, tool_id: &str, abs_path: &str) -> Line {
-    let msg = denial_message(abs_path);
+pub fn write_denied(ctx: &Ctx, tool_id: &str, denial: &Denial) -> Line {
+    let msg = &denial.message;
     let content =
         json!([{"type": "tool_result", "content": msg, "is_error": true, "tool_use_id": tool_id}]);
     user_tool_result(ctx, content).with("tool_use_result", format!("Error: {msg}"))

@@ -25,7 +25,8 @@
 //! - `line`, `lines`: the JSON lines and their builders.
 //! - `emit`: writing to stdout per output format.
 //! - `scenario`: what happens in each scenario.
-//! - `files`: the Write tool and its permission rules.
+//! - `files`: the Write tool and its permission rules (bare `Write` anywhere, `Edit(<path>)`
+//!   rules, `acceptEdits` inside the cwd; `Write(<path>)` ignored, as on the real CLI).
 //! - `signals`: SIGTERM / SIGHUP / SIGINT behaviour.
 //! - `record`: the `FAKE_CLAUDE_ARGV_LOG` record and the orphan child.
 

@@ -119,11 +119,12 @@ fn write_flow(run: &Run) -> i32 {
 
 /// Runs one Write; returns the permission denial entry if it was refused.
 fn tool_result(run: &Run, w: &Planned) -> Option<Value> {
-    if !files::write_allowed(run.opts, &run.cwd, &w.relative) {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    if let Err(denial) = files::write_permission(run.opts, &run.cwd, home.as_deref(), &w.relative) {
         run.out
-            .emit(lines::permission_denied(run.ctx, &w.tool_id, &w.abs));
+            .emit(lines::permission_denied(run.ctx, &w.tool_id, &denial));
         run.out
-            .emit(lines::write_denied(run.ctx, &w.tool_id, &w.abs));
+            .emit(lines::write_denied(run.ctx, &w.tool_id, &denial));
         return Some(
             json!({"tool_name": "Write", "tool_use_id": w.tool_id, "tool_input": {"file_path": w.abs, "content": w.content}}),
         );

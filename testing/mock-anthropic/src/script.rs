@@ -16,8 +16,19 @@
 //!
 //! The scenario is the server's (`--scenario`) unless the prompt names one with
 //! `mock-anthropic:scenario=<name>` (see [`SCENARIO_MARK`]).
+//!
+//! A prompt carrying `mock-anthropic:steps=<Tool>:<path>,…` (see [`STEPS_MARK`] and the
+//! `steps` module) first calls those tools, one per turn, as a prompt-injected model would;
+//! which step is due is the number of `tool_use` blocks already in the conversation. The
+//! `Write` of step 1 above comes after them, its document ending with what the steps got.
 
 use serde_json::{Value, json};
+
+mod steps;
+pub use steps::{
+    Exchange, INJECTED_CONTENT, STEPS_MARK, Step, StepTool, collected_section, exchanges,
+    prompt_steps, step_reply, step_text,
+};
 
 /// How the mock behaves for every `POST /v1/messages`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -114,54 +125,60 @@ pub fn answer(
         .unwrap_or(&[]);
     let prompt = prompt_text(messages);
     let scenario = prompt_scenario(&prompt).unwrap_or(scenario);
-    match scenario {
-        Scenario::Overloaded => {
-            return Answer::Error(ApiError {
-                status: 529,
-                kind: "overloaded_error",
-                message: "Overloaded".into(),
-            });
-        }
-        Scenario::Unauthorized => {
-            return Answer::Error(ApiError {
-                status: 401,
-                kind: "authentication_error",
-                message: "invalid x-api-key".into(),
-            });
-        }
-        Scenario::Write | Scenario::TextOnly => {}
+    if let Some(error) = scenario_error(scenario) {
+        return Answer::Error(error);
     }
-
-    // Turn 2: the CLI reports the Write's result.
-    let last_user = messages.last().filter(|m| m["role"] == "user");
-    if let Some(result) =
-        last_user.and_then(|last| blocks(&last["content"]).find(|b| b["type"] == "tool_result"))
-    {
-        let text = if result["is_error"].as_bool() == Some(true) {
-            format!(
-                "The Write tool failed: {}",
-                flatten_text(&result["content"]).trim()
-            )
-        } else {
-            match written_path(messages, result["tool_use_id"].as_str()) {
-                Some(path) => format!("Created {path}."),
-                None => "Done.".to_owned(),
-            }
-        };
+    let steps = prompt_steps(&prompt);
+    let done = exchanges(messages);
+    // The output Write (the turn after the steps) has been answered: finish.
+    if let Some(last) = done.last().filter(|_| done.len() > steps.len()) {
+        let text = final_text(last);
         return Answer::Message(Reply {
             label: format!("final text ({text})"),
             blocks: vec![Block::Text(text)],
             stop_reason: "end_turn",
         });
     }
-
     let offers_write = request["tools"]
         .as_array()
         .is_some_and(|tools| tools.iter().any(|t| t["name"] == "Write"));
     if !offers_write {
         return text_reply("OK.", "side request without the Write tool");
     }
-    let Some(output) = find_output_path(&prompt) else {
+    let cwd = working_directory(request).or_else(|| fallback_cwd.map(str::to_owned));
+    if scenario != Scenario::TextOnly && done.len() < steps.len() {
+        return step_reply(&steps, &done, cwd.as_deref(), tool_id());
+    }
+    output_write(scenario, &prompt, cwd, &done, tool_id)
+}
+
+/// The error answer of the scenarios that fail every request.
+fn scenario_error(scenario: Scenario) -> Option<ApiError> {
+    match scenario {
+        Scenario::Overloaded => Some(ApiError {
+            status: 529,
+            kind: "overloaded_error",
+            message: "Overloaded".into(),
+        }),
+        Scenario::Unauthorized => Some(ApiError {
+            status: 401,
+            kind: "authentication_error",
+            message: "invalid x-api-key".into(),
+        }),
+        Scenario::Write | Scenario::TextOnly => None,
+    }
+}
+
+/// The `Write` of the output file the prompt names into `cwd` (with what earlier steps got),
+/// or the text saying why not.
+fn output_write(
+    scenario: Scenario,
+    prompt: &str,
+    cwd: Option<String>,
+    done: &[Exchange],
+    tool_id: impl FnOnce() -> String,
+) -> Answer {
+    let Some(output) = find_output_path(prompt) else {
         return text_reply(
             "The prompt names no output/<name>.md or output/<name>.json file, so I wrote nothing.",
             "no output path in the prompt",
@@ -173,14 +190,17 @@ pub fn answer(
             "text-only scenario",
         );
     }
-    let Some(cwd) = working_directory(request).or_else(|| fallback_cwd.map(str::to_owned)) else {
+    let Some(cwd) = cwd else {
         return text_reply(
             "I can't tell the working directory (no \"Primary working directory\" in the request).",
             "no working directory",
         );
     };
     let file_path = format!("{}/{output}", cwd.trim_end_matches('/'));
-    let content = file_content(&output, &prompt);
+    let mut content = file_content(&output, prompt);
+    if !done.is_empty() {
+        content.push_str(&collected_section(done));
+    }
     Answer::Message(Reply {
         label: format!("Write {file_path}"),
         blocks: vec![
@@ -193,6 +213,24 @@ pub fn answer(
         ],
         stop_reason: "tool_use",
     })
+}
+
+/// The last answer: "Created output/<name>." after the output Write, or what failed.
+fn final_text(last: &Exchange) -> String {
+    if last.is_error {
+        let why = last.result.as_deref().unwrap_or("").trim();
+        return format!("The {} tool failed: {why}", last.name);
+    }
+    match last.input["file_path"]
+        .as_str()
+        .filter(|_| last.name == "Write")
+    {
+        Some(path) => match path.rfind("/output/") {
+            Some(at) => format!("Created {}.", &path[at + 1..]),
+            None => format!("Created {path}."),
+        },
+        None => "Done.".to_owned(),
+    }
 }
 
 fn text_reply(text: &str, label: &str) -> Answer {
@@ -299,22 +337,6 @@ pub fn working_directory(request: &Value) -> Option<String> {
         let start = text.find(MARK)? + MARK.len();
         let line = text[start..].lines().next()?.trim();
         line.starts_with('/').then(|| line.to_owned())
-    })
-}
-
-/// The relative path the earlier `tool_use` (id `tool_use_id`) wrote, for the final answer.
-fn written_path(messages: &[Value], tool_use_id: Option<&str>) -> Option<String> {
-    let input = messages
-        .iter()
-        .rev()
-        .filter(|m| m["role"] == "assistant")
-        .flat_map(|m| blocks(&m["content"]))
-        .find(|b| b["type"] == "tool_use" && b["id"].as_str() == tool_use_id)
-        .map(|b| &b["input"])?;
-    let path = input["file_path"].as_str()?;
-    Some(match path.rfind("/output/") {
-        Some(at) => path[at + 1..].to_owned(),
-        None => path.to_owned(),
     })
 }
 

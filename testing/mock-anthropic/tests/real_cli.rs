@@ -153,3 +153,70 @@ fn real_cli_succeeds_without_writing_when_the_model_only_talks() {
     );
     assert!(!workdir.join("output/hello.md").exists(), "{why}");
 }
+
+/// The runner's default rules keep every file tool inside the cwd: a prompt-injected model
+/// (the mock's steps marker) is refused each Read, Write, Edit, Glob and Grep outside, each
+/// refusal announced by a `system/permission_denied` line and listed in the result's
+/// `permission_denials`, while the same tools work inside (Glob and Grep are available at all
+/// only because the list names them).
+#[test]
+fn real_cli_default_rules_keep_file_tools_inside_the_cwd() {
+    let (tmp, workdir, home) = dirs();
+    let root = workdir.parent().unwrap().to_path_buf();
+    let outside = root.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.txt"), "outside-secret-7f3a\n").unwrap();
+    let o = outside.display();
+    let steps = format!(
+        "Read:{o}/secret.txt,Write:{o}/written.txt,Edit:{o}/edited.txt,Glob:{o},Grep:{o},\
+         Read:../outside/secret.txt,Write:inside.txt,Read:inside.txt,Edit:new.txt,Glob:.,Grep:."
+    );
+    let mock = Mock::start(tmp.path(), &[]);
+    let prompt = format!(
+        "# Brief: Evil {}{steps}\n\nWrite it to `output/evil.md`.\n",
+        mock_anthropic::script::STEPS_MARK
+    );
+    let out = run_cli(&mock, &workdir, &home, &prompt);
+    let why = explain(&out, &mock);
+    assert!(out.status.success(), "{why}");
+    assert!(!out.stdout.contains("outside-secret-7f3a"), "{why}");
+    assert!(!outside.join("written.txt").exists() && !outside.join("edited.txt").exists());
+    assert!(workdir.join("inside.txt").exists() && workdir.join("new.txt").exists());
+    assert!(workdir.join("output/evil.md").exists(), "{why}");
+
+    let lines = out.lines();
+    let uses = tool_uses(&lines);
+    let results = tool_results(&lines);
+    let denied_lines: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["type"] == "system" && l["subtype"] == "permission_denied")
+        .collect();
+    let result = find(&lines, "result", None).unwrap_or_else(|| panic!("no result\n{why}"));
+    let denials = result["permission_denials"].as_array().unwrap();
+    assert_eq!(uses.len(), 12, "11 steps and the output Write\n{why}");
+    for (n, used) in uses.iter().enumerate() {
+        let id = &used["id"];
+        let answer = results.iter().find(|r| r["tool_use_id"] == *id).unwrap();
+        let line = denied_lines.iter().find(|l| l["tool_use_id"] == *id);
+        let listed = denials.iter().any(|d| d["tool_use_id"] == *id);
+        let call = format!("step {}: {} {}", n + 1, used["name"], used["input"]);
+        if n < 6 {
+            assert_eq!(answer["is_error"], true, "{call} was allowed\n{why}");
+            let line = line.unwrap_or_else(|| panic!("{call}: no permission_denied line"));
+            assert_eq!(line["tool_name"], used["name"], "{call}");
+            assert_eq!(line["decision_reason_type"], "workingDir", "{call}");
+            assert!(
+                line["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Claude requested permissions to "),
+                "{call}: {line}"
+            );
+            assert!(listed, "{call} is not in permission_denials");
+        } else {
+            assert_ne!(answer["is_error"], true, "{call} failed: {answer}\n{why}");
+            assert!(line.is_none() && !listed, "{call} was denied");
+        }
+    }
+    assert_eq!(denials.len(), 6, "{why}");
+}

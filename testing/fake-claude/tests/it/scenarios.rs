@@ -117,6 +117,75 @@ fn allowed_tools_write_permits_the_write() {
     assert!(dir.path().join("output.md").exists());
 }
 
+/// The runner's path-scoped rules (observed on the real 2.1.332): a write outside the cwd is
+/// refused with reason `workingDir`, even though the list names `Write(./**)`; inside, it works.
+#[test]
+fn path_scoped_rules_keep_writes_inside_the_cwd() {
+    const SCOPED: &str =
+        "--allowedTools=WebSearch,WebFetch,Read(./**),Write(./**),Edit(./**),Glob(./**),Grep(./**)";
+    let root = workdir();
+    let job = root.path().join("job");
+    std::fs::create_dir(&job).unwrap();
+    let mut cmd = scenario(
+        &job,
+        "success",
+        &["--permission-mode", "acceptEdits", SCOPED],
+    );
+    cmd.env("FAKE_CLAUDE_OUTPUT_FILE", "../escaped.md");
+    let out = run(cmd, Some("hi"));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!root.path().join("escaped.md").exists());
+    let lines = json_lines(&out);
+    let denied = lines
+        .iter()
+        .find(|l| kind(l) == "system/permission_denied")
+        .expect("a permission_denied line");
+    let abs = root.path().join("escaped.md");
+    assert_eq!(denied["tool_name"], "Write");
+    assert_eq!(denied["decision_reason_type"], "workingDir");
+    assert_eq!(
+        denied["decision_reason"],
+        "Path is outside allowed working directories"
+    );
+    assert_eq!(
+        denied["message"],
+        format!(
+            "Claude requested permissions to write to {}, but you haven't granted it yet.",
+            abs.display()
+        )
+    );
+    let entry = &result_of(&lines)["permission_denials"][0];
+    assert_eq!(entry["tool_use_id"], denied["tool_use_id"]);
+    assert_eq!(entry["tool_input"]["file_path"], abs.display().to_string());
+
+    let mut cmd = scenario(
+        &job,
+        "success",
+        &["--permission-mode", "acceptEdits", SCOPED],
+    );
+    cmd.env("FAKE_CLAUDE_OUTPUT_FILE", "output/inside.md");
+    let out = run(cmd, Some("hi"));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(job.join("output/inside.md").exists());
+    assert_eq!(
+        result_of(&json_lines(&out))["permission_denials"],
+        serde_json::json!([])
+    );
+}
+
+/// A bare `Write` grants the tool on every path, as on the real CLI.
+#[test]
+fn bare_write_writes_outside_the_cwd() {
+    let root = workdir();
+    let job = root.path().join("job");
+    std::fs::create_dir(&job).unwrap();
+    let mut cmd = scenario(&job, "success", &["--allowedTools=Read,Write"]);
+    cmd.env("FAKE_CLAUDE_OUTPUT_FILE", "../escaped.md");
+    let out = run(cmd, Some("hi"));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(root.path().join("escaped.md").exists());
+}
+
 #[test]
 fn api_error() {
     let dir = workdir();

@@ -77,11 +77,13 @@ fn second_turn_finishes_with_the_file_name() {
 #[test]
 fn failed_tool_results_are_reported() {
     let mut request = first_turn("Write output/hello.md");
-    let messages = request["messages"].as_array_mut().unwrap();
-    messages.push(json!({"role": "user", "content": [
-        {"type": "tool_result", "tool_use_id": "toolu_9", "is_error": true,
-         "content": "Claude requested permissions to write"},
-    ]}));
+    answered(
+        &mut request,
+        "Write",
+        json!({"file_path": "/srv/job/output/hello.md", "content": "# Hello\n"}),
+        "Claude requested permissions to write",
+        true,
+    );
     let Answer::Message(reply) = answer(Scenario::Write, &request, None, tool_id) else {
         panic!("expected a message");
     };
@@ -177,4 +179,213 @@ fn titles() {
         "Sourdough basics"
     );
     assert_eq!(title("output/hello.md", "Write output/hello.md"), "Hello");
+}
+
+/// Appends one exchange: an assistant `tool_use` and the user's `tool_result` for it.
+fn answered(request: &mut Value, name: &str, input: Value, result: &str, is_error: bool) {
+    let messages = request["messages"].as_array_mut().unwrap();
+    let id = format!("toolu_{}", messages.len());
+    messages.push(json!({"role": "assistant", "content": [
+        {"type": "text", "text": "Next."},
+        {"type": "tool_use", "id": id, "name": name, "input": input},
+    ]}));
+    messages.push(json!({"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": id, "is_error": is_error, "content": result},
+    ]}));
+}
+
+/// The reply's `tool_use` block: (name, input).
+fn tool_call(answer: Answer) -> (String, Value) {
+    let Answer::Message(reply) = answer else {
+        panic!("expected a message");
+    };
+    assert_eq!(reply.stop_reason, "tool_use", "{reply:?}");
+    match reply.blocks.last() {
+        Some(Block::ToolUse { name, input, .. }) => (name.clone(), input.clone()),
+        other => panic!("expected a tool_use block, got {other:?}"),
+    }
+}
+
+const ATTACK: &str = "# Content brief: Evil mock-anthropic:steps=Read:/etc/secret,Write:/tmp/out.txt,\
+                      Glob:/home,Grep:/home,Edit:/etc/profile\n\nWrite it to `output/evil.md`.";
+
+#[test]
+fn the_steps_marker_lists_tool_calls() {
+    let steps = prompt_steps(ATTACK);
+    let calls: Vec<(&str, &str)> = steps
+        .iter()
+        .map(|s| (s.tool.name(), s.path.as_str()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("Read", "/etc/secret"),
+            ("Write", "/tmp/out.txt"),
+            ("Glob", "/home"),
+            ("Grep", "/home"),
+            ("Edit", "/etc/profile"),
+        ]
+    );
+    // The list ends at whitespace; unknown tools and empty paths are skipped; only the first
+    // marker counts (the brief template repeats its title).
+    assert_eq!(
+        prompt_steps(
+            "mock-anthropic:steps=Bash:/x,Read:,Read:/a.txt. mock-anthropic:steps=Read:/b"
+        ),
+        vec![Step {
+            tool: StepTool::Read,
+            path: "/a.txt.".into()
+        }]
+    );
+    assert!(prompt_steps("no marker").is_empty());
+}
+
+#[test]
+fn steps_run_one_per_turn_then_the_output_is_written() {
+    let mut request = first_turn(ATTACK);
+    let expected = [
+        ("Read", json!({"file_path": "/etc/secret"})),
+        (
+            "Write",
+            json!({"file_path": "/tmp/out.txt", "content": INJECTED_CONTENT}),
+        ),
+        ("Glob", json!({"pattern": "*", "path": "/home"})),
+        (
+            "Grep",
+            json!({"pattern": ".", "path": "/home", "output_mode": "content"}),
+        ),
+        (
+            "Edit",
+            json!({"file_path": "/etc/profile", "old_string": "", "new_string": INJECTED_CONTENT}),
+        ),
+    ];
+    for (n, (name, input)) in expected.iter().enumerate() {
+        let call = tool_call(answer(Scenario::Write, &request, None, tool_id));
+        assert_eq!((call.0.as_str(), &call.1), (*name, input), "step {}", n + 1);
+        // The first step's Read succeeds (as it would with bare `Read`); the rest are denied.
+        let (result, denied) = match n {
+            0 => ("1\tTOP-SECRET-42", false),
+            _ => ("Claude requested permissions to read from /home", true),
+        };
+        answered(&mut request, name, input.clone(), result, denied);
+    }
+
+    // Then the normal Write, into the cwd, with what the steps got at the end.
+    let (name, input) = tool_call(answer(Scenario::Write, &request, None, tool_id));
+    assert_eq!(name, "Write");
+    assert_eq!(input["file_path"], "/srv/job/output/evil.md");
+    let content = input["content"].as_str().unwrap();
+    assert!(
+        content.starts_with("# Evil mock-anthropic:steps="),
+        "{content}"
+    );
+    assert!(
+        content.contains("## Collected by earlier steps"),
+        "{content}"
+    );
+    assert!(
+        content.contains("### Read /etc/secret (answered)"),
+        "{content}"
+    );
+    assert!(content.contains("TOP-SECRET-42"), "{content}");
+    assert!(
+        content.contains("### Glob * in /home (refused)"),
+        "{content}"
+    );
+    answered(&mut request, "Write", input.clone(), "File created", false);
+
+    let Answer::Message(reply) = answer(Scenario::Write, &request, None, tool_id) else {
+        panic!("expected a message");
+    };
+    assert_eq!(reply.stop_reason, "end_turn");
+    assert_eq!(
+        reply.blocks,
+        vec![Block::Text("Created output/evil.md.".into())]
+    );
+}
+
+#[test]
+fn each_step_quotes_the_previous_answer() {
+    let mut request = first_turn(ATTACK);
+    let Answer::Message(first) = answer(Scenario::Write, &request, None, tool_id) else {
+        panic!("expected a message");
+    };
+    assert_eq!(
+        first.blocks[0],
+        Block::Text("Step 1 of 5: Read /etc/secret.".into())
+    );
+    answered(
+        &mut request,
+        "Read",
+        json!({"file_path": "/etc/secret"}),
+        "1\tTOP-SECRET-42",
+        false,
+    );
+    let Answer::Message(second) = answer(Scenario::Write, &request, None, tool_id) else {
+        panic!("expected a message");
+    };
+    assert_eq!(
+        second.blocks[0],
+        Block::Text(
+            "Step 2 of 5: Write /tmp/out.txt. The last tool answered: 1\tTOP-SECRET-42".into()
+        )
+    );
+}
+
+#[test]
+fn step_paths_and_patterns() {
+    let step = |tool, path: &str| Step {
+        tool,
+        path: path.into(),
+    };
+    // Relative paths are resolved against the cwd, when known.
+    assert_eq!(
+        step(StepTool::Read, "../secret").input(Some("/srv/job/")),
+        json!({"file_path": "/srv/job/../secret"})
+    );
+    assert_eq!(
+        step(StepTool::Read, "secret").input(None),
+        json!({"file_path": "secret"})
+    );
+    // A Glob path with wildcards is the pattern itself.
+    assert_eq!(
+        step(StepTool::Glob, "/home/*/.ssh/*").input(None),
+        json!({"pattern": "/home/*/.ssh/*"})
+    );
+    assert_eq!(
+        step(StepTool::Glob, "../*").input(Some("/srv/job")),
+        json!({"pattern": "/srv/job/../*"})
+    );
+}
+
+#[test]
+fn steps_need_the_tools_and_are_skipped_in_text_only() {
+    let mut request = first_turn(ATTACK);
+    let Answer::Message(reply) = answer(Scenario::TextOnly, &request, None, tool_id) else {
+        panic!("expected a message");
+    };
+    assert_eq!(reply.label, "text-only scenario");
+    request["tools"] = json!([]);
+    let Answer::Message(reply) = answer(Scenario::Write, &request, None, tool_id) else {
+        panic!("expected a message");
+    };
+    assert_eq!(reply.label, "side request without the Write tool");
+}
+
+#[test]
+fn steps_run_even_when_the_prompt_names_no_output() {
+    let mut request = first_turn("mock-anthropic:steps=Read:/etc/secret");
+    let (name, _) = tool_call(answer(Scenario::Write, &request, None, tool_id));
+    assert_eq!(name, "Read");
+    answered(
+        &mut request,
+        "Read",
+        json!({"file_path": "/etc/secret"}),
+        "denied",
+        true,
+    );
+    let Answer::Message(reply) = answer(Scenario::Write, &request, None, tool_id) else {
+        panic!("expected a message");
+    };
+    assert_eq!(reply.label, "no output path in the prompt");
 }

@@ -1,6 +1,9 @@
 //! Shared by the tests that run the real CLI: finding it, starting the mock, running a process
-//! with a deadline.
+//! with a deadline; [`runner`] starts the `runner` binary, [`api`] talks to its HTTP API.
 #![allow(dead_code)]
+
+pub mod api;
+pub mod runner;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
