@@ -52,9 +52,12 @@ pub const NEVER_PASSED_PREFIXES: &[&str] = &["CWM_", "SPIN_VARIABLE_"];
 /// `PATH` when the runner has none.
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
+/// Never set for the child either, as the official SDK does: it can break the CLI.
+const NEVER_PASSED_NAMES: &[&str] = &["NODE_OPTIONS"];
+
 /// Whether `name` must never reach the child.
 pub fn never_passed(name: &str) -> bool {
-    NEVER_PASSED_PREFIXES.iter().any(|p| name.starts_with(p))
+    NEVER_PASSED_PREFIXES.iter().any(|p| name.starts_with(p)) || NEVER_PASSED_NAMES.contains(&name)
 }
 
 /// Checks operator-given `CWM_PASS_ENV` entries: names or `PREFIX*` patterns of

@@ -8,11 +8,14 @@ use std::time::Duration;
 /// files **inside the job's working directory only** (`./**` is relative to the CLI's cwd). No
 /// `Bash`. A bare `Read` or `Write` would grant the tool on every path of the host: a
 /// prompt-injected model could then read credentials or write `~/.bashrc`.
+///
+/// As the CLI 2.1.332 applies them: `Edit(path)` rules govern every file-editing tool, `Write`
+/// included (a `Write(path)` rule is ignored, so there is none); `Read(path)` rules govern Read,
+/// Glob and Grep; Glob and Grep must be listed to be offered at all.
 pub const DEFAULT_ALLOWED_TOOLS: &[&str] = &[
     "WebSearch",
     "WebFetch",
     "Read(./**)",
-    "Write(./**)",
     "Edit(./**)",
     "Glob(./**)",
     "Grep(./**)",

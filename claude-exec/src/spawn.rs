@@ -237,7 +237,7 @@ mod tests {
                 "--verbose",
                 "--permission-mode",
                 "acceptEdits",
-                "--allowedTools=WebSearch,WebFetch,Read(./**),Write(./**),Edit(./**),Glob(./**),Grep(./**)"
+                "--allowedTools=WebSearch,WebFetch,Read(./**),Edit(./**),Glob(./**),Grep(./**)"
             ]
         );
     }

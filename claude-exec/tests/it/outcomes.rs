@@ -27,7 +27,8 @@ async fn success_keeps_usage_files_and_log_order() {
             cache_read_input_tokens: 0,
             cache_creation_input_tokens: 0,
             duration_ms: 1234,
-            num_turns: 2
+            num_turns: 2,
+            permission_denials: 0
         }
     );
     assert_eq!(outputs, &["brief.md"]);

@@ -33,7 +33,7 @@ async fn argv_stdin_and_environment_are_as_expected() {
             "--verbose",
             "--permission-mode",
             "acceptEdits",
-            "--allowedTools=WebSearch,WebFetch,Read,Write,Edit,Glob,Grep"
+            "--allowedTools=WebSearch,WebFetch,Read(./**),Edit(./**),Glob(./**),Grep(./**)"
         ])
     );
     assert_eq!(
