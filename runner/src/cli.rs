@@ -42,9 +42,13 @@ struct WorkArgs {
     /// Base URL of the API, e.g. https://cwm.example.com [env: CWM_API]
     #[arg(long)]
     api: Option<String>,
-    /// The server's runner_token [env: CWM_RUNNER_TOKEN]
+    /// The server's runner_token. Prefer CWM_RUNNER_TOKEN or --token-file: a flag's value is
+    /// visible to every user of the host in /proc/<pid>/cmdline [env: CWM_RUNNER_TOKEN]
     #[arg(long)]
     token: Option<String>,
+    /// A file holding the runner token (mode 0600) [env: CWM_RUNNER_TOKEN_FILE]
+    #[arg(long)]
+    token_file: Option<PathBuf>,
     #[command(flatten)]
     worker: WorkerArgs,
 }
@@ -65,6 +69,10 @@ struct WorkerArgs {
     /// This runner's name in the API [env: CWM_RUNNER_NAME] [default: host name]
     #[arg(long)]
     name: Option<String>,
+    /// OS sandbox around each job: bwrap when it works here (auto), always (bwrap), or none
+    /// [env: CWM_SANDBOX] [default: auto]
+    #[arg(long, value_parser = ["auto", "bwrap", "none"])]
+    sandbox: Option<String>,
 }
 
 impl WorkerArgs {
@@ -87,12 +95,17 @@ impl WorkerArgs {
             self.workdir.as_ref().map(|p| p.display().to_string()),
         );
         put(env::RUNNER_NAME, self.name.clone());
+        put(env::SANDBOX, self.sandbox.clone());
         map
     }
 }
 
 /// What the process is asked to do.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per process and consumed at once"
+)]
 pub enum Mode {
     /// `serve` or `up` (with `Settings::worker`).
     Host(Settings),
@@ -121,9 +134,27 @@ struct ServeArgs {
     /// How component instances serve requests.
     #[arg(long, env = "CWM_INSTANCES", value_enum, default_value_t = Instances::Reuse)]
     instances: Instances,
-    /// Requests handled at once; further requests wait.
+    /// Requests handled at once, runners' aside; further requests wait.
     #[arg(long, env = "CWM_MAX_CONCURRENT_REQUESTS", default_value_t = 1000)]
     max_concurrent_requests: usize,
+    /// Requests reserved for runners (`/api/runner/*` with the runner token), beside the others.
+    #[arg(long, env = "CWM_RUNNER_REQUESTS", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    runner_requests: u32,
+    /// Seconds a connection gets to send a request head (idle keep-alive included).
+    #[arg(long, env = "CWM_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_secs: u64,
+    /// Seconds a request body may pause before it fails.
+    #[arg(long, env = "CWM_BODY_IDLE_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    body_idle_timeout_secs: u64,
+    /// Seconds a whole request body may take.
+    #[arg(long, env = "CWM_BODY_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout_secs: u64,
+    /// Event streams (`/api/jobs/{id}/events`) open at once; more get 429.
+    #[arg(long, env = "CWM_MAX_EVENT_STREAMS", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    max_event_streams: u32,
+    /// Event streams open at once from one client address (IPv6: one /64); more get 429.
+    #[arg(long, env = "CWM_MAX_EVENT_STREAMS_PER_CLIENT", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    max_event_streams_per_client: u32,
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "CWM_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     shutdown_grace_secs: u64,
@@ -145,13 +176,24 @@ impl Cli {
             Command::Up(UpArgs { serve, worker }) => {
                 Mode::Host(host_settings(Role::Up, serve, Some(worker.overrides())))
             }
-            Command::Work(WorkArgs { api, token, worker }) => {
+            Command::Work(WorkArgs {
+                api,
+                token,
+                token_file,
+                worker,
+            }) => {
                 let mut vars = worker.overrides();
                 if let Some(api) = api {
                     vars.insert(worker::env::API.to_owned(), api);
                 }
                 if let Some(token) = token {
                     vars.insert(worker::env::RUNNER_TOKEN.to_owned(), token);
+                }
+                if let Some(file) = token_file {
+                    vars.insert(
+                        worker::env::RUNNER_TOKEN_FILE.to_owned(),
+                        file.display().to_string(),
+                    );
                 }
                 Mode::Work(vars)
             }
@@ -186,9 +228,20 @@ fn host_settings(
         },
         limits: Limits {
             max_concurrent_requests: args.max_concurrent_requests.max(1),
+            runner_requests: count(args.runner_requests),
+            header_timeout: Duration::from_secs(args.header_timeout_secs),
+            body_idle_timeout: Duration::from_secs(args.body_idle_timeout_secs),
+            body_timeout: Duration::from_secs(args.body_timeout_secs),
+            max_event_streams: count(args.max_event_streams),
+            max_event_streams_per_client: count(args.max_event_streams_per_client),
             grace: Duration::from_secs(args.shutdown_grace_secs),
         },
     }
+}
+
+/// A count clap has checked to be at least 1.
+fn count(n: u32) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]
@@ -205,6 +258,21 @@ mod tests {
         assert_eq!(settings.data_dir, PathBuf::from(".spin"));
         assert_eq!(settings.component, None);
         assert_eq!(settings.limits.grace, Duration::from_secs(10));
+        let limits = settings.limits;
+        assert_eq!(
+            (limits.max_concurrent_requests, limits.runner_requests),
+            (1000, 64)
+        );
+        assert_eq!(limits.header_timeout, Duration::from_secs(10));
+        assert_eq!(limits.body_idle_timeout, Duration::from_secs(30));
+        assert_eq!(limits.body_timeout, Duration::from_secs(300));
+        assert_eq!(
+            (
+                limits.max_event_streams,
+                limits.max_event_streams_per_client
+            ),
+            (256, 16)
+        );
     }
 
     #[test]
@@ -230,6 +298,47 @@ mod tests {
         assert_eq!(vars.get("CWM_RUNNER_TOKEN").map(String::as_str), Some("t"));
         assert_eq!(vars.get("CWM_SLOTS").map(String::as_str), Some("2"));
         assert_eq!(vars.get("CWM_RUNNER_NAME").map(String::as_str), Some("r7"));
+        let Mode::Work(vars) = Cli::try_parse_from([
+            "runner",
+            "work",
+            "--token-file",
+            "/run/secrets/cwm",
+            "--sandbox",
+            "none",
+        ])
+        .unwrap()
+        .into_mode() else {
+            panic!("not work")
+        };
+        assert_eq!(
+            vars.get("CWM_RUNNER_TOKEN_FILE").map(String::as_str),
+            Some("/run/secrets/cwm")
+        );
+        assert_eq!(vars.get("CWM_SANDBOX").map(String::as_str), Some("none"));
+        assert!(Cli::try_parse_from(["runner", "work", "--sandbox", "docker"]).is_err());
+    }
+
+    #[test]
+    fn limits_come_from_flags_and_zero_is_refused() {
+        let settings = Cli::try_parse_from([
+            "runner",
+            "up",
+            "--header-timeout-secs",
+            "1",
+            "--max-event-streams-per-client",
+            "3",
+            "--runner-requests",
+            "8",
+        ])
+        .unwrap()
+        .into_config();
+        assert_eq!(settings.limits.header_timeout, Duration::from_secs(1));
+        assert_eq!(settings.limits.max_event_streams_per_client, 3);
+        assert_eq!(settings.limits.runner_requests, 8);
+        for flag in ["--body-idle-timeout-secs", "--max-event-streams"] {
+            let zero = Cli::try_parse_from(["runner", "serve", flag, "0"]);
+            assert!(zero.is_err(), "{flag} 0 was accepted");
+        }
     }
 
     #[test]

@@ -164,7 +164,13 @@ async fn prepare(settings: &Settings) -> anyhow::Result<(Server, TcpListener, St
     let db = Database::open(&settings.data_dir)?;
     let listener = host::serve::bind(settings.listen)?;
 
-    let engine = host::engine(settings.limits.max_concurrent_requests)?;
+    // The runner lane admits its own requests on top of the general pool.
+    let engine = host::engine(
+        settings
+            .limits
+            .max_concurrent_requests
+            .saturating_add(settings.limits.runner_requests),
+    )?;
     let cache_dir = settings.cache_dir();
     let wasm = settings.component.clone();
     let (component, loaded) = tokio::task::spawn_blocking(move || {

@@ -6,36 +6,41 @@
 //! reused for many requests at once. Either way every request runs as its own task, so a
 //! long-lived response (an SSE stream) never holds up others.
 //!
+//! Slow clients are bounded ([`Limits`]): a request head must arrive within
+//! [`Limits::header_timeout`], a request body must keep arriving ([`timed_body`]), and
+//! [`admission`] lets requests in from two pools (one reserved for runners, so claims and
+//! heartbeats get through however full the other is) and caps open event streams.
+//!
 //! Shutdown: when the token is cancelled the listener closes, each connection finishes the
 //! request it is serving (idle keep-alive connections close at once), and after
 //! [`Limits::grace`] whatever is still running (a stream that never ends) is dropped.
 
+mod admission;
+mod instances;
+mod timed_body;
+
 use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::pin::Pin;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use wasmtime::component::{Component, GuestTaskId};
-use wasmtime::{Engine, Store, StoreContextMut};
+use wasmtime::component::Component;
 use wasmtime_wasi_http::WasiBody;
-use wasmtime_wasi_http::handler::{
-    HandlerState, Instance, ProxyHandler, ProxyPre, ShouldAccept, WorkerExpiration, WorkerState,
-    WorkerStatus,
-};
+use wasmtime_wasi_http::handler::{ProxyHandler, ProxyPre};
 use wasmtime_wasi_http::p3::bindings::ServicePre;
 
-use super::{HostState, SharedState};
+use self::admission::{Admission, Refused};
+use self::instances::Instances;
+use self::timed_body::{BodyTimeouts, TimedBody};
+use super::SharedState;
 
 /// How component instances are used for requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,14 +65,34 @@ impl InstanceMode {
     };
 }
 
-/// Bounds on the server.
+/// Bounds on the server. A request holds its slot until its response body is finished.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Requests handled at once; more wait for a slot.
+    /// Requests handled at once, runners' aside; more wait for a slot.
     pub max_concurrent_requests: usize,
+    /// Slots reserved for runner-protocol requests (`/api/runner/*` with the runner token),
+    /// which take no others; more wait.
+    pub runner_requests: usize,
+    /// Longest a connection may take to send a request head (an idle keep-alive connection
+    /// included); then it is closed.
+    pub header_timeout: Duration,
+    /// Longest wait for the next part of a request body; then the body fails.
+    pub body_idle_timeout: Duration,
+    /// Longest a whole request body may take; then it fails.
+    pub body_timeout: Duration,
+    /// Event streams (`GET /api/jobs/{id}/events`) open at once; more get 429.
+    pub max_event_streams: usize,
+    /// Event streams open at once from one client address (IPv6: one /64); more get 429.
+    pub max_event_streams_per_client: usize,
     /// How long in-flight requests may run after shutdown begins.
     pub grace: Duration,
 }
+
+/// Seconds a client refused for too many event streams is asked to wait.
+const RETRY_STREAMS_SECS: u32 = 5;
+
+/// The component variable holding the runners' bearer token.
+const RUNNER_TOKEN_VARIABLE: &str = "runner_token";
 
 /// Binds `addr`, with a readable error when that fails (typically: the port is in use).
 pub fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
@@ -86,8 +111,17 @@ pub fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 
 /// Everything needed to serve: the compiled component and the state its instances share.
 pub struct Server {
-    handler: ProxyHandler<Instances>,
+    gate: Gate,
     limits: Limits,
+}
+
+/// What every connection shares: the dispatcher and who gets in.
+#[derive(Clone)]
+struct Gate {
+    handler: ProxyHandler<Instances>,
+    admission: Arc<Admission>,
+    body_timeouts: BodyTimeouts,
+    header_timeout: Duration,
 }
 
 impl Server {
@@ -106,16 +140,25 @@ impl Server {
         let pre = ServicePre::new(pre).map_err(|e| {
             anyhow::anyhow!("the component does not export wasi:http/handler@0.3: {e}")
         })?;
+        let admission = Admission::new(&limits, runner_token(&shared));
         let handler = ProxyHandler::new(Instances {
             engine,
             pre: ProxyPre::P3(pre),
             shared,
             mode,
-            requests: Semaphore::new(limits.max_concurrent_requests),
             next_request: AtomicU64::new(0),
             stopped: Arc::new(AtomicBool::new(false)),
         });
-        Ok(Server { handler, limits })
+        let gate = Gate {
+            handler,
+            admission: Arc::new(admission),
+            body_timeouts: BodyTimeouts {
+                idle: limits.body_idle_timeout,
+                total: limits.body_timeout,
+            },
+            header_timeout: limits.header_timeout,
+        };
+        Ok(Server { gate, limits })
     }
 
     /// Serves connections from `listener` until `shutdown` is cancelled, then drains.
@@ -126,10 +169,10 @@ impl Server {
     ) -> anyhow::Result<()> {
         let connections = TaskTracker::new();
         loop {
-            let stream = tokio::select! {
+            let (stream, peer) = tokio::select! {
                 _ = shutdown.cancelled() => break,
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
+                    Ok(accepted) => accepted,
                     Err(error) => {
                         // Usually running out of file descriptors: back off instead of spinning.
                         tracing::warn!(%error, "accept failed");
@@ -140,7 +183,8 @@ impl Server {
             };
             connections.spawn(serve_connection(
                 stream,
-                self.handler.clone(),
+                peer.ip(),
+                self.gate.clone(),
                 shutdown.clone(),
             ));
         }
@@ -160,26 +204,42 @@ impl Server {
                 "grace period over; dropping unfinished responses"
             );
         }
-        let state = self.handler.state();
-        state.requests.close();
-        state.stopped.store(true, Ordering::SeqCst);
+        self.gate.admission.close();
+        self.gate
+            .handler
+            .state()
+            .stopped
+            .store(true, Ordering::SeqCst);
         Ok(())
+    }
+}
+
+/// The token the component expects from runners, read as the component reads it.
+fn runner_token(shared: &SharedState) -> String {
+    use super::bindings::config_store::Host as _;
+    match (&shared.config).get(RUNNER_TOKEN_VARIABLE.to_owned()) {
+        Ok(Ok(Some(token))) => token,
+        _ => String::new(),
     }
 }
 
 async fn serve_connection(
     stream: TcpStream,
-    handler: ProxyHandler<Instances>,
+    client: IpAddr,
+    gate: Gate,
     shutdown: CancellationToken,
 ) {
     // Small SSE writes must not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
+    let header_timeout = gate.header_timeout;
     let service = hyper::service::service_fn(move |request| {
-        let handler = handler.clone();
-        async move { Ok::<_, Infallible>(handle(&handler, request).await) }
+        let gate = gate.clone();
+        async move { Ok::<_, Infallible>(handle(&gate, client, request).await) }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     let result = tokio::select! {
@@ -194,22 +254,28 @@ async fn serve_connection(
     }
 }
 
+/// Lets `request` in (or refuses it), hands it to the component with a timed body, and
+/// returns the response holding its admission ticket.
 async fn handle(
-    handler: &ProxyHandler<Instances>,
+    gate: &Gate,
+    client: IpAddr,
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<WasiBody> {
     let started = Instant::now();
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-    let state = handler.state();
-    let Ok(_permit) = state.requests.acquire().await else {
-        return error_response(
-            http::StatusCode::SERVICE_UNAVAILABLE,
-            "the server is shutting down",
-        );
+    let lane = gate.admission.lane(&request);
+    let ticket = match gate.admission.admit(lane, client).await {
+        Ok(ticket) => ticket,
+        Err(refused) => {
+            tracing::debug!(%client, %method, path, ?refused, "request refused");
+            return refused_response(refused);
+        }
     };
-    let id = state.next_request.fetch_add(1, Ordering::Relaxed);
-    tracing::trace!(id, %method, path, "request received");
-    let request = request.map(|body| body.map_err(wasmtime_wasi_http::Error::from).boxed_unsync());
+    let handler = &gate.handler;
+    let id = handler.state().next_request.fetch_add(1, Ordering::Relaxed);
+    tracing::trace!(id, %method, path, ?lane, "request received");
+    let timeouts = gate.body_timeouts;
+    let request = request.map(|body| TimedBody::new(body, timeouts).boxed_unsync());
     let response = match handler.handle(id, request).await {
         Ok(response) => response,
         Err(error) => {
@@ -218,6 +284,29 @@ async fn handle(
         }
     };
     tracing::debug!(id, %method, path, status = response.status().as_u16(), elapsed = ?started.elapsed(), "request");
+    response.map(|body| ticket.hold(body))
+}
+
+/// The host's own answer to a request it did not let in.
+fn refused_response(refused: Refused) -> hyper::Response<WasiBody> {
+    let message = match refused {
+        Refused::ShuttingDown => {
+            return error_response(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                "the server is shutting down",
+            );
+        }
+        Refused::StreamsPerClient { limit } => {
+            format!("too many event streams from this client (at most {limit} at once)")
+        }
+        Refused::StreamsTotal { limit } => {
+            format!("too many event streams on this server (at most {limit} at once)")
+        }
+    };
+    let mut response = error_response(http::StatusCode::TOO_MANY_REQUESTS, &message);
+    response
+        .headers_mut()
+        .insert(http::header::RETRY_AFTER, RETRY_STREAMS_SECS.into());
     response
 }
 
@@ -235,129 +324,6 @@ fn error_response(status: http::StatusCode, message: &str) -> hyper::Response<Wa
         http::HeaderValue::from_static("application/json"),
     );
     response
-}
-
-/// Creates instances for the [`ProxyHandler`] and decides how long each lives.
-struct Instances {
-    engine: Engine,
-    pre: ProxyPre<HostState>,
-    shared: SharedState,
-    mode: InstanceMode,
-    requests: Semaphore,
-    next_request: AtomicU64,
-    /// Set once serving ended: instances still alive are then dropped with the runtime.
-    stopped: Arc<AtomicBool>,
-}
-
-impl HandlerState for Instances {
-    type StoreData = HostState;
-    type WorkerExpiration = IdleExpiry;
-    type WorkerState = InstanceLimits;
-
-    async fn instantiate(
-        &self,
-    ) -> wasmtime::Result<Instance<HostState, IdleExpiry, InstanceLimits>> {
-        let mut store = HostState::new_store(&self.engine, &self.shared);
-        let proxy = self.pre.instantiate_async(&mut store).await?;
-        let (total, concurrent, idle) = match self.mode {
-            InstanceMode::PerRequest => (1, 1, Duration::ZERO),
-            InstanceMode::Reuse {
-                total,
-                concurrent,
-                idle,
-            } => (total, concurrent, idle),
-        };
-        Ok(Instance {
-            store,
-            proxy,
-            view: wasmtime_wasi_http::WasiHttpView::http,
-            expiration: IdleExpiry::new(idle),
-            state: InstanceLimits {
-                total,
-                concurrent,
-                stopped: self.stopped.clone(),
-            },
-        })
-    }
-}
-
-/// How many requests one instance takes.
-struct InstanceLimits {
-    total: usize,
-    concurrent: usize,
-    stopped: Arc<AtomicBool>,
-}
-
-impl WorkerState for InstanceLimits {
-    type StoreData = HostState;
-    type RequestData = u64;
-
-    fn should_accept_request(&self, concurrent: usize, total: usize) -> ShouldAccept {
-        if total >= self.total {
-            ShouldAccept::Never
-        } else if concurrent >= self.concurrent {
-            ShouldAccept::No
-        } else {
-            ShouldAccept::Yes
-        }
-    }
-
-    fn on_request_start(
-        &self,
-        _store: StoreContextMut<'_, HostState>,
-        _request: u64,
-        _task: GuestTaskId,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
-        // No request timeout, as in Spin: streams may stay open as long as the client wants.
-        Box::pin(std::future::pending())
-    }
-
-    fn drop(&self, store: Store<HostState>, result: wasmtime::Result<()>) {
-        if let Err(error) = result {
-            // The dispatcher reports an instance whose task was dropped as "worker panicked";
-            // after serving ended that is the runtime going away, not a failure.
-            if self.stopped.load(Ordering::SeqCst) && !std::thread::panicking() {
-                tracing::debug!(error = %crate::one_line(&error), "instance dropped at shutdown");
-            } else {
-                tracing::error!(error = %crate::one_line(&error), "component instance failed");
-            }
-        }
-        drop(store);
-    }
-}
-
-/// Expires an instance once it has been idle for a while; busy instances never expire.
-struct IdleExpiry {
-    idle: Duration,
-    sleep: Pin<Box<tokio::time::Sleep>>,
-}
-
-impl IdleExpiry {
-    fn new(idle: Duration) -> Self {
-        Self {
-            idle,
-            sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
-        }
-    }
-}
-
-impl WorkerExpiration for IdleExpiry {
-    fn poll(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        status: WorkerStatus,
-        since: Instant,
-    ) -> Poll<()> {
-        let this = self.get_mut();
-        if status != WorkerStatus::Idle {
-            return Poll::Pending;
-        }
-        let deadline = tokio::time::Instant::from_std(since + this.idle);
-        if this.sleep.deadline() != deadline {
-            this.sleep.as_mut().reset(deadline);
-        }
-        this.sleep.as_mut().poll(cx)
-    }
 }
 
 /// Address a listener is bound to, for the start-up message.

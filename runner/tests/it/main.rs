@@ -4,6 +4,7 @@
 mod api;
 mod documents;
 mod harness;
+mod limits;
 mod shutdown;
 mod startup;
 mod up;

@@ -102,7 +102,14 @@ fn stuck_requests_block_neither_others_nor_shutdown() {
 fn sse_streams_stay_open_beside_other_requests_until_shutdown() {
     const STREAMS: usize = 20;
     let data = tempfile::tempdir().unwrap();
-    let mut host = Host::serve_with_env(data.path(), &[("CWM_SHUTDOWN_GRACE_SECS", "1")]);
+    let mut host = Host::serve_with_env(
+        data.path(),
+        &[
+            ("CWM_SHUTDOWN_GRACE_SECS", "1"),
+            // All from one address: above the default per-client cap (16, see limits.rs).
+            ("CWM_MAX_EVENT_STREAMS_PER_CLIENT", "32"),
+        ],
+    );
     let api = Api::new(&host);
     let client = reqwest::Client::new();
     block_on(async {
