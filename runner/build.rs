@@ -15,6 +15,13 @@
 //!   the two never oversubscribe the machine.
 //! - `CWM_COMPONENT_WASM=/path/api_component.wasm` skips the nested build and embeds that file
 //!   (CI builds the component once and reuses it).
+//!
+//! # A fresh machine
+//! `rust-toolchain.toml` pins the toolchain and lists `wasm32-wasip2`, so rustup installs both when
+//! the pinned toolchain is missing. When the toolchain is there but the target is not (rustup
+//! does not add targets to an installed toolchain), this script notices before anything is
+//! compiled for wasm, adds the target with rustup if rustup manages this toolchain, and otherwise
+//! fails at once with the command that fixes it.
 
 use std::env;
 use std::fmt::Write as _;
@@ -26,6 +33,8 @@ use std::process::Command;
 const COMPONENT_WASM_ENV: &str = "CWM_COMPONENT_WASM";
 /// File name cargo gives the component.
 const COMPONENT_FILE: &str = "api_component.wasm";
+/// The target the component is built for.
+const WASM_TARGET: &str = "wasm32-wasip2";
 /// Variables the outer build sets that must not leak into the nested wasm build: flags meant for
 /// the native target, a target dir whose lock the outer build holds, a clippy driver.
 const LEAKY_ENV: &[&str] = &[
@@ -89,6 +98,7 @@ fn build_component(workspace: &Path, out_dir: &Path) -> PathBuf {
         println!("cargo:rerun-if-changed={}", workspace.join(input).display());
     }
 
+    ensure_wasm_target();
     let target_dir = outer_target_dir(out_dir).join("component");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -98,7 +108,7 @@ fn build_component(workspace: &Path, out_dir: &Path) -> PathBuf {
             "-p",
             "api-component",
             "--target",
-            "wasm32-wasip2",
+            WASM_TARGET,
             "--release",
         ])
         .arg("--manifest-path")
@@ -131,8 +141,54 @@ fn build_component(workspace: &Path, out_dir: &Path) -> PathBuf {
         );
     }
     target_dir
-        .join("wasm32-wasip2/release")
+        .join(WASM_TARGET)
+        .join("release")
         .join(COMPONENT_FILE)
+}
+
+/// Makes sure the compiler building this crate has the standard library for [`WASM_TARGET`].
+fn ensure_wasm_target() {
+    if has_wasm_target() {
+        return;
+    }
+    let fix = format!("rustup target add {WASM_TARGET}");
+    // Set by rustup's proxies: the toolchain that runs this build, which may be the pinned one.
+    let Some(toolchain) = env::var_os("RUSTUP_TOOLCHAIN") else {
+        panic!(
+            "the Rust standard library for {WASM_TARGET} is not installed for this compiler; \
+             install it (with rustup: `{fix}`), or set {COMPONENT_WASM_ENV}=/path/to/{COMPONENT_FILE}"
+        );
+    };
+    println!(
+        "cargo:warning=adding the {WASM_TARGET} target to toolchain {} (rustup target add)",
+        toolchain.to_string_lossy()
+    );
+    let status = Command::new("rustup")
+        .args(["target", "add", WASM_TARGET, "--toolchain"])
+        .arg(&toolchain)
+        .status();
+    match status {
+        Ok(status) if status.success() && has_wasm_target() => {}
+        Ok(status) => panic!(
+            "`rustup target add {WASM_TARGET}` failed ({status}); run `{fix}` and build again"
+        ),
+        Err(e) => panic!("could not run rustup ({e}); run `{fix}` and build again"),
+    }
+}
+
+/// Whether the compiler cargo uses (`RUSTC`) has the target's standard library in its sysroot.
+fn has_wasm_target() -> bool {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("could not run rustc --print sysroot");
+    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(WASM_TARGET)
+        .join("lib")
+        .is_dir()
 }
 
 /// The outer build's target dir, found from `OUT_DIR` (`<target>/[<triple>/]<profile>/build/
