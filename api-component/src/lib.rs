@@ -56,7 +56,7 @@ pub enum Reply {
     /// A runner's claim found no job: call [`claim_again`] every ~100 ms until `deadline_ms`,
     /// then answer with [`claim_empty`].
     Claim {
-        request: jobs::runner_api::ClaimRequest,
+        request: jobs::runner_api::WaitingClaim,
         deadline_ms: i64,
     },
     /// A `text/event-stream`: send [`jobs::logs::EventStream::preamble`], then call `poll` every
@@ -86,7 +86,7 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
 }
 
 /// Asks for jobs again for a waiting claim (see [`Reply::Claim`]).
-pub fn claim_again(ctx: &Ctx, request: &jobs::runner_api::ClaimRequest) -> Option<ApiResponse> {
+pub fn claim_again(ctx: &Ctx, request: &jobs::runner_api::WaitingClaim) -> Option<ApiResponse> {
     let found =
         jobs::runner_api::claim_again(ctx, request).unwrap_or_else(|e| Some(e.into_response()));
     found.map(|resp| finish_response(resp, false))
@@ -108,8 +108,8 @@ fn claim(ctx: &Ctx, req: &ApiRequest) -> Reply {
         .and_then(|()| jobs::runner_api::claim_first(ctx, &request));
     match first {
         Ok(Some(resp)) => full(resp),
-        Ok(None) if request.wait_ms > 0 => {
-            let deadline_ms = ctx.now_ms + request.wait_ms as i64;
+        Ok(None) if request.req.wait_ms > 0 => {
+            let deadline_ms = ctx.now_ms + request.req.wait_ms as i64;
             Reply::Claim {
                 request,
                 deadline_ms,

@@ -1,6 +1,8 @@
 //! The route table: which handler answers which method and path. Matching is pure and tested
 //! here; [`crate::handle`] calls [`resolve`] once per request after authorization.
 
+use protocol::routes as runner;
+
 use crate::error::ApiError;
 use crate::http::decode_component;
 use crate::names::Collection;
@@ -43,24 +45,12 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("POST", "/api/jobs/{id}/retry", Endpoint::JobRetry),
     ("GET", "/api/jobs/{id}/logs", Endpoint::JobLogs),
     ("GET", "/api/jobs/{id}/events", Endpoint::JobEvents),
-    ("POST", "/api/runner/claim", Endpoint::RunnerClaim),
-    ("POST", "/api/runner/claim/stop", Endpoint::RunnerClaimStop),
-    ("POST", "/api/runner/heartbeat", Endpoint::RunnerHeartbeat),
-    (
-        "PUT",
-        "/api/runner/jobs/{id}/{attempt}/logs/{chunk}",
-        Endpoint::RunnerLogChunk,
-    ),
-    (
-        "PUT",
-        "/api/runner/jobs/{id}/{attempt}/outputs/{index}",
-        Endpoint::RunnerOutput,
-    ),
-    (
-        "POST",
-        "/api/runner/jobs/{id}/{attempt}/finish",
-        Endpoint::RunnerFinish,
-    ),
+    ("POST", runner::CLAIM, Endpoint::RunnerClaim),
+    ("POST", runner::CLAIM_STOP, Endpoint::RunnerClaimStop),
+    ("POST", runner::HEARTBEAT, Endpoint::RunnerHeartbeat),
+    ("PUT", runner::LOG_CHUNK, Endpoint::RunnerLogChunk),
+    ("PUT", runner::OUTPUT, Endpoint::RunnerOutput),
+    ("POST", runner::FINISH, Endpoint::RunnerFinish),
     ("POST", "/api/{collection}/generate", Endpoint::Generate),
     ("GET", "/api/{collection}", Endpoint::DocsList),
     ("POST", "/api/{collection}/upload", Endpoint::DocsUpload),

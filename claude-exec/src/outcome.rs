@@ -9,7 +9,6 @@ use std::path::Path;
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::describe::{human_duration, utc_time};
@@ -17,40 +16,27 @@ use crate::files::{OutputError, open_output};
 use crate::stream::Transcript;
 use std::io::Read as _;
 
-/// Spend and size of a run, from the `result` line.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Usage {
-    /// `total_cost_usd`: everything the run cost, subagents included.
-    pub cost_usd: f64,
-    /// Main-loop input tokens (`usage.input_tokens`, without cache reads/writes).
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cache_read_input_tokens: u64,
-    pub cache_creation_input_tokens: u64,
-    /// `duration_ms` as the CLI measured it.
-    pub duration_ms: u64,
-    pub num_turns: u64,
-    /// Tool calls the CLI refused under the permission rules (see `LogKind::Denied`).
-    pub permission_denials: u64,
-}
+pub use protocol::Usage;
 
-impl Usage {
-    /// Reads the figures of a `result` line.
-    pub fn from_result(result: &Value) -> Usage {
-        let usage = &result["usage"];
-        let n = |v: &Value| v.as_u64().unwrap_or(0);
-        Usage {
-            cost_usd: result["total_cost_usd"].as_f64().unwrap_or(0.0),
-            input_tokens: n(&usage["input_tokens"]),
-            output_tokens: n(&usage["output_tokens"]),
-            cache_read_input_tokens: n(&usage["cache_read_input_tokens"]),
-            cache_creation_input_tokens: n(&usage["cache_creation_input_tokens"]),
-            duration_ms: n(&result["duration_ms"]),
-            num_turns: n(&result["num_turns"]),
-            permission_denials: result["permission_denials"]
-                .as_array()
-                .map_or(0, |d| d.len() as u64),
-        }
+/// The figures of a `result` line.
+pub fn usage_from_result(result: &Value) -> Usage {
+    let usage = &result["usage"];
+    let tools = &usage["server_tool_use"];
+    let n = |v: &Value| v.as_u64().unwrap_or(0);
+    Usage {
+        cost_usd: result["total_cost_usd"].as_f64().unwrap_or(0.0),
+        input_tokens: n(&usage["input_tokens"]),
+        output_tokens: n(&usage["output_tokens"]),
+        cache_read_input_tokens: n(&usage["cache_read_input_tokens"]),
+        cache_creation_input_tokens: n(&usage["cache_creation_input_tokens"]),
+        web_search_requests: n(&tools["web_search_requests"]),
+        web_fetch_requests: n(&tools["web_fetch_requests"]),
+        duration_ms: n(&result["duration_ms"]),
+        duration_api_ms: n(&result["duration_api_ms"]),
+        num_turns: n(&result["num_turns"]),
+        permission_denials: result["permission_denials"]
+            .as_array()
+            .map_or(0, |d| d.len() as u64),
     }
 }
 
@@ -112,7 +98,7 @@ pub(crate) fn decide(
     outputs: Vec<String>,
 ) -> ExecOutcome {
     let usage = t.result.as_ref().map(|result| {
-        let mut usage = Usage::from_result(result);
+        let mut usage = usage_from_result(result);
         // Denials the stream announced that the result's list does not hold still count.
         usage.permission_denials = usage.permission_denials.max(t.denials.len() as u64);
         usage

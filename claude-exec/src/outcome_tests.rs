@@ -50,7 +50,9 @@ fn success_needs_the_expected_files() {
         missing,
         ExecOutcome::Failed {
             message: "Claude wrote no out.md".into(),
-            usage: Some(Usage::from_result(t.result.as_ref().unwrap()))
+            usage: Some(crate::outcome::usage_from_result(
+                t.result.as_ref().unwrap()
+            ))
         }
     );
     std::fs::write(dir.path().join("out.md"), "# Hi").unwrap();
@@ -68,7 +70,10 @@ fn success_needs_the_expected_files() {
                     output_tokens: 84,
                     cache_read_input_tokens: 0,
                     cache_creation_input_tokens: 0,
+                    web_search_requests: 0,
+                    web_fetch_requests: 0,
                     duration_ms: 553,
+                    duration_api_ms: 319,
                     num_turns: 2,
                     permission_denials: 0
                 }

@@ -14,53 +14,7 @@ use serde_json::Value;
 
 use crate::describe::{self, MAX_LOG_TEXT, clip};
 
-/// Where a log line came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogStream {
-    /// The CLI's stdout (stream-json).
-    Stdout,
-    /// The CLI's stderr.
-    Stderr,
-    /// claude-exec itself (start, watchdogs, kills, outcome).
-    System,
-}
-
-impl LogStream {
-    /// `"stdout"`, `"stderr"` or `"system"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogStream::Stdout => "stdout",
-            LogStream::Stderr => "stderr",
-            LogStream::System => "system",
-        }
-    }
-}
-
-/// What a log line is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogKind {
-    /// Assistant text.
-    Text,
-    /// A tool call with its key argument.
-    ToolCall,
-    /// A tool result that succeeded (✓).
-    ToolResultOk,
-    /// A tool result that failed (✗), with the error text.
-    ToolResultErr,
-    /// An API retry announcement.
-    Retry,
-    /// The final summary.
-    Result,
-    /// An error: API error, rate limit rejection, stderr error line.
-    Error,
-    /// A tool call the CLI refused under the run's permission rules (e.g. a read or write
-    /// outside the workspace).
-    Denied,
-    /// Anything else worth showing.
-    Info,
-}
+pub use protocol::{LogKind, LogStream};
 
 /// One human-readable log line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -160,7 +114,7 @@ impl Transcript {
         let kind = if lower.starts_with("error") {
             LogKind::Error
         } else {
-            LogKind::Info
+            LogKind::Stderr
         };
         LogLine::new(LogStream::Stderr, kind, clip(&text, MAX_LOG_TEXT))
     }
@@ -359,11 +313,11 @@ impl Transcript {
         if block["is_error"] == true {
             let error = describe::content_text(&block["content"]);
             out(
-                LogKind::ToolResultErr,
+                LogKind::ToolError,
                 format!("✗ {call}: {}", clip(&error, 1000)),
             )
         } else {
-            out(LogKind::ToolResultOk, format!("✓ {call}"))
+            out(LogKind::ToolOk, format!("✓ {call}"))
         }
     }
 }

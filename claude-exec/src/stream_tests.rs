@@ -39,7 +39,7 @@ fn successful_write() {
             ),
             (LogKind::Text, "I'll write the file now."),
             (LogKind::ToolCall, "Write out.md"),
-            (LogKind::ToolResultOk, "✓ Write out.md"),
+            (LogKind::ToolOk, "✓ Write out.md"),
             (LogKind::Text, "Created out.md with a heading and one line."),
             (
                 LogKind::Result,
@@ -69,7 +69,7 @@ fn denied_write() {
     let (t, logs) = replay(DEFAULT_PERM);
     let denial = "Write out.md: Claude requested permissions to write to /srv/job/out.md, but you haven't granted it yet.";
     assert!(pairs(&logs).contains(&(LogKind::Denied, &format!("permission denied: {denial}"))));
-    assert!(pairs(&logs).contains(&(LogKind::ToolResultErr,
+    assert!(pairs(&logs).contains(&(LogKind::ToolError,
         "✗ Write out.md: Claude requested permissions to write to /srv/job/out.md, but you haven't granted it yet.")));
     // The result lists the same denial: it is not logged or counted twice.
     assert_eq!(t.denials, [denial]);
@@ -148,7 +148,7 @@ fn bash_tool_calls_and_results() {
         pairs(&logs)[1..3],
         [
             (LogKind::ToolCall, "Bash: echo hi"),
-            (LogKind::ToolResultOk, "✓ Bash: echo hi")
+            (LogKind::ToolOk, "✓ Bash: echo hi")
         ]
     );
 }
@@ -209,7 +209,10 @@ fn stderr_lines() {
     let mut t = Transcript::new(PathBuf::from("/w"));
     assert_eq!(t.stderr_line(b"Error: boom").kind, LogKind::Error);
     let warn = t.stderr_line("⚠ Claude Sonnet 4.5 will be retired".as_bytes());
-    assert_eq!((warn.stream, warn.kind), (LogStream::Stderr, LogKind::Info));
+    assert_eq!(
+        (warn.stream, warn.kind),
+        (LogStream::Stderr, LogKind::Stderr)
+    );
     assert_eq!(
         t.stderr_tail.back().unwrap(),
         "⚠ Claude Sonnet 4.5 will be retired"

@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Client, RequestBuilder, StatusCode, Url};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::WorkerError;
@@ -52,104 +52,20 @@ impl std::fmt::Display for CallError {
     }
 }
 
-/// What the server wants done with an attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Continue,
-    /// A user cancelled the job: stop the process, finish as `cancelled`.
-    Cancel,
-    /// The attempt is no longer this runner's: stop the process, report nothing.
-    Abandon,
-    /// An action this worker does not know; treated as `continue`.
-    #[serde(other)]
-    Unknown,
-}
+pub use protocol::{
+    Action, AttemptAction, AttemptRef, ClaimResponse, ClaimedJob, FinalStatus, FinishRequest,
+};
+use protocol::{
+    ActionResponse, ClaimRequest, HeartbeatRequest, HeartbeatResponse, StopRequest, routes,
+};
+#[cfg(test)]
+pub use protocol::{InputFile, OutputFile};
 
-/// The answer to a claim.
-#[derive(Debug, Deserialize)]
-pub struct Claim {
-    pub jobs: Vec<ClaimedJob>,
-    /// How often to heartbeat while jobs run.
-    #[serde(default)]
-    pub heartbeat_ms: u64,
-    /// How long the server keeps a job for this runner without a heartbeat.
-    #[serde(default)]
-    pub lease_ms: u64,
-    /// Largest output file the server stores (its `max_document_bytes`).
-    #[serde(default)]
-    pub max_output_bytes: u64,
-}
-
-/// A job handed to this runner, with everything needed to run it.
-#[derive(Clone, Debug, Deserialize)]
-pub struct ClaimedJob {
-    pub id: String,
-    pub attempt: u32,
-    #[serde(rename = "type", default)]
-    pub kind: String,
-    pub prompt: String,
-    #[serde(default)]
-    pub inputs: Vec<InputFile>,
-    #[serde(default)]
-    pub outputs: Vec<OutputFile>,
-}
-
-/// An input document, to be written at `path` in the workspace.
-#[derive(Clone, Debug, Deserialize)]
-pub struct InputFile {
-    pub path: String,
-    pub content: String,
-}
-
-/// A file the CLI must write, at `path` in the workspace.
-#[derive(Clone, Debug, Deserialize)]
-pub struct OutputFile {
-    pub path: String,
-}
-
-/// One attempt as heartbeats name it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct AttemptRef {
-    pub id: String,
-    pub attempt: u32,
-}
-
-#[derive(Deserialize)]
-struct HeartbeatAnswer {
-    #[serde(default)]
-    jobs: Vec<AttemptAction>,
-}
-
-/// The server's action for one attempt named in a heartbeat.
-#[derive(Debug, Deserialize)]
-pub struct AttemptAction {
-    pub id: String,
-    pub attempt: u32,
-    pub action: Action,
-}
-
-#[derive(Deserialize)]
-struct ActionAnswer {
-    action: Action,
-}
-
-/// The end of an attempt as this runner saw it.
-#[derive(Debug, Serialize)]
-pub struct FinishReport {
-    /// `completed`, `failed` or `cancelled`.
-    pub status: &'static str,
-    pub error: Option<String>,
-    pub usage: Option<claude_exec::Usage>,
-    /// Log chunks the server accepted for this attempt.
-    pub log_chunks: u32,
-}
-
-/// One kind of upload: what it is called in logs, its path segment and its content type.
+/// One kind of upload: what it is called in logs, its route and its content type.
 #[derive(Clone, Copy)]
 struct Upload {
     what: &'static str,
-    kind: &'static str,
+    route: &'static str,
     content_type: &'static str,
 }
 
@@ -192,22 +108,26 @@ impl Api {
         self.retry_cap
     }
 
-    fn url(&self, segments: &[&str]) -> Url {
+    /// The URL of route `pattern` (see [`protocol::routes`]) with `params` filled in.
+    fn url(&self, pattern: &str, params: &[&str]) -> Url {
+        let segments = routes::fill(pattern, params).expect("a parameter for every placeholder");
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty()
-                .extend(["api", "runner"])
-                .extend(segments);
+            path.pop_if_empty().extend(segments);
         }
         url
     }
 
     /// One claim for up to `slots` jobs, waiting up to `wait` for one (no retry).
-    pub async fn claim(&self, slots: u32, wait: Duration) -> Result<Claim, CallError> {
-        let body = serde_json::json!({ "runner": self.runner, "slots": slots, "wait_ms": wait.as_millis() as u64 });
+    pub async fn claim(&self, slots: u32, wait: Duration) -> Result<ClaimResponse, CallError> {
+        let body = ClaimRequest {
+            runner: self.runner.clone(),
+            slots,
+            wait_ms: wait.as_millis() as u64,
+        };
         let req = self
             .http
-            .post(self.url(&["claim"]))
+            .post(self.url(routes::CLAIM, &[]))
             .json(&body)
             .timeout(wait + CLAIM_SLACK);
         parse(&send(req).await?)
@@ -216,10 +136,12 @@ impl Api {
     /// Asks the server to answer this runner's waiting claim now (no retry: without it the
     /// claim still ends at its deadline).
     pub async fn stop_claims(&self) -> Result<(), CallError> {
-        let body = serde_json::json!({ "runner": self.runner });
+        let body = StopRequest {
+            runner: self.runner.clone(),
+        };
         let req = self
             .http
-            .post(self.url(&["claim", "stop"]))
+            .post(self.url(routes::CLAIM_STOP, &[]))
             .json(&body)
             .timeout(CONNECT_TIMEOUT);
         send(req).await.map(drop)
@@ -231,13 +153,16 @@ impl Api {
         jobs: &[AttemptRef],
         timeout: Duration,
     ) -> Result<Vec<AttemptAction>, CallError> {
-        let body = serde_json::json!({ "runner": self.runner, "jobs": jobs });
+        let body = HeartbeatRequest {
+            runner: self.runner.clone(),
+            jobs: jobs.to_vec(),
+        };
         let req = self
             .http
-            .post(self.url(&["heartbeat"]))
+            .post(self.url(routes::HEARTBEAT, &[]))
             .json(&body)
             .timeout(timeout);
-        Ok(parse::<HeartbeatAnswer>(&send(req).await?)?.jobs)
+        Ok(parse::<HeartbeatResponse>(&send(req).await?)?.jobs)
     }
 
     /// Stores log chunk `chunk` (a serialized `{"lines": [...]}`), retrying until it is
@@ -251,7 +176,7 @@ impl Api {
     ) -> Result<Action, CallError> {
         let upload = Upload {
             what: "log upload",
-            kind: "logs",
+            route: routes::LOG_CHUNK,
             content_type: "application/json",
         };
         self.upload(upload, job, chunk as usize, body, stop).await
@@ -267,7 +192,7 @@ impl Api {
     ) -> Result<Action, CallError> {
         let upload = Upload {
             what: "output upload",
-            kind: "outputs",
+            route: routes::OUTPUT,
             content_type: "application/octet-stream",
         };
         self.upload(upload, job, index, bytes, stop).await
@@ -285,7 +210,7 @@ impl Api {
     ) -> Result<Action, CallError> {
         let attempt = job.attempt.to_string();
         let index = index.to_string();
-        let url = self.url(&["jobs", &job.id, &attempt, upload.kind, &index]);
+        let url = self.url(upload.route, &[&job.id, &attempt, &index]);
         retrying(upload.what, self.retry_cap, stop, || {
             let req = self
                 .http
@@ -293,7 +218,7 @@ impl Api {
                 .header("content-type", upload.content_type)
                 .body(body.clone())
                 .timeout(REQUEST_TIMEOUT);
-            async move { Ok(parse::<ActionAnswer>(&send(req).await?)?.action) }
+            async move { Ok(parse::<ActionResponse>(&send(req).await?)?.action) }
         })
         .await
     }
@@ -302,10 +227,10 @@ impl Api {
     pub async fn finish(
         &self,
         job: &AttemptRef,
-        report: &FinishReport,
+        report: &FinishRequest,
         stop: &CancellationToken,
     ) -> Result<(), CallError> {
-        let url = self.url(&["jobs", &job.id, &job.attempt.to_string(), "finish"]);
+        let url = self.url(routes::FINISH, &[&job.id, &job.attempt.to_string()]);
         retrying("finish", self.retry_cap, stop, || {
             let req = self
                 .http

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use claude_exec::{LogKind, LogLine, LogStream};
-use serde::Serialize;
+use protocol::Timestamp;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -24,52 +24,20 @@ use crate::jobs::JobControl;
 use crate::spill::LineQueue;
 
 /// Largest chunk body the API accepts.
-pub const MAX_CHUNK_BYTES: usize = 64 * 1024;
-/// Lines per chunk at most (the API allows 99 999).
+pub const MAX_CHUNK_BYTES: usize = protocol::limits::MAX_LOG_CHUNK_BYTES;
+/// Lines per chunk at most (the protocol allows more; smaller chunks keep retries cheap).
 const MAX_CHUNK_LINES: usize = 10_000;
-/// `{"lines":[` + `]}`.
-const CHUNK_FRAME_BYTES: usize = 12;
 /// Largest serialized line: one line alone must fit in a chunk.
-const MAX_LINE_BYTES: usize = MAX_CHUNK_BYTES - CHUNK_FRAME_BYTES;
-
-/// One log line as the protocol carries it.
-#[derive(Debug, Serialize)]
-pub struct WireLine<'a> {
-    /// RFC 3339 UTC with milliseconds, when the worker received the line.
-    pub ts: String,
-    /// `stdout`, `stderr` or `system`.
-    pub stream: &'static str,
-    /// `text`, `tool_call`, `tool_ok`, `tool_error`, `retry`, `result`, `error`, `denied`,
-    /// `info`, `stderr`.
-    pub kind: &'static str,
-    pub text: &'a str,
-}
-
-/// The protocol's `kind` of a claude-exec line: stderr chatter is `stderr`, stderr errors stay
-/// `error`.
-pub fn wire_kind(line: &LogLine) -> &'static str {
-    match (line.stream, line.kind) {
-        (_, LogKind::Text) => "text",
-        (_, LogKind::ToolCall) => "tool_call",
-        (_, LogKind::ToolResultOk) => "tool_ok",
-        (_, LogKind::ToolResultErr) => "tool_error",
-        (_, LogKind::Retry) => "retry",
-        (_, LogKind::Result) => "result",
-        (_, LogKind::Error) => "error",
-        (_, LogKind::Denied) => "denied",
-        (LogStream::Stderr, LogKind::Info) => "stderr",
-        (_, LogKind::Info) => "info",
-    }
-}
+const MAX_LINE_BYTES: usize = MAX_CHUNK_BYTES - protocol::log::CHUNK_FRAME_BYTES;
 
 /// `line` serialized for a chunk, its text cut (with a marker) if it would not fit in one.
 pub fn serialize_line(line: &LogLine, ts: String) -> Vec<u8> {
     let wire = |text: &str| {
-        let w = WireLine {
-            ts: ts.clone(),
-            stream: line.stream.as_str(),
-            kind: wire_kind(line),
-            text,
+        let w = protocol::LogLine {
+            ts: Timestamp::Text(ts.clone()),
+            stream: line.stream,
+            kind: line.kind,
+            text: text.to_owned(),
         };
         serde_json::to_vec(&w).expect("a line always serializes")
     };
@@ -363,34 +331,6 @@ mod tests {
 
     fn line(text: &str) -> LogLine {
         LogLine::new(LogStream::Stdout, LogKind::Text, text)
-    }
-
-    #[test]
-    fn kinds_follow_the_protocol() {
-        assert_eq!(
-            wire_kind(&LogLine::new(LogStream::Stderr, LogKind::Info, "x")),
-            "stderr"
-        );
-        assert_eq!(
-            wire_kind(&LogLine::new(LogStream::Stderr, LogKind::Error, "x")),
-            "error"
-        );
-        assert_eq!(
-            wire_kind(&LogLine::new(LogStream::Stdout, LogKind::ToolResultOk, "x")),
-            "tool_ok"
-        );
-        assert_eq!(
-            wire_kind(&LogLine::new(
-                LogStream::Stdout,
-                LogKind::ToolResultErr,
-                "x"
-            )),
-            "tool_error"
-        );
-        assert_eq!(
-            wire_kind(&LogLine::new(LogStream::System, LogKind::Info, "x")),
-            "info"
-        );
     }
 
     #[test]

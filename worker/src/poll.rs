@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use crate::api::{Backoff, CallError, Claim};
+use crate::api::{Backoff, CallError, ClaimResponse, FinalStatus};
 use crate::shutdown::Shutdown;
 use crate::state::Worker;
 use crate::{supervise, workspace};
@@ -70,7 +70,7 @@ async fn claim(
     worker: &Worker,
     shutdown: &Shutdown,
     free: u32,
-) -> Option<Result<Claim, CallError>> {
+) -> Option<Result<ClaimResponse, CallError>> {
     let wait = worker.config.claim_wait;
     let mut request = pin!(worker.api.claim(free, wait));
     let mut stop = pin!(stop_claim(worker, shutdown));
@@ -105,7 +105,7 @@ async fn stop_claim(worker: &Worker, shutdown: &Shutdown) {
 /// Starts a task for each claimed job. A job the claim describes in a way this runner will
 /// not follow (an id or a path that could lead outside the work dir) is refused: reported
 /// failed with the reason when its id is usable, else only logged.
-fn start(worker: &Arc<Worker>, claim: Claim, jobs: &mut JoinSet<()>) {
+fn start(worker: &Arc<Worker>, claim: ClaimResponse, jobs: &mut JoinSet<()>) {
     worker.adopt_claim_terms(claim.heartbeat_ms, claim.lease_ms, claim.max_output_bytes);
     for job in claim.jobs {
         if let Err(bad) = workspace::check_claimed(&job) {
@@ -114,7 +114,7 @@ fn start(worker: &Arc<Worker>, claim: Claim, jobs: &mut JoinSet<()>) {
                 jobs.spawn(supervise::hand_back(
                     worker.clone(),
                     job,
-                    "failed",
+                    FinalStatus::Failed,
                     format!("runner refused the job: {}", bad.why),
                 ));
             }
@@ -125,7 +125,7 @@ fn start(worker: &Arc<Worker>, claim: Claim, jobs: &mut JoinSet<()>) {
             None => jobs.spawn(supervise::hand_back(
                 worker.clone(),
                 job,
-                "cancelled",
+                FinalStatus::Cancelled,
                 "runner had no free slot".to_owned(),
             )),
         };

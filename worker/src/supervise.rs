@@ -7,7 +7,7 @@ use std::sync::Arc;
 use claude_exec::{ExecEvent, ExecOutcome, JobRun, LogKind};
 use tokio::sync::mpsc;
 
-use crate::api::{AttemptRef, CallError, ClaimedJob, FinishReport};
+use crate::api::{AttemptRef, CallError, ClaimedJob, FinalStatus, FinishRequest};
 use crate::jobs::{JobControl, StopReason};
 use crate::logs::{self, LogSink};
 use crate::outputs::Outputs;
@@ -181,30 +181,32 @@ fn finish_report(
     control: &JobControl,
     outcome: ExecOutcome,
     staged: Result<(), CallError>,
-) -> (FinishReport, Option<String>) {
-    let report = |status, error: Option<String>, usage| FinishReport {
+) -> (FinishRequest, Option<String>) {
+    let report = |status, error: Option<String>, usage| FinishRequest {
         status,
         error,
         usage,
         log_chunks: 0,
     };
-    let noted = |report: FinishReport| {
+    let noted = |report: FinishRequest| {
         let note = report.error.clone();
         (report, note)
     };
     match outcome {
         ExecOutcome::Succeeded { usage, .. } => match staged {
-            Ok(()) => (report("completed", None, Some(usage)), None),
+            Ok(()) => (report(FinalStatus::Completed, None, Some(usage)), None),
             Err(e) => noted(report(
-                "failed",
+                FinalStatus::Failed,
                 Some(format!("could not upload the output: {e}")),
                 Some(usage),
             )),
         },
-        ExecOutcome::Failed { message, usage } => (report("failed", Some(message), usage), None),
+        ExecOutcome::Failed { message, usage } => {
+            (report(FinalStatus::Failed, Some(message), usage), None)
+        }
         ExecOutcome::Cancelled { usage } => match control.reason() {
             Some(StopReason::Shutdown) => noted(report(
-                "cancelled",
+                FinalStatus::Cancelled,
                 Some(format!(
                     "runner {} shut down before the job ended; it goes back to the queue",
                     worker.config.name
@@ -212,7 +214,7 @@ fn finish_report(
                 usage,
             )),
             _ => (
-                report("cancelled", Some("cancelled".to_owned()), usage),
+                report(FinalStatus::Cancelled, Some("cancelled".to_owned()), usage),
                 None,
             ),
         },
@@ -220,13 +222,13 @@ fn finish_report(
 }
 
 /// Reports the end of the attempt (after its last log chunk was accepted).
-async fn finish(worker: &Worker, control: &JobControl, report: &FinishReport) {
+async fn finish(worker: &Worker, control: &JobControl, report: &FinishRequest) {
     let job = &control.attempt;
     match worker.api.finish(job, report, &control.quiet).await {
         Ok(()) => tracing::info!(
             job = %job.id,
             attempt = job.attempt,
-            status = report.status,
+            status = %report.status,
             error = report.error.as_deref().unwrap_or(""),
             log_chunks = report.log_chunks,
             "job reported"
@@ -242,13 +244,13 @@ async fn finish(worker: &Worker, control: &JobControl, report: &FinishReport) {
 /// Ends a claimed job without running it: `cancelled` gives it back to the queue at once (the
 /// server sent more jobs than free slots), `failed` refuses it for good (a claim this runner
 /// will not follow).
-pub async fn hand_back(worker: Arc<Worker>, job: ClaimedJob, status: &'static str, why: String) {
+pub async fn hand_back(worker: Arc<Worker>, job: ClaimedJob, status: FinalStatus, why: String) {
     let attempt = AttemptRef {
         id: job.id,
         attempt: job.attempt,
     };
-    tracing::warn!(job = %attempt.id, status, "handing a claimed job back: {why}");
-    let report = FinishReport {
+    tracing::warn!(job = %attempt.id, %status, "handing a claimed job back: {why}");
+    let report = FinishRequest {
         status,
         error: Some(why),
         usage: None,

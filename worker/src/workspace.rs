@@ -148,12 +148,10 @@ pub fn prepare_job(dir: &Path, job: &ClaimedJob) -> Result<Workspace, String> {
     })
 }
 
-/// Longest job id accepted from a claim.
-const MAX_ID_LEN: usize = 64;
+use protocol::limits::{MAX_JOB_FILES as MAX_FILES, MAX_JOB_ID_LEN as MAX_ID_LEN, valid_job_id};
+
 /// Highest attempt number accepted from a claim.
 const MAX_ATTEMPT: u32 = 1_000_000;
-/// Most inputs or outputs one claimed job may name.
-const MAX_FILES: usize = 64;
 
 /// A claimed job this runner will not run, and whether its id is usable to say so.
 #[derive(Debug)]
@@ -161,14 +159,6 @@ pub struct BadClaim {
     /// The job's id when it is well-formed (the refusal can then be reported).
     pub id: Option<String>,
     pub why: String,
-}
-
-/// Whether `id` is a job id as the API makes them: `[0-9a-f-]`, 1–64 characters.
-pub fn valid_job_id(id: &str) -> bool {
-    (1..=MAX_ID_LEN).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'-'))
 }
 
 /// Checks everything of a claim answer that becomes a path or a URL before any of it is used:
@@ -243,11 +233,13 @@ mod tests {
         ClaimedJob {
             id: "1-ab".into(),
             attempt: 1,
-            kind: "brief".into(),
+            kind: protocol::JobType::Brief,
             prompt: "p".into(),
             inputs: inputs
                 .iter()
                 .map(|(p, c)| InputFile {
+                    collection: "brand-data".into(),
+                    name: "acme.json".into(),
                     path: p.to_string(),
                     content: c.to_string(),
                 })
@@ -255,6 +247,8 @@ mod tests {
             outputs: outputs
                 .iter()
                 .map(|p| OutputFile {
+                    collection: "briefs".into(),
+                    name: "b.md".into(),
                     path: p.to_string(),
                 })
                 .collect(),

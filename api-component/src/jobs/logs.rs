@@ -5,7 +5,7 @@
 //! numbers are strictly increasing but not contiguous; `after=<seq>` resumes right after a line
 //! with O(page) store reads, and so does the SSE `Last-Event-ID`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
 use super::model::{JobRecord, keys};
@@ -21,36 +21,14 @@ const CHUNK_BATCH: u32 = 8;
 pub const DEFAULT_LINES: usize = 500;
 pub const MAX_LINES: usize = 5_000;
 
-/// One log line as runners send it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Line {
-    /// When the runner saw it (RFC 3339 or epoch ms; kept as sent).
-    pub ts: serde_json::Value,
-    /// `stdout`, `stderr` or `system`.
-    pub stream: String,
-    /// `text`, `tool_call`, `tool_ok`, `tool_error`, `retry`, `result`, `error`, `denied`
-    /// (a tool call refused by the permission rules), `info`, `stderr`.
-    #[serde(default = "default_kind")]
-    pub kind: String,
-    pub text: String,
-}
-
-fn default_kind() -> String {
-    "info".into()
-}
-
-/// A chunk body: `{"lines": [...]}`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Chunk {
-    pub lines: Vec<Line>,
-}
+use protocol::{LogChunk, LogLine};
 
 /// A line as clients read it.
 #[derive(Debug, Serialize)]
 pub struct SeqLine {
     pub seq: i64,
     #[serde(flatten)]
-    pub line: Line,
+    pub line: LogLine,
 }
 
 /// Where reading resumes: the first line not yet returned.
@@ -116,7 +94,7 @@ fn read_from(
             .collect();
         let mut reached_end = false;
         for (chunk, raw) in chunks.iter().zip(ctx.store.get_many(&keys)?) {
-            let Some(parsed) = raw.and_then(|b| serde_json::from_slice::<Chunk>(&b).ok()) else {
+            let Some(parsed) = raw.and_then(|b| serde_json::from_slice::<LogChunk>(&b).ok()) else {
                 reached_end = true;
                 break;
             };

@@ -12,14 +12,7 @@ use serde_json::Value;
 use crate::documents::rfc3339;
 use crate::names::Collection;
 
-/// What a job generates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobType {
-    BrandData,
-    Brief,
-    Draft,
-}
+pub use protocol::{JobType, Usage};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -69,24 +62,6 @@ impl DocRef {
     pub fn output_path(&self) -> String {
         format!("output/{}", self.name)
     }
-}
-
-/// Figures from the CLI's final `result` line.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Usage {
-    pub cost_usd: f64,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    #[serde(default)]
-    pub cache_read_input_tokens: u64,
-    #[serde(default)]
-    pub cache_creation_input_tokens: u64,
-    pub duration_ms: u64,
-    pub num_turns: u64,
-    /// Tool calls the CLI refused under the runner's permission rules (reads or writes
-    /// outside the job's workspace, for instance).
-    #[serde(default)]
-    pub permission_denials: u64,
 }
 
 /// Everything stored about a job.

@@ -5,10 +5,17 @@
 //! job's current one, running, and not yet ended. Otherwise 409, and the runner kills the
 //! process. Cancel requests reach runners in the `action` of heartbeat and upload answers.
 
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use protocol::limits::{
+    MAX_CHUNKS, MAX_ERROR_CHARS, MAX_LINES_PER_CHUNK, MAX_LOG_CHUNK_BYTES, MAX_SLOTS,
+    RUNNER_NAME_RULE, valid_runner_name,
+};
+use protocol::{
+    Action, ActionResponse, AttemptAction, ClaimRequest, ClaimResponse, ClaimedJob, FinalStatus,
+    FinishRequest, HeartbeatRequest, HeartbeatResponse, InputFile, LogChunk, OutputFile,
+    StopRequest,
+};
 
-use super::model::{DocRef, JobRecord, Status, Usage, keys};
+use super::model::{DocRef, JobRecord, Status, keys};
 use super::queue::{self, Ending};
 use super::{cancel_requested, counter, json_body, load};
 use crate::Ctx;
@@ -18,31 +25,19 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::ApiResponse;
 use crate::names::DocName;
 
-/// Largest log chunk a runner may send.
-pub const MAX_LOG_CHUNK_BYTES: usize = 64 * 1024;
-/// Highest chunk number and lines per chunk (they are packed into line sequence numbers).
-pub const MAX_CHUNKS: u32 = 9_999_999;
-pub const MAX_LINES_PER_CHUNK: usize = 99_999;
 /// How often runners should heartbeat while they run jobs.
-pub const HEARTBEAT_MS: i64 = 1_000;
+pub const HEARTBEAT_MS: i64 = protocol::limits::HEARTBEAT_MS as i64;
 /// A runner seen within this long counts as online.
 pub const RUNNER_ONLINE_MS: i64 = 45_000;
 /// Registered runners counted by `/health` at most.
 const MAX_RUNNERS_LISTED: i64 = 1_000;
 
-#[derive(Deserialize)]
-pub struct ClaimRequest {
-    pub runner: String,
-    #[serde(default = "one")]
-    pub slots: u32,
-    /// How long to wait for a job before answering with none (capped by `claim_wait_ms`).
-    #[serde(default)]
-    pub wait_ms: u64,
+/// A claim as it waits: the request and what the long poll keeps between its looks.
+pub struct WaitingClaim {
+    pub req: ClaimRequest,
     /// The runner's claim-stop counter when the claim began to wait.
-    #[serde(skip)]
-    pub stop_mark: i64,
+    stop_mark: i64,
     /// Looks this claim made since its last full pass.
-    #[serde(skip)]
     looks: std::cell::Cell<u32>,
 }
 
@@ -52,53 +47,21 @@ pub struct ClaimRequest {
 /// pass also reaps expired leases.
 const LOOKS_PER_FULL_PASS: u32 = 10;
 
-#[derive(Deserialize)]
-struct StopRequest {
-    runner: String,
-}
-
-fn one() -> u32 {
-    1
-}
-
-/// A job handed to a runner: everything it needs to run it without further reads.
-#[derive(Serialize)]
-pub struct ClaimedJob {
-    pub id: String,
-    pub attempt: u32,
-    #[serde(rename = "type")]
-    pub kind: super::model::JobType,
-    pub prompt: String,
-    pub inputs: Vec<InputFile>,
-    pub outputs: Vec<OutputFile>,
-}
-
-#[derive(Serialize)]
-pub struct InputFile {
-    pub collection: String,
-    pub name: String,
-    /// Where to put it, relative to the job's workspace.
-    pub path: String,
-    pub content: String,
-}
-
-#[derive(Serialize)]
-pub struct OutputFile {
-    pub collection: String,
-    pub name: String,
-    /// Where the CLI writes it, relative to the job's workspace.
-    pub path: String,
-}
-
 /// Validates a claim request (runner name, slots).
-pub fn parse_claim(ctx: &Ctx, body: &[u8]) -> ApiResult<ClaimRequest> {
+pub fn parse_claim(ctx: &Ctx, body: &[u8]) -> ApiResult<WaitingClaim> {
     let mut req: ClaimRequest = json_body(body)?;
     check_runner_name(&req.runner)?;
-    if req.slots == 0 || req.slots > 64 {
-        return Err(ApiError::BadRequest("slots must be from 1 to 64".into()));
+    if req.slots == 0 || req.slots > MAX_SLOTS {
+        return Err(ApiError::BadRequest(format!(
+            "slots must be from 1 to {MAX_SLOTS}"
+        )));
     }
     req.wait_ms = req.wait_ms.min(ctx.settings.claim_wait_ms);
-    Ok(req)
+    Ok(WaitingClaim {
+        req,
+        stop_mark: 0,
+        looks: std::cell::Cell::new(0),
+    })
 }
 
 /// Makes the claims of `runner` that are waiting now answer at once, with the jobs they took
@@ -113,40 +76,40 @@ pub fn stop_claims(ctx: &Ctx, body: &[u8]) -> ApiResult<ApiResponse> {
 }
 
 /// Marks a claim that is about to wait, so that [`claim_stopped`] can tell a later stop.
-pub fn mark_waiting(ctx: &Ctx, req: &mut ClaimRequest) -> ApiResult<()> {
-    req.stop_mark = counter(ctx.store, &keys::runner_claim_stop(&req.runner))?;
+pub fn mark_waiting(ctx: &Ctx, claim: &mut WaitingClaim) -> ApiResult<()> {
+    claim.stop_mark = counter(ctx.store, &keys::runner_claim_stop(&claim.req.runner))?;
     Ok(())
 }
 
 /// Whether the runner asked its waiting claims to stop since [`mark_waiting`].
-fn claim_stopped(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<bool> {
-    Ok(counter(ctx.store, &keys::runner_claim_stop(&req.runner))? != req.stop_mark)
+fn claim_stopped(ctx: &Ctx, claim: &WaitingClaim) -> ApiResult<bool> {
+    Ok(counter(ctx.store, &keys::runner_claim_stop(&claim.req.runner))? != claim.stop_mark)
 }
 
 /// A claim's first pass: records that the runner was seen, then [`claim_pass`].
-pub fn claim_first(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
-    touch_runner(ctx, &req.runner)?;
-    claim_pass(ctx, req)
+pub fn claim_first(ctx: &Ctx, claim: &WaitingClaim) -> ApiResult<Option<ApiResponse>> {
+    touch_runner(ctx, &claim.req.runner)?;
+    claim_pass(ctx, &claim.req)
 }
 
 /// A waiting claim's next look (every ~100 ms): answers at once if the runner asked to stop;
 /// reads two counters and makes a full [`claim_pass`] only when a job is queued and a slot is
 /// free, or every [`LOOKS_PER_FULL_PASS`] looks.
-pub fn claim_again(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
-    if claim_stopped(ctx, req)? {
+pub fn claim_again(ctx: &Ctx, claim: &WaitingClaim) -> ApiResult<Option<ApiResponse>> {
+    if claim_stopped(ctx, claim)? {
         return Ok(Some(claim_response(ctx, Vec::new())));
     }
-    let looks = req.looks.get() + 1;
+    let looks = claim.looks.get() + 1;
     let due = looks >= LOOKS_PER_FULL_PASS;
     if !due
         && (counter(ctx.store, keys::QUEUED_COUNT)? <= 0
             || counter(ctx.store, keys::RUNNING_COUNT)? >= ctx.settings.max_concurrent_jobs as i64)
     {
-        req.looks.set(looks);
+        claim.looks.set(looks);
         return Ok(None);
     }
-    req.looks.set(0);
-    claim_pass(ctx, req)
+    claim.looks.set(0);
+    claim_pass(ctx, &claim.req)
 }
 
 /// One full pass: reaps expired attempts, then takes up to `slots` queued jobs in FIFO order.
@@ -186,12 +149,12 @@ fn claim_pass(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
 pub fn claim_response(ctx: &Ctx, jobs: Vec<ClaimedJob>) -> ApiResponse {
     ApiResponse::json(
         200,
-        &json!({
-            "jobs": jobs,
-            "lease_ms": ctx.settings.lease_ms(),
-            "heartbeat_ms": HEARTBEAT_MS,
-            "max_output_bytes": ctx.settings.max_document_bytes,
-        }),
+        &ClaimResponse {
+            jobs,
+            lease_ms: ctx.settings.lease_ms().max(0) as u64,
+            heartbeat_ms: HEARTBEAT_MS as u64,
+            max_output_bytes: ctx.settings.max_document_bytes,
+        },
     )
 }
 
@@ -255,19 +218,6 @@ fn read_input(ctx: &Ctx, input: &DocRef) -> ApiResult<Option<String>> {
     }
 }
 
-#[derive(Deserialize)]
-struct HeartbeatRequest {
-    runner: String,
-    #[serde(default)]
-    jobs: Vec<AttemptRef>,
-}
-
-#[derive(Deserialize, Serialize)]
-struct AttemptRef {
-    id: String,
-    attempt: u32,
-}
-
 /// `POST /api/runner/heartbeat`: extends the leases of the runner's live attempts and tells it
 /// what to do with each: `continue`, `cancel` (kill it and finish as cancelled) or `abandon`
 /// (the attempt is no longer yours: kill it, report nothing).
@@ -276,7 +226,7 @@ pub fn heartbeat(ctx: &Ctx, body: &[u8]) -> ApiResult<ApiResponse> {
     check_runner_name(&req.runner)?;
     touch_runner(ctx, &req.runner)?;
     let mut answers = Vec::new();
-    for a in req.jobs.iter().take(64) {
+    for a in req.jobs.iter().take(MAX_SLOTS as usize) {
         let action = match live_attempt(ctx, &a.id, a.attempt) {
             Ok(_) => {
                 let until = ctx.now_ms + ctx.settings.lease_ms();
@@ -284,15 +234,22 @@ pub fn heartbeat(ctx: &Ctx, body: &[u8]) -> ApiResult<ApiResponse> {
                     .set(&keys::lease(&a.id, a.attempt), until.to_string().as_bytes())?;
                 action(ctx, &a.id)?
             }
-            Err(ApiError::Conflict(_) | ApiError::NotFound(_)) => "abandon",
+            Err(ApiError::Conflict(_) | ApiError::NotFound(_)) => Action::Abandon,
             Err(e) => return Err(e),
         };
-        answers.push(json!({ "id": a.id, "attempt": a.attempt, "action": action }));
+        answers.push(AttemptAction {
+            id: a.id.clone(),
+            attempt: a.attempt,
+            action,
+        });
     }
     queue::reap(ctx, queue::scan(ctx)?)?;
     Ok(ApiResponse::json(
         200,
-        &json!({ "jobs": answers, "lease_ms": ctx.settings.lease_ms() }),
+        &HeartbeatResponse {
+            jobs: answers,
+            lease_ms: ctx.settings.lease_ms().max(0) as u64,
+        },
     ))
 }
 
@@ -318,7 +275,7 @@ pub fn log_chunk(
             limit: MAX_LOG_CHUNK_BYTES as u64,
         });
     }
-    let parsed: super::logs::Chunk = json_body(body)?;
+    let parsed: LogChunk = json_body(body)?;
     if parsed.lines.is_empty() || parsed.lines.len() > MAX_LINES_PER_CHUNK {
         return Err(ApiError::BadRequest(format!(
             "a chunk holds 1 to {MAX_LINES_PER_CHUNK} lines"
@@ -341,7 +298,9 @@ pub fn log_chunk(
         .set(&keys::log_chunk(id, attempt, chunk), &stored)?;
     Ok(ApiResponse::json(
         200,
-        &json!({ "action": action(ctx, id)? }),
+        &ActionResponse {
+            action: action(ctx, id)?,
+        },
     ))
 }
 
@@ -377,34 +336,22 @@ pub fn output(
     ctx.store.set(&key, count.to_string().as_bytes())?;
     Ok(ApiResponse::json(
         200,
-        &json!({ "action": action(ctx, id)? }),
+        &ActionResponse {
+            action: action(ctx, id)?,
+        },
     ))
-}
-
-#[derive(Deserialize)]
-struct FinishRequest {
-    status: String,
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default)]
-    usage: Option<Usage>,
-    #[serde(default)]
-    log_chunks: u32,
 }
 
 /// `POST /api/runner/jobs/{id}/{attempt}/finish`: the attempt's end as its runner saw it.
 pub fn finish(ctx: &Ctx, id: &str, attempt: &str, body: &[u8]) -> ApiResult<ApiResponse> {
     let attempt = parse_number(attempt, "attempt")?;
     let req: FinishRequest = json_body(body)?;
-    let status = Status::parse(&req.status)
-        .filter(|s| s.is_final())
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "status {:?} is not one of completed, failed, cancelled",
-                req.status
-            ))
-        })?;
-    let error = req.error.map(|e| e.chars().take(4_000).collect());
+    let status = match req.status {
+        FinalStatus::Completed => Status::Completed,
+        FinalStatus::Failed => Status::Failed,
+        FinalStatus::Cancelled => Status::Cancelled,
+    };
+    let error = req.error.map(|e| e.chars().take(MAX_ERROR_CHARS).collect());
     let record = live_attempt(ctx, id, attempt)?;
     let ending = Ending::Finished {
         status,
@@ -432,11 +379,11 @@ fn live_attempt(ctx: &Ctx, id: &str, attempt: u32) -> ApiResult<JobRecord> {
     Ok(record)
 }
 
-fn action(ctx: &Ctx, id: &str) -> ApiResult<&'static str> {
+fn action(ctx: &Ctx, id: &str) -> ApiResult<Action> {
     Ok(if cancel_requested(ctx.store, id)? {
-        "cancel"
+        Action::Cancel
     } else {
-        "continue"
+        Action::Continue
     })
 }
 
@@ -477,16 +424,10 @@ pub fn runners_online(ctx: &Ctx) -> ApiResult<u64> {
 }
 
 fn check_runner_name(name: &str) -> ApiResult<()> {
-    let ok = (1..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok {
+    if valid_runner_name(name) {
         Ok(())
     } else {
-        Err(ApiError::BadRequest(
-            "runner must be 1-64 characters of [A-Za-z0-9._-]".into(),
-        ))
+        Err(ApiError::BadRequest(RUNNER_NAME_RULE.into()))
     }
 }
 

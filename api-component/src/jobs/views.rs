@@ -141,6 +141,11 @@ pub fn job_retry(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
         super::model::JobType::BrandData => Collection::BrandData,
         super::model::JobType::Brief => Collection::Briefs,
         super::model::JobType::Draft => Collection::Drafts,
+        super::model::JobType::Unknown => {
+            return Err(ApiError::Conflict(format!(
+                "job {id} has a type this server does not know; it cannot be retried here"
+            )));
+        }
     };
     let submission = submit::prepare(ctx, collection, &record.params)?;
     let new_id = submit::enqueue(ctx, submission)?;

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use api_component::http::{ApiRequest, ApiResponse};
-use api_component::jobs::runner_api::ClaimRequest;
+use api_component::jobs::runner_api::WaitingClaim;
 use api_component::settings::Settings;
 use api_component::store::MemoryStore;
 use api_component::{Ctx, Reply, claim_again, claim_empty, handle};
@@ -47,7 +47,7 @@ impl App {
 
     /// A runner's claim as the host sees it: `Ok` with the request if it waits (to be passed to
     /// [`App::claim_again`]), else the answer it got at once.
-    pub fn start_claim(&self, body: &Value) -> Result<ClaimRequest, ApiResponse> {
+    pub fn start_claim(&self, body: &Value) -> Result<WaitingClaim, ApiResponse> {
         let req = ApiRequest::new("POST", "/api/runner/claim")
             .with_header("Authorization", &format!("Bearer {RUNNER_TOKEN}"))
             .with_body(body.to_string());
@@ -59,7 +59,7 @@ impl App {
     }
 
     /// One more look by a waiting claim: its answer, or `None` if it keeps waiting.
-    pub fn claim_again(&self, request: &ClaimRequest) -> Option<ApiResponse> {
+    pub fn claim_again(&self, request: &WaitingClaim) -> Option<ApiResponse> {
         self.with_ctx(|ctx| claim_again(ctx, request))
     }
 

@@ -38,7 +38,7 @@ async fn success_keeps_usage_files_and_log_order() {
         (LogKind::Info, format!("claude 2.1.332 started: model claude-sonnet-4-5, permission mode acceptEdits, cwd {workdir}").as_str()),
         (LogKind::Text, "I'll write brief.md now."),
         (LogKind::ToolCall, "Write brief.md"),
-        (LogKind::ToolResultOk, "✓ Write brief.md"),
+        (LogKind::ToolOk, "✓ Write brief.md"),
         (LogKind::Text, "Created brief.md."),
         (LogKind::Result, "finished: success · 2 turns · $0.0085 · 2400 in / 84 out tokens · 1.2 s"),
     ]);

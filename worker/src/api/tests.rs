@@ -57,7 +57,7 @@ fn urls_keep_a_base_path_and_escape_segments() {
     )
     .unwrap();
     assert_eq!(
-        api.url(&["claim"]).as_str(),
+        api.url(routes::CLAIM, &[]).as_str(),
         "http://h:1/cwm/api/runner/claim"
     );
     let api = Api::new(
@@ -68,7 +68,7 @@ fn urls_keep_a_base_path_and_escape_segments() {
     )
     .unwrap();
     assert_eq!(
-        api.url(&["jobs", "a/b", "1", "logs", "0"]).as_str(),
+        api.url(routes::LOG_CHUNK, &["a/b", "1", "0"]).as_str(),
         "http://h:1/api/runner/jobs/a%2Fb/1/logs/0"
     );
 }

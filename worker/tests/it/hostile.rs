@@ -124,7 +124,17 @@ async fn answer(req: &Seen, jobs: &Mutex<Option<Value>>) -> Value {
     json!({})
 }
 
-fn claimed(id: &str, inputs: Value, outputs: Value) -> Value {
+fn claimed(id: &str, mut inputs: Value, mut outputs: Value) -> Value {
+    // Every file in a claim names its document; only the paths matter here.
+    for file in inputs
+        .as_array_mut()
+        .into_iter()
+        .chain(outputs.as_array_mut())
+        .flatten()
+    {
+        file["collection"] = json!("briefs");
+        file["name"] = json!("b.md");
+    }
     json!({ "id": id, "attempt": 1, "type": "brief", "prompt": "Write the brief.", "inputs": inputs, "outputs": outputs })
 }
 

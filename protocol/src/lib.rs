@@ -1,0 +1,17 @@
+//! The runner protocol (docs/runner-protocol.md): every request and response between the API
+//! and its runners, the log line and its kinds, usage figures, limits and route paths. The API
+//! component and the worker both use these types, so the two sides cannot drift apart.
+//!
+//! Compatibility rule: requests are strict (`deny_unknown_fields`), so a malformed or misspelt
+//! request is refused with a clear error; responses are lenient (unknown fields ignored, unknown
+//! enum values read as `Unknown`), so a newer server does not break an older runner.
+
+pub mod limits;
+pub mod log;
+pub mod messages;
+pub mod routes;
+pub mod usage;
+
+pub use log::{LogChunk, LogKind, LogLine, LogStream, Timestamp};
+pub use messages::*;
+pub use usage::Usage;

@@ -1,0 +1,199 @@
+//! Requests runners send and what the server answers (see [`crate::routes`] for where).
+
+use serde::{Deserialize, Serialize};
+
+use crate::usage::Usage;
+
+/// `POST` [`crate::routes::CLAIM`]: up to `slots` queued jobs for `runner`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    pub runner: String,
+    #[serde(default = "one")]
+    pub slots: u32,
+    /// How long to wait for a job before answering with none (the server caps it).
+    #[serde(default)]
+    pub wait_ms: u64,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The answer to a claim, with or without jobs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClaimResponse {
+    pub jobs: Vec<ClaimedJob>,
+    /// How long the server keeps a job for this runner without a heartbeat.
+    #[serde(default)]
+    pub lease_ms: u64,
+    /// How often to heartbeat while jobs run.
+    #[serde(default)]
+    pub heartbeat_ms: u64,
+    /// Largest output file the server stores (its `max_document_bytes`).
+    #[serde(default)]
+    pub max_output_bytes: u64,
+}
+
+/// What a job generates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobType {
+    BrandData,
+    Brief,
+    Draft,
+    /// A type this side does not know (a newer server's).
+    #[serde(other)]
+    Unknown,
+}
+
+impl JobType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobType::BrandData => "brand_data",
+            JobType::Brief => "brief",
+            JobType::Draft => "draft",
+            JobType::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for JobType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A job handed to a runner: everything it needs to run it without further reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimedJob {
+    pub id: String,
+    pub attempt: u32,
+    #[serde(rename = "type")]
+    pub kind: JobType,
+    pub prompt: String,
+    #[serde(default)]
+    pub inputs: Vec<InputFile>,
+    #[serde(default)]
+    pub outputs: Vec<OutputFile>,
+}
+
+/// An input document, to be written at `path` (relative to the job's workspace).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    pub collection: String,
+    pub name: String,
+    pub path: String,
+    pub content: String,
+}
+
+/// A document the CLI must write, at `path` (relative to the job's workspace).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputFile {
+    pub collection: String,
+    pub name: String,
+    pub path: String,
+}
+
+/// `POST` [`crate::routes::CLAIM_STOP`]: the runner's waiting claims answer now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopRequest {
+    pub runner: String,
+}
+
+/// One attempt of one job.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttemptRef {
+    pub id: String,
+    pub attempt: u32,
+}
+
+/// `POST` [`crate::routes::HEARTBEAT`]: the runner is alive and runs these attempts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatRequest {
+    pub runner: String,
+    #[serde(default)]
+    pub jobs: Vec<AttemptRef>,
+}
+
+/// The answer to a heartbeat: what to do with each attempt named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatResponse {
+    #[serde(default)]
+    pub jobs: Vec<AttemptAction>,
+    #[serde(default)]
+    pub lease_ms: u64,
+}
+
+/// The server's word on one attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptAction {
+    pub id: String,
+    pub attempt: u32,
+    pub action: Action,
+}
+
+/// What the server wants done with an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Continue,
+    /// A user cancelled the job: stop the process, finish as `cancelled`.
+    Cancel,
+    /// The attempt is no longer this runner's: stop the process, report nothing.
+    Abandon,
+    /// An action this side does not know; runners treat it as `continue`.
+    #[serde(other)]
+    Unknown,
+}
+
+/// The answer to a log chunk or output upload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionResponse {
+    pub action: Action,
+}
+
+/// How an attempt ended, as its runner reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinalStatus {
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl FinalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FinalStatus::Completed => "completed",
+            FinalStatus::Failed => "failed",
+            FinalStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl std::fmt::Display for FinalStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `POST` [`crate::routes::FINISH`]: the end of an attempt as its runner saw it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinishRequest {
+    pub status: FinalStatus,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub usage: Option<Usage>,
+    /// Log chunks the server accepted for this attempt.
+    #[serde(default)]
+    pub log_chunks: u32,
+}
+
+#[cfg(test)]
+mod tests;
