@@ -204,6 +204,7 @@ fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiRespo
             "application/json",
             assets::OPENAPI_JSON,
         )),
+        Endpoint::Render => handlers::render_markdown(ctx, req),
         Endpoint::JobsList => views::jobs_list(ctx, req),
         Endpoint::JobGet => views::job_get(ctx, p("id")),
         Endpoint::JobCancel => views::job_cancel(ctx, p("id")),
