@@ -59,12 +59,34 @@ pub fn doc_preview(ctx: &Ctx, collection: Collection, name: &str) -> ApiResult<A
             Err(_) => format!("<pre>{}</pre>", render::escape_html(&text)),
         },
     };
-    Ok(ApiResponse::new(200, "text/html; charset=utf-8", html)
-        .with_header("etag", meta.etag())
-        .with_header(
-            "content-security-policy",
-            "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'",
-        ))
+    Ok(preview_response(html).with_header("etag", meta.etag()))
+}
+
+/// `POST /api/render`: unsaved Markdown rendered exactly as [`doc_preview`] renders a stored
+/// document, for the editor's live preview. Stores nothing. The body may be as large as a
+/// document may be.
+pub fn render_markdown(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
+    check_format_type(
+        Format::Markdown,
+        "Markdown to render",
+        req.header("content-type"),
+    )?;
+    let limit = ctx.settings.max_document_bytes;
+    let size = req.body.len() as u64;
+    if size > limit {
+        return Err(ApiError::TooLarge { size, limit });
+    }
+    let text = std::str::from_utf8(&req.body)
+        .map_err(|e| ApiError::BadRequest(format!("body is not valid UTF-8 ({e})")))?;
+    Ok(preview_response(render::markdown_preview(text)).with_header("cache-control", "no-store"))
+}
+
+/// An HTML preview fragment with the policy that keeps it inert if opened on its own.
+fn preview_response(html: String) -> ApiResponse {
+    ApiResponse::new(200, "text/html; charset=utf-8", html).with_header(
+        "content-security-policy",
+        "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'",
+    )
 }
 
 pub fn doc_put(
@@ -140,6 +162,16 @@ fn item_response(status: u16, collection: Collection, meta: &DocMeta) -> ApiResp
 
 /// PUT bodies may be labelled loosely (browsers and curl differ), but not as something else.
 fn check_content_type(collection: Collection, header: Option<&str>) -> ApiResult<()> {
+    check_format_type(
+        collection.format(),
+        &format!("{collection} documents"),
+        header,
+    )
+}
+
+/// Refuses a body labelled as something other than `format` (unlabelled bodies pass); `what`
+/// names the body in the message.
+fn check_format_type(format: Format, what: &str, header: Option<&str>) -> ApiResult<()> {
     let Some(header) = header else { return Ok(()) };
     let mime = header
         .split(';')
@@ -147,7 +179,7 @@ fn check_content_type(collection: Collection, header: Option<&str>) -> ApiResult
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    let accepted: &[&str] = match collection.format() {
+    let accepted: &[&str] = match format {
         Format::Json => &[
             "application/json",
             "text/json",
@@ -167,7 +199,7 @@ fn check_content_type(collection: Collection, header: Option<&str>) -> ApiResult
         Ok(())
     } else {
         Err(ApiError::UnsupportedMediaType(format!(
-            "{collection} documents cannot be sent as {mime}; use {}",
+            "{what} cannot be sent as {mime}; use {}",
             accepted[0]
         )))
     }

@@ -204,6 +204,7 @@ fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiRespo
             "application/json",
             assets::OPENAPI_JSON,
         )),
+        Endpoint::Render => handlers::render_markdown(ctx, req),
         Endpoint::JobsList => views::jobs_list(ctx, req),
         Endpoint::JobGet => views::job_get(ctx, p("id")),
         Endpoint::JobCancel => views::job_cancel(ctx, p("id")),
@@ -232,16 +233,29 @@ fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiRespo
 
 fn health(ctx: &Ctx) -> ApiResult<ApiResponse> {
     use jobs::model::keys;
-    Ok(ApiResponse::json(
-        200,
-        &serde_json::json!({
-            "status": "healthy",
-            "timestamp": documents::rfc3339(ctx.now_ms),
-            "active_jobs": jobs::counter(ctx.store, keys::RUNNING_COUNT)?.max(0),
-            "queued_jobs": jobs::counter(ctx.store, keys::QUEUED_COUNT)?.max(0),
-            "max_concurrent_jobs": ctx.settings.max_concurrent_jobs,
-            "runners_online": jobs::runner_api::runners_online(ctx)?,
-            "version": VERSION,
-        }),
-    ))
+    let queued = jobs::counter(ctx.store, keys::QUEUED_COUNT)?.max(0);
+    let runners_online = jobs::runner_api::runners_online(ctx)?;
+    let mut body = serde_json::json!({
+        "status": "healthy",
+        "timestamp": documents::rfc3339(ctx.now_ms),
+        "active_jobs": jobs::counter(ctx.store, keys::RUNNING_COUNT)?.max(0),
+        "queued_jobs": queued,
+        "max_concurrent_jobs": ctx.settings.max_concurrent_jobs,
+        "runners_online": runners_online,
+        "version": VERSION,
+    });
+    if let Some(reason) = degraded_reason(queued, runners_online) {
+        body["status"] = "degraded".into();
+        body["reason"] = reason.into();
+    }
+    Ok(ApiResponse::json(200, &body))
+}
+
+/// Why the service cannot do its work now, if it cannot: queued jobs with nobody to run them.
+fn degraded_reason(queued: i64, runners_online: u64) -> Option<String> {
+    match (queued, runners_online) {
+        (0, _) | (_, 1..) => None,
+        (1, 0) => Some("1 job is queued and no runner is online".to_owned()),
+        (n, 0) => Some(format!("{n} jobs are queued and no runner is online")),
+    }
 }

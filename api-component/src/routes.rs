@@ -12,6 +12,7 @@ use crate::names::Collection;
 pub enum Endpoint {
     Health,
     OpenApi,
+    Render,
     JobsList,
     JobGet,
     JobCancel,
@@ -39,6 +40,7 @@ pub enum Endpoint {
 pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("GET", "/health", Endpoint::Health),
     ("GET", "/api/openapi.json", Endpoint::OpenApi),
+    ("POST", "/api/render", Endpoint::Render),
     ("GET", "/api/jobs", Endpoint::JobsList),
     ("GET", "/api/jobs/{id}", Endpoint::JobGet),
     ("POST", "/api/jobs/{id}/cancel", Endpoint::JobCancel),
@@ -180,7 +182,7 @@ fn unmatched(path: &str, segments: &[&str]) -> ApiError {
                 "invalid document name in {path:?}: names cannot contain '/' or be empty"
             ))
         }
-        ["api", c, ..] if !matches!(*c, "jobs" | "runner" | "openapi.json") => {
+        ["api", c, ..] if !matches!(*c, "jobs" | "runner" | "openapi.json" | "render") => {
             ApiError::NotFound(format!("no collection named {c:?}"))
         }
         _ => ApiError::NotFound(format!("no endpoint at {path}")),
@@ -212,6 +214,7 @@ mod tests {
     #[test]
     fn matches_every_route() {
         assert_eq!(api("GET", "/health").endpoint, Endpoint::Health);
+        assert_eq!(api("POST", "/api/render").endpoint, Endpoint::Render);
         assert_eq!(
             api("GET", "/api/briefs").collection,
             Some(Collection::Briefs)
@@ -258,6 +261,17 @@ mod tests {
         assert!(matches!(
             resolve("POST", "/health"),
             Err(ApiError::MethodNotAllowed { .. })
+        ));
+        assert!(matches!(
+            resolve("GET", "/api/render"),
+            Err(ApiError::MethodNotAllowed {
+                allowed: "POST",
+                ..
+            })
+        ));
+        assert!(matches!(
+            resolve("POST", "/api/render/x"),
+            Err(ApiError::NotFound(_))
         ));
         assert!(matches!(
             resolve("GET", "/api/nope"),

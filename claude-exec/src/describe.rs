@@ -91,28 +91,12 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
-/// A Unix time as `2026-11-29 05:50 UTC`.
+/// A Unix time as `2026-11-29 05:50 UTC` (the number itself if chrono cannot represent it).
 pub fn utc_time(unix: i64) -> String {
-    let (y, m, d) = civil_from_days(unix.div_euclid(86_400));
-    let s = unix.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        s / 3600,
-        s % 3600 / 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    match chrono::DateTime::from_timestamp(unix, 0) {
+        Some(at) => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        None => format!("{unix} (Unix time)"),
+    }
 }
 
 #[cfg(test)]
@@ -173,6 +157,8 @@ mod tests {
         assert_eq!(human_duration(Duration::from_secs(300)), "5 min");
         assert_eq!(human_duration(Duration::from_secs(150)), "2 min 30 s");
         assert_eq!(utc_time(1_795_931_458), "2026-11-29 05:50 UTC");
+        assert_eq!(utc_time(-60), "1969-12-31 23:59 UTC");
+        assert_eq!(utc_time(i64::MAX), format!("{} (Unix time)", i64::MAX));
     }
 
     #[test]

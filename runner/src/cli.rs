@@ -1,12 +1,14 @@
 //! Command-line interface: `runner serve`, `runner work` and `runner up`, with flags that fall
-//! back to environment variables, turned into [`Mode`].
+//! back to environment variables, turned into [`Mode`]. The worker's flags are the `worker`
+//! crate's own ([`WorkerArgs`], [`ApiArgs`]), flattened in.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
+
+use worker::{ApiArgs, WorkerArgs};
 
 use crate::host::serve::{InstanceMode, Limits};
 use crate::settings::{Role, Settings};
@@ -37,80 +39,22 @@ struct UpArgs {
     worker: WorkerArgs,
 }
 
+/// `runner work`: where the API is, and the worker's settings.
 #[derive(Debug, Args)]
-struct WorkArgs {
-    /// Base URL of the API, e.g. https://cwm.example.com [env: CWM_API]
-    #[arg(long)]
-    api: Option<String>,
-    /// The server's runner_token. Prefer CWM_RUNNER_TOKEN or --token-file: a flag's value is
-    /// visible to every user of the host in /proc/<pid>/cmdline [env: CWM_RUNNER_TOKEN]
-    #[arg(long)]
-    token: Option<String>,
-    /// A file holding the runner token (mode 0600) [env: CWM_RUNNER_TOKEN_FILE]
-    #[arg(long)]
-    token_file: Option<PathBuf>,
+pub struct WorkArgs {
     #[command(flatten)]
-    worker: WorkerArgs,
-}
-
-/// Worker flags. Each falls back to its `CWM_*` variable, then to the worker's default
-/// (see the `worker` crate's `config::env`).
-#[derive(Debug, Args)]
-struct WorkerArgs {
-    /// Jobs run at once by this runner [env: CWM_SLOTS] [default: 3]
-    #[arg(long)]
-    slots: Option<u32>,
-    /// The Claude CLI to run [env: CWM_CLAUDE] [default: claude on PATH]
-    #[arg(long)]
-    claude: Option<PathBuf>,
-    /// Directory for job workspaces and per-slot CLI config [env: CWM_WORKDIR]
-    #[arg(long)]
-    workdir: Option<PathBuf>,
-    /// This runner's name in the API [env: CWM_RUNNER_NAME] [default: host name]
-    #[arg(long)]
-    name: Option<String>,
-    /// OS sandbox around each job: bwrap when it works here (auto), always (bwrap), or none
-    /// [env: CWM_SANDBOX] [default: auto]
-    #[arg(long, value_parser = ["auto", "bwrap", "none"])]
-    sandbox: Option<String>,
-}
-
-impl WorkerArgs {
-    /// Flag values keyed by the worker's environment variable names.
-    fn overrides(&self) -> BTreeMap<String, String> {
-        use worker::env;
-        let mut map = BTreeMap::new();
-        let mut put = |key: &str, value: Option<String>| {
-            if let Some(v) = value {
-                map.insert(key.to_owned(), v);
-            }
-        };
-        put(env::SLOTS, self.slots.map(|s| s.to_string()));
-        put(
-            env::CLAUDE,
-            self.claude.as_ref().map(|p| p.display().to_string()),
-        );
-        put(
-            env::WORKDIR,
-            self.workdir.as_ref().map(|p| p.display().to_string()),
-        );
-        put(env::RUNNER_NAME, self.name.clone());
-        put(env::SANDBOX, self.sandbox.clone());
-        map
-    }
+    pub api: ApiArgs,
+    #[command(flatten)]
+    pub worker: WorkerArgs,
 }
 
 /// What the process is asked to do.
 #[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "made once per process and consumed at once"
-)]
 pub enum Mode {
     /// `serve` or `up` (with `Settings::worker`).
     Host(Settings),
-    /// `work`: the worker's variables from flags (the environment fills the rest).
-    Work(BTreeMap<String, String>),
+    /// `work`: the job worker alone.
+    Work(WorkArgs),
 }
 
 #[derive(Debug, Args)]
@@ -169,34 +113,24 @@ enum Instances {
 }
 
 impl Cli {
+    /// The process's arguments and variables; exits with clap's message if they are wrong. A
+    /// worker variable set to the empty string counts as unset.
+    pub fn from_process() -> Cli {
+        let command = Cli::command()
+            .mut_subcommand("work", worker::config::unset_empty_vars)
+            .mut_subcommand("up", worker::config::unset_empty_vars);
+        let mut matches = command.get_matches();
+        Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit())
+    }
+
     /// What these arguments ask for.
     pub fn into_mode(self) -> Mode {
         match self.command {
             Command::Serve(args) => Mode::Host(host_settings(Role::Serve, args, None)),
             Command::Up(UpArgs { serve, worker }) => {
-                Mode::Host(host_settings(Role::Up, serve, Some(worker.overrides())))
+                Mode::Host(host_settings(Role::Up, serve, Some(worker)))
             }
-            Command::Work(WorkArgs {
-                api,
-                token,
-                token_file,
-                worker,
-            }) => {
-                let mut vars = worker.overrides();
-                if let Some(api) = api {
-                    vars.insert(worker::env::API.to_owned(), api);
-                }
-                if let Some(token) = token {
-                    vars.insert(worker::env::RUNNER_TOKEN.to_owned(), token);
-                }
-                if let Some(file) = token_file {
-                    vars.insert(
-                        worker::env::RUNNER_TOKEN_FILE.to_owned(),
-                        file.display().to_string(),
-                    );
-                }
-                Mode::Work(vars)
-            }
+            Command::Work(args) => Mode::Work(args),
         }
     }
 
@@ -209,11 +143,7 @@ impl Cli {
     }
 }
 
-fn host_settings(
-    role: Role,
-    args: ServeArgs,
-    worker: Option<BTreeMap<String, String>>,
-) -> Settings {
+fn host_settings(role: Role, args: ServeArgs, worker: Option<WorkerArgs>) -> Settings {
     Settings {
         role,
         worker,
@@ -276,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn work_flags_become_worker_variables() {
+    fn work_flags_become_worker_settings() {
         let mode = Cli::try_parse_from([
             "runner",
             "work",
@@ -291,14 +221,15 @@ mod tests {
         ])
         .unwrap()
         .into_mode();
-        let Mode::Work(vars) = mode else {
+        let Mode::Work(args) = mode else {
             panic!("not work")
         };
-        assert_eq!(vars.get("CWM_API").map(String::as_str), Some("http://h:1"));
-        assert_eq!(vars.get("CWM_RUNNER_TOKEN").map(String::as_str), Some("t"));
-        assert_eq!(vars.get("CWM_SLOTS").map(String::as_str), Some("2"));
-        assert_eq!(vars.get("CWM_RUNNER_NAME").map(String::as_str), Some("r7"));
-        let Mode::Work(vars) = Cli::try_parse_from([
+        let (api, token) = args.api.resolve().unwrap();
+        let config = args.worker.config(api, token);
+        assert_eq!(config.api.as_str(), "http://h:1/");
+        assert_eq!(config.token, "t");
+        assert_eq!((config.slots, config.name.as_str()), (2, "r7"));
+        let Mode::Work(args) = Cli::try_parse_from([
             "runner",
             "work",
             "--token-file",
@@ -310,12 +241,23 @@ mod tests {
         .into_mode() else {
             panic!("not work")
         };
-        assert_eq!(
-            vars.get("CWM_RUNNER_TOKEN_FILE").map(String::as_str),
-            Some("/run/secrets/cwm")
-        );
-        assert_eq!(vars.get("CWM_SANDBOX").map(String::as_str), Some("none"));
+        assert_eq!(args.api.token_file, Some(PathBuf::from("/run/secrets/cwm")));
+        assert_eq!(args.worker.sandbox, worker::SandboxMode::None);
         assert!(Cli::try_parse_from(["runner", "work", "--sandbox", "docker"]).is_err());
+    }
+
+    #[test]
+    fn up_takes_the_worker_flags_but_not_the_api_ones() {
+        let settings = Cli::try_parse_from(["runner", "up", "--slots", "4", "--workdir", "/w"])
+            .unwrap()
+            .into_config();
+        let worker = settings.worker.unwrap();
+        assert_eq!(
+            (worker.slots, worker.workdir),
+            (Some(4), Some(PathBuf::from("/w")))
+        );
+        assert!(Cli::try_parse_from(["runner", "up", "--api", "http://h:1"]).is_err());
+        assert!(Cli::try_parse_from(["runner", "serve", "--slots", "2"]).is_err());
     }
 
     #[test]

@@ -25,7 +25,6 @@ pub mod manifest;
 pub mod settings;
 pub mod shutdown;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -51,7 +50,7 @@ pub async fn run(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (server, listener, runner_token) = prepare(&settings).await?;
+    let (server, listener, worker) = prepare(&settings).await?;
     let addr = host::serve::local_addr(&listener)?;
     println!("listening on http://{addr}");
 
@@ -59,24 +58,24 @@ pub async fn run(
     let mut tasks = JoinSet::new();
     tasks.spawn(server.run(listener, stop.clone()));
     // Under `up` the server outlives the worker: a draining or aborting worker still reports
-    // its jobs to it. The server stops after the first signal once the worker is done.
+    // its jobs to it. The server stops after the first signal once the worker is done, or at
+    // once if the worker fails: a host whose jobs cannot run must not look as if it serves.
     let worker_done = CancellationToken::new();
-    match (&settings.role, &settings.worker) {
-        (Role::Up, Some(vars)) => {
-            let mut config = up_worker_config(vars, addr, &runner_token)?;
-            // The server's state is no business of the jobs it runs.
-            config.sandbox_hide.push(settings.data_dir.clone());
+    match worker {
+        Some(prepared) => {
             let done = worker_done.clone();
             let worker_shutdown =
                 worker::Shutdown::on_signals().context("installing signal handlers")?;
-            tokio::spawn(async move {
-                if let Err(e) = worker::run(config, worker_shutdown).await {
-                    tracing::error!("job worker stopped: {}", one_line(&e));
-                }
+            tasks.spawn(async move {
+                let outcome = prepared
+                    .run(worker_shutdown)
+                    .await
+                    .context("the job worker stopped");
                 done.cancel();
+                outcome
             });
         }
-        _ => worker_done.cancel(),
+        None => worker_done.cancel(),
     }
     let trigger = stop.clone();
     tokio::spawn(async move {
@@ -97,39 +96,39 @@ pub async fn run(
     outcome
 }
 
-/// `runner work`: the job worker alone, against the API in `CWM_API` / `--api`.
-pub async fn work(flags: BTreeMap<String, String>) -> anyhow::Result<()> {
-    let config = worker::WorkerConfig::from_lookup(|name| {
-        flags
-            .get(name)
-            .cloned()
-            .or_else(|| std::env::var(name).ok().filter(|v| !v.is_empty()))
-    })?;
+/// `runner work`: the job worker alone, against the API in `--api` / `CWM_API`.
+pub async fn work(args: cli::WorkArgs) -> anyhow::Result<()> {
+    let (api, token) = args.api.resolve()?;
+    let config = args.worker.config(api, token);
     let shutdown = worker::Shutdown::on_signals().context("installing signal handlers")?;
     worker::run(config, shutdown).await?;
     Ok(())
 }
 
-/// The in-process worker of `up`: this server's address and token, flags, then environment.
+/// The work dir of `up` when none is given: inside its data dir, so two hosts on two data dirs
+/// never share one (and `work`'s per-user default stays free for a `runner work`).
+pub const UP_WORKDIR: &str = "worker";
+
+/// The in-process worker of `up`: this server's address and token, then the worker's flags and
+/// variables.
 fn up_worker_config(
-    flags: &BTreeMap<String, String>,
+    args: &worker::WorkerArgs,
     addr: std::net::SocketAddr,
     token: &str,
+    data_dir: &Path,
 ) -> anyhow::Result<worker::WorkerConfig> {
     let host = if addr.ip().is_unspecified() {
         "127.0.0.1".to_owned()
     } else {
         addr.ip().to_string()
     };
-    let api = format!("http://{host}:{}", addr.port());
-    let config = worker::WorkerConfig::from_lookup(|name| match name {
-        worker::env::API => Some(api.clone()),
-        worker::env::RUNNER_TOKEN => Some(token.to_owned()),
-        _ => flags
-            .get(name)
-            .cloned()
-            .or_else(|| std::env::var(name).ok().filter(|v| !v.is_empty())),
-    })?;
+    let api = worker::parse_api(&format!("http://{host}:{}", addr.port()))?;
+    let mut config = args.config(api, token);
+    if args.workdir.is_none() {
+        config.workdir = data_dir.join(UP_WORKDIR);
+    }
+    // The server's state is no business of the jobs it runs.
+    config.sandbox_hide.push(data_dir.to_path_buf());
     Ok(config)
 }
 
@@ -141,11 +140,14 @@ fn random_token() -> anyhow::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Validates every setting and builds the server. Nothing is logged until everything has
-/// succeeded, so a failure is the one line `main` prints. The port is bound before the
-/// component is compiled: a port in use fails fast, and early clients wait in the backlog.
-/// Returns the `runner_token` in effect (under `up`, a random one if none is configured).
-async fn prepare(settings: &Settings) -> anyhow::Result<(Server, TcpListener, String)> {
+/// Validates every setting and builds the server and, under `up`, the worker. Nothing is logged
+/// until everything has succeeded, so a failure is the one line `main` prints. The port is
+/// bound before the component is compiled: a port in use fails fast, and early clients wait in
+/// the backlog. The worker is prepared (its work dir locked) right after: a worker that cannot
+/// start stops `up` before it serves anything.
+async fn prepare(
+    settings: &Settings,
+) -> anyhow::Result<(Server, TcpListener, Option<worker::Prepared>)> {
     let (mut component_settings, manifest) = load_component_settings(settings.manifest.as_deref())?;
     let token = component_settings
         .variables
@@ -163,6 +165,14 @@ async fn prepare(settings: &Settings) -> anyhow::Result<(Server, TcpListener, St
     };
     let db = Database::open(&settings.data_dir)?;
     let listener = host::serve::bind(settings.listen)?;
+    let worker = match (&settings.role, &settings.worker) {
+        (Role::Up, Some(args)) => {
+            let addr = host::serve::local_addr(&listener)?;
+            let config = up_worker_config(args, addr, &token, &settings.data_dir)?;
+            Some(worker::prepare(config).context("the job worker cannot start")?)
+        }
+        _ => None,
+    };
 
     // The runner lane admits its own requests on top of the general pool.
     let engine = host::engine(
@@ -192,7 +202,7 @@ async fn prepare(settings: &Settings) -> anyhow::Result<(Server, TcpListener, St
         config: ConfigCtx::new(component_settings.variables),
     };
     let server = Server::new(&component, shared, settings.instances, settings.limits)?;
-    Ok((server, listener, token))
+    Ok((server, listener, worker))
 }
 
 /// The HTTP component's settings, and where they came from.

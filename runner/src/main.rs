@@ -3,16 +3,15 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use runner::cli::{Cli, Mode};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mode = Cli::parse().into_mode();
+    let mode = Cli::from_process().into_mode();
     runner::logging::init();
     let outcome = match mode {
         Mode::Host(settings) => runner::run(settings, runner::shutdown::signal()).await,
-        Mode::Work(vars) => runner::work(vars).await,
+        Mode::Work(args) => runner::work(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -18,8 +18,8 @@ pub enum Role {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub role: Role,
-    /// Under `up`: the worker's variables given as flags (the environment fills the rest).
-    pub worker: Option<std::collections::BTreeMap<String, String>>,
+    /// Under `up`: the worker's settings (its API and token are this host's).
+    pub worker: Option<worker::WorkerArgs>,
     /// Address to listen on (port 0: any free port).
     pub listen: SocketAddr,
     /// State directory: `sqlite_key_value.db` and the compiled-code cache.

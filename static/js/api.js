@@ -91,6 +91,12 @@ export async function getPreview(collection, name) {
   return (await request('GET', `${documentUrl(collection, name)}/preview`)).text();
 }
 
+/** Unsaved Markdown rendered as its saved preview would be (same renderer, same sanitizer). */
+export async function renderMarkdown(text, { signal } = {}) {
+  const headers = { 'Content-Type': 'text/markdown; charset=utf-8' };
+  return (await request('POST', '/api/render', { body: text, headers, signal })).text();
+}
+
 /** Creates or replaces a document; `etag` makes the write conditional (412 on conflict). */
 export async function putDocument(collection, name, text, { etag, mime } = {}) {
   const headers = { 'Content-Type': mime };

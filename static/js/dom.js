@@ -180,6 +180,16 @@ export function announce(message, { tone = 'info', timeout = 4500 } = {}) {
   if (timeout) setTimeout(() => toast.remove(), timeout);
 }
 
+/** Returns the URL if it is an absolute http(s) URL, otherwise null. */
+export function safeUrl(raw) {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Runs `fn` at most once per `ms`, on the trailing edge. */
 export function debounce(fn, ms) {
   let timer;

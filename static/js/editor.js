@@ -1,12 +1,16 @@
 // Editing a document: brand data in a JSON editor that refuses invalid JSON before saving;
-// briefs and drafts in a Markdown editor with a live preview rendered safely on the client.
+// briefs and drafts in a Markdown editor whose live preview the API renders (`POST /api/render`)
+// exactly as it renders the saved document's preview.
 // Saves are conditional on the ETag the document was opened with, so a concurrent edit is
 // reported (HTTP 412) with a choice to reload or overwrite instead of being silently lost.
 
 import * as api from './api.js';
 import { h, button, announce, debounce, replaceChildren, COLLECTIONS } from './dom.js';
 import { checkJson } from './jsoncheck.js';
-import { renderMarkdown } from './markdown.js';
+import { previewFragment } from './preview.js';
+
+/** Quiet time after a keystroke before the live preview is rendered again. */
+const PREVIEW_DEBOUNCE_MS = 300;
 
 export class DocumentEditor {
   constructor({ collection, name, text, etag, onSaved, onCancel }) {
@@ -65,7 +69,9 @@ export class DocumentEditor {
         this.textarea, this.status);
     } else {
       this.preview = h('div', { class: 'prose md-live', attrs: { 'aria-label': 'Live preview', role: 'region' } });
-      this.renderPreview = debounce(() => this.updatePreview(), 120);
+      this.previewAsked = 0;
+      this.previewShown = 0;
+      this.renderPreview = debounce(() => this.updatePreview(), PREVIEW_DEBOUNCE_MS);
       body = h('div', { class: 'editor-body md-split' },
         h('div', { class: 'md-pane' }, h('label', { class: 'field-label', htmlFor: id, text: 'Markdown' }), this.textarea),
         h('div', { class: 'md-pane' }, h('p', { class: 'field-label', attrs: { 'aria-hidden': 'true' }, text: 'Live preview' }), this.preview),
@@ -79,13 +85,34 @@ export class DocumentEditor {
   changed() {
     this.errorBox.replaceChildren();
     if (this.meta.format === 'json') this.validate();
-    else this.renderPreview();
+    else {
+      this.showDirty();
+      this.renderPreview();
+    }
     this.status.classList.toggle('is-dirty', this.dirty);
   }
 
-  updatePreview() {
-    this.preview.replaceChildren(renderMarkdown(this.textarea.value));
+  showDirty() {
     this.status.textContent = this.dirty ? 'Unsaved changes' : 'No changes';
+  }
+
+  /** Asks the API to render the text as it is now; an answer older than one shown is dropped. */
+  async updatePreview() {
+    this.showDirty();
+    const asked = ++this.previewAsked;
+    this.preview.setAttribute('aria-busy', 'true');
+    let content;
+    try {
+      content = previewFragment(await api.renderMarkdown(this.textarea.value));
+    } catch (err) {
+      content = h('p', { class: 'notice notice-error', text: `Preview unavailable: ${err.message}` });
+    }
+    // Answers counted, shown or not, so a test can tell a late one has come and gone.
+    this.preview.dataset.answers = String(Number(this.preview.dataset.answers ?? 0) + 1);
+    if (asked < this.previewShown) return;
+    this.previewShown = asked;
+    this.preview.replaceChildren(content);
+    if (asked === this.previewAsked) this.preview.setAttribute('aria-busy', 'false');
   }
 
   /** Checks the JSON; shows where it is wrong. Returns the parse result. */

@@ -1,5 +1,6 @@
-// The header's service health: runners online, running and queued jobs against the concurrency
-// limit, from GET /health every few seconds (paused while the page is hidden).
+// The header's service health: healthy, or degraded with the API's reason (e.g. jobs queued and
+// no runner online); runners online, running and queued jobs against the concurrency limit, from
+// GET /health every few seconds (paused while the page is hidden).
 
 import * as api from './api.js';
 import { h, replaceChildren } from './dom.js';
@@ -49,11 +50,14 @@ export class HealthIndicator {
     const queued = Number(data.queued_jobs ?? 0);
     const max = Number(data.max_concurrent_jobs ?? 0);
     const healthy = data.status === 'healthy';
+    const label = healthy ? 'Healthy' : capitalize(String(data.status ?? 'Unknown'));
+    const text = !healthy && data.reason ? `${label}: ${data.reason}` : label;
     this.lastOk = data;
+    const title = [!healthy && data.reason ? text : null, data.version ? `API version ${data.version}` : null].filter(Boolean).join(' · ');
     replaceChildren(this.container,
-      h('span', { class: ['health-pill', healthy ? 'is-ok' : 'is-warn'], title: data.version ? `API version ${data.version}` : null },
+      h('span', { class: ['health-pill', healthy ? 'is-ok' : 'is-warn'], title: title || null, dataset: { status: String(data.status ?? '') } },
         h('span', { class: 'health-dot', attrs: { 'aria-hidden': 'true' } }),
-        h('span', { text: healthy ? 'Healthy' : capitalize(String(data.status ?? 'Unknown')) })),
+        h('span', { class: 'health-pill-text', text })),
       stat('Runners', String(runners), runners === 0 ? 'warn' : null, 'runners', ' online'),
       stat('Running', max ? `${running} / ${max}` : String(running), null, 'running'),
       stat('Queued', String(queued), null, 'queued'));

@@ -2,8 +2,7 @@
 // keyboard support); leaves show their value as text. Leaves wrapped as {"value": x}, the shape
 // older brand data uses, are shown as plain leaves.
 
-import { h } from './dom.js';
-import { safeUrl } from './markdown.js';
+import { h, safeUrl } from './dom.js';
 
 /** Builds the tree for a parsed JSON value; levels below `openDepth` start collapsed. */
 export function jsonTree(value, { openDepth = 2 } = {}) {

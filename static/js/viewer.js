@@ -6,6 +6,7 @@ import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceCh
 import { confirmDialog } from './dialogs.js';
 import { jsonTree, setTreeOpen } from './jsontree.js';
 import { DocumentEditor } from './editor.js';
+import { previewFragment } from './preview.js';
 
 export class DocumentViewer {
   constructor(container, collection, app, { onChanged, onDeleted, onClose }) {
@@ -121,7 +122,7 @@ export class DocumentViewer {
       }
       if (value !== undefined) body.append(this.brandDataView(value));
     } else {
-      body.append(h('article', { class: 'md-preview prose' }, sanitizedFragment(previewHtml)));
+      body.append(h('article', { class: 'md-preview prose' }, previewFragment(previewHtml)));
     }
     replaceChildren(this.container, this.header(this.name), body);
   }
@@ -191,40 +192,4 @@ export class DocumentViewer {
     }
     this.callbacks.onDeleted(name);
   }
-}
-
-/**
- * The API's preview fragment, already sanitized server-side, parsed inert and checked again:
- * this is the only place the UI inserts HTML.
- */
-function sanitizedFragment(html) {
-  const template = document.createElement('template');
-  template.innerHTML = html;
-  const frag = template.content;
-  for (const el of frag.querySelectorAll('script, style, iframe, object, embed, link, meta, base, form')) el.remove();
-  for (const el of frag.querySelectorAll('*')) {
-    for (const attr of [...el.attributes]) {
-      const n = attr.name.toLowerCase();
-      const v = attr.value.trim().toLowerCase();
-      if (n.startsWith('on') || n === 'style' || ((n === 'href' || n === 'src') && !/^(https?:|mailto:|#|\/(?!\/)|data:image\/)/.test(v) && /^[a-z][a-z0-9+.-]*:/.test(v))) {
-        el.removeAttribute(attr.name);
-      }
-    }
-    if (el.tagName === 'A' && /^https?:/i.test(el.getAttribute('href') ?? '')) {
-      el.setAttribute('target', '_blank');
-      el.setAttribute('rel', 'noopener noreferrer');
-    }
-  }
-  // Images only from https: or inline data: a relative src would be fetched from this app.
-  for (const img of frag.querySelectorAll('img')) {
-    if (!/^(https:|data:image\/)/i.test(img.getAttribute('src') ?? '')) {
-      img.replaceWith(h('span', { class: 'md-unsafe-link', text: img.getAttribute('alt') ? `[image: ${img.getAttribute('alt')}]` : '[image]' }));
-    }
-  }
-  for (const table of frag.querySelectorAll('table')) {
-    const wrap = h('div', { class: 'table-wrap' });
-    table.replaceWith(wrap);
-    wrap.append(table);
-  }
-  return frag;
 }

@@ -222,6 +222,20 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
     throw new HttpError(405, `method ${method} is not allowed here`);
   }
 
+  /** POST /api/render: the editor's unsaved text through the same renderer as `/preview`. */
+  async function handleRender(req, res) {
+    if (req.method !== 'POST') throw new HttpError(405, `method ${req.method} is not allowed here; allowed: POST`);
+    const ct = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!['text/markdown', 'text/x-markdown', 'text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded', ''].includes(ct)) {
+      throw new HttpError(415, `Markdown to render cannot be sent as ${ct}; use text/markdown`);
+    }
+    const buf = await readBody(req);
+    if (buf.length > MAX_DOC_BYTES) throw new HttpError(413, `body is ${buf.length} bytes, over the limit of ${MAX_DOC_BYTES} bytes`);
+    const text = buf.toString('utf8');
+    if (!Buffer.from(text, 'utf8').equals(buf)) throw new HttpError(400, 'body is not valid UTF-8');
+    return send(res, 200, previewMarkdown(text), { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  }
+
   async function handleStatic(req, res, url) {
     const rel = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
     const file = path.resolve(staticDir, `.${rel}`);
@@ -242,6 +256,7 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
       if (parts[0] === '__mock') return await jobs.control(req, res, parts.slice(1), send, readBody);
       if (parts[0] === 'api' && parts[1] === 'jobs') return await jobs.handle(req, res, url, parts.slice(2), send);
       if (parts[0] === 'api' && COLLECTIONS[parts[1]]) return await handleDocs(req, res, url, parts);
+      if (url.pathname === '/api/render') return await handleRender(req, res);
       if (parts[0] === 'api') throw new HttpError(404, `no endpoint at ${url.pathname}`);
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method} is not allowed here`);
       return await handleStatic(req, res, url);

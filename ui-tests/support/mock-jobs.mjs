@@ -5,6 +5,7 @@
 //   POST /__mock/sse/drop                             cut every open event stream (test resume)
 //   POST /__mock/sse/disable | /__mock/sse/enable     make /events fail (test polling fallback)
 //   POST /__mock/steps/<ms>                           time between simulated log steps
+//   POST /__mock/runner/offline | /__mock/runner/online  the simulated runner leaves / returns
 // A brief whose title contains "fail" fails, to exercise errors and retry; one whose title
 // contains "verbose" writes a long log, to exercise scrolling.
 
@@ -19,6 +20,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
   let counter = 0;
   let seqCounter = 100;
   let paused = false;
+  let runnerOnline = true;
   let sseEnabled = true;
   const streams = new Set();
   const timers = new Set();
@@ -100,7 +102,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
   }
 
   function schedule() {
-    if (paused) return;
+    if (paused || !runnerOnline) return;
     const running = [...jobs.values()].filter((j) => j.status === 'running').length;
     const next = [...jobs.values()].filter((j) => j.status === 'queued').sort((a, b) => a.ticket - b.ticket);
     for (const job of next.slice(0, Math.max(0, MAX_CONCURRENT - running))) start(job);
@@ -239,19 +241,29 @@ export function createJobs({ docs, stepMs, HttpError }) {
     else if (action === 'sse/drop') { for (const s of streams) s.destroy(); streams.clear(); }
     else if (action === 'sse/disable') { sseEnabled = false; for (const s of streams) s.destroy(); streams.clear(); }
     else if (action === 'sse/enable') sseEnabled = true;
+    else if (action === 'runner/offline') runnerOnline = false;
+    else if (action === 'runner/online') { runnerOnline = true; schedule(); }
     else if (parts[0] === 'steps' && Number(parts[1]) > 0) stepMs = Number(parts[1]);
     else throw new HttpError(404, `no mock control ${action}`);
     return send(res, 200, { ok: true });
   }
 
+  /** The API's rule: degraded while jobs are queued and no runner is online. */
   function health() {
     const all = [...jobs.values()];
-    return {
+    const queued = all.filter((j) => j.status === 'queued').length;
+    const runners = runnerOnline ? 1 : 0;
+    const body = {
       status: 'healthy', timestamp: new Date().toISOString(), version: 'mock',
       active_jobs: all.filter((j) => j.status === 'running').length,
-      queued_jobs: all.filter((j) => j.status === 'queued').length,
-      max_concurrent_jobs: MAX_CONCURRENT, runners_online: 1,
+      queued_jobs: queued,
+      max_concurrent_jobs: MAX_CONCURRENT, runners_online: runners,
     };
+    if (queued > 0 && runners === 0) {
+      body.status = 'degraded';
+      body.reason = queued === 1 ? '1 job is queued and no runner is online' : `${queued} jobs are queued and no runner is online`;
+    }
+    return body;
   }
 
   function stop() {

@@ -1,5 +1,6 @@
-//! What a worker needs to know ([`WorkerConfig`]), its defaults, the environment variables the
-//! `runner work` flags fall back to ([`env`]), and the checks made before anything starts.
+//! What a worker needs to know ([`WorkerConfig`]), its defaults, its settings as flags that
+//! fall back to environment variables ([`WorkerArgs`], [`ApiArgs`]: each flag and its variable
+//! declared once, in one place), and the checks made before anything starts.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,7 +10,8 @@ use reqwest::Url;
 
 use crate::error::WorkerError;
 
-/// Environment variables, one per setting (the `runner work` flags fall back to them).
+/// Environment variables, one per setting (the flags of [`WorkerArgs`] and [`ApiArgs`] fall
+/// back to them).
 pub mod env {
     /// Base URL of the API, e.g. `https://cwm.example.com` (`--api`).
     pub const API: &str = "CWM_API";
@@ -50,6 +52,48 @@ pub mod env {
     pub const KEEP_WORKSPACES: &str = "CWM_KEEP_WORKSPACES";
     /// Where the operator logged the CLI in; its `.credentials.json` is copied to each slot.
     pub const CLAUDE_CONFIG_DIR: &str = "CLAUDE_CONFIG_DIR";
+
+    /// Every variable above. One set to the empty string counts as unset.
+    pub const ALL: &[&str] = &[
+        API,
+        RUNNER_TOKEN,
+        RUNNER_TOKEN_FILE,
+        SANDBOX,
+        PASS_ENV,
+        MAX_LOG_BYTES,
+        RUNNER_NAME,
+        SLOTS,
+        CLAUDE,
+        WORKDIR,
+        PERMISSION_MODE,
+        ALLOWED_TOOLS,
+        MODEL,
+        JOB_TIMEOUT,
+        IDLE_TIMEOUT,
+        CLAIM_WAIT,
+        LOG_BUFFER_BYTES,
+        KEEP_WORKSPACES,
+        CLAUDE_CONFIG_DIR,
+    ];
+}
+
+/// `command` with the worker variables that are set but empty left out, so they count as unset
+/// (clap would read them as an empty value). Apply to every command [`WorkerArgs`] or
+/// [`ApiArgs`] is flattened into.
+pub fn unset_empty_vars(command: clap::Command) -> clap::Command {
+    let empty: Vec<clap::Id> = command
+        .get_arguments()
+        .filter(|a| {
+            a.get_env().is_some_and(|name| {
+                env::ALL.iter().any(|v| name == *v)
+                    && std::env::var_os(name).is_some_and(|value| value.is_empty())
+            })
+        })
+        .map(|a| a.get_id().clone())
+        .collect();
+    empty.into_iter().fold(command, |command, id| {
+        command.mut_arg(id, |a| a.env(None::<&'static str>))
+    })
 }
 
 /// Default number of jobs run at once.
@@ -72,9 +116,10 @@ pub const DEFAULT_MAX_LOG_BYTES: usize = 50 * 1024 * 1024;
 pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 1024 * 1024;
 
 /// Whether jobs run inside an OS sandbox.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum SandboxMode {
     /// bubblewrap when it works on this host, else no sandbox and a warning.
+    #[default]
     Auto,
     /// bubblewrap, or the worker does not start.
     Bwrap,
@@ -82,19 +127,8 @@ pub enum SandboxMode {
     None,
 }
 
-impl SandboxMode {
-    pub fn parse(raw: &str) -> Option<SandboxMode> {
-        match raw.trim() {
-            "auto" => Some(SandboxMode::Auto),
-            "bwrap" => Some(SandboxMode::Bwrap),
-            "none" => Some(SandboxMode::None),
-            _ => None,
-        }
-    }
-}
-
-/// Everything [`crate::run`] needs. Build it with [`WorkerConfig::new`] (or
-/// [`WorkerConfig::from_env`]) and change the fields that differ.
+/// Everything [`crate::run`] needs. Build it with [`WorkerConfig::new`] (or from flags and
+/// variables with [`WorkerArgs::config`]) and change the fields that differ.
 #[derive(Clone)]
 pub struct WorkerConfig {
     /// Base URL of the API; `/api/runner/...` is appended.
@@ -180,97 +214,6 @@ impl WorkerConfig {
         }
     }
 
-    /// A config from the [`env`] variables of this process (`CWM_API` and `CWM_RUNNER_TOKEN`
-    /// or `CWM_RUNNER_TOKEN_FILE` are required).
-    pub fn from_env() -> Result<WorkerConfig, WorkerError> {
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-    }
-
-    /// A config from variables looked up by `var` (see [`env`]).
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<WorkerConfig, WorkerError> {
-        let required =
-            |name: &str| var(name).ok_or_else(|| config_error(format!("{name} is not set")));
-        let api = parse_api(&required(env::API)?)?;
-        let token = match (var(env::RUNNER_TOKEN), var(env::RUNNER_TOKEN_FILE)) {
-            (Some(token), _) => token,
-            (None, Some(file)) => read_token_file(Path::new(&file))?,
-            (None, None) => {
-                return Err(config_error(format!(
-                    "{} or {} is not set",
-                    env::RUNNER_TOKEN,
-                    env::RUNNER_TOKEN_FILE
-                )));
-            }
-        };
-        let mut c = WorkerConfig::new(api, token);
-        if let Some(v) = var(env::RUNNER_NAME) {
-            c.name = v;
-        }
-        if let Some(v) = var(env::SLOTS) {
-            c.slots = v
-                .parse()
-                .map_err(|_| config_error(format!("{}={v:?} is not a number", env::SLOTS)))?;
-        }
-        if let Some(v) = var(env::CLAUDE) {
-            c.claude.claude_path = v.into();
-        }
-        if let Some(v) = var(env::WORKDIR) {
-            c.workdir = v.into();
-        }
-        if let Some(v) = var(env::PERMISSION_MODE) {
-            c.claude.permission_mode = v;
-        }
-        if let Some(v) = var(env::ALLOWED_TOOLS) {
-            c.claude.allowed_tools = v
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(String::from)
-                .collect();
-        }
-        c.claude.model = var(env::MODEL);
-        if let Some(v) = var(env::JOB_TIMEOUT) {
-            c.claude.timeout = parse_duration(env::JOB_TIMEOUT, &v)?;
-        }
-        if let Some(v) = var(env::IDLE_TIMEOUT) {
-            c.claude.idle_timeout = parse_duration(env::IDLE_TIMEOUT, &v)?;
-        }
-        if let Some(v) = var(env::CLAIM_WAIT) {
-            c.claim_wait = parse_duration(env::CLAIM_WAIT, &v)?;
-        }
-        if let Some(v) = var(env::LOG_BUFFER_BYTES) {
-            c.log_buffer_bytes = v.parse().map_err(|_| {
-                config_error(format!("{}={v:?} is not a number", env::LOG_BUFFER_BYTES))
-            })?;
-        }
-        if let Some(v) = var(env::MAX_LOG_BYTES) {
-            c.max_log_bytes = v.parse().map_err(|_| {
-                config_error(format!("{}={v:?} is not a number", env::MAX_LOG_BYTES))
-            })?;
-        }
-        if let Some(v) = var(env::SANDBOX) {
-            c.sandbox = SandboxMode::parse(&v).ok_or_else(|| {
-                config_error(format!(
-                    "{}={v:?} must be auto, bwrap or none",
-                    env::SANDBOX
-                ))
-            })?;
-        }
-        if let Some(v) = var(env::PASS_ENV) {
-            c.claude.pass_env = v
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(String::from)
-                .collect();
-        }
-        c.keep_workspaces = var(env::KEEP_WORKSPACES).is_some_and(|v| v != "0");
-        c.credentials_dir = var(env::CLAUDE_CONFIG_DIR)
-            .map(PathBuf::from)
-            .or(c.credentials_dir);
-        Ok(c)
-    }
-
     /// Checks what can be checked before connecting; the message names the setting.
     pub fn validate(&self) -> Result<(), WorkerError> {
         if !matches!(self.api.scheme(), "http" | "https") {
@@ -314,6 +257,154 @@ impl WorkerConfig {
     }
 }
 
+/// How `runner work` reaches the API. Each flag falls back to its variable.
+#[derive(Clone, Default, clap::Args)]
+pub struct ApiArgs {
+    /// Base URL of the API, e.g. https://cwm.example.com [required]
+    #[arg(long, env = env::API)]
+    pub api: Option<String>,
+    /// The server's runner_token. Prefer CWM_RUNNER_TOKEN or --token-file: a flag's value is
+    /// visible to every user of the host in /proc/<pid>/cmdline
+    #[arg(long, env = env::RUNNER_TOKEN, hide_env_values = true)]
+    pub token: Option<String>,
+    /// A file holding the runner token (mode 0600), read at start-up
+    #[arg(long, env = env::RUNNER_TOKEN_FILE)]
+    pub token_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for ApiArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiArgs")
+            .field("api", &self.api)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("token_file", &self.token_file)
+            .finish()
+    }
+}
+
+impl ApiArgs {
+    /// The API's URL and the runner token (`--token` before `--token-file`).
+    pub fn resolve(&self) -> Result<(Url, String), WorkerError> {
+        let api = self
+            .api
+            .as_deref()
+            .ok_or_else(|| config_error(format!("--api or {} is not set", env::API)))?;
+        let api = parse_api(api)?;
+        let token = match (&self.token, &self.token_file) {
+            (Some(token), _) => token.clone(),
+            (None, Some(file)) => read_token_file(file)?,
+            (None, None) => {
+                return Err(config_error(format!(
+                    "{} or {} (--token-file) is not set",
+                    env::RUNNER_TOKEN,
+                    env::RUNNER_TOKEN_FILE
+                )));
+            }
+        };
+        Ok((api, token))
+    }
+}
+
+/// The worker's settings, for `runner work` and `runner up` alike. Each flag falls back to its
+/// variable, then to the default [`WorkerConfig::new`] gives.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct WorkerArgs {
+    /// Jobs run at once by this runner (1-64) [default: 3]
+    #[arg(long, env = env::SLOTS)]
+    pub slots: Option<u32>,
+    /// The Claude CLI to run [default: claude on PATH]
+    #[arg(long, env = env::CLAUDE)]
+    pub claude: Option<PathBuf>,
+    /// Directory for job workspaces and per-slot CLI config [default: `work`: a data directory
+    /// of the user; `up`: DATA_DIR/worker]
+    #[arg(long, env = env::WORKDIR)]
+    pub workdir: Option<PathBuf>,
+    /// This runner's name in the API [default: host name]
+    #[arg(long, env = env::RUNNER_NAME)]
+    pub name: Option<String>,
+    /// OS sandbox around each job: bwrap when it works here (auto), always (bwrap), or none
+    #[arg(long, env = env::SANDBOX, value_enum, default_value_t = SandboxMode::Auto)]
+    pub sandbox: SandboxMode,
+    /// Tools the CLI may use (--allowedTools), comma separated [default: file tools inside the
+    /// job's directory and web tools, no shell]
+    #[arg(long, env = env::ALLOWED_TOOLS)]
+    pub allowed_tools: Option<String>,
+    /// Extra variables passed to the CLI, comma separated names or PREFIX* patterns
+    #[arg(long, env = env::PASS_ENV)]
+    pub pass_env: Option<String>,
+    /// The CLI's --permission-mode [default: acceptEdits]
+    #[arg(long, env = env::PERMISSION_MODE)]
+    pub permission_mode: Option<String>,
+    /// The CLI's --model [default: the CLI's own]
+    #[arg(long, env = env::MODEL)]
+    pub model: Option<String>,
+    /// Hard limit per job, e.g. 30m [default: 30m]
+    #[arg(long, env = env::JOB_TIMEOUT, value_parser = parse_duration)]
+    pub job_timeout: Option<Duration>,
+    /// Longest silence of the CLI before a job is stopped, e.g. 5m [default: 5m]
+    #[arg(long, env = env::IDLE_TIMEOUT, value_parser = parse_duration)]
+    pub idle_timeout: Option<Duration>,
+    /// How long one claim request waits for a job [default: 20s]
+    #[arg(long, env = env::CLAIM_WAIT, value_parser = parse_duration)]
+    pub claim_wait: Option<Duration>,
+    /// Log bytes kept in memory per job before the rest goes to a file [default: 4 MiB]
+    #[arg(long, env = env::LOG_BUFFER_BYTES)]
+    pub log_buffer_bytes: Option<usize>,
+    /// Most log bytes one attempt may send; later lines are dropped after one notice
+    /// [default: 50 MiB]
+    #[arg(long, env = env::MAX_LOG_BYTES)]
+    pub max_log_bytes: Option<usize>,
+    /// Keep job workspaces after the job was reported, for debugging (any value but 0)
+    #[arg(long, env = env::KEEP_WORKSPACES, num_args = 0..=1, default_missing_value = "1",
+          value_parser = not_zero)]
+    pub keep_workspaces: Option<bool>,
+    /// Where the operator logged the CLI in; its .credentials.json is copied to each slot
+    /// [default: ~/.claude]
+    #[arg(long, env = env::CLAUDE_CONFIG_DIR)]
+    pub claude_config_dir: Option<PathBuf>,
+}
+
+impl WorkerArgs {
+    /// The config these settings give for `api` and `token`, defaults filling the rest.
+    pub fn config(&self, api: Url, token: impl Into<String>) -> WorkerConfig {
+        let list = |raw: &str| -> Vec<String> {
+            raw.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        fn set<T>(field: &mut T, value: Option<T>) {
+            if let Some(v) = value {
+                *field = v;
+            }
+        }
+        let mut c = WorkerConfig::new(api, token);
+        set(&mut c.name, self.name.clone());
+        set(&mut c.slots, self.slots);
+        set(&mut c.claude.claude_path, self.claude.clone());
+        set(&mut c.workdir, self.workdir.clone());
+        set(&mut c.claude.permission_mode, self.permission_mode.clone());
+        set(
+            &mut c.claude.allowed_tools,
+            self.allowed_tools.as_deref().map(list),
+        );
+        c.claude.model = self.model.clone();
+        set(&mut c.claude.timeout, self.job_timeout);
+        set(&mut c.claude.idle_timeout, self.idle_timeout);
+        set(&mut c.claim_wait, self.claim_wait);
+        set(&mut c.log_buffer_bytes, self.log_buffer_bytes);
+        set(&mut c.max_log_bytes, self.max_log_bytes);
+        c.sandbox = self.sandbox;
+        set(&mut c.claude.pass_env, self.pass_env.as_deref().map(list));
+        c.keep_workspaces = self.keep_workspaces.unwrap_or(false);
+        if let Some(dir) = &self.claude_config_dir {
+            c.credentials_dir = Some(dir.clone());
+        }
+        c
+    }
+}
+
 /// Parses the API base URL (a trailing `/` or not).
 pub fn parse_api(raw: &str) -> Result<Url, WorkerError> {
     let url = Url::parse(raw.trim())
@@ -343,9 +434,13 @@ fn read_token_file(path: &Path) -> Result<String, WorkerError> {
     Ok(token.to_owned())
 }
 
-fn parse_duration(name: &str, raw: &str) -> Result<Duration, WorkerError> {
-    humantime::parse_duration(raw)
-        .map_err(|e| config_error(format!("{name}={raw:?}: {e} (e.g. 30s, 5m)")))
+fn parse_duration(raw: &str) -> Result<Duration, String> {
+    humantime::parse_duration(raw.trim()).map_err(|e| format!("{e} (e.g. 30s, 5m)"))
+}
+
+/// `CWM_KEEP_WORKSPACES`: anything but `0` means yes.
+fn not_zero(raw: &str) -> Result<bool, String> {
+    Ok(raw.trim() != "0")
 }
 
 fn config_error(message: String) -> WorkerError {
@@ -413,28 +508,48 @@ pub fn default_credentials_dir() -> Option<PathBuf> {
 mod tests {
     use super::*;
 
-    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        }
+    use clap::Parser as _;
+
+    /// The settings as `runner work` takes them.
+    #[derive(clap::Parser)]
+    struct Work {
+        #[command(flatten)]
+        api: ApiArgs,
+        #[command(flatten)]
+        worker: WorkerArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<(ApiArgs, WorkerArgs), clap::Error> {
+        let cli = Work::try_parse_from(std::iter::once("work").chain(args.iter().copied()))?;
+        Ok((cli.api, cli.worker))
+    }
+
+    fn config(args: &[&str]) -> Result<WorkerConfig, WorkerError> {
+        let (api, worker) = parse(args).map_err(|e| config_error(e.to_string()))?;
+        let (url, token) = api.resolve()?;
+        Ok(worker.config(url, token))
     }
 
     #[test]
-    fn env_fills_every_setting() {
-        let c = WorkerConfig::from_lookup(lookup(&[
-            (env::API, "http://127.0.0.1:3000/"),
-            (env::RUNNER_TOKEN, "t0k"),
-            (env::RUNNER_NAME, "box-1"),
-            (env::SLOTS, "5"),
-            (env::CLAUDE, "/opt/claude"),
-            (env::WORKDIR, "/srv/cwm"),
-            (env::ALLOWED_TOOLS, "Read, Write"),
-            (env::JOB_TIMEOUT, "10m"),
-            (env::CLAIM_WAIT, "2s"),
-            (env::CLAUDE_CONFIG_DIR, "/home/op/.claude-login"),
-        ]))
+    fn flags_fill_every_setting() {
+        let c = config(&[
+            "--api=http://127.0.0.1:3000/",
+            "--token=t0k",
+            "--name=box-1",
+            "--slots=5",
+            "--claude=/opt/claude",
+            "--workdir=/srv/cwm",
+            "--allowed-tools=Read, Write",
+            "--job-timeout=10m",
+            "--idle-timeout=90s",
+            "--claim-wait=2s",
+            "--claude-config-dir=/home/op/.claude-login",
+            "--permission-mode=default",
+            "--model=opus",
+            "--log-buffer-bytes=1000",
+            "--max-log-bytes=2000",
+            "--keep-workspaces",
+        ])
         .unwrap();
         assert_eq!(c.api.as_str(), "http://127.0.0.1:3000/");
         assert_eq!(
@@ -444,7 +559,14 @@ mod tests {
         assert_eq!(c.claude.claude_path, PathBuf::from("/opt/claude"));
         assert_eq!(c.claude.allowed_tools, ["Read", "Write"]);
         assert_eq!(c.claude.timeout, Duration::from_secs(600));
+        assert_eq!(c.claude.idle_timeout, Duration::from_secs(90));
         assert_eq!(c.claim_wait, Duration::from_secs(2));
+        assert_eq!(
+            (c.claude.permission_mode.as_str(), c.claude.model.as_deref()),
+            ("default", Some("opus"))
+        );
+        assert_eq!((c.log_buffer_bytes, c.max_log_bytes), (1000, 2000));
+        assert!(c.keep_workspaces);
         assert_eq!(
             c.credentials_dir,
             Some(PathBuf::from("/home/op/.claude-login"))
@@ -455,17 +577,92 @@ mod tests {
             PathBuf::from("/srv/cwm/slots/1/claude-config")
         );
         c.validate().unwrap();
+        assert!(
+            !config(&["--api=http://x", "--token=t", "--keep-workspaces=0"])
+                .unwrap()
+                .keep_workspaces
+        );
+    }
+
+    #[test]
+    fn unset_flags_give_the_defaults() {
+        let c = config(&["--api=http://x", "--token=t"]).unwrap();
+        let d = WorkerConfig::new(parse_api("http://x").unwrap(), "t");
+        assert_eq!(format!("{c:?}"), format!("{d:?}"));
+        assert_eq!(c.sandbox, SandboxMode::Auto);
+        assert_eq!(c.slots, DEFAULT_SLOTS);
+    }
+
+    /// Each flag has its variable, named after it, and every variable of [`env`] has a flag:
+    /// a flag and its variable cannot drift apart.
+    #[test]
+    fn every_flag_is_its_variable() {
+        use clap::CommandFactory as _;
+        let command = Work::command();
+        let vars: Vec<(String, String)> = command
+            .get_arguments()
+            .filter(|a| a.get_id() != "help")
+            .map(|a| {
+                let var = a.get_env().expect("a flag without a variable");
+                (
+                    a.get_long().unwrap().to_owned(),
+                    var.to_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for (flag, var) in &vars {
+            let named = match flag.as_str() {
+                "token" | "token-file" => {
+                    format!("CWM_RUNNER_{}", flag.to_uppercase().replace('-', "_"))
+                }
+                "name" => "CWM_RUNNER_NAME".to_owned(),
+                "workdir" => "CWM_WORKDIR".to_owned(),
+                "claude-config-dir" => "CLAUDE_CONFIG_DIR".to_owned(),
+                _ => format!("CWM_{}", flag.to_uppercase().replace('-', "_")),
+            };
+            assert_eq!(var, &named, "--{flag}");
+        }
+        for var in [
+            env::API,
+            env::RUNNER_TOKEN,
+            env::RUNNER_TOKEN_FILE,
+            env::SANDBOX,
+            env::PASS_ENV,
+            env::MAX_LOG_BYTES,
+            env::RUNNER_NAME,
+            env::SLOTS,
+            env::CLAUDE,
+            env::WORKDIR,
+            env::PERMISSION_MODE,
+            env::ALLOWED_TOOLS,
+            env::MODEL,
+            env::JOB_TIMEOUT,
+            env::IDLE_TIMEOUT,
+            env::CLAIM_WAIT,
+            env::LOG_BUFFER_BYTES,
+            env::KEEP_WORKSPACES,
+            env::CLAUDE_CONFIG_DIR,
+        ] {
+            assert!(vars.iter().any(|(_, v)| v == var), "{var} has no flag");
+        }
     }
 
     #[test]
     fn missing_and_bad_settings_are_named() {
-        let err = WorkerConfig::from_lookup(lookup(&[(env::API, "http://x")])).unwrap_err();
+        let err = config(&["--api=http://x"]).unwrap_err();
         assert!(err.to_string().contains("CWM_RUNNER_TOKEN"), "{err}");
         assert!(err.to_string().contains("CWM_RUNNER_TOKEN_FILE"), "{err}");
-        let err =
-            WorkerConfig::from_lookup(lookup(&[(env::API, "ftp://x"), (env::RUNNER_TOKEN, "t")]))
-                .unwrap_err();
+        let err = config(&["--token=t"]).unwrap_err();
+        assert!(err.to_string().contains("CWM_API"), "{err}");
+        let err = config(&["--api=ftp://x", "--token=t"]).unwrap_err();
         assert!(err.to_string().contains("http(s)"), "{err}");
+        for bad in ["--slots=many", "--job-timeout=soon", "--max-log-bytes=-1"] {
+            let err = parse(&["--api=http://x", "--token=t", bad]).unwrap_err();
+            assert!(
+                err.to_string().contains(bad.split('=').next().unwrap()),
+                "{err}"
+            );
+        }
         let mut c = WorkerConfig::new(parse_api("http://x").unwrap(), "t");
         c.name = "bad name".into();
         assert!(
@@ -485,36 +682,28 @@ mod tests {
         let file = tmp.path().join("token");
         std::fs::write(&file, "  from-file\n").unwrap();
         let path = file.to_str().unwrap();
-        let c = WorkerConfig::from_lookup(lookup(&[
-            (env::API, "http://x"),
-            (env::RUNNER_TOKEN_FILE, path),
-            (env::SANDBOX, "none"),
-            (env::PASS_ENV, "FAKE_CLAUDE_*, AWS_REGION"),
-        ]))
+        let c = config(&[
+            "--api=http://x",
+            "--token-file",
+            path,
+            "--sandbox=none",
+            "--pass-env=FAKE_CLAUDE_*, AWS_REGION",
+        ])
         .unwrap();
         assert_eq!(c.token, "from-file");
         assert_eq!(c.sandbox, SandboxMode::None);
         assert_eq!(c.claude.pass_env, ["FAKE_CLAUDE_*", "AWS_REGION"]);
         c.validate().unwrap();
-        let err = WorkerConfig::from_lookup(lookup(&[
-            (env::API, "http://x"),
-            (env::RUNNER_TOKEN_FILE, "/nonexistent/token"),
-        ]))
-        .unwrap_err();
+        let c = config(&["--api=http://x", "--token=flag", "--token-file", path]).unwrap();
+        assert_eq!(c.token, "flag", "the token itself wins over a file");
+        let err = config(&["--api=http://x", "--token-file=/nonexistent/token"]).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/token"), "{err}");
-        let err = WorkerConfig::from_lookup(lookup(&[
-            (env::API, "http://x"),
-            (env::RUNNER_TOKEN, "t"),
-            (env::SANDBOX, "docker"),
-        ]))
-        .unwrap_err();
-        assert!(err.to_string().contains("auto, bwrap or none"), "{err}");
-        let c = WorkerConfig::from_lookup(lookup(&[
-            (env::API, "http://x"),
-            (env::RUNNER_TOKEN, "t"),
-            (env::PASS_ENV, "CWM_RUNNER_TOKEN"),
-        ]))
-        .unwrap();
+        std::fs::write(&file, " \n").unwrap();
+        let err = config(&["--api=http://x", "--token-file", path]).unwrap_err();
+        assert!(err.to_string().contains("is empty"), "{err}");
+        let err = parse(&["--api=http://x", "--token=t", "--sandbox=docker"]).unwrap_err();
+        assert!(err.to_string().contains("auto, bwrap, none"), "{err}");
+        let c = config(&["--api=http://x", "--token=t", "--pass-env=CWM_RUNNER_TOKEN"]).unwrap();
         assert!(
             c.validate()
                 .unwrap_err()
@@ -527,6 +716,8 @@ mod tests {
     fn debug_hides_the_token() {
         let c = WorkerConfig::new(parse_api("http://x").unwrap(), "s3cret");
         assert!(!format!("{c:?}").contains("s3cret"));
+        let (api, _) = parse(&["--api=http://x", "--token=s3cret"]).unwrap();
+        assert!(!format!("{api:?}").contains("s3cret"));
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! # Layout
-//! - [`config`]: `WorkerConfig`, defaults, the `CWM_*` environment variables, validation.
+//! - [`config`]: `WorkerConfig`, defaults, the settings as flags with `CWM_*` variables
+//!   (`WorkerArgs`, `ApiArgs`), validation.
 //! - `api`: the HTTP client of `/api/runner/*`: calls, failure classes, retry with back-off.
 //! - `poll`: the claim loop (one long-poll claim for all free slots).
 //! - `supervise`: one attempt from claim to finish: workspace, claude run, outputs, report.
@@ -25,7 +26,8 @@
 //! - `state`: what the tasks share (`Worker`, slots, the fatal error).
 //! - [`shutdown`]: the two-stage shutdown switch (drain, then abort).
 //!
-//! [`run`] checks the settings and the work dir before it claims anything; afterwards only a
+//! [`run`] (or [`prepare`], then [`Prepared::run`]) checks the settings and the work dir before
+//! it claims anything; afterwards only a
 //! 401 or another refusal of the claim stops it early. An unreachable API never does: jobs
 //! keep running, logs wait (in memory, then on disk) and every call is retried.
 
@@ -50,7 +52,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-pub use crate::config::{SandboxMode, WorkerConfig, env, parse_api};
+pub use crate::config::{ApiArgs, SandboxMode, WorkerArgs, WorkerConfig, env, parse_api};
 pub use crate::error::WorkerError;
 pub use crate::shutdown::Shutdown;
 pub use claude_exec::ExecConfig;
@@ -66,10 +68,18 @@ const REPORT_GRACE: Duration = Duration::from_secs(10);
 /// Runs the worker until `shutdown` drains it (running jobs finish first) or aborts it (running
 /// jobs are cancelled and given back), or until a fatal error: a wrong token (401), a refused
 /// claim, an unusable work dir.
-pub async fn run(mut config: WorkerConfig, shutdown: Shutdown) -> Result<(), WorkerError> {
+pub async fn run(config: WorkerConfig, shutdown: Shutdown) -> Result<(), WorkerError> {
+    prepare(config)?.run(shutdown).await
+}
+
+/// Everything checked before the first claim: the settings, the work dir (locked for this
+/// process until the [`Prepared`] worker is dropped), the slots and the sandbox. A host that
+/// runs the worker beside other work (`runner up`) calls this first, so a worker that cannot
+/// start stops the host before it serves.
+pub fn prepare(mut config: WorkerConfig) -> Result<Prepared, WorkerError> {
     config.validate()?;
+    let lock = workspace::lock_workdir(&config.workdir)?;
     let unconfined = resolve_sandbox(&mut config)?;
-    let _lock = workspace::lock_workdir(&config.workdir)?;
     if !config.keep_workspaces {
         workspace::clear_stale_jobs(&config.workdir);
     }
@@ -80,30 +90,61 @@ pub async fn run(mut config: WorkerConfig, shutdown: Shutdown) -> Result<(), Wor
         );
     }
     let api = Api::new(&config.api, &config.token, &config.name, config.retry_cap)?;
-    tracing::info!(
-        api = %config.api,
-        name = %config.name,
-        slots = config.slots,
-        workdir = %config.workdir.display(),
-        claude = %config.claude.claude_path.display(),
-        sandbox = if config.claude.sandbox.is_some() { "bwrap" } else { "none" },
-        "worker started"
-    );
-    let worker = Arc::new(Worker::new(config, api, unconfined));
-    let stop_beats = CancellationToken::new();
-    let beats = tokio::spawn(heartbeat::run(worker.clone(), stop_beats.clone()));
+    Ok(Prepared {
+        config,
+        api,
+        unconfined,
+        _lock: lock,
+    })
+}
 
-    let mut jobs = JoinSet::new();
-    poll::run(&worker, &shutdown, &mut jobs).await;
-    wait_for_jobs(&worker, &shutdown, &mut jobs).await;
+/// A worker ready to claim jobs (see [`prepare`]).
+pub struct Prepared {
+    config: WorkerConfig,
+    api: Api,
+    unconfined: Option<String>,
+    _lock: std::fs::File,
+}
 
-    stop_beats.cancel();
-    let _ = beats.await;
-    match worker.fatal.take() {
-        Some(error) => Err(error),
-        None => {
-            tracing::info!("worker stopped");
-            Ok(())
+impl Prepared {
+    /// The settings in effect (the sandbox resolved).
+    pub fn config(&self) -> &WorkerConfig {
+        &self.config
+    }
+
+    /// Claims and runs jobs until shut down or a fatal error (see [`run`]).
+    pub async fn run(self, shutdown: Shutdown) -> Result<(), WorkerError> {
+        let Prepared {
+            config,
+            api,
+            unconfined,
+            _lock,
+        } = self;
+        tracing::info!(
+            api = %config.api,
+            name = %config.name,
+            slots = config.slots,
+            workdir = %config.workdir.display(),
+            claude = %config.claude.claude_path.display(),
+            sandbox = if config.claude.sandbox.is_some() { "bwrap" } else { "none" },
+            "worker started"
+        );
+        let worker = Arc::new(Worker::new(config, api, unconfined));
+        let stop_beats = CancellationToken::new();
+        let beats = tokio::spawn(heartbeat::run(worker.clone(), stop_beats.clone()));
+
+        let mut jobs = JoinSet::new();
+        poll::run(&worker, &shutdown, &mut jobs).await;
+        wait_for_jobs(&worker, &shutdown, &mut jobs).await;
+
+        stop_beats.cancel();
+        let _ = beats.await;
+        match worker.fatal.take() {
+            Some(error) => Err(error),
+            None => {
+                tracing::info!("worker stopped");
+                Ok(())
+            }
         }
     }
 }

@@ -121,6 +121,57 @@ fn previews_are_sanitized_html() {
     );
 }
 
+/// The editor's live preview and the saved preview are one renderer: the same text gives the
+/// same HTML, and storing nothing.
+#[test]
+fn render_answers_what_the_saved_preview_shows() {
+    let app = App::new();
+    let text = "# Plan\n\n| A | B |\n| --- | ---: |\n| 1 | 2 |\n\n<script>alert(1)</script>\n\n\
+                <img src=x onerror=alert(1)> [x](javascript:alert(1)) ~~gone~~";
+    let render = |content_type: &str, body: &[u8]| {
+        app.send(
+            ApiRequest::new("POST", "/api/render")
+                .with_header("content-type", content_type)
+                .with_body(body.to_vec()),
+        )
+    };
+    let live = render("text/markdown; charset=utf-8", text.as_bytes());
+    assert_eq!(live.status, 200, "{}", String::from_utf8_lossy(&live.body));
+    assert_eq!(
+        live.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(live.header("cache-control"), Some("no-store"));
+    assert!(live.header("content-security-policy").is_some());
+    let html = String::from_utf8(live.body.clone()).unwrap();
+    assert!(
+        html.contains("<table>") && html.contains("<td>2</td>") && html.contains("<del>gone</del>"),
+        "{html}"
+    );
+    for bad in ["<script", "onerror", "javascript:"] {
+        assert!(!html.contains(bad), "{bad} survived in {html}");
+    }
+    assert_eq!(app.put("/api/drafts/same.md", text).status, 201);
+    assert_eq!(app.get("/api/drafts/same.md/preview").body, live.body);
+    assert_eq!(render("text/plain", b"").status, 200, "empty text renders");
+    assert_eq!(
+        app.list_all("drafts", 10).len(),
+        1,
+        "rendering stored nothing"
+    );
+
+    assert_error(&render("application/json", b"{}"), 415, "text/markdown");
+    assert_error(&render("text/markdown", b"caf\xe9"), 400, "UTF-8");
+    let limit = app.settings.max_document_bytes as usize;
+    assert_eq!(render("text/markdown", &vec![b'a'; limit]).status, 200);
+    assert_error(
+        &render("text/markdown", &vec![b'a'; limit + 1]),
+        413,
+        "over the limit",
+    );
+    assert_error(&app.get("/api/render"), 405, "POST");
+}
+
 #[test]
 fn delete_then_gone() {
     let app = App::new();

@@ -185,6 +185,7 @@ fn command(args: &[&str], data_dir: &Path) -> Command {
         "CWM_COMPONENT",
         "CWM_MANIFEST",
         "CWM_INSTANCES",
+        "CWM_WORKDIR",
     ] {
         cmd.env_remove(var);
     }

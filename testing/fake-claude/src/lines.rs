@@ -42,32 +42,14 @@ pub fn new_tool_id() -> String {
 
 /// Current time as `2026-11-29T04:23:39.618Z`.
 pub fn timestamp() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60,
-        now.subsec_millis()
-    )
+    timestamp_at(std::time::SystemTime::now())
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+/// `at` as `2026-11-29T04:23:39.618Z` (UTC, milliseconds).
+pub fn timestamp_at(at: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(at)
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
 fn message_usage() -> Value {
@@ -373,10 +355,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_dates_are_right() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_513), (2026, 3, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    fn timestamps_are_utc_with_milliseconds() {
+        use std::time::{Duration, UNIX_EPOCH};
+        assert_eq!(timestamp_at(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let day = Duration::from_secs(86_400);
+        assert_eq!(
+            timestamp_at(UNIX_EPOCH + day * 20_513 + Duration::from_millis(3_723_618)),
+            "2026-03-01T01:02:03.618Z"
+        );
+        assert_eq!(timestamp_at(UNIX_EPOCH - day), "1969-12-31T00:00:00.000Z");
     }
 
     #[test]

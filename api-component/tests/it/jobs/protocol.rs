@@ -245,3 +245,42 @@ fn a_waiting_claim_finds_a_job_the_queued_counter_missed() {
     assert!(look > 1, "the counters were skipped: found on look {look}");
     assert_eq!(resp.json_body()["jobs"][0]["id"], id.as_str());
 }
+
+/// `/health` is degraded exactly while jobs wait and no runner is there to take them.
+#[test]
+fn health_is_degraded_while_queued_jobs_have_no_runner() {
+    let app = app();
+    let health = || app.get("/health").json_body();
+    assert_eq!(health()["status"], "healthy", "nothing queued");
+    assert!(health().get("reason").is_none());
+
+    submit_brief(&app, "One");
+    let h = health();
+    assert_eq!(
+        (h["status"].as_str(), h["runners_online"].as_u64()),
+        (Some("degraded"), Some(0))
+    );
+    assert_eq!(h["reason"], "1 job is queued and no runner is online");
+    submit_brief(&app, "Two");
+    assert_eq!(
+        health()["reason"],
+        "2 jobs are queued and no runner is online"
+    );
+
+    // A runner that claims one of the two is online: the other waits for a free slot, fine.
+    assert_eq!(claim(&app, "r1", 1).len(), 1);
+    let h = health();
+    assert_eq!(
+        (h["status"].as_str(), h["queued_jobs"].as_u64()),
+        (Some("healthy"), Some(1))
+    );
+    assert!(h.get("reason").is_none(), "{h}");
+
+    // Once it has not been heard from for too long, the queued job has nobody again.
+    app.advance(api_component::jobs::runner_api::RUNNER_ONLINE_MS + 1_000);
+    let h = health();
+    assert_eq!(
+        (h["status"].as_str(), h["runners_online"].as_u64()),
+        (Some("degraded"), Some(0))
+    );
+}
