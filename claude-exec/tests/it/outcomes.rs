@@ -26,7 +26,10 @@ async fn success_keeps_usage_files_and_log_order() {
             output_tokens: 84,
             cache_read_input_tokens: 0,
             cache_creation_input_tokens: 0,
+            web_search_requests: 0,
+            web_fetch_requests: 0,
             duration_ms: 1234,
+            duration_api_ms: 1000,
             num_turns: 2,
             permission_denials: 0
         }
