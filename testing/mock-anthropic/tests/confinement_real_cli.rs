@@ -17,8 +17,6 @@
 
 mod support;
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,7 +25,8 @@ use std::time::Duration;
 use mock_anthropic::script::STEPS_MARK;
 use serde_json::{Value, json};
 use support::api::{Api, log_texts};
-use support::runner::{RunnerProc, cache_dir, check_flags, runner_bin};
+use support::runner::{RunnerProc, bwrap_works, check_flags, runner_bin, start_serve};
+use support::secrets::Secrets;
 use support::{Mock, claude_cli, cli_env};
 
 /// The old default: every file tool on every path of the host.
@@ -67,68 +66,6 @@ async fn the_bwrap_sandbox_hides_the_host_even_from_bare_tool_rules() {
     let stack = Stack::start("bwrap", Some(BARE_TOOLS)).await;
     let attacks = stack.sandbox_attacks();
     stack.run_attacks(&attacks, Expect::Hidden).await;
-}
-
-/// Whether bwrap can create the namespaces a sandbox needs here; prints why a case is skipped.
-fn bwrap_works(case: &str) -> bool {
-    let probe = Command::new("bwrap")
-        .args(["--ro-bind", "/", "/", "--unshare-pid", "--proc", "/proc"])
-        .args(["--dev", "/dev", "true"])
-        .output();
-    let why = match probe {
-        Ok(out) if out.status.success() => return true,
-        Ok(out) => format!(
-            "{}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Err(e) => format!("cannot run bwrap: {e}"),
-    };
-    eprintln!(
-        "SKIPPED {case}: bwrap cannot create namespaces on this machine \
-         (`bwrap --ro-bind / / --unshare-pid --proc /proc --dev /dev true` failed: {why})"
-    );
-    false
-}
-
-/// A random-looking string no file or log would hold by chance.
-fn secret(label: &str) -> String {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u32(std::process::id());
-    format!("cwm-{label}-secret-{:016x}", hasher.finish())
-}
-
-/// The secrets a job must never get at, by name.
-struct Secrets(Vec<(&'static str, String)>);
-
-impl Secrets {
-    fn new() -> Secrets {
-        Secrets(vec![
-            ("the file outside the workspace", secret("file")),
-            ("the login's .credentials.json", secret("login")),
-            ("CWM_TEST_SECRET of the runner", secret("cwm-env")),
-            ("AWS_SECRET_ACCESS_KEY of the runner", secret("aws-env")),
-            ("the runner token", secret("token")),
-        ])
-    }
-
-    fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(n, _)| n.starts_with(name))
-            .map(|(_, s)| s.as_str())
-            .unwrap_or_else(|| panic!("no secret {name}"))
-    }
-
-    /// Panics naming the first secret found in `text` (`what` says where it was).
-    fn assert_absent(&self, what: &str, text: &str) {
-        for (name, value) in &self.0 {
-            assert!(
-                !text.contains(value.as_str()),
-                "{name} leaked into {what}:\n{text}"
-            );
-        }
-    }
 }
 
 /// What a case's jobs must show besides "no secret, no file outside".
@@ -487,22 +424,6 @@ impl Stack {
             self.mock.summary()
         )
     }
-}
-
-/// `runner serve` on a free port, with the runner token in its environment.
-fn start_serve(bin: &Path, dir: &Path, token: &str) -> RunnerProc {
-    let mut cmd = Command::new(bin);
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.join("data"))
-        .arg("--cache-dir")
-        .arg(cache_dir())
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir.join("home"))
-        .env("SPIN_VARIABLE_RUNNER_TOKEN", token)
-        .env("RUST_LOG", "info");
-    RunnerProc::spawn(cmd, "runner serve")
 }
 
 /// `runner work` against `api`, with secrets in its environment and its login dir.

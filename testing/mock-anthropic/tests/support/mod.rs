@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod runner;
+pub mod secrets;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -146,3 +146,41 @@ impl Drop for RunnerProc {
         let _ = self.child.wait();
     }
 }
+
+/// Whether bwrap can create the namespaces a sandbox needs here; prints why a case is skipped.
+pub fn bwrap_works(case: &str) -> bool {
+    let probe = Command::new("bwrap")
+        .args(["--ro-bind", "/", "/", "--unshare-pid", "--proc", "/proc"])
+        .args(["--dev", "/dev", "true"])
+        .output();
+    let why = match probe {
+        Ok(out) if out.status.success() => return true,
+        Ok(out) => format!(
+            "{}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => format!("cannot run bwrap: {e}"),
+    };
+    eprintln!(
+        "SKIPPED {case}: bwrap cannot create namespaces on this machine \
+         (`bwrap --ro-bind / / --unshare-pid --proc /proc --dev /dev true` failed: {why})"
+    );
+    false
+}
+
+/// `runner serve` on a free port, with the runner token in its environment.
+pub fn start_serve(bin: &Path, dir: &Path, token: &str) -> RunnerProc {
+    let mut cmd = Command::new(bin);
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.join("data"))
+        .arg("--cache-dir")
+        .arg(cache_dir())
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.join("home"))
+        .env("SPIN_VARIABLE_RUNNER_TOKEN", token)
+        .env("RUST_LOG", "info");
+    RunnerProc::spawn(cmd, "runner serve")
+}
