@@ -56,6 +56,23 @@ pub fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// The variables cargo sets for one package's compilation or tests, as opposed to settings of
+/// cargo itself (`CARGO_HOME`, `CARGO_TARGET_DIR`, `CARGO_BUILD_*`, `CARGO_PROFILE_*`...).
+fn is_package_variable(key: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    EXACT.contains(&key) || key.starts_with("CARGO_PKG_") || key.starts_with("CARGO_BIN_EXE_")
+}
+
 /// Builds `package` once per process (cargo itself skips the work when nothing changed).
 fn build_once(profile_dir: &Path, package: &str) {
     static BUILT: Mutex<Option<HashSet<String>>> = Mutex::new(None);
@@ -69,6 +86,14 @@ fn build_once(profile_dir: &Path, package: &str) {
     let mut cmd = Command::new(cargo);
     cmd.args(["build", "--quiet", "-p", package, "--target-dir"])
         .arg(target_dir);
+    // Cargo gives a test process the variables of the package under test (its manifest dir,
+    // name, version...). Passed on, build scripts that watch them (ring, rustls, the runner's
+    // own) see a change and rebuild everything below the binary on every test run.
+    for (key, _) in std::env::vars_os() {
+        if key.to_str().is_some_and(is_package_variable) {
+            cmd.env_remove(key);
+        }
+    }
     match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") | None => {}
         Some("release") => {
@@ -84,4 +109,19 @@ fn build_once(profile_dir: &Path, package: &str) {
         .expect("run cargo build");
     assert!(status.success(), "cargo build -p {package} failed");
     built.insert(package.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_package_variable;
+
+    #[test]
+    fn only_package_variables_are_dropped() {
+        for key in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME", "CARGO_BIN_EXE_runner", "OUT_DIR"] {
+            assert!(is_package_variable(key), "{key}");
+        }
+        for key in ["CARGO", "CARGO_HOME", "CARGO_TARGET_DIR", "CARGO_PROFILE_DEV_DEBUG", "PATH"] {
+            assert!(!is_package_variable(key), "{key}");
+        }
+    }
 }
