@@ -1,5 +1,9 @@
-//! The errors that stop a worker. Everything else (a failed job, an unreachable API) is handled
-//! inside and logged.
+//! The errors that stop a worker, and [`Fatal`], the slot where the first one is raised. Everything
+//! else (a failed job, an unreachable API) is handled inside and logged.
+
+use std::sync::Mutex;
+
+use tokio_util::sync::CancellationToken;
 
 /// Why [`crate::run`] stopped before its shutdown was requested.
 #[derive(Debug, thiserror::Error)]
@@ -19,4 +23,50 @@ pub enum WorkerError {
     /// The work directory cannot be prepared or is used by another worker.
     #[error("{0}")]
     Workdir(String),
+}
+
+/// The error that stops the worker, raised at most once.
+pub struct Fatal {
+    /// Cancelled once a fatal error was raised.
+    pub token: CancellationToken,
+    error: Mutex<Option<WorkerError>>,
+    api: String,
+}
+
+impl Fatal {
+    pub fn new(api: String) -> Fatal {
+        Fatal {
+            token: CancellationToken::new(),
+            error: Mutex::new(None),
+            api,
+        }
+    }
+
+    /// Stops the worker with `error` (the first one raised is kept).
+    pub fn raise(&self, error: WorkerError) {
+        let mut slot = self.error.lock().expect("fatal error");
+        if slot.is_none() {
+            tracing::error!("{error}");
+            *slot = Some(error);
+        }
+        self.token.cancel();
+    }
+
+    /// The API answered 401.
+    pub fn unauthorized(&self, message: &str) {
+        self.raise(WorkerError::Unauthorized {
+            api: self.api.clone(),
+            message: message.to_owned(),
+        });
+    }
+
+    /// Takes the raised error, if any.
+    pub fn take(&self) -> Option<WorkerError> {
+        self.error.lock().expect("fatal error").take()
+    }
+
+    #[cfg(test)]
+    pub fn error(&self) -> Option<String> {
+        self.error.lock().unwrap().as_ref().map(ToString::to_string)
+    }
 }

@@ -49,7 +49,7 @@ pub struct JobControl {
     /// token.
     pub quiet: CancellationToken,
     reason: OnceLock<StopReason>,
-    fatal: Arc<crate::state::Fatal>,
+    fatal: Arc<crate::error::Fatal>,
     /// When the lease was last known to be extended: the claim, then each answered heartbeat
     /// (the time it was sent).
     confirmed: Mutex<Instant>,
@@ -114,7 +114,7 @@ impl JobControl {
 /// The attempts running on this worker.
 pub struct Registry {
     inner: Mutex<Inner>,
-    fatal: Arc<crate::state::Fatal>,
+    fatal: Arc<crate::error::Fatal>,
 }
 
 struct Inner {
@@ -124,7 +124,7 @@ struct Inner {
 }
 
 impl Registry {
-    pub fn new(fatal: Arc<crate::state::Fatal>) -> Registry {
+    pub fn new(fatal: Arc<crate::error::Fatal>) -> Registry {
         Registry {
             inner: Mutex::new(Inner {
                 jobs: HashMap::new(),
@@ -196,7 +196,7 @@ mod tests {
     use super::*;
 
     fn registry() -> Registry {
-        Registry::new(Arc::new(crate::state::Fatal::new("http://x/".into())))
+        Registry::new(Arc::new(crate::error::Fatal::new("http://x/".into())))
     }
 
     fn attempt(id: &str) -> AttemptRef {

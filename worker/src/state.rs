@@ -7,11 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 
 use crate::api::Api;
 use crate::config::WorkerConfig;
-use crate::error::WorkerError;
+use crate::error::Fatal;
 use crate::jobs::Registry;
 
 /// The worker's state, shared by the claim loop, the heartbeat and every job.
@@ -79,52 +78,6 @@ impl Worker {
             self.max_output_bytes
                 .store(max_output_bytes, Ordering::Relaxed);
         }
-    }
-}
-
-/// The error that stops the worker, raised at most once.
-pub struct Fatal {
-    /// Cancelled once a fatal error was raised.
-    pub token: CancellationToken,
-    error: Mutex<Option<WorkerError>>,
-    api: String,
-}
-
-impl Fatal {
-    pub fn new(api: String) -> Fatal {
-        Fatal {
-            token: CancellationToken::new(),
-            error: Mutex::new(None),
-            api,
-        }
-    }
-
-    /// Stops the worker with `error` (the first one raised is kept).
-    pub fn raise(&self, error: WorkerError) {
-        let mut slot = self.error.lock().expect("fatal error");
-        if slot.is_none() {
-            tracing::error!("{error}");
-            *slot = Some(error);
-        }
-        self.token.cancel();
-    }
-
-    /// The API answered 401.
-    pub fn unauthorized(&self, message: &str) {
-        self.raise(WorkerError::Unauthorized {
-            api: self.api.clone(),
-            message: message.to_owned(),
-        });
-    }
-
-    /// Takes the raised error, if any.
-    pub fn take(&self) -> Option<WorkerError> {
-        self.error.lock().expect("fatal error").take()
-    }
-
-    #[cfg(test)]
-    pub fn error(&self) -> Option<String> {
-        self.error.lock().unwrap().as_ref().map(ToString::to_string)
     }
 }
 

@@ -4,7 +4,6 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::checks::bypass;
 use crate::cli::Options;
-use crate::lines::denial_message;
 
 /// Why a write was refused: the fields of the `system/permission_denied` line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +19,11 @@ pub struct Denial {
 
 /// The CLI's text for a refusal in `dontAsk` mode.
 pub const DONT_ASK_MESSAGE: &str = "Permission to use Write has been denied because Claude Code is running in don't ask mode. IMPORTANT: You *may* attempt to accomplish this action using other tools that might naturally be used to accomplish this goal, e.g. using head instead of cat. But you *should not* attempt to work around this denial in malicious ways, e.g. do not use your ability to run tests to execute non-test actions. You should only try to work around this restriction in reasonable ways that do not attempt to bypass the intent behind this denial. If you believe this capability is essential to complete the user's request, STOP and explain to the user what you were trying to do and why you need this permission. Let the user decide how to proceed.";
+
+/// The refusal text outside `dontAsk`.
+pub fn denial_message(abs_path: &str) -> String {
+    format!("Claude requested permissions to write to {abs_path}, but you haven't granted it yet.")
+}
 
 /// Whether the Write tool may write `relative` (relative to the cwd; may be absolute or
 /// climb out with `..`) under these options, as the real CLI 2.1.332 decides:

@@ -160,11 +160,6 @@ pub fn write_ok(
     .with("tool_use_result", result)
 }
 
-/// The refusal text outside `dontAsk`.
-pub fn denial_message(abs_path: &str) -> String {
-    format!("Claude requested permissions to write to {abs_path}, but you haven't granted it yet.")
-}
-
 /// `system/permission_denied`, keys in the real CLI's order (`decision_reason_type` and
 /// `decision_reason` only when the CLI gives them).
 pub fn permission_denied(ctx: &Ctx, tool_id: &str, denial: &Denial) -> Line {
