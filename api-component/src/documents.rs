@@ -15,14 +15,39 @@
 use serde::{Deserialize, Serialize};
 
 use crate::blob;
-use crate::error::{ApiError, ApiResult};
 use crate::names::{Collection, DocName, Format};
 use crate::render;
-use crate::store::{Store, StoreResult};
+use crate::store::{Store, StoreError, StoreResult};
 
 /// Most index slots one listing request reads before it returns a (possibly short) page.
 const MAX_SLOTS_PER_PAGE: i64 = 2_000;
 const GENERATION_KEY: &str = "seq/gen";
+
+/// Why a document operation failed. The HTTP layer gives each its status
+/// (`crate::error`); the messages are written for the people who sent the document.
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("{collection}/{name} does not exist")]
+    NotFound {
+        collection: Collection,
+        name: String,
+    },
+    /// The body cannot be read as the collection's format (empty, not UTF-8, not JSON).
+    #[error("{name}: {why}")]
+    Unreadable { name: String, why: String },
+    /// The body parses but is not what the collection holds (brand data that is not an object).
+    #[error("{name}: {why}")]
+    Invalid { name: String, why: &'static str },
+    #[error("body is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge { size: u64, limit: u64 },
+    /// The write's [`Precondition`] does not hold.
+    #[error("{name}: {why}")]
+    PreconditionFailed { name: String, why: &'static str },
+    #[error("storage is unavailable")]
+    Store(#[from] StoreError),
+}
+
+pub type DocResult<T> = Result<T, DocError>;
 
 /// What is stored about a document besides its bytes.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -87,7 +112,7 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-/// The condition a write is made under (`If-Match`).
+/// The condition a write is made under (the HTTP layer reads it from `If-Match`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Precondition {
     #[default]
@@ -99,25 +124,16 @@ pub enum Precondition {
 }
 
 impl Precondition {
-    /// Parses an `If-Match` header value; tags that are not ours can never match.
-    pub fn from_if_match(header: Option<&str>) -> Precondition {
-        let Some(value) = header.map(str::trim) else {
-            return Precondition::None;
-        };
-        if value == "*" {
-            return Precondition::Exists;
+    /// Whether the version `generation` satisfies it (`None` names no version).
+    pub fn names(&self, generation: i64) -> bool {
+        match self {
+            Precondition::None => false,
+            Precondition::Exists => true,
+            Precondition::OneOf(tags) => tags.contains(&generation),
         }
-        let tags = value
-            .split(',')
-            .filter_map(|t| {
-                let t = t.trim();
-                let t = t.strip_prefix("W/").unwrap_or(t);
-                t.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
-            })
-            .collect();
-        Precondition::OneOf(tags)
     }
 }
+
 
 /// Title and word count derived from validated content.
 struct Derived {
@@ -126,31 +142,35 @@ struct Derived {
 }
 
 /// Checks a body against the collection's rules and derives its title and word count.
-fn validate(collection: Collection, name: &DocName, body: &[u8], max: u64) -> ApiResult<Derived> {
+fn validate(collection: Collection, name: &DocName, body: &[u8], max: u64) -> DocResult<Derived> {
+    let unreadable = |why: String| DocError::Unreadable {
+        name: name.to_string(),
+        why,
+    };
     if body.is_empty() {
-        return Err(ApiError::BadRequest(format!("{name}: body is empty")));
+        return Err(unreadable("body is empty".into()));
     }
     if body.len() as u64 > max {
-        return Err(ApiError::TooLarge {
+        return Err(DocError::TooLarge {
             size: body.len() as u64,
             limit: max,
         });
     }
     let text = std::str::from_utf8(body)
-        .map_err(|e| ApiError::BadRequest(format!("{name}: body is not valid UTF-8 ({e})")))?;
+        .map_err(|e| unreadable(format!("body is not valid UTF-8 ({e})")))?;
     match collection.format() {
         Format::Markdown => Ok(Derived {
             title: render::markdown_title(text).unwrap_or_else(|| name.stem().to_owned()),
             word_count: render::markdown_word_count(text),
         }),
         Format::Json => {
-            let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-                ApiError::BadRequest(format!("{name}: body is not valid JSON ({e})"))
-            })?;
+            let value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| unreadable(format!("body is not valid JSON ({e})")))?;
             if !value.is_object() {
-                return Err(ApiError::Unprocessable(format!(
-                    "{name}: brand data must be a JSON object"
-                )));
+                return Err(DocError::Invalid {
+                    name: name.to_string(),
+                    why: "brand data must be a JSON object",
+                });
             }
             Ok(Derived {
                 title: render::brand_title(&value).unwrap_or_else(|| name.stem().to_owned()),
@@ -192,18 +212,18 @@ impl<'a> Documents<'a> {
     }
 
     /// The metadata of `name`, if it exists.
-    pub fn meta(&self, name: &DocName) -> ApiResult<Option<DocMeta>> {
+    pub fn meta(&self, name: &DocName) -> DocResult<Option<DocMeta>> {
         let raw = self.store.get(&self.meta_key(name.as_str()))?;
         Ok(raw.and_then(|bytes| parse_meta(&bytes)))
     }
 
     /// Checks a body without storing it (uploads validate every file before storing any).
-    pub fn check(&self, name: &DocName, body: &[u8], max: u64) -> ApiResult<()> {
+    pub fn check(&self, name: &DocName, body: &[u8], max: u64) -> DocResult<()> {
         validate(self.collection, name, body, max).map(drop)
     }
 
     /// Metadata and content of `name`, or 404.
-    pub fn get(&self, name: &DocName) -> ApiResult<(DocMeta, Vec<u8>)> {
+    pub fn get(&self, name: &DocName) -> DocResult<(DocMeta, Vec<u8>)> {
         // A concurrent replacement may delete the chunks we are about to read; the meta then
         // points at a newer generation, so read again.
         for _ in 0..5 {
@@ -225,7 +245,7 @@ impl<'a> Documents<'a> {
         max: u64,
         precondition: &Precondition,
         now_ms: i64,
-    ) -> ApiResult<(bool, DocMeta)> {
+    ) -> DocResult<(bool, DocMeta)> {
         let derived = validate(self.collection, name, body, max)?;
         let old = self.meta(name)?;
         self.check_precondition(name, old.as_ref(), precondition)?;
@@ -264,8 +284,13 @@ impl<'a> Documents<'a> {
         name: &DocName,
         current: Option<&DocMeta>,
         precondition: &Precondition,
-    ) -> ApiResult<()> {
-        let failed = |why: &str| Err(ApiError::PreconditionFailed(format!("{name}: {why}")));
+    ) -> DocResult<()> {
+        let failed = |why| {
+            Err(DocError::PreconditionFailed {
+                name: name.to_string(),
+                why,
+            })
+        };
         match (precondition, current) {
             (Precondition::None, _) => Ok(()),
             (Precondition::Exists, Some(_)) => Ok(()),
@@ -284,7 +309,7 @@ impl<'a> Documents<'a> {
     }
 
     /// Deletes `name`, or 404.
-    pub fn delete(&self, name: &DocName) -> ApiResult<()> {
+    pub fn delete(&self, name: &DocName) -> DocResult<()> {
         let meta = self
             .meta(name)?
             .ok_or_else(|| not_found(self.collection, name))?;
@@ -295,7 +320,7 @@ impl<'a> Documents<'a> {
     }
 
     /// Newest first, `limit` items from `cursor` (a slot number, inclusive) downwards.
-    pub fn list(&self, limit: usize, cursor: Option<i64>) -> ApiResult<Page> {
+    pub fn list(&self, limit: usize, cursor: Option<i64>) -> DocResult<Page> {
         let top = match cursor {
             Some(c) => c,
             None => self.store.increment(&self.slot_counter_key(), 0)?,
@@ -355,6 +380,9 @@ fn parse_meta(bytes: &[u8]) -> Option<DocMeta> {
     serde_json::from_slice(bytes).ok()
 }
 
-fn not_found(collection: Collection, name: &DocName) -> ApiError {
-    ApiError::NotFound(format!("{collection}/{name} does not exist"))
+fn not_found(collection: Collection, name: &DocName) -> DocError {
+    DocError::NotFound {
+        collection,
+        name: name.to_string(),
+    }
 }

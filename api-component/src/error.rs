@@ -1,8 +1,9 @@
 //! The one error type at the HTTP boundary. Every failure a handler can meet becomes an
-//! [`ApiError`], and [`ApiError::into_response`] is the only place that turns one into
-//! `{"error": "..."}`. Store failures are reported as 500 without their internals.
+//! [`ApiError`] (domain errors convert here), and [`ApiError::into_response`] (in [`crate::http`],
+//! which owns the wire) is the only place that turns one into `{"error": "..."}`. Store failures
+//! are reported as 500 without their internals.
 
-use crate::http::ApiResponse;
+use crate::documents::DocError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -49,22 +50,18 @@ impl ApiError {
             ApiError::Store(_) => 500,
         }
     }
+}
 
-    pub fn into_response(self) -> ApiResponse {
-        if let ApiError::Store(e) = &self {
-            // The detail goes to the host's log; clients get the generic message.
-            eprintln!("error: {e}");
+impl From<DocError> for ApiError {
+    fn from(e: DocError) -> Self {
+        let message = e.to_string();
+        match e {
+            DocError::NotFound { .. } => ApiError::NotFound(message),
+            DocError::Unreadable { .. } => ApiError::BadRequest(message),
+            DocError::Invalid { .. } => ApiError::Unprocessable(message),
+            DocError::TooLarge { size, limit } => ApiError::TooLarge { size, limit },
+            DocError::PreconditionFailed { .. } => ApiError::PreconditionFailed(message),
+            DocError::Store(e) => ApiError::Store(e),
         }
-        let mut resp = ApiResponse::json(
-            self.status(),
-            &serde_json::json!({ "error": self.to_string() }),
-        );
-        if let ApiError::MethodNotAllowed { allowed, .. } = &self {
-            resp = resp.with_header("allow", *allowed);
-        }
-        if let ApiError::Unauthorized(_) = &self {
-            resp = resp.with_header("www-authenticate", "Bearer");
-        }
-        resp
     }
 }

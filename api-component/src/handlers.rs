@@ -29,14 +29,11 @@ pub fn doc_get(
 ) -> ApiResult<ApiResponse> {
     let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
     let docs = Documents::new(ctx.store, collection);
-    if let Some(tags) = req.header("if-none-match") {
+    let cached = req.if_none_match();
+    if cached != Precondition::None {
         // Answer a revalidation without reading the content.
         if let Some(meta) = docs.meta(&name)?
-            && match Precondition::from_if_match(Some(tags)) {
-                Precondition::Exists => true,
-                Precondition::OneOf(tags) => tags.contains(&meta.generation),
-                Precondition::None => false,
-            }
+            && cached.names(meta.generation)
         {
             return Ok(ApiResponse::empty(304).with_header("etag", meta.etag()));
         }
@@ -97,7 +94,7 @@ pub fn doc_put(
 ) -> ApiResult<ApiResponse> {
     let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
     check_content_type(collection, req.header("content-type"))?;
-    let precondition = Precondition::from_if_match(req.header("if-match"));
+    let precondition = req.if_match();
     let (created, meta) = Documents::new(ctx.store, collection).put(
         &name,
         &req.body,

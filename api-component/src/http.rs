@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+use crate::documents::Precondition;
+use crate::error::ApiError;
+
 /// An HTTP request with its body fully read (bodies are capped before they get here).
 #[derive(Clone, Debug, Default)]
 pub struct ApiRequest {
@@ -44,13 +47,23 @@ impl ApiRequest {
         find_header(&self.headers, name)
     }
 
+    /// The condition `If-Match` puts on a write.
+    pub fn if_match(&self) -> Precondition {
+        entity_tags(self.header("if-match"))
+    }
+
+    /// The versions `If-None-Match` says the client already has.
+    pub fn if_none_match(&self) -> Precondition {
+        entity_tags(self.header("if-none-match"))
+    }
+
     /// A whole-number query parameter from 1 to `max`, `default` when absent; 400 otherwise.
     pub fn limit_param(
         &self,
         name: &str,
         default: usize,
         max: usize,
-    ) -> Result<usize, crate::error::ApiError> {
+    ) -> Result<usize, ApiError> {
         match self.query_param(name) {
             None => Ok(default),
             Some(raw) => raw
@@ -58,7 +71,7 @@ impl ApiRequest {
                 .ok()
                 .filter(|n| (1..=max).contains(n))
                 .ok_or_else(|| {
-                    crate::error::ApiError::BadRequest(format!(
+                    ApiError::BadRequest(format!(
                         "{name} must be a whole number from 1 to {max}"
                     ))
                 }),
@@ -67,7 +80,7 @@ impl ApiRequest {
 
     /// The `cursor` query parameter of a listing: a positive number this API returned, `None`
     /// when absent or empty; 400 otherwise.
-    pub fn cursor_param(&self) -> Result<Option<i64>, crate::error::ApiError> {
+    pub fn cursor_param(&self) -> Result<Option<i64>, ApiError> {
         match self.query_param("cursor").filter(|c| !c.is_empty()) {
             None => Ok(None),
             Some(c) => c
@@ -76,7 +89,7 @@ impl ApiRequest {
                 .filter(|n| *n > 0)
                 .map(Some)
                 .ok_or_else(|| {
-                    crate::error::ApiError::BadRequest("cursor is not one this API returned".into())
+                    ApiError::BadRequest("cursor is not one this API returned".into())
                 }),
         }
     }
@@ -90,6 +103,37 @@ impl ApiRequest {
                 .flatten()
         })
     }
+}
+
+/// Reads a JSON request body into `T`, with a 400 that says what is wrong.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::BadRequest(
+            "request body is empty; send a JSON object".into(),
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+/// Reads an `If-Match` / `If-None-Match` value: `*`, or a list of entity tags (weak ones
+/// compared as strong). Tags this API did not issue can never match.
+fn entity_tags(header: Option<&str>) -> Precondition {
+    let Some(value) = header.map(str::trim) else {
+        return Precondition::None;
+    };
+    if value == "*" {
+        return Precondition::Exists;
+    }
+    let tags = value
+        .split(',')
+        .filter_map(|t| {
+            let t = t.trim();
+            let t = t.strip_prefix("W/").unwrap_or(t);
+            t.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
+        })
+        .collect();
+    Precondition::OneOf(tags)
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -164,6 +208,28 @@ impl ApiResponse {
     }
 }
 
+impl ApiError {
+    /// The response a client sees: the status, `{"error": "<message>"}` and the headers the
+    /// status calls for.
+    pub fn into_response(self) -> ApiResponse {
+        if let ApiError::Store(e) = &self {
+            // The detail goes to the host's log; clients get the generic message.
+            eprintln!("error: {e}");
+        }
+        let mut resp = ApiResponse::json(
+            self.status(),
+            &serde_json::json!({ "error": self.to_string() }),
+        );
+        if let ApiError::MethodNotAllowed { allowed, .. } = &self {
+            resp = resp.with_header("allow", *allowed);
+        }
+        if let ApiError::Unauthorized(_) = &self {
+            resp = resp.with_header("www-authenticate", "Bearer");
+        }
+        resp
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +244,15 @@ mod tests {
         assert_eq!(req.query_param("q").as_deref(), Some("two words"));
         assert_eq!(req.query_param("flag").as_deref(), Some(""));
         assert_eq!(req.query_param("missing"), None);
+    }
+
+    #[test]
+    fn entity_tags_are_ours_or_never_match() {
+        let tags = |v| entity_tags(Some(v));
+        assert_eq!(entity_tags(None), Precondition::None);
+        assert_eq!(tags(" * "), Precondition::Exists);
+        assert_eq!(tags(r#""3", W/"7""#), Precondition::OneOf(vec![3, 7]));
+        assert_eq!(tags(r#""abc", 5"#), Precondition::OneOf(vec![]));
     }
 
     #[test]

@@ -4,9 +4,12 @@
 //! - [`handle`]: the one function every request passes through: authorization, then the route
 //!   table ([`routes`]), then a handler. Pure: it takes a [`Ctx`] and an [`http::ApiRequest`].
 //! - [`routes`]: the route table and path matching.
+//! - [`http`]: the wire: request and response values, headers (`If-Match`...), query
+//!   parameters, JSON bodies, and how an [`error::ApiError`] becomes a response.
 //! - [`handlers`]: document endpoints; [`multipart`]: browser uploads.
 //! - [`jobs`]: the job queue, runner protocol, logs and live event streams.
-//! - [`documents`]: how documents, their metadata and the listing index sit in the store.
+//! - [`documents`]: how documents, their metadata and the listing index sit in the store. It
+//!   returns [`documents::DocError`]; [`error`] maps that (and store errors) to HTTP statuses.
 //! - [`names`]: collections and document-name validation; [`render`]: titles, word counts and
 //!   HTML previews; [`assets`]: the embedded UI and the OpenAPI document.
 //! - [`store`]: the key-value trait and its in-memory implementation; [`settings`]; [`error`].
@@ -59,9 +62,9 @@ pub enum Reply {
         request: jobs::runner_api::WaitingClaim,
         deadline_ms: i64,
     },
-    /// A `text/event-stream`: send [`jobs::logs::EventStream::preamble`], then call `poll` every
+    /// A `text/event-stream`: send [`jobs::events::EventStream::preamble`], then call `poll` every
     /// ~100 ms and send what it returns until it reports done.
-    Events(jobs::logs::EventStream),
+    Events(jobs::events::EventStream),
 }
 
 /// Answers one request. Never panics on client input; every error becomes `{"error": ...}`.
@@ -74,7 +77,7 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
         match matched.endpoint {
             Endpoint::RunnerClaim => return claim(ctx, req),
             Endpoint::JobEvents => {
-                return match jobs::logs::EventStream::open(ctx, req, matched.param("id")) {
+                return match jobs::events::EventStream::open(ctx, req, matched.param("id")) {
                     Ok(stream) => Reply::Events(stream),
                     Err(e) => Reply::Full(finish_response(e.into_response(), false)),
                 };

@@ -14,7 +14,7 @@ use spin_sdk::http::body::stream;
 
 use crate::error::ApiError;
 use crate::http::{ApiRequest, ApiResponse};
-use crate::jobs::logs::EventStream;
+use crate::jobs::events::EventStream;
 use crate::settings::Settings;
 use crate::store::{Store, StoreError, StoreResult};
 use crate::{Ctx, Reply, claim_again, claim_empty, handle};

@@ -5,10 +5,14 @@
 //! - [`model`]: the record, its public view, the store keys.
 //! - [`submit`]: the generate endpoints, prompt rendering, retry.
 //! - [`queue`]: the ticket scan shared by claiming and reaping, the claim, attempt endings.
-//! - [`runner_api`]: what runners call: claim, heartbeat, log chunks, outputs, finish.
-//! - [`logs`]: log chunks in the store, reading them back, the SSE event stream.
+//!   Domain only: it fails only when the store does, and answers races with
+//!   [`queue::Latch`] / [`queue::Take`].
+//! - [`runner_api`]: what runners call, one module per verb: claim, heartbeat, uploads (log
+//!   chunks, outputs), finish, and the registry of runners.
+//! - [`logs`]: log chunks in the store and reading them back; [`events`]: the SSE event stream.
 //! - [`views`]: list, get, cancel.
 
+pub mod events;
 pub mod logs;
 pub mod model;
 pub mod queue;
@@ -17,7 +21,7 @@ pub mod submit;
 pub mod views;
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::Store;
+use crate::store::{Store, StoreResult};
 use model::{JobRecord, keys};
 
 /// Loads a job record, 404 if there is none.
@@ -25,7 +29,7 @@ pub fn load(store: &dyn Store, id: &str) -> ApiResult<JobRecord> {
     try_load(store, id)?.ok_or_else(|| ApiError::NotFound(format!("no job with id {id:?}")))
 }
 
-pub fn try_load(store: &dyn Store, id: &str) -> ApiResult<Option<JobRecord>> {
+pub fn try_load(store: &dyn Store, id: &str) -> StoreResult<Option<JobRecord>> {
     if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     {
         return Ok(None);
@@ -36,29 +40,17 @@ pub fn try_load(store: &dyn Store, id: &str) -> ApiResult<Option<JobRecord>> {
 }
 
 /// Writes a record. Only latch winners call this (see [`model`]).
-pub fn save(store: &dyn Store, record: &JobRecord) -> ApiResult<()> {
+pub fn save(store: &dyn Store, record: &JobRecord) -> StoreResult<()> {
     let bytes = serde_json::to_vec(record).unwrap_or_default();
-    store.set(&keys::job(&record.id), &bytes)?;
-    Ok(())
+    store.set(&keys::job(&record.id), &bytes)
 }
 
 /// Reads a counter without changing it (`get` would see backend-specific encodings).
-pub fn counter(store: &dyn Store, key: &str) -> ApiResult<i64> {
-    Ok(store.increment(key, 0)?)
+pub fn counter(store: &dyn Store, key: &str) -> StoreResult<i64> {
+    store.increment(key, 0)
 }
 
 /// Whether a cancel was requested for the job.
-pub fn cancel_requested(store: &dyn Store, id: &str) -> ApiResult<bool> {
+pub fn cancel_requested(store: &dyn Store, id: &str) -> StoreResult<bool> {
     Ok(store.get(&keys::cancel_flag(id))?.is_some())
-}
-
-/// Reads a JSON request body into `T`, with a 400 that says what is wrong.
-pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    if body.is_empty() {
-        return Err(ApiError::BadRequest(
-            "request body is empty; send a JSON object".into(),
-        ));
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }

@@ -7,6 +7,10 @@
 //!
 //! Concurrency: the `stats/running` counter is a semaphore (increment, and undo if over the cap),
 //! and the attempt's claim latch picks exactly one taker. Both are atomic on every backend.
+//!
+//! The queue speaks of jobs, not of HTTP: its calls fail only when the store does, and a race
+//! lost to another caller is an answer ([`Latch::Lost`], [`Take::Lost`]), not an error. The
+//! endpoints decide what each answer means to their client.
 
 use std::collections::HashMap;
 
@@ -15,14 +19,36 @@ use super::{cancel_requested, counter, save};
 use crate::Ctx;
 use crate::blob;
 use crate::documents::Documents;
-use crate::error::{ApiError, ApiResult};
 use crate::names::DocName;
+use crate::store::StoreResult;
 
 /// Tickets read per store round trip while scanning.
 const SCAN_BATCH: i64 = 32;
 /// A ticket number allocated but never written this far behind the tail is abandoned (its
 /// submitter died between two store calls); nearer the tail it may still be being written.
 const ABANDONED_TICKET_LAG: i64 = 1_000;
+
+/// What an atomic latch decided for this call.
+#[must_use]
+#[derive(Debug)]
+pub enum Latch<T> {
+    /// This call won and did its work; here is the result.
+    Won(T),
+    /// Someone else won first; nothing was changed.
+    Lost,
+}
+
+/// What [`take`] did with a queued attempt.
+#[must_use]
+#[derive(Debug)]
+pub enum Take {
+    /// Taken for the runner: now running under its lease.
+    Taken(Box<JobRecord>),
+    /// No slot is free under the concurrency cap; nothing was changed.
+    AtCap,
+    /// Another runner or a cancel took it first.
+    Lost,
+}
 
 /// An unfinished attempt found by [`scan`].
 pub struct Open {
@@ -35,7 +61,7 @@ pub struct Open {
 
 /// Every queued or running attempt, in ticket (FIFO) order; moves the head hint past the
 /// tickets that are done.
-pub fn scan(ctx: &Ctx) -> ApiResult<Vec<Open>> {
+pub fn scan(ctx: &Ctx) -> StoreResult<Vec<Open>> {
     let store = ctx.store;
     let tail = counter(store, keys::TICKET_COUNTER)?;
     let head = store
@@ -113,21 +139,20 @@ pub fn positions(open: &[Open]) -> HashMap<String, u64> {
 
 /// Ends every running attempt whose lease has expired, and cancels queued jobs whose cancel
 /// raced with a requeue. Returns the attempts open afterwards (requeued ones included).
-pub fn reap(ctx: &Ctx, open: Vec<Open>) -> ApiResult<Vec<Open>> {
+pub fn reap(ctx: &Ctx, open: Vec<Open>) -> StoreResult<Vec<Open>> {
     let mut still = Vec::with_capacity(open.len());
     let mut requeued = false;
     for o in open {
         let expired =
             o.record.status == Status::Running && o.lease_ms.is_none_or(|l| l < ctx.now_ms);
         if expired {
-            match end_attempt(ctx, o.record, Ending::Lost) {
-                Ok(record) => requeued |= record.status == Status::Queued,
-                Err(e) => ignore_conflict(e)?,
+            // Lost: its runner's own finish, or another reaper, got there first.
+            if let Latch::Won(record) = end_attempt(ctx, o.record, Ending::Lost)? {
+                requeued |= record.status == Status::Queued;
             }
         } else if o.record.status == Status::Queued && o.cancel_requested {
-            cancel_queued(ctx, o.record)
-                .map(drop)
-                .or_else(ignore_conflict)?;
+            // Lost: a runner took it, and the cancel reaches it through its heartbeat.
+            let _ = cancel_queued(ctx, o.record)?;
         } else {
             still.push(o);
         }
@@ -136,25 +161,17 @@ pub fn reap(ctx: &Ctx, open: Vec<Open>) -> ApiResult<Vec<Open>> {
     if requeued { scan(ctx) } else { Ok(still) }
 }
 
-fn ignore_conflict(e: ApiError) -> ApiResult<()> {
-    match e {
-        ApiError::Conflict(_) => Ok(()),
-        other => Err(other),
-    }
-}
-
-/// Takes a queued attempt for `runner`. `Ok(None)` if the concurrency cap is reached or someone
-/// else took it first.
-pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> ApiResult<Option<JobRecord>> {
+/// Takes a queued attempt for `runner`, if a slot is free and nobody took it first.
+pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> StoreResult<Take> {
     let store = ctx.store;
     let running = store.increment(keys::RUNNING_COUNT, 1)?;
     if running > ctx.settings.max_concurrent_jobs as i64 {
         store.increment(keys::RUNNING_COUNT, -1)?;
-        return Ok(None);
+        return Ok(Take::AtCap);
     }
     if store.increment(&keys::claim_latch(&record.id, record.attempt), 1)? != 1 {
         store.increment(keys::RUNNING_COUNT, -1)?;
-        return Ok(None);
+        return Ok(Take::Lost);
     }
     store.increment(keys::QUEUED_COUNT, -1)?;
     store.set(
@@ -167,24 +184,24 @@ pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> ApiResult<Option<
     record.runner = Some(runner.to_owned());
     record.started_ms = Some(ctx.now_ms);
     save(store, &record)?;
-    Ok(Some(record))
+    Ok(Take::Taken(Box::new(record)))
 }
 
-/// Cancels a queued attempt if the cancel wins its claim latch; `Conflict` if a runner won.
-pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> ApiResult<JobRecord> {
+/// Cancels a queued attempt if the cancel wins its claim latch (`Lost`: a runner took it).
+pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> StoreResult<Latch<JobRecord>> {
     if ctx
         .store
         .increment(&keys::claim_latch(&record.id, record.attempt), 1)?
         != 1
     {
-        return Err(ApiError::Conflict("a runner took the job first".into()));
+        return Ok(Latch::Lost);
     }
     ctx.store.increment(keys::QUEUED_COUNT, -1)?;
     record.status = Status::Cancelled;
     record.finished_ms = Some(ctx.now_ms);
     record.error = Some("cancelled before it started".into());
     save(ctx.store, &record)?;
-    Ok(record)
+    Ok(Latch::Won(record))
 }
 
 /// How an attempt ended.
@@ -200,25 +217,22 @@ pub enum Ending {
     },
 }
 
-/// Ends the running attempt of `record`, if this call wins the attempt's end latch (`Conflict`
-/// otherwise): frees its concurrency slot, then requeues, fails, cancels or completes the job.
-pub fn end_attempt(ctx: &Ctx, record: JobRecord, ending: Ending) -> ApiResult<JobRecord> {
+/// Ends the running attempt of `record`, if this call wins the attempt's end latch (`Lost`: it
+/// has already ended): frees its concurrency slot, then requeues, fails, cancels or completes
+/// the job.
+pub fn end_attempt(ctx: &Ctx, record: JobRecord, ending: Ending) -> StoreResult<Latch<JobRecord>> {
     let store = ctx.store;
-    let attempt = record.attempt;
-    if store.increment(&keys::end_latch(&record.id, attempt), 1)? != 1 {
-        return Err(ApiError::Conflict(format!(
-            "attempt {attempt} of job {} has already ended",
-            record.id
-        )));
+    if store.increment(&keys::end_latch(&record.id, record.attempt), 1)? != 1 {
+        return Ok(Latch::Lost);
     }
     let record = settle(ctx, record, ending)?;
     // Only now free the slot: a job never shows `running` beyond the cap, even while ending.
     store.increment(keys::RUNNING_COUNT, -1)?;
-    Ok(record)
+    Ok(Latch::Won(record))
 }
 
 /// Decides and stores what becomes of a job whose attempt just ended.
-fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> ApiResult<JobRecord> {
+fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> StoreResult<JobRecord> {
     let attempt = record.attempt;
     let cancelled = cancel_requested(ctx.store, &record.id)?;
     record.finished_ms = Some(ctx.now_ms);
@@ -282,7 +296,7 @@ fn set_chunks(record: &mut JobRecord, attempt: u32, chunks: u32) {
 }
 
 /// Puts the job back in the queue as its next attempt, at the back of the line.
-fn requeue(ctx: &Ctx, mut record: JobRecord) -> ApiResult<JobRecord> {
+fn requeue(ctx: &Ctx, mut record: JobRecord) -> StoreResult<JobRecord> {
     let store = ctx.store;
     let ticket = store.increment(keys::TICKET_COUNTER, 1)?;
     record.attempt += 1;
@@ -338,7 +352,11 @@ fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> 
 }
 
 /// The staged content of output `index` of the record's current attempt.
-pub fn staged_output(ctx: &Ctx, record: &JobRecord, index: usize) -> ApiResult<Option<Vec<u8>>> {
+pub fn staged_output(
+    ctx: &Ctx,
+    record: &JobRecord,
+    index: usize,
+) -> StoreResult<Option<Vec<u8>>> {
     let key = keys::staged_output(&record.id, record.attempt, index);
     let Some(count) = ctx
         .store
@@ -347,5 +365,5 @@ pub fn staged_output(ctx: &Ctx, record: &JobRecord, index: usize) -> ApiResult<O
     else {
         return Ok(None);
     };
-    Ok(blob::read(ctx.store, &format!("{key}/c"), count)?)
+    blob::read(ctx.store, &format!("{key}/c"), count)
 }

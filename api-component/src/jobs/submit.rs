@@ -5,11 +5,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::model::{DocRef, JobRecord, JobType, Status, keys};
-use super::{json_body, save};
+use super::save;
 use crate::Ctx;
 use crate::documents::Documents;
 use crate::error::{ApiError, ApiResult};
-use crate::http::ApiResponse;
+use crate::http::{ApiResponse, json_body};
 use crate::names::{Collection, DocName};
 
 const BRAND_TEMPLATE: &str =

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::model::{JobRecord, Status, keys};
-use super::queue::{self, positions};
+use super::queue::{self, Latch, positions};
 use super::submit;
 use super::{cancel_requested, counter, load};
 use crate::Ctx;
@@ -110,11 +110,10 @@ pub fn job_cancel(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     }
     ctx.store.set(&keys::cancel_flag(id), b"1")?;
     let record = if record.status == Status::Queued {
-        match queue::cancel_queued(ctx, record) {
-            Ok(r) => r,
+        match queue::cancel_queued(ctx, record)? {
+            Latch::Won(record) => record,
             // A runner took it meanwhile: the flag reaches it with its next heartbeat.
-            Err(ApiError::Conflict(_)) => load(ctx.store, id)?,
-            Err(e) => return Err(e),
+            Latch::Lost => load(ctx.store, id)?,
         }
     } else {
         record

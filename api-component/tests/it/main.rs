@@ -2,6 +2,7 @@
 
 mod documents;
 mod jobs;
+mod layers;
 mod openapi;
 mod support;
 mod upload;

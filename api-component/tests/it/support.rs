@@ -85,7 +85,7 @@ impl App {
                 claim_again(ctx, &request).unwrap_or_else(|| claim_empty(ctx))
             }
             Reply::Events(mut events) => {
-                let mut body = api_component::jobs::logs::EventStream::preamble().to_vec();
+                let mut body = api_component::jobs::events::EventStream::preamble().to_vec();
                 for _ in 0..3 {
                     let (bytes, done) = events.poll(ctx).expect("poll events");
                     body.extend(bytes);
