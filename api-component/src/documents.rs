@@ -134,7 +134,6 @@ impl Precondition {
     }
 }
 
-
 /// Title and word count derived from validated content.
 struct Derived {
     title: String,

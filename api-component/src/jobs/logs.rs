@@ -9,8 +9,8 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::model::{JobRecord, keys};
 use super::load;
+use super::model::{JobRecord, keys};
 use crate::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiRequest, ApiResponse};

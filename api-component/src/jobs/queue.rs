@@ -352,11 +352,7 @@ fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> 
 }
 
 /// The staged content of output `index` of the record's current attempt.
-pub fn staged_output(
-    ctx: &Ctx,
-    record: &JobRecord,
-    index: usize,
-) -> StoreResult<Option<Vec<u8>>> {
+pub fn staged_output(ctx: &Ctx, record: &JobRecord, index: usize) -> StoreResult<Option<Vec<u8>>> {
     let key = keys::staged_output(&record.id, record.attempt, index);
     let Some(count) = ctx
         .store

@@ -117,10 +117,21 @@ mod tests {
 
     #[test]
     fn only_package_variables_are_dropped() {
-        for key in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME", "CARGO_BIN_EXE_runner", "OUT_DIR"] {
+        for key in [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_PKG_NAME",
+            "CARGO_BIN_EXE_runner",
+            "OUT_DIR",
+        ] {
             assert!(is_package_variable(key), "{key}");
         }
-        for key in ["CARGO", "CARGO_HOME", "CARGO_TARGET_DIR", "CARGO_PROFILE_DEV_DEBUG", "PATH"] {
+        for key in [
+            "CARGO",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_PROFILE_DEV_DEBUG",
+            "PATH",
+        ] {
             assert!(!is_package_variable(key), "{key}");
         }
     }

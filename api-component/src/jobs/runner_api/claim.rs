@@ -4,15 +4,15 @@
 use protocol::limits::MAX_SLOTS;
 use protocol::{ClaimRequest, ClaimResponse, ClaimedJob, InputFile, OutputFile, StopRequest};
 
-use crate::jobs::model::{DocRef, JobRecord, Status, keys};
-use crate::jobs::queue::{self, Ending, Take};
-use crate::jobs::counter;
 use super::runners::touch_runner;
 use super::{HEARTBEAT_MS, check_runner_name};
 use crate::Ctx;
 use crate::documents::{DocError, Documents};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiResponse, json_body};
+use crate::jobs::counter;
+use crate::jobs::model::{DocRef, JobRecord, Status, keys};
+use crate::jobs::queue::{self, Ending, Take};
 use crate::names::DocName;
 
 /// A claim as it waits: the request and what the long poll keeps between its looks.

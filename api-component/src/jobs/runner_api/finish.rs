@@ -3,13 +3,13 @@
 use protocol::limits::MAX_ERROR_CHARS;
 use protocol::{FinalStatus, FinishRequest};
 
-use crate::jobs::cancel_requested;
-use crate::jobs::model::Status;
-use crate::jobs::queue::{self, Ending, Latch};
 use super::{live_attempt, parse_number};
 use crate::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiResponse, json_body};
+use crate::jobs::cancel_requested;
+use crate::jobs::model::Status;
+use crate::jobs::queue::{self, Ending, Latch};
 
 /// `POST /api/runner/jobs/{id}/{attempt}/finish`: the attempt's end as its runner saw it.
 pub fn finish(ctx: &Ctx, id: &str, attempt: &str, body: &[u8]) -> ApiResult<ApiResponse> {

@@ -3,13 +3,13 @@
 use protocol::limits::MAX_SLOTS;
 use protocol::{Action, AttemptAction, HeartbeatRequest, HeartbeatResponse};
 
-use crate::jobs::model::keys;
-use crate::jobs::queue;
 use super::runners::touch_runner;
 use super::{action, check_runner_name, live_attempt};
 use crate::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiResponse, json_body};
+use crate::jobs::model::keys;
+use crate::jobs::queue;
 
 /// `POST /api/runner/heartbeat`: extends the leases of the runner's live attempts and tells it
 /// what to do with each: `continue`, `cancel` (kill it and finish as cancelled) or `abandon`

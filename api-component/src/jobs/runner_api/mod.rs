@@ -14,8 +14,7 @@ mod runners;
 mod uploads;
 
 pub use claim::{
-    WaitingClaim, claim_again, claim_first, claim_response, mark_waiting, parse_claim,
-    stop_claims,
+    WaitingClaim, claim_again, claim_first, claim_response, mark_waiting, parse_claim, stop_claims,
 };
 pub use finish::finish;
 pub use heartbeat::heartbeat;

@@ -1,9 +1,9 @@
 //! The runners this API has seen: a registry of names in numbered slots and when each was last
 //! seen, for `/health`'s count of runners online.
 
+use crate::Ctx;
 use crate::jobs::counter;
 use crate::jobs::model::keys;
-use crate::Ctx;
 use crate::store::StoreResult;
 
 /// A runner seen within this long counts as online.

@@ -4,12 +4,12 @@
 use protocol::limits::{MAX_CHUNKS, MAX_LINES_PER_CHUNK, MAX_LOG_CHUNK_BYTES};
 use protocol::{ActionResponse, LogChunk};
 
-use crate::jobs::model::keys;
 use super::{action, live_attempt, parse_number};
 use crate::Ctx;
 use crate::blob;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiResponse, json_body};
+use crate::jobs::model::keys;
 
 /// `PUT /api/runner/jobs/{id}/{attempt}/logs/{chunk}`: stores one chunk of log lines. Chunks
 /// are numbered from 0 and must arrive in order; sending a chunk again rewrites the same key.
