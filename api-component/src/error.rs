@@ -13,6 +13,8 @@ pub enum ApiError {
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("method {method} is not allowed here; allowed: {allowed}")]
     MethodNotAllowed {
@@ -28,6 +30,8 @@ pub enum ApiError {
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
+    MisdirectedRequest(String),
+    #[error("{0}")]
     Unprocessable(String),
     #[error("storage is unavailable")]
     Store(#[from] StoreError),
@@ -40,12 +44,14 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => 400,
             ApiError::Unauthorized(_) => 401,
+            ApiError::Forbidden(_) => 403,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict(_) => 409,
             ApiError::PreconditionFailed(_) => 412,
             ApiError::TooLarge { .. } => 413,
             ApiError::UnsupportedMediaType(_) => 415,
+            ApiError::MisdirectedRequest(_) => 421,
             ApiError::Unprocessable(_) => 422,
             ApiError::Store(_) => 500,
         }

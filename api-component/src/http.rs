@@ -58,12 +58,7 @@ impl ApiRequest {
     }
 
     /// A whole-number query parameter from 1 to `max`, `default` when absent; 400 otherwise.
-    pub fn limit_param(
-        &self,
-        name: &str,
-        default: usize,
-        max: usize,
-    ) -> Result<usize, ApiError> {
+    pub fn limit_param(&self, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
         match self.query_param(name) {
             None => Ok(default),
             Some(raw) => raw
@@ -71,9 +66,7 @@ impl ApiRequest {
                 .ok()
                 .filter(|n| (1..=max).contains(n))
                 .ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "{name} must be a whole number from 1 to {max}"
-                    ))
+                    ApiError::BadRequest(format!("{name} must be a whole number from 1 to {max}"))
                 }),
         }
     }
@@ -88,9 +81,7 @@ impl ApiRequest {
                 .ok()
                 .filter(|n| *n > 0)
                 .map(Some)
-                .ok_or_else(|| {
-                    ApiError::BadRequest("cursor is not one this API returned".into())
-                }),
+                .ok_or_else(|| ApiError::BadRequest("cursor is not one this API returned".into())),
         }
     }
 
@@ -134,6 +125,18 @@ fn entity_tags(header: Option<&str>) -> Precondition {
         })
         .collect();
     Precondition::OneOf(tags)
+}
+
+/// The host name of a `Host` value or an origin's authority: lower case, without the port or
+/// a trailing dot; IPv6 literals keep their brackets.
+pub fn host_name(authority: &str) -> String {
+    let a = authority.trim().to_ascii_lowercase();
+    let name = if a.starts_with('[') {
+        a.split_inclusive(']').next().unwrap_or_default().to_owned()
+    } else {
+        a.split(':').next().unwrap_or_default().to_owned()
+    };
+    name.trim_end_matches('.').to_owned()
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -253,6 +256,13 @@ mod tests {
         assert_eq!(tags(" * "), Precondition::Exists);
         assert_eq!(tags(r#""3", W/"7""#), Precondition::OneOf(vec![3, 7]));
         assert_eq!(tags(r#""abc", 5"#), Precondition::OneOf(vec![]));
+    }
+
+    #[test]
+    fn host_names_lose_ports_and_case() {
+        assert_eq!(host_name("LocalHost:3000"), "localhost");
+        assert_eq!(host_name("[::1]:8080"), "[::1]");
+        assert_eq!(host_name("example.com."), "example.com");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The Claude Workflow Manager API as a WebAssembly HTTP component.
 //!
 //! # Layout
-//! - [`handle`]: the one function every request passes through: authorization, then the route
-//!   table ([`routes`]), then a handler. Pure: it takes a [`Ctx`] and an [`http::ApiRequest`].
+//! - [`handle`]: the one function every request passes through: the origin checks
+//!   ([`guard`]), authorization, then the route table ([`routes`]), then a handler. Pure: it
+//!   takes a [`Ctx`] and an [`http::ApiRequest`].
 //! - [`routes`]: the route table and path matching.
 //! - [`http`]: the wire: request and response values, headers (`If-Match`...), query
 //!   parameters, JSON bodies, and how an [`error::ApiError`] becomes a response.
@@ -21,6 +22,7 @@ pub mod assets;
 pub mod blob;
 pub mod documents;
 pub mod error;
+pub mod guard;
 pub mod handlers;
 pub mod http;
 pub mod jobs;
@@ -72,7 +74,15 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
     // HEAD is GET without the body.
     let head = req.method == "HEAD";
     let method = if head { "GET" } else { req.method.as_str() };
-    let outcome = authorize(ctx, req).and_then(|()| routes::resolve(method, &req.path));
+    let outcome = guard::check(ctx.settings, req)
+        .and_then(|()| authorize(ctx, req))
+        .and_then(|()| routes::resolve(method, &req.path))
+        .and_then(|resolved| match &resolved {
+            Resolved::Api(m) if m.endpoint.takes_json() => {
+                guard::json_content_type(req).map(|()| resolved)
+            }
+            _ => Ok(resolved),
+        });
     if let Ok(Resolved::Api(matched)) = &outcome {
         match matched.endpoint {
             Endpoint::RunnerClaim => return claim(ctx, req),

@@ -34,6 +34,21 @@ pub enum Endpoint {
     DocPreview,
 }
 
+impl Endpoint {
+    /// Whether the endpoint's body is JSON, so that it demands `Content-Type: application/json`
+    /// (which no page can send to another origin without a preflight; see [`crate::guard`]).
+    pub fn takes_json(self) -> bool {
+        use Endpoint::*;
+        match self {
+            Generate | RunnerClaim | RunnerClaimStop | RunnerHeartbeat | RunnerLogChunk
+            | RunnerFinish => true,
+            Health | OpenApi | Render | JobsList | JobGet | JobCancel | JobRetry | JobLogs
+            | JobEvents | RunnerOutput | DocsList | DocsUpload | DocGet | DocPut | DocDelete
+            | DocPreview => false,
+        }
+    }
+}
+
 /// `(method, path pattern, endpoint)`. `{x}` matches one non-empty path segment; `{collection}`
 /// only a collection's name. The OpenAPI document must describe exactly these (a test checks both
 /// directions).

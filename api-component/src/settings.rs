@@ -30,6 +30,10 @@ pub struct Settings {
     pub max_attempts: u32,
     /// `claim_wait_ms`: upper bound on a claim's long poll (hosted platforms stop requests at 30 s).
     pub claim_wait_ms: u64,
+    /// `allowed_hosts`: comma-separated host names this server answers for (421 for others; a
+    /// leading `.` admits subdomains). Empty: any, except that loopback clients must use a
+    /// loopback name (see [`crate::guard`]).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for Settings {
@@ -42,6 +46,7 @@ impl Default for Settings {
             lease_seconds: DEFAULT_LEASE_SECONDS,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             claim_wait_ms: DEFAULT_CLAIM_WAIT_MS,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -72,6 +77,9 @@ impl Settings {
             lease_seconds: positive("lease_seconds", d.lease_seconds),
             max_attempts: positive("max_attempts", d.max_attempts as u64).min(100) as u32,
             claim_wait_ms: positive("claim_wait_ms", d.claim_wait_ms).min(25_000),
+            allowed_hosts: lookup("allowed_hosts")
+                .map(|v| host_list(&v))
+                .unwrap_or_default(),
         }
     }
 
@@ -83,6 +91,19 @@ impl Settings {
     pub fn max_body_bytes(&self) -> u64 {
         self.max_document_bytes.max(self.max_upload_bytes)
     }
+}
+
+/// `a.example, .team.example:443` → `["a.example", ".team.example"]`: names compared as
+/// [`crate::http::host_name`] reads them from a request.
+fn host_list(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(|h| match h.strip_prefix('.') {
+            Some(domain) => format!(".{}", crate::http::host_name(domain)),
+            None => crate::http::host_name(h),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -99,5 +120,16 @@ mod tests {
         assert_eq!(s.max_document_bytes, 2048);
         assert_eq!(s.max_concurrent_jobs, DEFAULT_MAX_CONCURRENT_JOBS);
         assert_eq!(s.max_upload_bytes, DEFAULT_MAX_UPLOAD_BYTES);
+    }
+
+    #[test]
+    fn allowed_hosts_are_names_without_ports() {
+        let s = Settings::from_lookup(|k| {
+            (k == "allowed_hosts").then(|| " CWM.example.com:443, .team.example ,, [::1]".into())
+        });
+        assert_eq!(
+            s.allowed_hosts,
+            ["cwm.example.com", ".team.example", "[::1]"]
+        );
     }
 }

@@ -154,6 +154,20 @@ async fn read_request(req: Request, limit: u64) -> Result<ApiRequest, ApiRespons
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
+    // wasi:http hands the guest the host as the URI's authority, never as a header; Spin also
+    // reports the whole URL.
+    if api.header("host").is_none() {
+        let authority = parts.uri.authority().map(ToString::to_string).or_else(|| {
+            let url = api
+                .header("spin-full-url")?
+                .parse::<spin_sdk::http::Uri>()
+                .ok()?;
+            url.authority().map(ToString::to_string)
+        });
+        if let Some(authority) = authority {
+            api.headers.push(("host".into(), authority));
+        }
+    }
     let too_large = |size| ApiError::TooLarge { size, limit }.into_response();
     if let Some(len) = api
         .header("content-length")

@@ -12,7 +12,10 @@ fn src() -> PathBuf {
 /// A source file without its comments and its unit tests.
 fn code(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let text = text.split("#[cfg(test)]\nmod tests").next().unwrap_or_default();
+    let text = text
+        .split("#[cfg(test)]\nmod tests")
+        .next()
+        .unwrap_or_default();
     text.lines()
         .filter(|l| !l.trim_start().starts_with("//"))
         .collect::<Vec<_>>()
@@ -25,7 +28,12 @@ fn crate_refs(code: &str) -> BTreeSet<String> {
     for (i, _) in code.match_indices("crate::") {
         let rest = &code[i + "crate::".len()..];
         let names: Vec<&str> = match rest.strip_prefix('{') {
-            Some(group) => group.split('}').next().unwrap_or_default().split(',').collect(),
+            Some(group) => group
+                .split('}')
+                .next()
+                .unwrap_or_default()
+                .split(',')
+                .collect(),
             None => vec![rest],
         };
         for name in names {
@@ -54,7 +62,12 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
                 continue;
             }
             let rel = path.strip_prefix(src()).unwrap();
-            let top = rel.components().next().unwrap().as_os_str().to_string_lossy();
+            let top = rel
+                .components()
+                .next()
+                .unwrap()
+                .as_os_str()
+                .to_string_lossy();
             let top = top.trim_end_matches(".rs").to_owned();
             if top == "lib" {
                 continue;
@@ -73,12 +86,18 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
 #[test]
 fn no_module_imports_itself_through_others() {
     let graph = module_graph();
-    assert!(graph.contains_key("http") && graph.contains_key("jobs"), "{graph:?}");
+    assert!(
+        graph.contains_key("http") && graph.contains_key("jobs"),
+        "{graph:?}"
+    );
     for start in graph.keys() {
         let mut seen = BTreeSet::new();
         let mut stack: Vec<&String> = graph[start].iter().collect();
         while let Some(m) = stack.pop() {
-            assert_ne!(m, start, "{start} imports itself through others: {graph:#?}");
+            assert_ne!(
+                m, start,
+                "{start} imports itself through others: {graph:#?}"
+            );
             if seen.insert(m) {
                 stack.extend(graph.get(m).into_iter().flatten());
             }
@@ -88,7 +107,13 @@ fn no_module_imports_itself_through_others() {
 
 #[test]
 fn the_domain_knows_nothing_of_http() {
-    for file in ["documents.rs", "blob.rs", "store.rs", "jobs/queue.rs", "jobs/model.rs"] {
+    for file in [
+        "documents.rs",
+        "blob.rs",
+        "store.rs",
+        "jobs/queue.rs",
+        "jobs/model.rs",
+    ] {
         let refs = crate_refs(&code(&src().join(file)));
         for layer in ["http", "error", "handlers", "routes"] {
             assert!(!refs.contains(layer), "{file} refers to crate::{layer}");

@@ -50,6 +50,7 @@ impl App {
     pub fn start_claim(&self, body: &Value) -> Result<WaitingClaim, ApiResponse> {
         let req = ApiRequest::new("POST", "/api/runner/claim")
             .with_header("Authorization", &format!("Bearer {RUNNER_TOKEN}"))
+            .with_header("content-type", "application/json")
             .with_body(body.to_string());
         self.with_ctx(|ctx| match handle(ctx, &req) {
             Reply::Claim { request, .. } => Ok(request),
@@ -99,14 +100,25 @@ impl App {
     }
 
     pub fn post_json(&self, target: &str, body: &Value) -> ApiResponse {
-        self.send(ApiRequest::new("POST", target).with_body(body.to_string()))
+        self.send(
+            ApiRequest::new("POST", target)
+                .with_header("content-type", "application/json")
+                .with_body(body.to_string()),
+        )
     }
 
-    /// A runner call with the right bearer token.
+    /// A runner call with the right bearer token, typed as the worker types it (outputs are
+    /// raw bytes, everything else JSON).
     pub fn runner(&self, method: &str, target: &str, body: impl Into<Vec<u8>>) -> ApiResponse {
+        let content_type = if target.contains("/outputs/") {
+            "application/octet-stream"
+        } else {
+            "application/json"
+        };
         self.send(
             ApiRequest::new(method, target)
                 .with_header("Authorization", &format!("Bearer {RUNNER_TOKEN}"))
+                .with_header("content-type", content_type)
                 .with_body(body),
         )
     }

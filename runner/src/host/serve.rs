@@ -20,7 +20,7 @@ mod instances;
 mod timed_body;
 
 use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -93,6 +93,8 @@ const RETRY_STREAMS_SECS: u32 = 5;
 
 /// The component variable holding the runners' bearer token.
 const RUNNER_TOKEN_VARIABLE: &str = "runner_token";
+/// The header that carries the client's address to the component (Spin's name for it).
+const CLIENT_ADDR_HEADER: &str = "spin-client-addr";
 
 /// Binds `addr`, with a readable error when that fails (typically: the port is in use).
 pub fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
@@ -183,7 +185,7 @@ impl Server {
             };
             connections.spawn(serve_connection(
                 stream,
-                peer.ip(),
+                peer,
                 self.gate.clone(),
                 shutdown.clone(),
             ));
@@ -225,7 +227,7 @@ fn runner_token(shared: &SharedState) -> String {
 
 async fn serve_connection(
     stream: TcpStream,
-    client: IpAddr,
+    peer: SocketAddr,
     gate: Gate,
     shutdown: CancellationToken,
 ) {
@@ -234,7 +236,7 @@ async fn serve_connection(
     let header_timeout = gate.header_timeout;
     let service = hyper::service::service_fn(move |request| {
         let gate = gate.clone();
-        async move { Ok::<_, Infallible>(handle(&gate, client, request).await) }
+        async move { Ok::<_, Infallible>(handle(&gate, peer, request).await) }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
@@ -258,10 +260,17 @@ async fn serve_connection(
 /// returns the response holding its admission ticket.
 async fn handle(
     gate: &Gate,
-    client: IpAddr,
-    request: hyper::Request<Incoming>,
+    peer: SocketAddr,
+    mut request: hyper::Request<Incoming>,
 ) -> hyper::Response<WasiBody> {
     let started = Instant::now();
+    let client = peer.ip();
+    // The component tells a loopback client (the user's own browser) by it, as under Spin,
+    // which sets the same header; a value the client sent itself is replaced.
+    if let Ok(value) = http::HeaderValue::from_str(&peer.to_string()) {
+        request.headers_mut().insert(CLIENT_ADDR_HEADER, value);
+    }
+    with_authority(&mut request);
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let lane = gate.admission.lane(&request);
     let ticket = match gate.admission.admit(lane, client).await {
@@ -285,6 +294,31 @@ async fn handle(
     };
     tracing::debug!(id, %method, path, status = response.status().as_u16(), elapsed = ?started.elapsed(), "request");
     response.map(|body| ticket.hold(body))
+}
+
+/// Puts the `Host` header into the request's URI: wasi:http keeps `Host` from the guest and
+/// passes the authority instead, and the component checks it (see its `guard` module).
+fn with_authority<B>(request: &mut hyper::Request<B>) {
+    if request.uri().authority().is_some() {
+        return;
+    }
+    let Some(authority) = request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.parse::<http::uri::Authority>().ok())
+    else {
+        return;
+    };
+    let mut parts = request.uri().clone().into_parts();
+    parts.scheme = Some(http::uri::Scheme::HTTP);
+    parts.authority = Some(authority);
+    if parts.path_and_query.is_none() {
+        parts.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
+    }
+    if let Ok(uri) = http::Uri::from_parts(parts) {
+        *request.uri_mut() = uri;
+    }
 }
 
 /// The host's own answer to a request it did not let in.

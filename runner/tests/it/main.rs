@@ -5,6 +5,7 @@ mod api;
 mod documents;
 mod harness;
 mod limits;
+mod origins;
 mod shutdown;
 mod startup;
 mod up;

@@ -72,7 +72,11 @@ fn generate_validates_and_names_missing_documents() {
         assert_error(&app.post_json(target, &body), status, needle);
     }
     assert_error(
-        &app.send(ApiRequest::new("POST", "/api/briefs/generate").with_body("{oops")),
+        &app.send(
+            ApiRequest::new("POST", "/api/briefs/generate")
+                .with_header("content-type", "application/json")
+                .with_body("{oops"),
+        ),
         400,
         "invalid JSON",
     );
