@@ -63,6 +63,12 @@ pub struct DocMeta {
     pub chunks: u32,
     /// Index slot currently listing this document.
     pub slot: i64,
+    /// Who created the document and who wrote it last (empty for documents older than
+    /// accounts).
+    #[serde(default)]
+    pub created_by: String,
+    #[serde(default)]
+    pub updated_by: String,
 }
 
 /// A document as listed and returned by writes.
@@ -77,6 +83,8 @@ pub struct DocItem {
     /// First `# ` heading, brand name, or the file stem.
     pub title: String,
     pub word_count: u64,
+    pub created_by: String,
+    pub updated_by: String,
 }
 
 impl DocMeta {
@@ -88,6 +96,8 @@ impl DocMeta {
             updated_at: rfc3339(self.updated_ms),
             title: self.title.clone(),
             word_count: self.word_count,
+            created_by: self.created_by.clone(),
+            updated_by: self.updated_by.clone(),
         }
     }
 
@@ -236,14 +246,15 @@ impl<'a> Documents<'a> {
         Err(not_found(self.collection, name))
     }
 
-    /// Creates or replaces `name`. Returns whether it was created, and the new metadata.
+    /// Creates or replaces `name`, written `by` someone. Returns whether it was created, and
+    /// the new metadata.
     pub fn put(
         &self,
         name: &DocName,
         body: &[u8],
         max: u64,
         precondition: &Precondition,
-        now_ms: i64,
+        (now_ms, by): (i64, &str),
     ) -> DocResult<(bool, DocMeta)> {
         let derived = validate(self.collection, name, body, max)?;
         let old = self.meta(name)?;
@@ -261,6 +272,10 @@ impl<'a> Documents<'a> {
             generation,
             chunks: 0,
             slot,
+            created_by: old
+                .as_ref()
+                .map_or_else(|| by.to_owned(), |m| m.created_by.clone()),
+            updated_by: by.to_owned(),
         };
         let (mut entries, chunks) = blob::chunk_entries(&self.chunk_prefix(&meta), body);
         meta.chunks = chunks;

@@ -33,6 +33,8 @@ pub enum ApiError {
     MisdirectedRequest(String),
     #[error("{0}")]
     Unprocessable(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_s: i64 },
     #[error("storage is unavailable")]
     Store(#[from] StoreError),
 }
@@ -53,6 +55,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => 415,
             ApiError::MisdirectedRequest(_) => 421,
             ApiError::Unprocessable(_) => 422,
+            ApiError::TooManyRequests { .. } => 429,
             ApiError::Store(_) => 500,
         }
     }

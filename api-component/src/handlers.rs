@@ -91,6 +91,7 @@ pub fn doc_put(
     req: &ApiRequest,
     collection: Collection,
     name: &str,
+    by: &str,
 ) -> ApiResult<ApiResponse> {
     let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
     check_content_type(collection, req.header("content-type"))?;
@@ -100,7 +101,7 @@ pub fn doc_put(
         &req.body,
         ctx.settings.max_document_bytes,
         &precondition,
-        ctx.now_ms,
+        (ctx.now_ms, by),
     )?;
     Ok(item_response(
         if created { 201 } else { 200 },
@@ -117,7 +118,12 @@ pub fn doc_delete(ctx: &Ctx, collection: Collection, name: &str) -> ApiResult<Ap
 
 /// `multipart/form-data` with one or more `file` parts. Every file is validated before any is
 /// stored, so a bad file in a batch stores nothing.
-pub fn docs_upload(ctx: &Ctx, req: &ApiRequest, collection: Collection) -> ApiResult<ApiResponse> {
+pub fn docs_upload(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    collection: Collection,
+    by: &str,
+) -> ApiResult<ApiResponse> {
     if req.body.len() as u64 > ctx.settings.max_upload_bytes {
         return Err(ApiError::TooLarge {
             size: req.body.len() as u64,
@@ -145,7 +151,7 @@ pub fn docs_upload(ctx: &Ctx, req: &ApiRequest, collection: Collection) -> ApiRe
     }
     let mut items = Vec::with_capacity(checked.len());
     for (name, body) in checked {
-        let (_, meta) = docs.put(&name, body, max, &Precondition::None, ctx.now_ms)?;
+        let (_, meta) = docs.put(&name, body, max, &Precondition::None, (ctx.now_ms, by))?;
         items.push(meta.item());
     }
     Ok(ApiResponse::json(201, &json!({ "items": items })))

@@ -226,6 +226,9 @@ impl ApiError {
         if let ApiError::MethodNotAllowed { allowed, .. } = &self {
             resp = resp.with_header("allow", *allowed);
         }
+        if let ApiError::TooManyRequests { retry_after_s, .. } = &self {
+            resp = resp.with_header("retry-after", retry_after_s.to_string());
+        }
         if let ApiError::Unauthorized(_) = &self {
             resp = resp.with_header("www-authenticate", "Bearer");
         }

@@ -2,8 +2,9 @@
 //!
 //! # Layout
 //! - [`handle`]: the one function every request passes through: the origin checks
-//!   ([`guard`]), authorization, then the route table ([`routes`]), then a handler. Pure: it
-//!   takes a [`Ctx`] and an [`http::ApiRequest`].
+//!   ([`guard`]), the route table ([`routes`]), who is asking and whether they may
+//!   ([`access`]), then a handler. Pure: it takes a [`Ctx`] and an [`http::ApiRequest`].
+//! - [`access`]: credentials, roles per endpoint, users, sessions, tokens, the audit log.
 //! - [`routes`]: the route table and path matching.
 //! - [`http`]: the wire: request and response values, headers (`If-Match`...), query
 //!   parameters, JSON bodies, and how an [`error::ApiError`] becomes a response.
@@ -18,6 +19,7 @@
 //!
 //! Everything but `spin` compiles natively and is tested against [`store::MemoryStore`].
 
+pub mod access;
 pub mod assets;
 pub mod blob;
 pub mod documents;
@@ -36,6 +38,7 @@ pub mod store;
 #[cfg(target_arch = "wasm32")]
 mod spin;
 
+use access::Principal;
 use error::{ApiError, ApiResult};
 use http::{ApiRequest, ApiResponse};
 use routes::{Endpoint, Matched, Resolved};
@@ -75,17 +78,20 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
     let head = req.method == "HEAD";
     let method = if head { "GET" } else { req.method.as_str() };
     let outcome = guard::check(ctx.settings, req)
-        .and_then(|()| authorize(ctx, req))
         .and_then(|()| routes::resolve(method, &req.path))
-        .and_then(|resolved| match &resolved {
-            Resolved::Api(m) if m.endpoint.takes_json() => {
-                guard::json_content_type(req).map(|()| resolved)
+        .and_then(|resolved| match resolved {
+            Resolved::Api(matched) => {
+                let principal = access::admit(ctx, req, matched.endpoint)?;
+                if matched.endpoint.takes_json() {
+                    guard::json_content_type(req)?;
+                }
+                Ok(Routed::Api(matched, principal))
             }
-            _ => Ok(resolved),
+            Resolved::Static => Ok(Routed::Static),
         });
-    if let Ok(Resolved::Api(matched)) = &outcome {
+    if let Ok(Routed::Api(matched, principal)) = &outcome {
         match matched.endpoint {
-            Endpoint::RunnerClaim => return claim(ctx, req),
+            Endpoint::RunnerClaim => return claim(ctx, req, principal.as_ref()),
             Endpoint::JobEvents => {
                 return match jobs::events::EventStream::open(ctx, req, matched.param("id")) {
                     Ok(stream) => Reply::Events(stream),
@@ -96,6 +102,13 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
         }
     }
     Reply::Full(respond(ctx, req, outcome, head))
+}
+
+/// A request past routing and access control.
+enum Routed {
+    /// An API endpoint and its caller (`None` only on public endpoints).
+    Api(Matched, Option<Principal>),
+    Static,
 }
 
 /// Asks for jobs again for a waiting claim (see [`Reply::Claim`]).
@@ -110,9 +123,10 @@ pub fn claim_empty(ctx: &Ctx) -> ApiResponse {
     finish_response(jobs::runner_api::claim_response(ctx, Vec::new()), false)
 }
 
-fn claim(ctx: &Ctx, req: &ApiRequest) -> Reply {
+fn claim(ctx: &Ctx, req: &ApiRequest, principal: Option<&Principal>) -> Reply {
     let full = |resp| Reply::Full(finish_response(resp, false));
-    let mut request = match jobs::runner_api::parse_claim(ctx, &req.body) {
+    let bound = principal.and_then(Principal::bound_runner);
+    let mut request = match jobs::runner_api::parse_claim(ctx, &req.body, bound) {
         Ok(r) => r,
         Err(e) => return full(e.into_response()),
     };
@@ -135,13 +149,13 @@ fn claim(ctx: &Ctx, req: &ApiRequest) -> Reply {
 
 /// Answers a request that needs no waiting (everything but claims and event streams), once
 /// [`handle`] has authorized and routed it.
-fn respond(ctx: &Ctx, req: &ApiRequest, outcome: ApiResult<Resolved>, head: bool) -> ApiResponse {
+fn respond(ctx: &Ctx, req: &ApiRequest, outcome: ApiResult<Routed>, head: bool) -> ApiResponse {
     let resp = outcome
-        .and_then(|resolved| match resolved {
-            Resolved::Api(matched) => dispatch(ctx, req, matched),
-            Resolved::Static if head || req.method == "GET" => assets::static_file(&req.path)
+        .and_then(|routed| match routed {
+            Routed::Api(matched, principal) => dispatch(ctx, req, matched, principal.as_ref()),
+            Routed::Static if head || req.method == "GET" => assets::static_file(&req.path)
                 .ok_or_else(|| ApiError::NotFound(format!("nothing at {}", req.path))),
-            Resolved::Static => Err(ApiError::MethodNotAllowed {
+            Routed::Static => Err(ApiError::MethodNotAllowed {
                 method: req.method.clone(),
                 allowed: "GET",
             }),
@@ -159,44 +173,12 @@ fn finish_response(mut resp: ApiResponse, head: bool) -> ApiResponse {
     resp
 }
 
-/// The single place where every request is checked before routing. Runner endpoints need the
-/// `runner_token` as a bearer token; the content team's endpoints are open (put the component
-/// behind your identity proxy, or add user authentication here).
-fn authorize(ctx: &Ctx, req: &ApiRequest) -> ApiResult<()> {
-    if !req.path.starts_with("/api/runner/") {
-        return Ok(());
-    }
-    let expected = ctx.settings.runner_token.as_bytes();
-    let given = req
-        .header("authorization")
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
-        .unwrap_or_default()
-        .trim()
-        .as_bytes();
-    if expected.is_empty() {
-        return Err(ApiError::Unauthorized(
-            "runner_token is not configured on this server".into(),
-        ));
-    }
-    // Compare in time independent of where the first difference is.
-    let same = given.len() == expected.len()
-        && given
-            .iter()
-            .zip(expected)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if !same {
-        return Err(ApiError::Unauthorized(
-            "missing or wrong runner token".into(),
-        ));
-    }
-    Ok(())
-}
-
-fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiResponse> {
+fn dispatch(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    matched: Matched,
+    principal: Option<&Principal>,
+) -> ApiResult<ApiResponse> {
     // The route table guarantees the parameters each endpoint's pattern names.
     let c = || {
         matched
@@ -209,9 +191,14 @@ fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiRespo
             .ok_or_else(|| ApiError::NotFound("no document name".into()))
     };
     let p = |key| matched.param(key);
+    // `access::admit` guarantees a caller on every endpoint that is not public.
+    let who = || principal.ok_or_else(|| ApiError::Unauthorized("sign in first".into()));
+    let bound = principal.and_then(Principal::bound_runner);
+    let by = principal.map_or_else(|| "anonymous".to_owned(), Principal::label);
+    use access::endpoints as acc;
     use jobs::{runner_api, views};
     match matched.endpoint {
-        Endpoint::Health => health(ctx),
+        Endpoint::Health => health(ctx, principal.is_some() || ctx.settings.auth_off()),
         Endpoint::OpenApi => Ok(ApiResponse::new(
             200,
             "application/json",
@@ -220,31 +207,77 @@ fn dispatch(ctx: &Ctx, req: &ApiRequest, matched: Matched) -> ApiResult<ApiRespo
         Endpoint::Render => handlers::render_markdown(ctx, req),
         Endpoint::JobsList => views::jobs_list(ctx, req),
         Endpoint::JobGet => views::job_get(ctx, p("id")),
-        Endpoint::JobCancel => views::job_cancel(ctx, p("id")),
-        Endpoint::JobRetry => views::job_retry(ctx, p("id")),
+        Endpoint::JobCancel => audited(
+            ctx,
+            req,
+            principal,
+            ("job_cancelled", p("id")),
+            views::job_cancel(ctx, p("id")),
+        ),
+        Endpoint::JobRetry => views::job_retry(ctx, p("id"), &by),
         Endpoint::JobLogs => jobs::logs::logs_get(ctx, req, p("id")),
         // Answered by `handle` before dispatch; reaching here means a plain GET of a stream.
         Endpoint::JobEvents | Endpoint::RunnerClaim => Err(ApiError::BadRequest("not here".into())),
-        Endpoint::RunnerClaimStop => runner_api::stop_claims(ctx, &req.body),
-        Endpoint::RunnerHeartbeat => runner_api::heartbeat(ctx, &req.body),
+        Endpoint::RunnerClaimStop => runner_api::stop_claims(ctx, &req.body, bound),
+        Endpoint::RunnerHeartbeat => runner_api::heartbeat(ctx, &req.body, bound),
         Endpoint::RunnerLogChunk => {
-            runner_api::log_chunk(ctx, p("id"), p("attempt"), p("chunk"), &req.body)
+            runner_api::log_chunk(ctx, bound, p("id"), p("attempt"), p("chunk"), &req.body)
         }
         Endpoint::RunnerOutput => {
-            runner_api::output(ctx, p("id"), p("attempt"), p("index"), &req.body)
+            runner_api::output(ctx, bound, p("id"), p("attempt"), p("index"), &req.body)
         }
-        Endpoint::RunnerFinish => runner_api::finish(ctx, p("id"), p("attempt"), &req.body),
-        Endpoint::Generate => jobs::submit::generate(ctx, c()?, &req.body),
+        Endpoint::RunnerFinish => runner_api::finish(ctx, bound, p("id"), p("attempt"), &req.body),
+        Endpoint::Generate => jobs::submit::generate(ctx, c()?, &req.body, &by),
         Endpoint::DocsList => handlers::docs_list(ctx, req, c()?),
-        Endpoint::DocsUpload => handlers::docs_upload(ctx, req, c()?),
+        Endpoint::DocsUpload => handlers::docs_upload(ctx, req, c()?, &by),
         Endpoint::DocGet => handlers::doc_get(ctx, req, c()?, n()?),
-        Endpoint::DocPut => handlers::doc_put(ctx, req, c()?, n()?),
-        Endpoint::DocDelete => handlers::doc_delete(ctx, c()?, n()?),
+        Endpoint::DocPut => handlers::doc_put(ctx, req, c()?, n()?, &by),
+        Endpoint::DocDelete => audited(
+            ctx,
+            req,
+            principal,
+            ("document_deleted", &format!("{}/{}", c()?.segment(), n()?)),
+            handlers::doc_delete(ctx, c()?, n()?),
+        ),
         Endpoint::DocPreview => handlers::doc_preview(ctx, c()?, n()?),
+        Endpoint::AuthLogin => acc::login(ctx, req),
+        Endpoint::AuthLogout => acc::logout(ctx, req, principal),
+        Endpoint::AuthAccept => acc::accept(ctx, req),
+        Endpoint::AuthLink => acc::link(ctx, req),
+        Endpoint::SignInLinks => acc::signin_link(ctx, req, who()?),
+        Endpoint::Me => acc::me(who()?),
+        Endpoint::UsersList => acc::users_list(ctx),
+        Endpoint::UsersCreate => acc::users_create(ctx, req, who()?),
+        Endpoint::UserPatch => acc::user_patch(ctx, req, who()?, p("id")),
+        Endpoint::TokensList => acc::tokens_list(ctx, who()?),
+        Endpoint::TokensCreate => acc::tokens_create(ctx, req, who()?),
+        Endpoint::TokenDelete => acc::token_delete(ctx, req, who()?, p("id")),
+        Endpoint::RunnerTokensList => acc::runner_tokens_list(ctx),
+        Endpoint::RunnerTokensCreate => acc::runner_tokens_create(ctx, req, who()?),
+        Endpoint::RunnersList => acc::runners_list(ctx),
+        Endpoint::AuditList => acc::audit_list(ctx, req),
     }
 }
 
-fn health(ctx: &Ctx) -> ApiResult<ApiResponse> {
+/// `outcome`, with an audit entry `(action, target)` when it succeeded.
+fn audited(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    principal: Option<&Principal>,
+    (action, target): (&str, &str),
+    outcome: ApiResult<ApiResponse>,
+) -> ApiResult<ApiResponse> {
+    let resp = outcome?;
+    if resp.status < 300 {
+        let actor = principal.map_or_else(|| "anonymous".to_owned(), Principal::label);
+        let client = access::client_ip(req);
+        access::audit::record(ctx, &actor, action, target, client.as_deref())?;
+    }
+    Ok(resp)
+}
+
+/// `GET /health`: the status for anyone; the figures only for a caller with a credential.
+fn health(ctx: &Ctx, detailed: bool) -> ApiResult<ApiResponse> {
     use jobs::model::keys;
     let queued = jobs::counter(ctx.store, keys::QUEUED_COUNT)?.max(0);
     let runners_online = jobs::runner_api::runners_online(ctx)?;
@@ -260,6 +293,9 @@ fn health(ctx: &Ctx) -> ApiResult<ApiResponse> {
     if let Some(reason) = degraded_reason(queued, runners_online) {
         body["status"] = "degraded".into();
         body["reason"] = reason.into();
+    }
+    if !detailed {
+        body = serde_json::json!({ "status": body["status"] });
     }
     Ok(ApiResponse::json(200, &body))
 }

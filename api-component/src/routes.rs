@@ -32,6 +32,22 @@ pub enum Endpoint {
     DocPut,
     DocDelete,
     DocPreview,
+    AuthLogin,
+    AuthLogout,
+    AuthAccept,
+    AuthLink,
+    SignInLinks,
+    Me,
+    UsersList,
+    UsersCreate,
+    UserPatch,
+    TokensList,
+    TokensCreate,
+    TokenDelete,
+    RunnerTokensList,
+    RunnerTokensCreate,
+    RunnersList,
+    AuditList,
 }
 
 impl Endpoint {
@@ -41,10 +57,12 @@ impl Endpoint {
         use Endpoint::*;
         match self {
             Generate | RunnerClaim | RunnerClaimStop | RunnerHeartbeat | RunnerLogChunk
-            | RunnerFinish => true,
+            | RunnerFinish | AuthLogin | AuthAccept | AuthLink | UsersCreate | UserPatch
+            | TokensCreate | RunnerTokensCreate => true,
             Health | OpenApi | Render | JobsList | JobGet | JobCancel | JobRetry | JobLogs
             | JobEvents | RunnerOutput | DocsList | DocsUpload | DocGet | DocPut | DocDelete
-            | DocPreview => false,
+            | DocPreview | AuthLogout | SignInLinks | Me | UsersList | TokensList | TokenDelete
+            | RunnerTokensList | RunnersList | AuditList => false,
         }
     }
 }
@@ -68,6 +86,22 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("PUT", runner::LOG_CHUNK, Endpoint::RunnerLogChunk),
     ("PUT", runner::OUTPUT, Endpoint::RunnerOutput),
     ("POST", runner::FINISH, Endpoint::RunnerFinish),
+    ("POST", "/api/auth/login", Endpoint::AuthLogin),
+    ("POST", "/api/auth/logout", Endpoint::AuthLogout),
+    ("POST", "/api/auth/accept", Endpoint::AuthAccept),
+    ("POST", "/api/auth/link", Endpoint::AuthLink),
+    ("POST", "/api/auth/signin-links", Endpoint::SignInLinks),
+    ("GET", "/api/me", Endpoint::Me),
+    ("GET", "/api/users", Endpoint::UsersList),
+    ("POST", "/api/users", Endpoint::UsersCreate),
+    ("PATCH", "/api/users/{id}", Endpoint::UserPatch),
+    ("GET", "/api/tokens", Endpoint::TokensList),
+    ("POST", "/api/tokens", Endpoint::TokensCreate),
+    ("DELETE", "/api/tokens/{id}", Endpoint::TokenDelete),
+    ("GET", "/api/runners/tokens", Endpoint::RunnerTokensList),
+    ("POST", "/api/runners/tokens", Endpoint::RunnerTokensCreate),
+    ("GET", "/api/runners", Endpoint::RunnersList),
+    ("GET", "/api/audit", Endpoint::AuditList),
     ("POST", "/api/{collection}/generate", Endpoint::Generate),
     ("GET", "/api/{collection}", Endpoint::DocsList),
     ("POST", "/api/{collection}/upload", Endpoint::DocsUpload),
@@ -189,6 +223,20 @@ fn match_pattern(pattern: &'static str, segments: &[&str]) -> Option<Vec<(&'stat
     Some(params)
 }
 
+/// First path segments under `/api/` that are not collections.
+const RESERVED: [&str; 10] = [
+    "jobs",
+    "runner",
+    "openapi.json",
+    "render",
+    "auth",
+    "me",
+    "users",
+    "tokens",
+    "runners",
+    "audit",
+];
+
 /// A path under a collection that fits no route can only be a name with a `/` in it.
 fn unmatched(path: &str, segments: &[&str]) -> ApiError {
     match segments {
@@ -197,7 +245,7 @@ fn unmatched(path: &str, segments: &[&str]) -> ApiError {
                 "invalid document name in {path:?}: names cannot contain '/' or be empty"
             ))
         }
-        ["api", c, ..] if !matches!(*c, "jobs" | "runner" | "openapi.json" | "render") => {
+        ["api", c, ..] if !RESERVED.contains(c) => {
             ApiError::NotFound(format!("no collection named {c:?}"))
         }
         _ => ApiError::NotFound(format!("no endpoint at {path}")),
@@ -211,7 +259,10 @@ fn allow_header(methods: &[&str]) -> &'static str {
         ["POST"] => "POST",
         ["PUT"] => "PUT",
         ["GET", "PUT", "DELETE"] => "GET, PUT, DELETE",
-        _ => "GET, PUT, POST, DELETE",
+        ["GET", "POST"] => "GET, POST",
+        ["PATCH"] => "PATCH",
+        ["DELETE"] => "DELETE",
+        _ => "GET, PUT, POST, PATCH, DELETE",
     }
 }
 

@@ -13,6 +13,17 @@ pub const DEFAULT_LEASE_SECONDS: u64 = 60;
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 /// Default longest time a claim request waits for a job before answering empty.
 pub const DEFAULT_CLAIM_WAIT_MS: u64 = 20_000;
+/// Default lifetime of a browser session.
+pub const DEFAULT_SESSION_HOURS: u64 = 168;
+
+/// `auth`: whether the content team's endpoints need a credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    /// `required` (the default): every `/api/*` request needs one (see [`crate::access`]).
+    Required,
+    /// `off`: anyone who can reach the server is admin (a trusted single-user machine only).
+    Off,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
@@ -34,6 +45,15 @@ pub struct Settings {
     /// leading `.` admits subdomains). Empty: any, except that loopback clients must use a
     /// loopback name (see [`crate::guard`]).
     pub allowed_hosts: Vec<String>,
+    /// `auth`: `required` (default) or `off`.
+    pub auth: AuthMode,
+    /// `admin_token`: a bearer token with the admin role; empty: none.
+    pub admin_token: String,
+    /// `trusted_identity_header`: a header an identity proxy in front sets to the signed-in
+    /// user's email (only safe when every request passes through that proxy).
+    pub trusted_identity_header: Option<String>,
+    /// `session_hours`: how long a browser session lasts.
+    pub session_hours: u64,
 }
 
 impl Default for Settings {
@@ -47,6 +67,10 @@ impl Default for Settings {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             claim_wait_ms: DEFAULT_CLAIM_WAIT_MS,
             allowed_hosts: Vec::new(),
+            auth: AuthMode::Required,
+            admin_token: String::new(),
+            trusted_identity_header: None,
+            session_hours: DEFAULT_SESSION_HOURS,
         }
     }
 }
@@ -80,7 +104,33 @@ impl Settings {
             allowed_hosts: lookup("allowed_hosts")
                 .map(|v| host_list(&v))
                 .unwrap_or_default(),
+            auth: match lookup("auth").as_deref().map(str::trim) {
+                None | Some("" | "required") => AuthMode::Required,
+                Some("off") => AuthMode::Off,
+                Some(other) => {
+                    // Failing closed: a typo must not open the server.
+                    eprintln!(
+                        "warning: setting auth={other:?} is neither required nor off; using required"
+                    );
+                    AuthMode::Required
+                }
+            },
+            admin_token: lookup("admin_token")
+                .map(|t| t.trim().to_owned())
+                .unwrap_or_default(),
+            trusted_identity_header: lookup("trusted_identity_header")
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty()),
+            session_hours: positive("session_hours", d.session_hours).min(24 * 366),
         }
+    }
+
+    pub fn auth_off(&self) -> bool {
+        self.auth == AuthMode::Off
+    }
+
+    pub fn session_ms(&self) -> i64 {
+        (self.session_hours as i64).saturating_mul(3_600_000)
     }
 
     pub fn lease_ms(&self) -> i64 {

@@ -111,6 +111,52 @@ impl Store for MemoryStore {
     }
 }
 
+/// A list in the store, which cannot list keys: a counter `{name}/n` and numbered slots
+/// `{name}/s/{i}` from 1. [`Slots::push`] takes the next number atomically, so concurrent
+/// writers never share a slot; a reader may meet a slot whose value is not written yet and skips
+/// it.
+#[derive(Clone, Copy, Debug)]
+pub struct Slots {
+    name: &'static str,
+}
+
+impl Slots {
+    pub const fn new(name: &'static str) -> Self {
+        Slots { name }
+    }
+
+    pub fn counter_key(&self) -> String {
+        format!("{}/n", self.name)
+    }
+
+    pub fn slot_key(&self, i: i64) -> String {
+        format!("{}/s/{i}", self.name)
+    }
+
+    /// How many slots were taken.
+    pub fn len(&self, store: &dyn Store) -> StoreResult<i64> {
+        store.increment(&self.counter_key(), 0)
+    }
+
+    /// Appends `value`; returns its number.
+    pub fn push(&self, store: &dyn Store, value: &[u8]) -> StoreResult<i64> {
+        let i = store.increment(&self.counter_key(), 1)?;
+        store.set(&self.slot_key(i), value)?;
+        Ok(i)
+    }
+
+    /// The written slots numbered `from..=to`, in that order.
+    pub fn read(&self, store: &dyn Store, from: i64, to: i64) -> StoreResult<Vec<(i64, Vec<u8>)>> {
+        let numbers: Vec<i64> = (from.max(1)..=to).collect();
+        let keys: Vec<String> = numbers.iter().map(|i| self.slot_key(*i)).collect();
+        Ok(numbers
+            .into_iter()
+            .zip(store.get_many(&keys)?)
+            .filter_map(|(i, v)| Some((i, v?)))
+            .collect())
+    }
+}
+
 /// How the in-memory store (and Spin's SQLite backend) encode a counter: 8 little-endian bytes.
 /// Redis keeps a decimal string instead, so the API never reads a counter with `get`; it reads
 /// one with `increment(key, 0)`, which every backend answers the same way.

@@ -94,6 +94,9 @@ pub struct JobRecord {
     pub usage: Option<Usage>,
     /// Log chunks per attempt, recorded when an attempt ends (index 0 = attempt 1).
     pub log_chunks: Vec<u32>,
+    /// Who submitted the job (empty for jobs older than accounts).
+    #[serde(default)]
+    pub submitted_by: String,
 }
 
 /// The job as clients see it.
@@ -115,6 +118,7 @@ pub struct JobView {
     pub error: Option<String>,
     pub usage: Option<Usage>,
     pub cancel_requested: bool,
+    pub submitted_by: String,
 }
 
 impl JobRecord {
@@ -138,6 +142,7 @@ impl JobRecord {
             error: self.error.clone(),
             usage: self.usage.clone(),
             cancel_requested,
+            submitted_by: self.submitted_by.clone(),
         }
     }
 }
@@ -186,10 +191,8 @@ pub mod keys {
     pub fn staged_output(id: &str, attempt: u32, index: usize) -> String {
         format!("job/{id}/a{attempt}/out/{index}")
     }
-    pub const RUNNER_COUNTER: &str = "runners/n";
-    pub fn runner_slot(slot: i64) -> String {
-        format!("runners/s/{slot}")
-    }
+    /// The names of the runners seen, in the order first seen.
+    pub const RUNNERS: crate::store::Slots = crate::store::Slots::new("runners");
     pub fn runner_registered(name: &str) -> String {
         format!("runner/{name}/reg")
     }

@@ -343,7 +343,7 @@ fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> 
                 &content,
                 ctx.settings.max_document_bytes,
                 &Default::default(),
-                ctx.now_ms,
+                (ctx.now_ms, &format!("job {}", record.id)),
             )
             .map_err(|e| e.to_string())?;
         stored.push(DocRef::new(collection, name.as_str()));

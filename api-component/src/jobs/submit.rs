@@ -57,7 +57,12 @@ pub struct Submission {
 }
 
 /// `POST /api/{collection}/generate`.
-pub fn generate(ctx: &Ctx, collection: Collection, body: &[u8]) -> ApiResult<ApiResponse> {
+pub fn generate(
+    ctx: &Ctx,
+    collection: Collection,
+    body: &[u8],
+    by: &str,
+) -> ApiResult<ApiResponse> {
     let params: Value = json_body(body)?;
     if !params.is_object() {
         return Err(ApiError::BadRequest(
@@ -65,7 +70,7 @@ pub fn generate(ctx: &Ctx, collection: Collection, body: &[u8]) -> ApiResult<Api
         ));
     }
     let submission = prepare(ctx, collection, &params)?;
-    let id = enqueue(ctx, submission)?;
+    let id = enqueue(ctx, submission, by)?;
     Ok(
         ApiResponse::json(202, &json!({ "job_id": id, "status": "queued" }))
             .with_header("location", format!("/api/jobs/{id}")),
@@ -178,7 +183,7 @@ pub fn prepare(ctx: &Ctx, collection: Collection, params: &Value) -> ApiResult<S
 }
 
 /// Stores a new queued job and its queue ticket; returns its id.
-pub fn enqueue(ctx: &Ctx, s: Submission) -> ApiResult<String> {
+pub fn enqueue(ctx: &Ctx, s: Submission, by: &str) -> ApiResult<String> {
     let store = ctx.store;
     let number = store.increment(keys::JOB_COUNTER, 1)?;
     let ticket = store.increment(keys::TICKET_COUNTER, 1)?;
@@ -202,6 +207,7 @@ pub fn enqueue(ctx: &Ctx, s: Submission) -> ApiResult<String> {
         error: None,
         usage: None,
         log_chunks: vec![],
+        submitted_by: by.to_owned(),
     };
     // The record first: whoever finds the ticket or index entry must find the record.
     save(store, &record)?;

@@ -125,7 +125,7 @@ pub fn job_cancel(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
 }
 
 /// `POST /api/jobs/{id}/retry`: a new job with the same parameters, for failed or cancelled jobs.
-pub fn job_retry(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
+pub fn job_retry(ctx: &Ctx, id: &str, by: &str) -> ApiResult<ApiResponse> {
     let record = load(ctx.store, id)?;
     if !matches!(record.status, Status::Failed | Status::Cancelled) {
         return Err(ApiError::Conflict(
@@ -147,7 +147,7 @@ pub fn job_retry(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
         }
     };
     let submission = submit::prepare(ctx, collection, &record.params)?;
-    let new_id = submit::enqueue(ctx, submission)?;
+    let new_id = submit::enqueue(ctx, submission, by)?;
     Ok(ApiResponse::json(
         202,
         &json!({ "job_id": new_id, "status": "queued", "retry_of": id }),

@@ -10,6 +10,8 @@ use api_component::{Ctx, Reply, claim_again, claim_empty, handle};
 use serde_json::Value;
 
 pub const RUNNER_TOKEN: &str = "test-runner-token";
+/// The `admin_token` of every test app; requests without a credential of their own send it.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 pub struct App {
     pub store: MemoryStore,
@@ -25,6 +27,7 @@ impl App {
     pub fn with_settings(settings: Settings) -> Self {
         let settings = Settings {
             runner_token: RUNNER_TOKEN.into(),
+            admin_token: ADMIN_TOKEN.into(),
             ..settings
         };
         App {
@@ -41,7 +44,21 @@ impl App {
 
     /// Each request happens 10 ms after the previous one. Claims that would wait are asked once
     /// more; event streams are polled until done (or 3 times) and returned as one body.
+    /// Requests that carry no credential (no `Authorization`, no cookie) are sent as the admin;
+    /// use [`App::send_as_is`] to send one without.
     pub fn send(&self, req: ApiRequest) -> ApiResponse {
+        let has_credential =
+            req.header("authorization").is_some() || req.header("cookie").is_some();
+        let req = if has_credential {
+            req
+        } else {
+            req.with_header("Authorization", &format!("Bearer {ADMIN_TOKEN}"))
+        };
+        self.send_as_is(req)
+    }
+
+    /// Sends `req` exactly as given.
+    pub fn send_as_is(&self, req: ApiRequest) -> ApiResponse {
         self.with_ctx(|ctx| self.answer(ctx, &req))
     }
 

@@ -31,9 +31,9 @@ pub struct WaitingClaim {
 const LOOKS_PER_FULL_PASS: u32 = 10;
 
 /// Validates a claim request (runner name, slots).
-pub fn parse_claim(ctx: &Ctx, body: &[u8]) -> ApiResult<WaitingClaim> {
+pub fn parse_claim(ctx: &Ctx, body: &[u8], bound: Option<&str>) -> ApiResult<WaitingClaim> {
     let mut req: ClaimRequest = json_body(body)?;
-    check_runner_name(&req.runner)?;
+    check_runner_name(&req.runner, bound)?;
     if req.slots == 0 || req.slots > MAX_SLOTS {
         return Err(ApiError::BadRequest(format!(
             "slots must be from 1 to {MAX_SLOTS}"
@@ -50,9 +50,9 @@ pub fn parse_claim(ctx: &Ctx, body: &[u8]) -> ApiResult<WaitingClaim> {
 /// Makes the claims of `runner` that are waiting now answer at once, with the jobs they took
 /// (usually none). A draining runner calls it so that it need not wait out its long poll; a
 /// claim is never cut short between taking a job and answering, so nothing is stranded.
-pub fn stop_claims(ctx: &Ctx, body: &[u8]) -> ApiResult<ApiResponse> {
+pub fn stop_claims(ctx: &Ctx, body: &[u8], bound: Option<&str>) -> ApiResult<ApiResponse> {
     let req: StopRequest = json_body(body)?;
-    check_runner_name(&req.runner)?;
+    check_runner_name(&req.runner, bound)?;
     ctx.store
         .increment(&keys::runner_claim_stop(&req.runner), 1)?;
     Ok(ApiResponse::empty(204))

@@ -12,7 +12,13 @@ use crate::jobs::model::Status;
 use crate::jobs::queue::{self, Ending, Latch};
 
 /// `POST /api/runner/jobs/{id}/{attempt}/finish`: the attempt's end as its runner saw it.
-pub fn finish(ctx: &Ctx, id: &str, attempt: &str, body: &[u8]) -> ApiResult<ApiResponse> {
+pub fn finish(
+    ctx: &Ctx,
+    bound: Option<&str>,
+    id: &str,
+    attempt: &str,
+    body: &[u8],
+) -> ApiResult<ApiResponse> {
     let attempt = parse_number(attempt, "attempt")?;
     let req: FinishRequest = json_body(body)?;
     let status = match req.status {
@@ -21,7 +27,7 @@ pub fn finish(ctx: &Ctx, id: &str, attempt: &str, body: &[u8]) -> ApiResult<ApiR
         FinalStatus::Cancelled => Status::Cancelled,
     };
     let error = req.error.map(|e| e.chars().take(MAX_ERROR_CHARS).collect());
-    let record = live_attempt(ctx, id, attempt)?;
+    let record = live_attempt(ctx, bound, id, attempt)?;
     let ending = Ending::Finished {
         status,
         error,

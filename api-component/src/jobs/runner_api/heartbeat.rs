@@ -14,20 +14,23 @@ use crate::jobs::queue;
 /// `POST /api/runner/heartbeat`: extends the leases of the runner's live attempts and tells it
 /// what to do with each: `continue`, `cancel` (kill it and finish as cancelled) or `abandon`
 /// (the attempt is no longer yours: kill it, report nothing).
-pub fn heartbeat(ctx: &Ctx, body: &[u8]) -> ApiResult<ApiResponse> {
+pub fn heartbeat(ctx: &Ctx, body: &[u8], bound: Option<&str>) -> ApiResult<ApiResponse> {
     let req: HeartbeatRequest = json_body(body)?;
-    check_runner_name(&req.runner)?;
+    check_runner_name(&req.runner, bound)?;
     touch_runner(ctx, &req.runner)?;
     let mut answers = Vec::new();
     for a in req.jobs.iter().take(MAX_SLOTS as usize) {
-        let action = match live_attempt(ctx, &a.id, a.attempt) {
+        let action = match live_attempt(ctx, bound, &a.id, a.attempt) {
             Ok(_) => {
                 let until = ctx.now_ms + ctx.settings.lease_ms();
                 ctx.store
                     .set(&keys::lease(&a.id, a.attempt), until.to_string().as_bytes())?;
                 action(ctx, &a.id)?
             }
-            Err(ApiError::Conflict(_) | ApiError::NotFound(_)) => Action::Abandon,
+            // Another runner's attempt is not this one's to keep alive either.
+            Err(ApiError::Conflict(_) | ApiError::NotFound(_) | ApiError::Forbidden(_)) => {
+                Action::Abandon
+            }
             Err(e) => return Err(e),
         };
         answers.push(AttemptAction {

@@ -18,7 +18,7 @@ pub use claim::{
 };
 pub use finish::finish;
 pub use heartbeat::heartbeat;
-pub use runners::{RUNNER_ONLINE_MS, runners_online};
+pub use runners::{RUNNER_ONLINE_MS, RunnerSeen, runners_online, runners_seen};
 pub use uploads::{log_chunk, output};
 
 use protocol::Action;
@@ -32,9 +32,22 @@ use crate::error::{ApiError, ApiResult};
 /// How often runners should heartbeat while they run jobs.
 pub const HEARTBEAT_MS: i64 = protocol::limits::HEARTBEAT_MS as i64;
 
-/// The record if `(id, attempt)` is still running and unended; 409 otherwise.
-pub(super) fn live_attempt(ctx: &Ctx, id: &str, attempt: u32) -> ApiResult<JobRecord> {
+/// The record if `(id, attempt)` is still running and unended; 409 otherwise. A runner whose
+/// token is bound to a name (`bound`) touches only the attempts it holds: 403 for others'.
+pub(super) fn live_attempt(
+    ctx: &Ctx,
+    bound: Option<&str>,
+    id: &str,
+    attempt: u32,
+) -> ApiResult<JobRecord> {
     let record = load(ctx.store, id)?;
+    if let Some(name) = bound
+        && record.runner.as_deref() != Some(name)
+    {
+        return Err(ApiError::Forbidden(format!(
+            "job {id} is not held by the runner {name}"
+        )));
+    }
     let ended = counter(ctx.store, &keys::end_latch(id, attempt))? != 0;
     if record.attempt != attempt || record.status != Status::Running || ended {
         return Err(ApiError::Conflict(format!(
@@ -53,11 +66,16 @@ pub(super) fn action(ctx: &Ctx, id: &str) -> ApiResult<Action> {
     })
 }
 
-pub(super) fn check_runner_name(name: &str) -> ApiResult<()> {
-    if valid_runner_name(name) {
-        Ok(())
-    } else {
-        Err(ApiError::BadRequest(RUNNER_NAME_RULE.into()))
+/// 400 for a name that breaks the rule; 403 for a runner whose token is bound to another name.
+pub(super) fn check_runner_name(name: &str, bound: Option<&str>) -> ApiResult<()> {
+    if !valid_runner_name(name) {
+        return Err(ApiError::BadRequest(RUNNER_NAME_RULE.into()));
+    }
+    match bound {
+        Some(b) if b != name => Err(ApiError::Forbidden(format!(
+            "this token belongs to the runner {b}, not {name}"
+        ))),
+        _ => Ok(()),
     }
 }
 

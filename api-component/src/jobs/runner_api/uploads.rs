@@ -15,6 +15,7 @@ use crate::jobs::model::keys;
 /// are numbered from 0 and must arrive in order; sending a chunk again rewrites the same key.
 pub fn log_chunk(
     ctx: &Ctx,
+    bound: Option<&str>,
     id: &str,
     attempt: &str,
     chunk: &str,
@@ -39,7 +40,7 @@ pub fn log_chunk(
             "a chunk holds 1 to {MAX_LINES_PER_CHUNK} lines"
         )));
     }
-    live_attempt(ctx, id, attempt)?;
+    live_attempt(ctx, bound, id, attempt)?;
     if chunk > 0
         && ctx
             .store
@@ -65,6 +66,7 @@ pub fn log_chunk(
 /// `PUT /api/runner/jobs/{id}/{attempt}/outputs/{index}`: stages output file `index`.
 pub fn output(
     ctx: &Ctx,
+    bound: Option<&str>,
     id: &str,
     attempt: &str,
     index: &str,
@@ -79,7 +81,7 @@ pub fn output(
             limit: max,
         });
     }
-    let record = live_attempt(ctx, id, attempt)?;
+    let record = live_attempt(ctx, bound, id, attempt)?;
     if index >= record.outputs.len() {
         return Err(ApiError::BadRequest(format!(
             "job {id} has {} output(s)",

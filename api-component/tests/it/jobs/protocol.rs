@@ -6,21 +6,22 @@ use super::*;
 fn runner_endpoints_need_the_token() {
     let app = app();
     let body = json!({"runner": "r1"}).to_string();
-    assert_error(
-        &app.send(ApiRequest::new("POST", "/api/runner/claim").with_body(body.clone())),
-        401,
-        "runner token",
-    );
-    let wrong = ApiRequest::new("POST", "/api/runner/claim")
-        .with_header("Authorization", "Bearer nope")
-        .with_body(body.clone());
-    assert_error(&app.send(wrong), 401, "runner token");
+    let claim = || {
+        ApiRequest::new("POST", "/api/runner/claim")
+            .with_header("content-type", "application/json")
+            .with_body(body.clone())
+    };
+    assert_error(&app.send_as_is(claim()), 401, "bearer token");
+    let wrong = claim().with_header("Authorization", "Bearer nope");
+    assert_error(&app.send(wrong), 401, "unknown or revoked");
+    // People, the admin included, do not speak the runner protocol.
+    assert_error(&app.send(claim()), 403, "runner token");
     let mut unset = App::new();
     unset.settings.runner_token.clear();
     assert_error(
-        &unset.runner("POST", "/api/runner/claim", body),
+        &unset.runner("POST", "/api/runner/claim", body.clone()),
         401,
-        "not configured",
+        "unknown or revoked",
     );
 }
 
@@ -225,7 +226,11 @@ fn a_stopped_claim_answers_at_once_and_takes_nothing_more() {
         let resp = app.runner("POST", "/api/runner/claim/stop", bad.to_string());
         assert_eq!(resp.status, 400, "{bad}");
     }
-    let resp = app.post_json("/api/runner/claim/stop", &json!({"runner": "draining"}));
+    let resp = app.send_as_is(
+        ApiRequest::new("POST", "/api/runner/claim/stop")
+            .with_header("content-type", "application/json")
+            .with_body(json!({"runner": "draining"}).to_string()),
+    );
     assert_eq!(resp.status, 401);
 }
 

@@ -1,0 +1,590 @@
+//! Sign-in, invites, sessions, tokens, runner tokens, rate limits and the audit log, as users
+//! and runners meet them.
+
+use api_component::settings::{AuthMode, Settings};
+use api_component::store::Store;
+use serde_json::json;
+
+use super::*;
+use crate::support::{ADMIN_TOKEN, assert_error};
+
+fn login(app: &App, email: &str, password: &str) -> ApiResponse {
+    app.send_as_is(json_req(
+        "POST",
+        "/api/auth/login",
+        &json!({"email": email, "password": password}),
+    ))
+}
+
+fn me(app: &App, cookie: &str) -> ApiResponse {
+    app.send_as_is(with_cookie(ApiRequest::new("GET", "/api/me"), cookie))
+}
+
+#[test]
+fn invite_accept_sign_in_and_out() {
+    let app = App::new();
+    let resp = app.post_json(
+        "/api/users",
+        &json!({"email": " Ann@Example.com ", "role": "editor"}),
+    );
+    assert_eq!(resp.status, 201);
+    let body = resp.json_body();
+    assert_eq!(body["user"]["email"], "ann@example.com");
+    assert_eq!(body["user"]["active"], false);
+    assert!(body["user"].get("password").is_none());
+    let invite = body["invite_url"]
+        .as_str()
+        .unwrap()
+        .split("#invite=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    // No password yet: no way in.
+    assert_error(
+        &login(&app, "ann@example.com", "anything at all"),
+        401,
+        "wrong email or password",
+    );
+    // The same address twice is a conflict, and a bad one a 400.
+    assert_error(
+        &app.post_json(
+            "/api/users",
+            &json!({"email": "ann@example.com", "role": "viewer"}),
+        ),
+        409,
+        "exists",
+    );
+    assert_error(
+        &app.post_json(
+            "/api/users",
+            &json!({"email": "not an address", "role": "viewer"}),
+        ),
+        400,
+        "email",
+    );
+    assert_error(
+        &app.post_json(
+            "/api/users",
+            &json!({"email": "b@example.com", "role": "owner"}),
+        ),
+        400,
+        "",
+    );
+
+    let accept = |password: &str| {
+        app.send_as_is(json_req(
+            "POST",
+            "/api/auth/accept",
+            &json!({"invite": invite, "password": password}),
+        ))
+    };
+    assert_error(&accept("short"), 400, "at least");
+    let resp = accept("a long enough password");
+    assert_eq!(resp.status, 200);
+    let set = resp.header("set-cookie").unwrap().to_owned();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attr), "{set}");
+    }
+    assert!(
+        !set.contains("Secure"),
+        "plain http gets no Secure cookie: {set}"
+    );
+    // An invite works once.
+    assert_error(
+        &accept("another long password"),
+        400,
+        "unknown, used or expired",
+    );
+
+    assert_error(
+        &login(&app, "ann@example.com", "a long enough passworD"),
+        401,
+        "wrong email or password",
+    );
+    assert_error(
+        &login(&app, "nobody@example.com", "a long enough password"),
+        401,
+        "wrong email or password",
+    );
+    let resp = login(&app, "ANN@example.com", "a long enough password");
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.json_body()["role"], "editor");
+    let cookie = session_cookie(&resp);
+    let who = me(&app, &cookie).json_body();
+    assert_eq!(
+        (
+            who["kind"].as_str(),
+            who["email"].as_str(),
+            who["via"].as_str()
+        ),
+        (Some("user"), Some("ann@example.com"), Some("session"))
+    );
+
+    // Over https the cookie is Secure.
+    let resp = app.send_as_is(
+        json_req(
+            "POST",
+            "/api/auth/login",
+            &json!({"email": "ann@example.com", "password": "a long enough password"}),
+        )
+        .with_header("spin-full-url", "https://cwm.example.com/api/auth/login"),
+    );
+    assert!(resp.header("set-cookie").unwrap().contains("; Secure"));
+
+    let resp = app.send_as_is(with_cookie(
+        ApiRequest::new("POST", "/api/auth/logout"),
+        &cookie,
+    ));
+    assert_eq!(resp.status, 204);
+    assert!(resp.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_error(&me(&app, &cookie), 401, "sign in again");
+    // Signing in again works with the stale cookie still sent.
+    let resp = app.send_as_is(with_cookie(
+        json_req(
+            "POST",
+            "/api/auth/login",
+            &json!({"email": "ann@example.com", "password": "a long enough password"}),
+        ),
+        &cookie,
+    ));
+    assert_eq!(resp.status, 200);
+}
+
+#[test]
+fn sessions_expire_and_follow_the_users_current_role_and_status() {
+    let app = App::with_settings(Settings {
+        session_hours: 2,
+        ..Settings::default()
+    });
+    let cookie = user_session(&app, "v@example.com", "editor", "viewer password");
+    let id = app.get("/api/users").json_body()["users"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = create_token(&app, &cookie, "editor");
+    let put = |credential: ApiRequest| app.send_as_is(credential);
+    let doc = || ApiRequest::new("PUT", "/api/briefs/x.md").with_body("# X\n");
+    assert_eq!(put(with_cookie(doc(), &cookie)).status, 201);
+    // Lowering the role lowers the session and the user's tokens at once.
+    let resp = app.send(json_req(
+        "PATCH",
+        &format!("/api/users/{id}"),
+        &json!({"role": "viewer"}),
+    ));
+    assert_eq!(resp.status, 200);
+    assert_error(&put(with_cookie(doc(), &cookie)), 403, "editor role");
+    assert_error(&put(bearer(doc(), &token)), 403, "editor role");
+    assert_eq!(
+        app.send_as_is(bearer(ApiRequest::new("GET", "/api/briefs"), &token))
+            .status,
+        200
+    );
+    // Disabling locks them out.
+    assert_eq!(
+        app.send(json_req(
+            "PATCH",
+            &format!("/api/users/{id}"),
+            &json!({"disabled": true})
+        ))
+        .status,
+        200
+    );
+    assert_error(&me(&app, &cookie), 401, "disabled");
+    assert_error(
+        &app.send_as_is(bearer(ApiRequest::new("GET", "/api/briefs"), &token)),
+        401,
+        "disabled",
+    );
+    assert_error(
+        &login(&app, "v@example.com", "viewer password"),
+        401,
+        "wrong email or password",
+    );
+    assert_eq!(
+        app.send(json_req(
+            "PATCH",
+            &format!("/api/users/{id}"),
+            &json!({"disabled": false})
+        ))
+        .status,
+        200
+    );
+    assert_eq!(me(&app, &cookie).status, 200);
+    assert_error(
+        &app.send(json_req("PATCH", &format!("/api/users/{id}"), &json!({}))),
+        400,
+        "role or disabled",
+    );
+    assert_error(
+        &app.send(json_req(
+            "PATCH",
+            "/api/users/nobody",
+            &json!({"role": "viewer"}),
+        )),
+        404,
+        "no user",
+    );
+    // Sessions end after session_hours.
+    app.advance(2 * 3_600_000 + 1);
+    assert_error(&me(&app, &cookie), 401, "sign in again");
+}
+
+#[test]
+fn api_tokens_are_shown_once_capped_by_role_and_revoked_at_once() {
+    let app = App::new();
+    let viewer = user_session(&app, "v@example.com", "viewer", "viewer password");
+    let editor = user_session(&app, "e@example.com", "editor", "editor password");
+    let create = |cookie: &str, role: &str| {
+        app.send_as_is(with_cookie(
+            json_req(
+                "POST",
+                "/api/tokens",
+                &json!({"name": "laptop", "role": role}),
+            ),
+            cookie,
+        ))
+    };
+    assert_error(&create(&viewer, "editor"), 403, "at most yours");
+    assert_error(
+        &app.send_as_is(with_cookie(
+            json_req(
+                "POST",
+                "/api/tokens",
+                &json!({"name": " ", "role": "viewer"}),
+            ),
+            &viewer,
+        )),
+        400,
+        "name",
+    );
+    let resp = create(&viewer, "viewer");
+    assert_eq!(resp.status, 201);
+    let body = resp.json_body();
+    let (token, id) = (
+        body["token"].as_str().unwrap().to_owned(),
+        body["id"].as_str().unwrap().to_owned(),
+    );
+    assert!(token.starts_with("cwm_") && token.len() == 68, "{token}");
+    // Only a digest is stored: the secret appears in no key or value.
+    for key in app.store.keys() {
+        let value = app.store.get(&key).unwrap().unwrap_or_default();
+        assert!(
+            !key.contains(&token) && !String::from_utf8_lossy(&value).contains(&token),
+            "{key}"
+        );
+    }
+    let use_token = |t: &str| app.send_as_is(bearer(ApiRequest::new("GET", "/api/me"), t));
+    assert_eq!(use_token(&token).json_body()["via"], "token");
+    // The list shows it without the secret; others see their own only, the admin all.
+    let list = app
+        .send_as_is(with_cookie(ApiRequest::new("GET", "/api/tokens"), &viewer))
+        .json_body();
+    assert_eq!(list["tokens"][0]["id"], id.as_str());
+    assert!(!list.to_string().contains(&token));
+    let theirs = app
+        .send_as_is(with_cookie(ApiRequest::new("GET", "/api/tokens"), &editor))
+        .json_body();
+    assert_eq!(theirs["tokens"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        app.get("/api/tokens").json_body()["tokens"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // Someone else cannot revoke it (and cannot tell it exists); the owner can.
+    let revoke = |cookie: &str| {
+        app.send_as_is(with_cookie(
+            ApiRequest::new("DELETE", &format!("/api/tokens/{id}")),
+            cookie,
+        ))
+    };
+    assert_error(&revoke(&editor), 404, "no token");
+    assert_eq!(use_token(&token).status, 200);
+    let resp = revoke(&viewer);
+    assert_eq!(resp.status, 200);
+    assert!(resp.json_body()["token"]["revoked_at"].is_string());
+    assert_error(&use_token(&token), 401, "unknown or revoked");
+    // Even on a public endpoint, so a client learns at once.
+    assert_eq!(
+        app.send_as_is(bearer(ApiRequest::new("GET", "/health"), &token))
+            .status,
+        401
+    );
+    assert_error(&use_token("cwm_0000"), 401, "unknown or revoked");
+}
+
+#[test]
+fn runner_tokens_bind_a_name_and_its_attempts() {
+    let app = App::new();
+    app.put(
+        "/api/brand-data/acme.json",
+        r#"{"brandInfo": {"companyName": "Acme"}}"#,
+    );
+    let (r1, r1_id) = runner_token(&app, "r1");
+    let (r2, _) = runner_token(&app, "r2");
+    assert_error(
+        &app.post_json("/api/runners/tokens", &json!({"runner": "has space"})),
+        400,
+        "",
+    );
+    let runner = |token: &str, method: &str, target: &str, body: Value| {
+        app.send_as_is(bearer(json_req(method, target, &body), token))
+    };
+    let resp = app.post_json(
+        "/api/briefs/generate",
+        &json!({"title": "T", "primary_keyword": "k", "brand_data": "acme.json"}),
+    );
+    let job = resp.json_body()["job_id"].as_str().unwrap().to_owned();
+    // r2's token cannot claim as r1.
+    assert_error(
+        &runner(
+            &r2,
+            "POST",
+            "/api/runner/claim",
+            json!({"runner": "r1", "slots": 1}),
+        ),
+        403,
+        "belongs to the runner r2",
+    );
+    let resp = runner(
+        &r1,
+        "POST",
+        "/api/runner/claim",
+        json!({"runner": "r1", "slots": 1}),
+    );
+    assert_eq!(resp.json_body()["jobs"][0]["id"], job.as_str());
+    // r2 cannot touch r1's attempt, under its own name either.
+    let finish = json!({"status": "completed", "log_chunks": 0});
+    let target = format!("/api/runner/jobs/{job}/1/finish");
+    assert_error(
+        &runner(&r2, "POST", &target, finish.clone()),
+        403,
+        "not held by the runner r2",
+    );
+    let beat = runner(
+        &r2,
+        "POST",
+        "/api/runner/heartbeat",
+        json!({"runner": "r2", "jobs": [{"id": job, "attempt": 1}]}),
+    );
+    assert_eq!(beat.json_body()["jobs"][0]["action"], "abandon");
+    // The shared token still works for any name (existing deployments).
+    let shared = runner(
+        RUNNER_TOKEN,
+        "POST",
+        "/api/runner/heartbeat",
+        json!({"runner": "r1", "jobs": [{"id": job, "attempt": 1}]}),
+    );
+    assert_eq!(shared.json_body()["jobs"][0]["action"], "continue");
+    // The runner list shows both runners seen.
+    let runners = app.get("/api/runners").json_body();
+    let names: Vec<&str> = runners["runners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["r1", "r2"]);
+    assert!(runners["runners"][0]["last_seen"].is_string());
+    // Revoked: r1 is refused on its next call.
+    assert_eq!(app.delete(&format!("/api/tokens/{r1_id}")).status, 200);
+    assert_error(
+        &runner(&r1, "POST", &target, finish),
+        401,
+        "unknown or revoked",
+    );
+    let listed = app.get("/api/runners/tokens").json_body();
+    assert_eq!(listed["tokens"].as_array().unwrap().len(), 2);
+    assert!(listed["tokens"][1]["revoked_at"].is_string(), "{listed}");
+}
+
+#[test]
+fn failed_sign_ins_are_limited_per_account_and_per_client() {
+    let app = App::new();
+    user_session(&app, "a@example.com", "viewer", "the right password");
+    let from = |client: &str, email: &str, password: &str| {
+        app.send_as_is(
+            json_req(
+                "POST",
+                "/api/auth/login",
+                &json!({"email": email, "password": password}),
+            )
+            .with_header("spin-client-addr", client),
+        )
+    };
+    for _ in 0..10 {
+        assert_eq!(
+            from("10.0.0.1:5000", "a@example.com", "wrong password!").status,
+            401
+        );
+    }
+    // Over the limit even the right password is refused, from anywhere, until the window turns.
+    let resp = from("10.0.0.2:5000", "a@example.com", "the right password");
+    assert_error(&resp, 429, "too many failed sign-ins");
+    let wait: i64 = resp.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=15 * 60).contains(&wait), "{wait}");
+    app.advance(wait * 1000);
+    assert_eq!(
+        from("10.0.0.2:5000", "a@example.com", "the right password").status,
+        200
+    );
+    // Per client: many accounts from one address.
+    for i in 0..50 {
+        assert_eq!(
+            from(
+                "10.0.0.3:1",
+                &format!("u{i}@example.com"),
+                "wrong password!"
+            )
+            .status,
+            401
+        );
+    }
+    assert_error(
+        &from("10.0.0.3:2", "a@example.com", "the right password"),
+        429,
+        "client",
+    );
+    assert_eq!(
+        from("10.0.0.4:2", "a@example.com", "the right password").status,
+        200
+    );
+}
+
+#[test]
+fn the_audit_log_records_who_did_what_newest_first() {
+    let app = App::new();
+    let cookie = user_session(&app, "a@example.com", "editor", "the right password");
+    assert_eq!(login(&app, "a@example.com", "wrong password!").status, 401);
+    let token = create_token(&app, &cookie, "viewer");
+    let id = app.get("/api/tokens").json_body()["tokens"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.delete(&format!("/api/tokens/{id}")).status, 200);
+    let _ = token;
+    app.put("/api/briefs/gone.md", "# Gone\n");
+    // Documents say who created and who last changed them.
+    let put = app.send(with_cookie(
+        ApiRequest::new("PUT", "/api/briefs/gone.md").with_body("# Gone again\n"),
+        &cookie,
+    ));
+    assert_eq!(put.status, 200);
+    let item = put.json_body();
+    assert_eq!(
+        (item["created_by"].as_str(), item["updated_by"].as_str()),
+        (Some("admin"), Some("a@example.com"))
+    );
+    assert_eq!(
+        app.send(with_cookie(
+            ApiRequest::new("DELETE", "/api/briefs/gone.md"),
+            &cookie
+        ))
+        .status,
+        204
+    );
+    let page = app.get("/api/audit?limit=3").json_body();
+    let actions: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["document_deleted", "token_revoked", "token_created"]
+    );
+    assert_eq!(page["entries"][0]["actor"], "a@example.com");
+    assert_eq!(page["entries"][0]["target"], "briefs/gone.md");
+    assert_eq!(page["entries"][1]["actor"], "admin");
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get(&format!("/api/audit?limit=50&cursor={cursor}"))
+        .json_body();
+    let actions: Vec<&str> = rest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["sign_in_failed", "invite_accepted", "user_created"]
+    );
+    assert!(rest["next_cursor"].is_null());
+    assert_error(&app.get("/api/audit?cursor=abc"), 400, "cursor");
+}
+
+#[test]
+fn health_tells_strangers_only_the_status() {
+    let app = App::new();
+    let open = app
+        .send_as_is(ApiRequest::new("GET", "/health"))
+        .json_body();
+    assert_eq!(open, json!({"status": "healthy"}));
+    let full = app.get("/health").json_body();
+    assert!(full["max_concurrent_jobs"].is_number() && full["version"].is_string());
+}
+
+#[test]
+fn a_sign_in_link_opens_one_admin_session() {
+    let app = App::new();
+    let resp = app.send(
+        ApiRequest::new("POST", "/api/auth/signin-links").with_header("host", "localhost:8080"),
+    );
+    assert_eq!(resp.status, 201);
+    let url = resp.json_body()["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("http://localhost:8080/#signin="), "{url}");
+    let code = url.split("#signin=").nth(1).unwrap().to_owned();
+    let use_link = || app.send_as_is(json_req("POST", "/api/auth/link", &json!({"code": code})));
+    let resp = use_link();
+    assert_eq!(resp.status, 200);
+    let cookie = session_cookie(&resp);
+    assert_eq!(me(&app, &cookie).json_body()["kind"], "admin");
+    assert_error(&use_link(), 400, "unknown, used or expired");
+}
+
+#[test]
+fn a_trusted_identity_header_maps_to_an_existing_user() {
+    let app = App::with_settings(Settings {
+        trusted_identity_header: Some("x-auth-request-email".into()),
+        ..Settings::default()
+    });
+    app.post_json(
+        "/api/users",
+        &json!({"email": "p@example.com", "role": "viewer"}),
+    );
+    let as_proxy = |email: &str| {
+        app.send_as_is(ApiRequest::new("GET", "/api/me").with_header("X-Auth-Request-Email", email))
+    };
+    let who = as_proxy("P@example.com").json_body();
+    assert_eq!(
+        (who["email"].as_str(), who["via"].as_str()),
+        (Some("p@example.com"), Some("proxy"))
+    );
+    assert_error(&as_proxy("q@example.com"), 401, "no user has the address");
+}
+
+#[test]
+fn with_auth_off_people_need_nothing_but_runners_still_do() {
+    let app = App::with_settings(Settings {
+        auth: AuthMode::Off,
+        ..Settings::default()
+    });
+    let resp = app.send_as_is(ApiRequest::new("GET", "/api/me"));
+    assert_eq!(resp.json_body()["via"], "off");
+    assert_eq!(
+        app.send_as_is(ApiRequest::new("PUT", "/api/briefs/a.md").with_body("# A\n"))
+            .status,
+        201
+    );
+    let claim = json_req("POST", "/api/runner/claim", &json!({"runner": "r1"}));
+    assert_eq!(app.send_as_is(claim).status, 401);
+    assert_eq!(
+        app.send_as_is(ApiRequest::new("GET", "/health"))
+            .json_body()["max_concurrent_jobs"],
+        3
+    );
+    let _ = ADMIN_TOKEN;
+}
