@@ -7,6 +7,13 @@
 //! enum values read as `Unknown`), so a newer server does not break an older runner.
 
 pub mod limits;
+
+/// Credentials as they travel.
+pub mod auth {
+    /// Prefix of every bearer token the API issues (API tokens and runner tokens), so that a
+    /// host can tell them from the shared `runner_token` without asking the API.
+    pub const TOKEN_PREFIX: &str = "cwm_";
+}
 pub mod log;
 pub mod messages;
 pub mod routes;

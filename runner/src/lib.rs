@@ -50,13 +50,20 @@ pub async fn run(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (server, listener, worker) = prepare(&settings).await?;
+    let (server, listener, worker, admin) = prepare(&settings).await?;
     let addr = host::serve::local_addr(&listener)?;
     println!("listening on http://{addr}");
 
     let stop = CancellationToken::new();
     let mut tasks = JoinSet::new();
     tasks.spawn(server.run(listener, stop.clone()));
+    // `up` is someone's own machine; `serve` prints a link only when it made the token itself
+    // (an operator who set one signs in with it).
+    if let Some((token, own)) = admin
+        && (own || settings.role == Role::Up)
+    {
+        tokio::spawn(print_sign_in_link(addr, token));
+    }
     // Under `up` the server outlives the worker: a draining or aborting worker still reports
     // its jobs to it. The server stops after the first signal once the worker is done, or at
     // once if the worker fails: a host whose jobs cannot run must not look as if it serves.
@@ -132,6 +139,70 @@ fn up_worker_config(
     Ok(config)
 }
 
+/// Where `serve` and `up` keep the admin token they made when none is configured.
+pub const ADMIN_TOKEN_FILE: &str = "admin-token";
+
+/// The admin token from `<data-dir>/admin-token`, made (mode 0600) on first start. The
+/// component is locked by default, and this is the way in for whoever runs the host.
+fn admin_token_file(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join(ADMIN_TOKEN_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if !text.trim().is_empty() => return Ok(text.trim().to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    let token = random_token()?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    write_private(&path, &token).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(token)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, format!("{text}\n"))
+}
+
+/// Asks the API just started for a one-time sign-in link and prints it, so that the operator's
+/// browser opens signed in as admin. Failing is not fatal: the admin token still works.
+async fn print_sign_in_link(addr: std::net::SocketAddr, admin_token: String) {
+    let host = if addr.ip().is_unspecified() {
+        format!("127.0.0.1:{}", addr.port())
+    } else {
+        addr.to_string()
+    };
+    let answer = async {
+        let resp = reqwest::Client::new()
+            .post(format!("http://{host}/api/auth/signin-links"))
+            .bearer_auth(&admin_token)
+            .send()
+            .await?
+            .error_for_status()?;
+        let body: serde_json::Value = resp.json().await?;
+        anyhow::Ok(body["url"].as_str().unwrap_or_default().to_owned())
+    };
+    match answer.await {
+        Ok(url) if !url.is_empty() => println!("sign-in link: {url}"),
+        Ok(_) => tracing::warn!("no sign-in link in the API's answer"),
+        Err(e) => tracing::warn!(error = %one_line(&e), "cannot make a sign-in link"),
+    }
+}
+
 /// A fresh random runner token, for `up` when none is configured.
 fn random_token() -> anyhow::Result<String> {
     let mut bytes = [0u8; 24];
@@ -144,11 +215,29 @@ fn random_token() -> anyhow::Result<String> {
 /// until everything has succeeded, so a failure is the one line `main` prints. The port is
 /// bound before the component is compiled: a port in use fails fast, and early clients wait in
 /// the backlog. The worker is prepared (its work dir locked) right after: a worker that cannot
-/// start stops `up` before it serves anything.
+/// start stops `up` before it serves anything. Also returns the admin token, if auth is on, and
+/// whether it is the host's own (from `<data-dir>/admin-token`).
 async fn prepare(
     settings: &Settings,
-) -> anyhow::Result<(Server, TcpListener, Option<worker::Prepared>)> {
+) -> anyhow::Result<(
+    Server,
+    TcpListener,
+    Option<worker::Prepared>,
+    Option<(String, bool)>,
+)> {
     let (mut component_settings, manifest) = load_component_settings(settings.manifest.as_deref())?;
+    let locked = component_settings.variables.get("auth").map(String::as_str) != Some("off");
+    let admin = match component_settings.variables.get("admin_token") {
+        Some(t) if !t.is_empty() => Some((t.clone(), false)),
+        _ if locked => {
+            let token = admin_token_file(&settings.data_dir)?;
+            component_settings
+                .variables
+                .insert("admin_token".to_owned(), token.clone());
+            Some((token, true))
+        }
+        _ => None,
+    };
     let token = component_settings
         .variables
         .get("runner_token")
@@ -202,7 +291,7 @@ async fn prepare(
         config: ConfigCtx::new(component_settings.variables),
     };
     let server = Server::new(&component, shared, settings.instances, settings.limits)?;
-    Ok((server, listener, worker))
+    Ok((server, listener, worker, admin))
 }
 
 /// The HTTP component's settings, and where they came from.

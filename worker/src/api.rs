@@ -30,7 +30,7 @@ const FIRST_RETRY: Duration = Duration::from_millis(200);
 pub enum CallError {
     /// Network error, timeout, 408, 429 or 5xx: worth another try.
     Transient(String),
-    /// 401: the runner token is wrong.
+    /// 401 or 403: the runner token is wrong, or is not this runner's.
     Unauthorized(String),
     /// 409 or 404: the attempt (or its job) is no longer this runner's. The text names which.
     Fenced(String),
@@ -44,7 +44,7 @@ impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CallError::Transient(m) => write!(f, "{m}"),
-            CallError::Unauthorized(m) => write!(f, "401 Unauthorized: {m}"),
+            CallError::Unauthorized(m) => write!(f, "refused: {m}"),
             CallError::Fenced(m) => write!(f, "{m}"),
             CallError::Rejected { status, message } => write!(f, "{status}: {message}"),
             CallError::Stopped => write!(f, "stopped"),
@@ -263,7 +263,9 @@ async fn send(req: RequestBuilder) -> Result<Bytes, CallError> {
 fn classify(status: StatusCode, body: &[u8]) -> CallError {
     let message = error_message(body);
     match status.as_u16() {
-        401 => CallError::Unauthorized(message),
+        // 403: the token is valid but not this runner's (bound to another name, or not a
+        // runner token at all); as final as a wrong token.
+        401 | 403 => CallError::Unauthorized(message),
         404 | 409 => CallError::Fenced(format!("{status}: {message}")),
         408 | 429 => CallError::Transient(format!("{status}: {message}")),
         s if status.is_server_error() => CallError::Transient(format!("{s}: {message}")),

@@ -14,7 +14,7 @@ pub enum WorkerError {
     /// The API refused the runner token (401): no request will ever succeed.
     #[error(
         "the API at {api} refused the runner token ({message}); check --token / CWM_RUNNER_TOKEN \
-         against the server's runner_token setting"
+         against the server's runner_token setting or the runner tokens an admin made"
     )]
     Unauthorized { api: String, message: String },
     /// The API refused a claim for a reason retrying cannot fix (a 4xx other than 401).

@@ -7,8 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Ctx;
 
-/// Prefix of every bearer token this API issues (API tokens and runner tokens).
-pub const TOKEN_PREFIX: &str = "cwm_";
+pub use protocol::auth::TOKEN_PREFIX;
 
 /// A new secret: `prefix` then 256 random bits in hex.
 pub fn new_secret(ctx: &Ctx, prefix: &str) -> String {

@@ -22,7 +22,7 @@ pub struct Api {
 impl Api {
     pub fn new(host: &crate::harness::Host) -> Api {
         Api {
-            client: reqwest::Client::new(),
+            client: crate::harness::client(),
             base: host.url(""),
         }
     }

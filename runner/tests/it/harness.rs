@@ -16,6 +16,25 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(240);
 /// How long a host may take to stop after SIGTERM (grace period included).
 pub const EXIT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The `admin_token` every host gets (as `SPIN_VARIABLE_ADMIN_TOKEN`) unless a test sets
+/// another; [`client`] sends it.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+/// An HTTP client that sends the admin token with every request that names no credential.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    reqwest::Client::builder().default_headers(headers)
+}
+
+/// [`client_builder`], built.
+pub fn client() -> reqwest::Client {
+    client_builder().build().unwrap()
+}
+
 /// Where every host in this test run caches compiled code.
 pub fn cache_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("runner-it-cache")
@@ -47,6 +66,7 @@ fn warm_cache() {
 pub struct Host {
     child: Child,
     pub addr: SocketAddr,
+    stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
@@ -70,6 +90,12 @@ impl Host {
         Host::start(&[&["up"], args].concat(), data_dir, &[])
     }
 
+    /// Like [`Host::up`], with extra environment variables.
+    pub fn up_with_env(args: &[&str], data_dir: &Path, env: &[(&str, &str)]) -> Host {
+        warm_cache();
+        Host::start(&[&["up"], args].concat(), data_dir, env)
+    }
+
     fn start(args: &[&str], data_dir: &Path, env: &[(&str, &str)]) -> Host {
         let args = [args, &["--listen", "127.0.0.1:0"]].concat();
         let mut child = command(&args, data_dir)
@@ -81,16 +107,22 @@ impl Host {
         let (stderr, stderr_reader) = collect(child.stderr.take().unwrap());
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let stdout = child.stdout.take().unwrap();
+        let printed = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&printed);
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(addr) = line.strip_prefix("listening on http://") {
                     let _ = addr_tx.send(addr.parse::<SocketAddr>().expect("address"));
                 }
+                let mut text = sink.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
             }
         });
         let mut host = Host {
             child,
             addr: "0.0.0.0:0".parse().unwrap(),
+            stdout: printed,
             stderr,
             stderr_reader: Some(stderr_reader),
         };
@@ -130,6 +162,29 @@ impl Host {
     /// Everything printed to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// Everything printed to stdout so far.
+    pub fn stdout_text(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Waits for a stdout line starting with `prefix`; the rest of that line.
+    pub fn wait_for_stdout_line(&self, prefix: &str, timeout: Duration) -> String {
+        let stdout = Arc::clone(&self.stdout);
+        poll_until(timeout, || {
+            let text = stdout.lock().unwrap();
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "stdout never showed {prefix:?}:\n{}\nstderr:\n{}",
+                self.stdout.lock().unwrap(),
+                self.stderr()
+            )
+        })
     }
 
     /// Waits until stderr contains `needle`.
@@ -177,6 +232,7 @@ fn command(args: &[&str], data_dir: &Path) -> Command {
         .env("CWM_CACHE_DIR", cache_dir())
         .env("RUST_LOG", "info,runner::host::serve=trace")
         .env("NO_COLOR", "1")
+        .env("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)
         // No spin.toml there: settings come from the embedded copy.
         .current_dir(empty_dir())
         .stdin(Stdio::null());

@@ -155,7 +155,7 @@ fn runners_are_served_while_slow_uploads_fill_the_general_pool() {
     poll_until(Duration::from_secs(120), || admitted() >= GENERAL)
         .unwrap_or_else(|| panic!("the uploads did not fill the pool:\n{}", host.stderr()));
 
-    let client = reqwest::Client::builder()
+    let client = crate::harness::client_builder()
         .timeout(Duration::from_secs(15))
         .build()
         .unwrap();
@@ -205,7 +205,7 @@ fn event_streams_over_the_per_client_cap_get_429_until_one_closes() {
     let data = tempfile::tempdir().unwrap();
     let host = Host::serve_with_env(data.path(), &[("CWM_MAX_EVENT_STREAMS_PER_CLIENT", "3")]);
     let api = Api::new(&host);
-    let client = reqwest::Client::new();
+    let client = crate::harness::client();
     block_on(async {
         let brand = r#"{"brandInfo": {"companyName": "Acme"}}"#;
         assert!(api.put("brand-data", "acme.json", brand).await.is_success());

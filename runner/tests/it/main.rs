@@ -1,6 +1,7 @@
 //! Black-box tests of the `runner` binary: each test starts real host processes on ephemeral
 //! ports with a temporary data dir and talks HTTP to them.
 
+mod access;
 mod api;
 mod documents;
 mod harness;

@@ -11,7 +11,7 @@ use crate::harness::Host;
 fn other_hosts_other_origins_and_untyped_bodies_are_refused() {
     let data = tempfile::tempdir().unwrap();
     let host = Host::serve(data.path());
-    let client = reqwest::Client::new();
+    let client = crate::harness::client();
     block_on(async {
         let brand = host.url("/api/brand-data/acme.json");
         let status = |r: reqwest::Response| r.status();

@@ -22,7 +22,7 @@ fn start_streaming_put(
 ) {
     let (tx, rx) = mpsc::channel::<Chunk>(4);
     let body = futures::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|c| (c, rx)) });
-    let request = reqwest::Client::new()
+    let request = crate::harness::client()
         .put(host.url(path))
         .body(reqwest::Body::wrap_stream(body));
     (tx, tokio::spawn(request.send()))
@@ -111,7 +111,7 @@ fn sse_streams_stay_open_beside_other_requests_until_shutdown() {
         ],
     );
     let api = Api::new(&host);
-    let client = reqwest::Client::new();
+    let client = crate::harness::client();
     block_on(async {
         let submit = serde_json::json!({"brand_name": "Acme", "urls": ["https://acme.example"]});
         let response = client

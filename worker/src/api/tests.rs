@@ -23,6 +23,10 @@ fn statuses_are_classified() {
         CallError::Unauthorized("no".into())
     );
     assert_eq!(
+        classify(StatusCode::FORBIDDEN, body),
+        CallError::Unauthorized("no".into())
+    );
+    assert_eq!(
         classify(StatusCode::CONFLICT, body),
         CallError::Fenced("409 Conflict: no".into())
     );

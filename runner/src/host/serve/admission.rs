@@ -73,7 +73,9 @@ impl Admission {
         let path = request.uri().path();
         if path.starts_with(RUNNER_PREFIX) {
             let authorization = request.headers().get(http::header::AUTHORIZATION);
-            if bearer_matches(authorization, &self.runner_token) {
+            // The shared token, or one the API issued (runner tokens; the component tells
+            // them apart, so a person's token here only gets a runner-lane refusal).
+            if bearer_matches(authorization, &self.runner_token) || issued_token(authorization) {
                 return Lane::Runner;
             }
         } else if request.method() == http::Method::GET && is_events_path(path) {
@@ -240,6 +242,14 @@ fn bearer_matches(authorization: Option<&http::HeaderValue>, token: &str) -> boo
             .zip(expected)
             .fold(0u8, |diff, (a, b)| diff | (a ^ b))
             == 0
+}
+
+/// Whether `authorization` carries a bearer token the API issued (`cwm_…`).
+fn issued_token(authorization: Option<&http::HeaderValue>) -> bool {
+    authorization
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| t.trim().starts_with(protocol::auth::TOKEN_PREFIX))
 }
 
 #[cfg(test)]

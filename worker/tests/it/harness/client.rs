@@ -12,7 +12,17 @@ pub struct Client {
 impl Client {
     pub fn new(server: &Server) -> Client {
         Client {
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .default_headers(
+                    [(
+                        reqwest::header::AUTHORIZATION,
+                        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+                    )]
+                    .into_iter()
+                    .collect(),
+                )
+                .build()
+                .unwrap(),
             base: server.url(""),
         }
     }
@@ -27,6 +37,12 @@ impl Client {
 
     pub async fn get(&self, path: &str) -> Value {
         self.json(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// `POST path` with a JSON body; the JSON answer (which must be a success).
+    pub async fn post(&self, path: &str, body: &Value) -> Value {
+        self.json(self.http.post(format!("{}{path}", self.base)).json(body))
             .await
     }
 

@@ -26,6 +26,8 @@ pub use workers::{InProcess, WorkerProcess, worker_config, worker_config_for};
 
 /// The runner token every test server expects.
 pub const TOKEN: &str = "worker-it-token";
+/// The servers' `admin_token`; [`client::Client`] sends it, as a signed-in admin would.
+pub const ADMIN_TOKEN: &str = "worker-it-admin-token";
 /// Generous: the first start of a debug build compiles the component (tens of seconds).
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(300);
 

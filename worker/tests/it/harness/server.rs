@@ -78,6 +78,7 @@ fn spawn_server(
     let mut child = cmd
         .current_dir(data_dir)
         .env("SPIN_VARIABLE_RUNNER_TOKEN", TOKEN)
+        .env("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
