@@ -10,6 +10,8 @@ pub mod limits;
 pub mod log;
 pub mod messages;
 pub mod routes;
+#[cfg(feature = "openapi")]
+mod schema;
 pub mod usage;
 
 pub use log::{LogChunk, LogKind, LogLine, LogStream, Timestamp};
