@@ -1,5 +1,6 @@
 //! Black-box tests of the API through `api_component::handle`, against the in-memory store.
 
+mod contract;
 mod documents;
 mod jobs;
 mod layers;

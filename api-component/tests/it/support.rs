@@ -1,5 +1,6 @@
 //! A test app: the real request handler over a `MemoryStore`, with a settable clock.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use api_component::http::{ApiRequest, ApiResponse};
@@ -15,6 +16,8 @@ pub struct App {
     pub store: MemoryStore,
     pub settings: Settings,
     clock: AtomicI64,
+    /// Every request [`App::send`] answered, with its answer, when the app records them.
+    recorded: Option<Mutex<Vec<(ApiRequest, ApiResponse)>>>,
 }
 
 impl App {
@@ -31,7 +34,22 @@ impl App {
             store: MemoryStore::new(),
             settings,
             clock: AtomicI64::new(1_767_225_600_000),
+            recorded: None,
         }
+    }
+
+    /// An app that keeps every request it answers, and the answer (see [`App::recorded`]).
+    pub fn recording(settings: Settings) -> Self {
+        App {
+            recorded: Some(Mutex::default()),
+            ..Self::with_settings(settings)
+        }
+    }
+
+    /// What a [`App::recording`] app answered so far, in order.
+    pub fn recorded(&self) -> Vec<(ApiRequest, ApiResponse)> {
+        let recorded = self.recorded.as_ref().expect("this app does not record");
+        recorded.lock().unwrap().clone()
     }
 
     /// Moves the clock forward (leases expire on this clock).
@@ -42,7 +60,11 @@ impl App {
     /// Each request happens 10 ms after the previous one. Claims that would wait are asked once
     /// more; event streams are polled until done (or 3 times) and returned as one body.
     pub fn send(&self, req: ApiRequest) -> ApiResponse {
-        self.with_ctx(|ctx| self.answer(ctx, &req))
+        let resp = self.with_ctx(|ctx| self.answer(ctx, &req));
+        if let Some(recorded) = &self.recorded {
+            recorded.lock().unwrap().push((req, resp.clone()));
+        }
+        resp
     }
 
     /// A runner's claim as the host sees it: `Ok` with the request if it waits (to be passed to
