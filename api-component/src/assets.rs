@@ -4,7 +4,8 @@ use crate::http::ApiResponse;
 
 include!(concat!(env!("OUT_DIR"), "/static_files.rs"));
 
-/// The OpenAPI 3.1 description of every endpoint (kept in sync with the route table by a test).
+/// The OpenAPI 3.1 description of every endpoint, as `api_doc` generates it (feature `openapi`;
+/// a test fails when the committed file differs).
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 
 /// Policy for the UI's pages: only our own scripts, styles and API; nothing inline.

@@ -73,12 +73,15 @@ pub struct DocMeta {
 
 /// A document as listed and returned by writes.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocItem {
     pub name: String,
     /// Bytes of content.
     pub size: u64,
     /// RFC 3339, UTC.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub updated_at: String,
     /// First `# ` heading, brand name, or the file stem.
     pub title: String,
@@ -114,11 +117,13 @@ pub fn rfc3339(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// One page of a listing.
+/// One page of a listing, newest first.
 #[derive(Debug, Serialize)]
-pub struct Page {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocPage {
     pub items: Vec<DocItem>,
     /// Pass back as `cursor` for the next page; `null` at the end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -334,7 +339,7 @@ impl<'a> Documents<'a> {
     }
 
     /// Newest first, `limit` items from `cursor` (a slot number, inclusive) downwards.
-    pub fn list(&self, limit: usize, cursor: Option<i64>) -> DocResult<Page> {
+    pub fn list(&self, limit: usize, cursor: Option<i64>) -> DocResult<DocPage> {
         let top = match cursor {
             Some(c) => c,
             None => self.store.increment(&self.slot_counter_key(), 0)?,
@@ -358,7 +363,7 @@ impl<'a> Documents<'a> {
             }
         }
         let next_cursor = (next > 0).then(|| next.to_string());
-        Ok(Page { items, next_cursor })
+        Ok(DocPage { items, next_cursor })
     }
 
     /// The documents currently listed in `slots` (given in descending order), in that order.

@@ -27,10 +27,15 @@ const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 /// Checks the `Host` and, for writes, the request's origin.
 pub fn check(settings: &Settings, req: &ApiRequest) -> Result<(), ApiError> {
     check_host(&settings.allowed_hosts, req)?;
-    if !matches!(req.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+    if is_write(&req.method) {
         check_same_origin(req)?;
     }
     Ok(())
+}
+
+/// Whether requests with this method must come from this server's own pages.
+pub fn is_write(method: &str) -> bool {
+    !matches!(method, "GET" | "HEAD" | "OPTIONS")
 }
 
 fn check_host(allowed: &[String], req: &ApiRequest) -> Result<(), ApiError> {

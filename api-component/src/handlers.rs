@@ -1,10 +1,10 @@
 //! Document endpoints: list, get, preview, put, upload, delete. Each takes the request context
 //! and returns a response or an [`ApiError`]; none touches host types.
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::Ctx;
-use crate::documents::{DocMeta, Documents, Precondition};
+use crate::documents::{DocItem, DocMeta, Documents, Precondition};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiRequest, ApiResponse};
 use crate::names::{Collection, DocName, Format};
@@ -116,6 +116,13 @@ pub fn doc_delete(ctx: &Ctx, collection: Collection, name: &str) -> ApiResult<Ap
     Ok(ApiResponse::empty(204))
 }
 
+/// The answer to an upload: the stored documents, in the order of their parts.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Uploaded {
+    pub items: Vec<DocItem>,
+}
+
 /// `multipart/form-data` with one or more `file` parts. Every file is validated before any is
 /// stored, so a bad file in a batch stores nothing.
 pub fn docs_upload(
@@ -154,7 +161,7 @@ pub fn docs_upload(
         let (_, meta) = docs.put(&name, body, max, &Precondition::None, (ctx.now_ms, by))?;
         items.push(meta.item());
     }
-    Ok(ApiResponse::json(201, &json!({ "items": items })))
+    Ok(ApiResponse::json(201, &Uploaded { items }))
 }
 
 fn item_response(status: u16, collection: Collection, meta: &DocMeta) -> ApiResponse {

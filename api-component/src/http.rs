@@ -211,6 +211,14 @@ impl ApiResponse {
     }
 }
 
+/// Every error's body.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// What went wrong, for a person to read.
+    pub error: String,
+}
+
 impl ApiError {
     /// The response a client sees: the status, `{"error": "<message>"}` and the headers the
     /// status calls for.
@@ -221,7 +229,9 @@ impl ApiError {
         }
         let mut resp = ApiResponse::json(
             self.status(),
-            &serde_json::json!({ "error": self.to_string() }),
+            &ErrorBody {
+                error: self.to_string(),
+            },
         );
         if let ApiError::MethodNotAllowed { allowed, .. } = &self {
             resp = resp.with_header("allow", *allowed);

@@ -13,13 +13,16 @@
 //! - [`documents`]: how documents, their metadata and the listing index sit in the store. It
 //!   returns [`documents::DocError`]; [`error`] maps that (and store errors) to HTTP statuses.
 //! - [`names`]: collections and document-name validation; [`render`]: titles, word counts and
-//!   HTML previews; [`assets`]: the embedded UI and the OpenAPI document.
+//!   HTML previews; [`assets`]: the embedded UI and the OpenAPI document, which `api_doc`
+//!   (feature `openapi`, native only) generates from the route table and the wire types.
 //! - [`store`]: the key-value trait and its in-memory implementation; [`settings`]; [`error`].
 //! - `spin` (wasm32 only): the `#[http_service]` entry point and the `wasi:keyvalue` adapter.
 //!
 //! Everything but `spin` compiles natively and is tested against [`store::MemoryStore`].
 
 pub mod access;
+#[cfg(feature = "openapi")]
+pub mod api_doc;
 pub mod assets;
 pub mod blob;
 pub mod documents;
@@ -276,27 +279,75 @@ fn audited(
     Ok(resp)
 }
 
+/// What `GET /health` reports.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    pub status: HealthStatus,
+    /// The figures, for callers with a credential only (a stranger learns just the status).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<HealthDetail>,
+}
+
+/// What `/health` tells a caller with a credential besides the status.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HealthDetail {
+    /// Why the status is `degraded`; absent when healthy.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub timestamp: String,
+    /// Attempts running now.
+    pub active_jobs: i64,
+    pub queued_jobs: i64,
+    pub max_concurrent_jobs: u64,
+    /// Runners seen recently.
+    pub runners_online: u64,
+    /// The component's version.
+    pub version: String,
+}
+
+/// `degraded` while jobs are queued and no runner is online, since nothing will run them;
+/// `healthy` otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Healthy,
+    Degraded,
+}
+
 /// `GET /health`: the status for anyone; the figures only for a caller with a credential.
 fn health(ctx: &Ctx, detailed: bool) -> ApiResult<ApiResponse> {
     use jobs::model::keys;
     let queued = jobs::counter(ctx.store, keys::QUEUED_COUNT)?.max(0);
     let runners_online = jobs::runner_api::runners_online(ctx)?;
-    let mut body = serde_json::json!({
-        "status": "healthy",
-        "timestamp": documents::rfc3339(ctx.now_ms),
-        "active_jobs": jobs::counter(ctx.store, keys::RUNNING_COUNT)?.max(0),
-        "queued_jobs": queued,
-        "max_concurrent_jobs": ctx.settings.max_concurrent_jobs,
-        "runners_online": runners_online,
-        "version": VERSION,
-    });
-    if let Some(reason) = degraded_reason(queued, runners_online) {
-        body["status"] = "degraded".into();
-        body["reason"] = reason.into();
-    }
-    if !detailed {
-        body = serde_json::json!({ "status": body["status"] });
-    }
+    let reason = degraded_reason(queued, runners_online);
+    let body = Health {
+        status: match reason {
+            Some(_) => HealthStatus::Degraded,
+            None => HealthStatus::Healthy,
+        },
+        detail: None,
+    };
+    let body = if detailed {
+        Health {
+            detail: Some(HealthDetail {
+                reason,
+                timestamp: documents::rfc3339(ctx.now_ms),
+                active_jobs: jobs::counter(ctx.store, keys::RUNNING_COUNT)?.max(0),
+                queued_jobs: queued,
+                max_concurrent_jobs: ctx.settings.max_concurrent_jobs,
+                runners_online,
+                version: VERSION.to_owned(),
+            }),
+            ..body
+        }
+    } else {
+        body
+    };
     Ok(ApiResponse::json(200, &body))
 }
 

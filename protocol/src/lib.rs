@@ -17,6 +17,8 @@ pub mod auth {
 pub mod log;
 pub mod messages;
 pub mod routes;
+#[cfg(feature = "openapi")]
+mod schema;
 pub mod usage;
 
 pub use log::{LogChunk, LogKind, LogLine, LogStream, Timestamp};

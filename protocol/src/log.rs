@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a line came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LogStream {
     /// The CLI's stdout (stream-json).
@@ -27,6 +28,7 @@ impl LogStream {
 
 /// What a line is about: the one vocabulary of the runner, the server and the UI.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LogKind {
     /// Assistant text.
@@ -88,6 +90,7 @@ impl LogKind {
 /// When the runner saw a line: RFC 3339 text (what runners send) or epoch milliseconds. Kept as
 /// sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Timestamp {
     Text(String),
@@ -96,10 +99,12 @@ pub enum Timestamp {
 
 /// One log line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LogLine {
     pub ts: Timestamp,
     pub stream: LogStream,
+    #[cfg_attr(feature = "openapi", schema(default = "info"))]
     #[serde(default)]
     pub kind: LogKind,
     pub text: String,
@@ -107,6 +112,8 @@ pub struct LogLine {
 
 /// A log chunk's body: `PUT` [`crate::routes::LOG_CHUNK`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(description = "A log chunk's body."))]
 #[serde(deny_unknown_fields)]
 pub struct LogChunk {
     pub lines: Vec<LogLine>,

@@ -6,9 +6,17 @@ use crate::usage::Usage;
 
 /// `POST` [`crate::routes::CLAIM`]: up to `slots` queued jobs for `runner`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// The API description says it without the rustdoc link (the requests' routes are its paths).
+#[cfg_attr(
+    feature = "openapi",
+    schema(description = "Up to `slots` queued jobs for `runner`.")
+)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub runner: String,
+    #[cfg_attr(feature = "openapi", schema(default = 1, minimum = 1, maximum = 64))]
     #[serde(default = "one")]
     pub slots: u32,
     /// How long to wait for a job before answering with none (the server caps it).
@@ -22,20 +30,26 @@ fn one() -> u32 {
 
 /// The answer to a claim, with or without jobs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClaimResponse {
     pub jobs: Vec<ClaimedJob>,
     /// How long the server keeps a job for this runner without a heartbeat.
+    // Readers default the figures (an older server's answer); this server always sends them.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub lease_ms: u64,
     /// How often to heartbeat while jobs run.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub heartbeat_ms: u64,
     /// Largest output file the server stores (its `max_document_bytes`).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub max_output_bytes: u64,
 }
 
-/// What a job generates.
+/// What a job generates. Its schema (`schema.rs`) lists the known values only:
+/// `Unknown` is what a reader makes of any other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobType {
@@ -48,6 +62,9 @@ pub enum JobType {
 }
 
 impl JobType {
+    /// Every type but `Unknown`.
+    pub const KNOWN: [JobType; 3] = [JobType::BrandData, JobType::Brief, JobType::Draft];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobType::BrandData => "brand_data",
@@ -66,20 +83,24 @@ impl std::fmt::Display for JobType {
 
 /// A job handed to a runner: everything it needs to run it without further reads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClaimedJob {
     pub id: String,
     pub attempt: u32,
     #[serde(rename = "type")]
     pub kind: JobType,
     pub prompt: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub inputs: Vec<InputFile>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub outputs: Vec<OutputFile>,
 }
 
 /// An input document, to be written at `path` (relative to the job's workspace).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InputFile {
     pub collection: String,
     pub name: String,
@@ -89,6 +110,7 @@ pub struct InputFile {
 
 /// A document the CLI must write, at `path` (relative to the job's workspace).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutputFile {
     pub collection: String,
     pub name: String,
@@ -97,13 +119,20 @@ pub struct OutputFile {
 
 /// `POST` [`crate::routes::CLAIM_STOP`]: the runner's waiting claims answer now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(description = "The runner's waiting claims answer now.")
+)]
 #[serde(deny_unknown_fields)]
 pub struct StopRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub runner: String,
 }
 
 /// One attempt of one job.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AttemptRef {
     pub id: String,
@@ -112,8 +141,14 @@ pub struct AttemptRef {
 
 /// `POST` [`crate::routes::HEARTBEAT`]: the runner is alive and runs these attempts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(description = "The runner is alive and runs these attempts.")
+)]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     pub runner: String,
     #[serde(default)]
     pub jobs: Vec<AttemptRef>,
@@ -121,22 +156,27 @@ pub struct HeartbeatRequest {
 
 /// The answer to a heartbeat: what to do with each attempt named.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HeartbeatResponse {
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub jobs: Vec<AttemptAction>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub lease_ms: u64,
 }
 
 /// The server's word on one attempt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttemptAction {
     pub id: String,
     pub attempt: u32,
     pub action: Action,
 }
 
-/// What the server wants done with an attempt.
+/// What the server wants done with an attempt. Its schema (`schema.rs`) lists the
+/// known values only: `Unknown` is what a reader makes of any other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -150,14 +190,31 @@ pub enum Action {
     Unknown,
 }
 
+impl Action {
+    /// Every action but `Unknown`.
+    pub const KNOWN: [Action; 3] = [Action::Continue, Action::Cancel, Action::Abandon];
+
+    /// The action's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Continue => "continue",
+            Action::Cancel => "cancel",
+            Action::Abandon => "abandon",
+            Action::Unknown => "unknown",
+        }
+    }
+}
+
 /// The answer to a log chunk or output upload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionResponse {
     pub action: Action,
 }
 
 /// How an attempt ended, as its runner reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FinalStatus {
     Completed,
@@ -183,6 +240,11 @@ impl std::fmt::Display for FinalStatus {
 
 /// `POST` [`crate::routes::FINISH`]: the end of an attempt as its runner saw it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(description = "The end of an attempt as its runner saw it.")
+)]
 #[serde(deny_unknown_fields)]
 pub struct FinishRequest {
     pub status: FinalStatus,

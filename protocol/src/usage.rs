@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Figures of one attempt. Every field defaults to zero, so records written before a field
 /// existed still read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Usage {
     /// `total_cost_usd`: everything the run cost, subagents included.

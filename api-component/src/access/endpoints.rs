@@ -15,11 +15,90 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiRequest, ApiResponse, json_body};
 use crate::jobs::runner_api;
 
+/// `GET /api/users`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserList {
+    pub users: Vec<users::UserView>,
+}
+
+/// `POST /api/users`: the user and the one-time link that sets their password.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Invited {
+    pub user: users::UserView,
+    pub invite_url: String,
+    pub invite_expires_in_s: i64,
+}
+
+/// `PATCH /api/users/{id}`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserOne {
+    pub user: users::UserView,
+}
+
+/// `GET /api/tokens`, `GET /api/runners/tokens`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenList {
+    pub tokens: Vec<tokens::TokenView>,
+}
+
+/// `DELETE /api/tokens/{id}`: the token as it is now (revoked).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenOne {
+    pub token: tokens::TokenView,
+}
+
+/// A token just made: the only time its secret is shown.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenCreated {
+    pub id: String,
+    /// The bearer token (`cwm_…`); only its digest is kept.
+    pub token: String,
+    pub name: String,
+    /// API tokens: the role granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Runner tokens: the runner name it is bound to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
+}
+
+/// `GET /api/runners`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunnerList {
+    pub runners: Vec<runner_api::RunnerSeen>,
+}
+
+/// `GET /api/audit`: newest first.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    pub entries: Vec<audit::Entry>,
+    /// Pass as `cursor` for the next (older) page; `null` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/auth/signin-links`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInLink {
+    /// Opens the UI signed in as admin, once.
+    pub url: String,
+    pub expires_in_s: i64,
+}
+
 /// Most audit entries one page holds.
 const MAX_AUDIT_PAGE: usize = 200;
 
 /// `GET /api/me` and the answer to a sign-in.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     /// `admin` (the admin token or a session it opened) or `user`.
     pub kind: &'static str,
@@ -83,10 +162,11 @@ fn person(principal: &Principal) -> ApiResult<(&Actor, Role)> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct LoginRequest {
-    email: String,
-    password: String,
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
 }
 
 /// `POST /api/auth/login`: a session cookie for the right email and password. Every failure
@@ -117,10 +197,11 @@ pub fn login(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct AcceptRequest {
-    invite: String,
-    password: String,
+pub struct AcceptRequest {
+    pub invite: String,
+    pub password: String,
 }
 
 /// `POST /api/auth/accept`: sets the invited user's password (the invite works once) and signs
@@ -149,9 +230,10 @@ pub fn accept(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct LinkRequest {
-    code: String,
+pub struct LinkRequest {
+    pub code: String,
 }
 
 /// `POST /api/auth/link`: a sign-in link's code (one use) for an admin session.
@@ -198,7 +280,10 @@ pub fn signin_link(ctx: &Ctx, req: &ApiRequest, principal: &Principal) -> ApiRes
     let url = format!("{}/#signin={code}", origin(req));
     Ok(ApiResponse::json(
         201,
-        &serde_json::json!({ "url": url, "expires_in_s": sessions::LINK_MS / 1000 }),
+        &SignInLink {
+            url,
+            expires_in_s: sessions::LINK_MS / 1000,
+        },
     ))
 }
 
@@ -224,17 +309,15 @@ fn origin(req: &ApiRequest) -> String {
 /// `GET /api/users` (admin).
 pub fn users_list(ctx: &Ctx) -> ApiResult<ApiResponse> {
     let users: Vec<_> = users::list(ctx)?.iter().map(UserRecord::view).collect();
-    Ok(ApiResponse::json(
-        200,
-        &serde_json::json!({ "users": users }),
-    ))
+    Ok(ApiResponse::json(200, &UserList { users }))
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct NewUser {
-    email: String,
-    role: Role,
+pub struct NewUser {
+    pub email: String,
+    pub role: Role,
 }
 
 /// `POST /api/users {email, role}` (admin): the user and a one-time invite URL.
@@ -253,21 +336,22 @@ pub fn users_create(ctx: &Ctx, req: &ApiRequest, principal: &Principal) -> ApiRe
     )?;
     Ok(ApiResponse::json(
         201,
-        &serde_json::json!({
-            "user": user.view(),
-            "invite_url": format!("{}/#invite={invite}", origin(req)),
-            "invite_expires_in_s": sessions::INVITE_MS / 1000,
-        }),
+        &Invited {
+            user: user.view(),
+            invite_url: format!("{}/#invite={invite}", origin(req)),
+            invite_expires_in_s: sessions::INVITE_MS / 1000,
+        },
     ))
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct UserChange {
+pub struct UserChange {
     #[serde(default)]
-    role: Option<Role>,
+    pub role: Option<Role>,
     #[serde(default)]
-    disabled: Option<bool>,
+    pub disabled: Option<bool>,
 }
 
 /// `PATCH /api/users/{id} {role?, disabled?}` (admin). Takes effect on the user's sessions and
@@ -311,10 +395,7 @@ pub fn user_patch(
         user.disabled = disabled;
     }
     users::save(ctx, &user)?;
-    Ok(ApiResponse::json(
-        200,
-        &serde_json::json!({ "user": user.view() }),
-    ))
+    Ok(ApiResponse::json(200, &UserOne { user: user.view() }))
 }
 
 /// Whether `principal` may see and revoke `token`: its owner, or an admin.
@@ -329,17 +410,15 @@ pub fn tokens_list(ctx: &Ctx, principal: &Principal) -> ApiResult<ApiResponse> {
         .filter(|t| matches!(t.grant, Grant::Api { .. }) && may_manage(principal, t))
         .map(|t| t.view())
         .collect();
-    Ok(ApiResponse::json(
-        200,
-        &serde_json::json!({ "tokens": list }),
-    ))
+    Ok(ApiResponse::json(200, &TokenList { tokens: list }))
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct NewToken {
-    name: String,
-    role: Role,
+pub struct NewToken {
+    pub name: String,
+    pub role: Role,
 }
 
 /// `POST /api/tokens {name, role}`: a token with at most the caller's role, shown once.
@@ -362,7 +441,13 @@ pub fn tokens_create(ctx: &Ctx, req: &ApiRequest, principal: &Principal) -> ApiR
     )?;
     Ok(ApiResponse::json(
         201,
-        &serde_json::json!({ "id": record.id, "token": secret, "name": record.name, "role": body.role }),
+        &TokenCreated {
+            id: record.id,
+            token: secret,
+            name: record.name,
+            role: Some(body.role),
+            runner: None,
+        },
     ))
 }
 
@@ -380,7 +465,9 @@ pub fn token_delete(
     if record.revoked_at.is_some() {
         return Ok(ApiResponse::json(
             200,
-            &serde_json::json!({ "token": record.view() }),
+            &TokenOne {
+                token: record.view(),
+            },
         ));
     }
     let record = tokens::revoke(ctx, record)?;
@@ -393,7 +480,9 @@ pub fn token_delete(
     )?;
     Ok(ApiResponse::json(
         200,
-        &serde_json::json!({ "token": record.view() }),
+        &TokenOne {
+            token: record.view(),
+        },
     ))
 }
 
@@ -404,18 +493,16 @@ pub fn runner_tokens_list(ctx: &Ctx) -> ApiResult<ApiResponse> {
         .filter(|t| matches!(t.grant, Grant::Runner { .. }))
         .map(|t| t.view())
         .collect();
-    Ok(ApiResponse::json(
-        200,
-        &serde_json::json!({ "tokens": list }),
-    ))
+    Ok(ApiResponse::json(200, &TokenList { tokens: list }))
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct NewRunnerToken {
-    runner: String,
+pub struct NewRunnerToken {
+    pub runner: String,
     #[serde(default)]
-    name: Option<String>,
+    pub name: Option<String>,
 }
 
 /// `POST /api/runners/tokens {runner, name?}` (admin): a token only that runner name can use.
@@ -447,17 +534,20 @@ pub fn runner_tokens_create(
     )?;
     Ok(ApiResponse::json(
         201,
-        &serde_json::json!({ "id": record.id, "token": secret, "runner": body.runner, "name": record.name }),
+        &TokenCreated {
+            id: record.id,
+            token: secret,
+            name: record.name,
+            role: None,
+            runner: Some(body.runner),
+        },
     ))
 }
 
 /// `GET /api/runners` (admin): every runner seen, with when.
 pub fn runners_list(ctx: &Ctx) -> ApiResult<ApiResponse> {
     let runners = runner_api::runners_seen(ctx)?;
-    Ok(ApiResponse::json(
-        200,
-        &serde_json::json!({ "runners": runners }),
-    ))
+    Ok(ApiResponse::json(200, &RunnerList { runners }))
 }
 
 /// `GET /api/audit?limit=&cursor=` (admin): newest first.
@@ -467,6 +557,9 @@ pub fn audit_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
     let (entries, next) = audit::page(ctx, limit, cursor)?;
     Ok(ApiResponse::json(
         200,
-        &serde_json::json!({ "entries": entries, "next_cursor": next.map(|n| n.to_string()) }),
+        &AuditPage {
+            entries,
+            next_cursor: next.map(|n| n.to_string()),
+        },
     ))
 }

@@ -28,6 +28,7 @@ fn meta_key(id: &str) -> String {
 
 /// What a token lets its holder be.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Grant {
     /// The API with this role (capped by the owner's role when the owner is a user).
@@ -53,13 +54,18 @@ pub struct TokenRecord {
 
 /// A token as the API lists it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+
 pub struct TokenView {
     pub id: String,
     pub name: String,
     #[serde(flatten)]
     pub grant: Grant,
+    /// Who created it: an email, or `admin`.
     pub owner: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub revoked_at: Option<String>,
 }
 

@@ -45,6 +45,8 @@ pub struct UserRecord {
 
 /// A user as the API shows one (never the hash).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+
 pub struct UserView {
     pub id: String,
     pub email: String,
@@ -52,6 +54,7 @@ pub struct UserView {
     pub disabled: bool,
     /// Whether the user has accepted the invite (has a password).
     pub active: bool,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
     pub created_by: String,
 }

@@ -7,7 +7,6 @@
 //! with O(page) store reads, and so does the SSE `Last-Event-ID`.
 
 use serde::Serialize;
-use serde_json::json;
 
 use super::load;
 use super::model::{JobRecord, keys};
@@ -23,14 +22,42 @@ const CHUNK_BATCH: u32 = 8;
 pub const DEFAULT_LINES: usize = 500;
 pub const MAX_LINES: usize = 5_000;
 
-use protocol::{LogChunk, LogLine};
+use protocol::{LogChunk, LogKind, LogLine, LogStream, Timestamp};
 
-/// A line as clients read it.
+/// A line as clients read it: the runner's line with its sequence number.
+// Spelt out rather than a flattened `LogLine`, whose schema refuses fields it does not name
+// (`seq` included), so that the schema of this one can hold.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeqLine {
     pub seq: i64,
-    #[serde(flatten)]
-    pub line: LogLine,
+    pub ts: Timestamp,
+    pub stream: LogStream,
+    pub kind: LogKind,
+    pub text: String,
+}
+
+impl SeqLine {
+    fn new(seq: i64, line: LogLine) -> Self {
+        SeqLine {
+            seq,
+            ts: line.ts,
+            stream: line.stream,
+            kind: line.kind,
+            text: line.text,
+        }
+    }
+}
+
+/// `GET /api/jobs/{id}/logs`: lines in order.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogPage {
+    pub lines: Vec<SeqLine>,
+    /// Pass back as `after` for the lines that follow.
+    pub next: i64,
+    /// The job is final and every line was returned.
+    pub done: bool,
 }
 
 /// Where reading resumes: the first line not yet returned.
@@ -114,10 +141,7 @@ pub(super) fn read_from(
                     chunk: *chunk,
                     index,
                 };
-                lines.push(SeqLine {
-                    seq: at.seq(),
-                    line,
-                });
+                lines.push(SeqLine::new(at.seq(), line));
             }
             pos = Position {
                 attempt: pos.attempt,
@@ -148,10 +172,7 @@ pub fn logs_get(ctx: &Ctx, req: &ApiRequest, id: &str) -> ApiResult<ApiResponse>
     let limit = req.limit_param("limit", DEFAULT_LINES, MAX_LINES)?;
     let (lines, done) = read(ctx, &record, after, limit)?;
     let next = lines.last().map_or(after.unwrap_or(0), |l| l.seq);
-    Ok(ApiResponse::json(
-        200,
-        &json!({ "lines": lines, "next": next, "done": done }),
-    ))
+    Ok(ApiResponse::json(200, &LogPage { lines, next, done }))
 }
 
 /// Parses `after` / `Last-Event-ID`: a sequence number this API returned.

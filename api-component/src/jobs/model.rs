@@ -14,7 +14,9 @@ use crate::names::Collection;
 
 pub use protocol::{JobType, Usage};
 
+/// Where a job is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Queued,
@@ -36,6 +38,7 @@ impl Status {
 
 /// A document a job reads or writes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocRef {
     pub collection: String,
     pub name: String,
@@ -99,24 +102,41 @@ pub struct JobRecord {
     pub submitted_by: String,
 }
 
-/// The job as clients see it.
+/// The job as clients see it. Every field is always present (`null` when it does not apply).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobView {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: JobType,
     pub status: Status,
     /// 1 = next to run; `null` unless queued.
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 1))]
     pub queue_position: Option<u64>,
+    /// 1-based; a lost runner's attempt is followed by the next one.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub attempt: u32,
+    /// The runner of the running attempt, or of the one that ended the job.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub runner: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
     pub started_at: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
     pub finished_at: Option<String>,
+    /// The generate request's fields, as validated (see the generate endpoint).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub params: Value,
+    /// The documents the job produced.
     pub output_documents: Vec<DocRef>,
+    /// Why the job failed or was cancelled.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub error: Option<String>,
+    /// What the attempt that ended the job cost, as its runner reported it.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub usage: Option<Usage>,
+    /// A cancel was asked for (a running job stops once its runner learns it).
     pub cancel_requested: bool,
     pub submitted_by: String,
 }

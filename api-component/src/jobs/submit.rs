@@ -1,7 +1,7 @@
 //! The generate endpoints: validate a request, check its input documents exist, pick the output
 //! document's name, render the full prompt from `instructions/`, and enqueue the job.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::model::{DocRef, JobRecord, JobType, Status, keys};
@@ -25,26 +25,88 @@ pub const MIN_WORD_COUNT: u64 = 100;
 pub const MAX_WORD_COUNT: u64 = 20_000;
 pub const DEFAULT_WORD_COUNT: u64 = 2_000;
 
+// The generate requests. Fields are read leniently (a missing one is `None`) so that
+// [`prepare`] can say which one is wrong; their schemas state what it demands. Unknown fields are
+// ignored. The limits in `#[schema]` repeat the constants above (a test sends requests at them).
+
+/// `POST /api/brand-data/generate`: brand data gathered from the brand's web pages.
 #[derive(Deserialize)]
-struct BrandRequest {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BrandRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, value_type = String, min_length = 1, max_length = 300)
+    )]
     brand_name: Option<String>,
+    /// http(s) addresses to read.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, value_type = Vec<String>, min_items = 1, max_items = 20)
+    )]
     urls: Option<Vec<String>>,
 }
 
+/// `POST /api/briefs/generate`: a content brief for a keyword, in the brand's voice.
 #[derive(Deserialize)]
-struct BriefRequest {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BriefRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, value_type = String, min_length = 1, max_length = 300)
+    )]
     title: Option<String>,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, value_type = String, min_length = 1, max_length = 300)
+    )]
     primary_keyword: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     #[serde(default)]
     secondary_keywords: Vec<String>,
+    /// The name of an existing brand-data document.
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     brand_data: Option<String>,
 }
 
+/// `POST /api/drafts/generate`: an article written from a brief.
 #[derive(Deserialize)]
-struct DraftRequest {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DraftRequest {
+    /// The name of an existing brief.
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     brief: Option<String>,
+    /// The name of an existing brand-data document.
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     brand_data: Option<String>,
+    /// Words to aim for.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<u64>, minimum = 100, maximum = 20000, default = 2000)
+    )]
     target_word_count: Option<Value>,
+}
+
+/// The answer to a generate or retry request: the new job, queued.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Queued {
+    pub job_id: String,
+    /// Always `queued`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = queued_status))]
+    pub status: Status,
+    /// The job a retry repeats (retries only).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_of: Option<String>,
+}
+
+#[cfg(feature = "openapi")]
+fn queued_status() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["queued"]))
+        .description(Some("Always `queued`."))
+        .build()
 }
 
 /// A validated job, ready to enqueue.
@@ -71,10 +133,13 @@ pub fn generate(
     }
     let submission = prepare(ctx, collection, &params)?;
     let id = enqueue(ctx, submission, by)?;
-    Ok(
-        ApiResponse::json(202, &json!({ "job_id": id, "status": "queued" }))
-            .with_header("location", format!("/api/jobs/{id}")),
-    )
+    let location = format!("/api/jobs/{id}");
+    let queued = Queued {
+        job_id: id,
+        status: Status::Queued,
+        retry_of: None,
+    };
+    Ok(ApiResponse::json(202, &queued).with_header("location", location))
 }
 
 /// Validates `params` for a job producing into `collection` and renders its prompt.
@@ -377,6 +442,33 @@ mod tests {
         assert_eq!(slug("  ***  "), "untitled");
         assert_eq!(slug("Café ünïcode"), "caf-n-code");
         assert!(slug(&"word ".repeat(100)).len() <= 80);
+    }
+
+    /// The generate requests' schemas repeat the limits as literals (`#[schema]` takes no
+    /// constants): they must agree.
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn request_schemas_state_the_limits() {
+        use serde_json::json;
+        use utoipa::PartialSchema;
+        let props = |schema| serde_json::to_value(schema).unwrap()["properties"].clone();
+        let brand = props(BrandRequest::schema());
+        assert_eq!(brand["brand_name"]["maxLength"], json!(MAX_FIELD_CHARS));
+        assert_eq!(brand["urls"]["maxItems"], json!(MAX_LIST_ITEMS));
+        let brief = props(BriefRequest::schema());
+        assert_eq!(brief["title"]["maxLength"], json!(MAX_FIELD_CHARS));
+        assert_eq!(
+            brief["primary_keyword"]["maxLength"],
+            json!(MAX_FIELD_CHARS)
+        );
+        assert_eq!(
+            brief["secondary_keywords"]["maxItems"],
+            json!(MAX_LIST_ITEMS)
+        );
+        let words = &props(DraftRequest::schema())["target_word_count"];
+        assert_eq!(words["minimum"], json!(MIN_WORD_COUNT));
+        assert_eq!(words["maximum"], json!(MAX_WORD_COUNT));
+        assert_eq!(words["default"], json!(DEFAULT_WORD_COUNT));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Client endpoints over jobs: list newest first, get one, cancel, retry.
 
-use serde_json::json;
+use serde::Serialize;
 
-use super::model::{JobRecord, Status, keys};
+use super::model::{JobRecord, JobView, Status, keys};
 use super::queue::{self, Latch, positions};
 use super::submit;
 use super::{cancel_requested, counter, load};
@@ -15,6 +15,16 @@ pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
 /// Index entries one listing reads at most (a status filter may skip many).
 const MAX_SCANNED: i64 = 2_000;
+
+/// One page of the job listing, newest first.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobPage {
+    pub items: Vec<JobView>,
+    /// Pass back as `cursor` for the next page; `null` at the end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub next_cursor: Option<String>,
+}
 
 /// `GET /api/jobs?status=&limit=&cursor=`.
 pub fn jobs_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
@@ -63,16 +73,15 @@ pub fn jobs_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
             }
         }
     }
-    let views = views_of(ctx, &records)?;
-    let next_cursor = (next > 0).then(|| next.to_string());
-    Ok(ApiResponse::json(
-        200,
-        &json!({ "items": views, "next_cursor": next_cursor }),
-    ))
+    let page = JobPage {
+        items: views_of(ctx, &records)?,
+        next_cursor: (next > 0).then(|| next.to_string()),
+    };
+    Ok(ApiResponse::json(200, &page))
 }
 
 /// Public views, with queue positions when any job is queued.
-fn views_of(ctx: &Ctx, records: &[JobRecord]) -> ApiResult<Vec<super::model::JobView>> {
+fn views_of(ctx: &Ctx, records: &[JobRecord]) -> ApiResult<Vec<JobView>> {
     let queued = records.iter().any(|r| r.status == Status::Queued);
     let positions = if queued {
         positions(&queue::scan(ctx)?)
@@ -150,6 +159,10 @@ pub fn job_retry(ctx: &Ctx, id: &str, by: &str) -> ApiResult<ApiResponse> {
     let new_id = submit::enqueue(ctx, submission, by)?;
     Ok(ApiResponse::json(
         202,
-        &json!({ "job_id": new_id, "status": "queued", "retry_of": id }),
+        &submit::Queued {
+            job_id: new_id,
+            status: Status::Queued,
+            retry_of: Some(id.to_owned()),
+        },
     ))
 }

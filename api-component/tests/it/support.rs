@@ -1,5 +1,6 @@
 //! A test app: the real request handler over a `MemoryStore`, with a settable clock.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use api_component::http::{ApiRequest, ApiResponse};
@@ -17,6 +18,8 @@ pub struct App {
     pub store: MemoryStore,
     pub settings: Settings,
     clock: AtomicI64,
+    /// Every request [`App::send`] answered, with its answer, when the app records them.
+    recorded: Option<Mutex<Vec<(ApiRequest, ApiResponse)>>>,
 }
 
 impl App {
@@ -34,7 +37,22 @@ impl App {
             store: MemoryStore::new(),
             settings,
             clock: AtomicI64::new(1_767_225_600_000),
+            recorded: None,
         }
+    }
+
+    /// An app that keeps every request it answers, and the answer (see [`App::recorded`]).
+    pub fn recording(settings: Settings) -> Self {
+        App {
+            recorded: Some(Mutex::default()),
+            ..Self::with_settings(settings)
+        }
+    }
+
+    /// What a [`App::recording`] app answered so far, in order.
+    pub fn recorded(&self) -> Vec<(ApiRequest, ApiResponse)> {
+        let recorded = self.recorded.as_ref().expect("this app does not record");
+        recorded.lock().unwrap().clone()
     }
 
     /// Moves the clock forward (leases expire on this clock).
@@ -59,7 +77,11 @@ impl App {
 
     /// Sends `req` exactly as given.
     pub fn send_as_is(&self, req: ApiRequest) -> ApiResponse {
-        self.with_ctx(|ctx| self.answer(ctx, &req))
+        let resp = self.with_ctx(|ctx| self.answer(ctx, &req));
+        if let Some(recorded) = &self.recorded {
+            recorded.lock().unwrap().push((req, resp.clone()));
+        }
+        resp
     }
 
     /// A runner's claim as the host sees it: `Ok` with the request if it waits (to be passed to
