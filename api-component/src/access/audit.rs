@@ -13,7 +13,6 @@ const AUDIT: Slots = Slots::new("auth/audit");
 /// One entry.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-
 pub struct Entry {
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub at: String,

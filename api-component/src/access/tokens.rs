@@ -55,7 +55,6 @@ pub struct TokenRecord {
 /// A token as the API lists it.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-
 pub struct TokenView {
     pub id: String,
     pub name: String,

@@ -46,7 +46,6 @@ pub struct UserRecord {
 /// A user as the API shows one (never the hash).
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-
 pub struct UserView {
     pub id: String,
     pub email: String,

@@ -16,7 +16,6 @@ const MAX_RUNNERS_LISTED: i64 = 1_000;
 /// One runner as `GET /api/runners` lists it.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-
 pub struct RunnerSeen {
     pub name: String,
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
