@@ -102,6 +102,8 @@ test('content workflow: brand data → brief → live log → preview → draft 
     await dialog.getByLabel('Article title').fill(TITLE);
     await dialog.getByLabel('Primary keyword').fill('trail running shoes');
     await dialog.getByRole('textbox', { name: 'Secondary keywords' }).fill('grip, waterproof,');
+    // The pickers fill from the API after the dialog opens.
+    await dialog.locator('select:enabled').first().waitFor();
     assert.equal(await dialog.getByLabel('Brand data').inputValue(), BRAND);
     await dialog.locator('[data-action="submit"]').click();
     await dialog.waitFor({ state: 'detached' });
@@ -134,6 +136,7 @@ test('content workflow: brand data → brief → live log → preview → draft 
     // 5. Generate a draft from it, and queue one more job behind it to cancel.
     await briefs.locator('[data-action="generate-next"]').click();
     dialog = page.locator('dialog[open]');
+    await waitFor(async () => (await dialog.locator('select:disabled').count()) === 0, { message: 'the pickers filled' });
     assert.equal(await dialog.getByLabel('Brief').inputValue(), `${SLUG}.md`);
     await dialog.getByLabel('Brand data').selectOption(BRAND);
     await dialog.getByLabel('Target word count').fill('1500');
