@@ -1,7 +1,7 @@
-// Form pieces shared by the dialogs and pages that ask for input: a labelled field with its hint
-// and error line.
+// Form pieces shared by the generate dialogs, the sign-in screens and the admin page: a labelled
+// field with its hint and error line, and a notice for what the API refused.
 
-import { h } from './dom.js';
+import { h, icon, replaceChildren } from './dom.js';
 
 let uid = 0;
 
@@ -24,4 +24,9 @@ export function field(label, control, { hint, required = false } = {}) {
     if (msg) control.setAttribute('aria-invalid', 'true'); else control.removeAttribute('aria-invalid');
   };
   return wrap;
+}
+
+/** Shows `message` in `host` (a `role="alert"` element) as an error notice; empty clears it. */
+export function showFormError(host, message) {
+  replaceChildren(host, message && h('div', { class: 'notice notice-error' }, icon('close'), h('p', { text: message })));
 }

@@ -1,7 +1,8 @@
 // The active-jobs panel: queued jobs with their queue position, running jobs with a ticking
 // elapsed time and their runner, recently finished ones with duration, cost and tokens; cancel,
 // retry, logs, and a link to the document a job produced. Polls GET /api/jobs every ~2 s while
-// the page is visible. Cards are updated in place so keyboard focus survives a refresh.
+// the page is visible and someone is signed in. Cards are updated in place so keyboard focus
+// survives a refresh.
 
 import * as api from './api.js';
 import { h, button, icon, announce, statusBadge, formatClock, formatDuration, formatCost, formatCompact, replaceChildren } from './dom.js';
@@ -47,6 +48,7 @@ export class JobsPanel {
     this.timer = null;
     this.delay = POLL_MS;
     this.health = null;
+    this.enabled = true;
     this.build();
     document.addEventListener('visibilitychange', () => (document.hidden ? this.stop() : this.start()));
     setInterval(() => this.tickClocks(), 1000);
@@ -90,7 +92,7 @@ export class JobsPanel {
   }
 
   start() {
-    if (this.timer !== null) return;
+    if (this.timer !== null || !this.enabled) return;
     this.timer = 0;
     this.poll();
   }
@@ -98,6 +100,18 @@ export class JobsPanel {
   stop() {
     clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /** Stops polling until `resume` (while nobody is signed in). */
+  pause() {
+    this.enabled = false;
+    this.stop();
+  }
+
+  resume() {
+    this.enabled = true;
+    this.delay = POLL_MS;
+    this.start();
   }
 
   /** Refreshes now (after a submit, cancel or retry), then keeps the usual rhythm. */
