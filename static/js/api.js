@@ -1,5 +1,7 @@
 // The HTTP API client: one fetch wrapper that turns `{"error": "..."}` responses into ApiError,
-// and one small function per endpoint the UI uses.
+// and one small function per endpoint the UI uses. The browser's session cookie (HttpOnly, set by
+// the sign-in endpoints) goes with every same-origin request by itself; a 401 from any other
+// endpoint means the session has ended, which the handler set with `onSessionEnded` hears.
 
 /** An error response from the API (or a network failure, status 0). */
 export class ApiError extends Error {
@@ -8,16 +10,26 @@ export class ApiError extends Error {
     this.name = 'ApiError';
     this.status = status;
     this.response = response;
+    const retry = Number(response?.headers?.get('Retry-After'));
+    /** Seconds to wait before trying again (429), if the API said. */
+    this.retryAfter = Number.isFinite(retry) && retry > 0 ? retry : null;
   }
 }
 
 const enc = encodeURIComponent;
 
+let sessionEnded = () => {};
+
+/** `fn(error)` runs when a request is refused for want of a valid session (401). */
+export function onSessionEnded(fn) {
+  sessionEnded = fn;
+}
+
 /**
  * Sends a request. `json` is sent as a JSON body; `body` as-is. Resolves to the Response
  * for 2xx/304 and rejects with ApiError otherwise, carrying the API's error message.
  */
-export async function request(method, path, { json, body, headers = {}, signal } = {}) {
+export async function request(method, path, { json, body, headers = {}, signal, signingIn = false } = {}) {
   const init = { method, headers: { ...headers }, signal, cache: 'no-store' };
   if (json !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -33,7 +45,10 @@ export async function request(method, path, { json, body, headers = {}, signal }
     throw new ApiError(0, 'The server could not be reached. Check your connection and try again.');
   }
   if (res.ok || res.status === 304) return res;
-  throw new ApiError(res.status, await errorMessage(res), res);
+  const error = new ApiError(res.status, await errorMessage(res), res);
+  // A sign-in's own 401 is a wrong password, not an ended session.
+  if (res.status === 401 && !signingIn) sessionEnded(error);
+  throw error;
 }
 
 async function errorMessage(res) {
@@ -138,6 +153,48 @@ export function getJobLogs(id, { after = null, limit = 500 } = {}) {
   const q = new URLSearchParams({ limit: String(limit) });
   if (after !== null && after !== undefined) q.set('after', String(after));
   return getJson(`/api/jobs/${enc(id)}/logs?${q}`);
+}
+
+// ---- accounts and access ----
+
+/** Who is signed in: `{kind, id, email, role, via}`. */
+export const me = () => getJson('/api/me');
+
+const signIn = async (path, json) => (await request('POST', path, { json, signingIn: true })).json();
+export const login = (email, password) => signIn('/api/auth/login', { email, password });
+export const acceptInvite = (invite, password) => signIn('/api/auth/accept', { invite, password });
+export const signInWithLink = (code) => signIn('/api/auth/link', { code });
+export const logout = () => request('POST', '/api/auth/logout', { signingIn: true });
+
+export const listUsers = () => getJson('/api/users');
+/** Resolves to `{user, invite_url, invite_expires_in_s}`. */
+export async function inviteUser(email, role) {
+  return (await request('POST', '/api/users', { json: { email, role } })).json();
+}
+export async function updateUser(id, change) {
+  return (await request('PATCH', `/api/users/${enc(id)}`, { json: change })).json();
+}
+
+export const listTokens = () => getJson('/api/tokens');
+/** Resolves to `{id, token, name, role}`; the token is shown this once. */
+export async function createToken(name, role) {
+  return (await request('POST', '/api/tokens', { json: { name, role } })).json();
+}
+/** Revokes an API or runner token. */
+export async function revokeToken(id) {
+  return (await request('DELETE', `/api/tokens/${enc(id)}`)).json();
+}
+export const listRunnerTokens = () => getJson('/api/runners/tokens');
+/** Resolves to `{id, token, runner, name}`; the token is shown this once. */
+export async function createRunnerToken(runner, name) {
+  return (await request('POST', '/api/runners/tokens', { json: name ? { runner, name } : { runner } })).json();
+}
+export const listRunners = () => getJson('/api/runners');
+
+export function listAudit({ limit = 50, cursor = null } = {}) {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (cursor) q.set('cursor', cursor);
+  return getJson(`/api/audit?${q}`);
 }
 
 export function jobEventsUrl(id, after = null) {

@@ -1,16 +1,26 @@
-// Entry point: builds the page's parts and connects them. Each part gets `app`, the small
-// interface below, instead of importing the others, so the modules stay independent.
+// Entry point: finds out who is signed in (GET /api/me) or shows the signed-out screens, then
+// builds the page's parts and connects them. Each part gets `app`, the small interface below,
+// instead of importing the others, so the modules stay independent.
 //
-// The address bar mirrors the open tab and document (#briefs/launch-plan.md), so a reload or a
-// shared link comes back to the same place.
+// The address bar mirrors the open tab and document (#briefs/launch-plan.md) or the admin page
+// (#admin; #tokens for everyone else's own tokens), so a reload or a shared link comes back to
+// the same place. `#invite=<secret>` and `#signin=<code>` are one-time secrets handled before
+// anything else (see auth.js). A 401 later on (the session expired or was ended) brings back the
+// sign-in screen over the app, which is kept as it was: signing in again as the same person
+// carries on; anyone else gets a fresh page.
 
-import { $, COLLECTIONS } from './dom.js';
+import * as api from './api.js';
+import { $, announce, COLLECTIONS } from './dom.js';
+import { confirmDialog } from './dialogs.js';
 import { Tabs } from './tabs.js';
 import { DocumentsPanel } from './documents.js';
 import { GenerateDialog } from './generate.js';
 import { JobsPanel } from './jobs.js';
 import { LogViewer } from './logs.js';
 import { HealthIndicator } from './health.js';
+import { AuthScreen, readAuthFragment } from './auth.js';
+import { UserMenu } from './usermenu.js';
+import { AdminScreen } from './admin.js';
 
 const panels = {};
 const selection = {};
@@ -20,17 +30,36 @@ let logs;
 let generateDialog;
 let health;
 let lastCounts = '';
+let me = null;
+let started = false;
+let view = 'documents';
+let adminScreen = null;
+/** Set when the page reloads on purpose (signing out), so no "unsaved changes" prompt stops it. */
+let leaving = false;
+
+const screens = { auth: $('#auth-main'), workspace: $('#workspace'), admin: $('#admin-main') };
+const auth = new AuthScreen(screens.auth, { onShow: (kind) => setScreen(kind) });
+const userMenu = new UserMenu($('#user-menu'), { onSignOut: () => signOut() });
 
 const app = {
+  /** Who is signed in: `{kind, id, email, role, via}`. */
+  get me() {
+    return me;
+  },
+  /** Whether the signed-in person may change documents and jobs (editors and admins). */
+  get canWrite() {
+    return me?.role === 'editor' || me?.role === 'admin';
+  },
   /** Switches to `collection`'s tab and opens `name` in its viewer. */
   async openDocument(collection, name) {
     if (!panels[collection]) return;
+    showView('documents');
     tabs.select(collection);
     await panels[collection].open(name);
     panels[collection].reload();
   },
   openGenerate(collection, prefill) {
-    generateDialog.open(collection, prefill);
+    if (app.canWrite) generateDialog.open(collection, prefill);
   },
   openLogs(jobId) {
     logs.open(jobId);
@@ -63,7 +92,7 @@ const app = {
   documentSelected(collection, name) {
     selection[collection] = name;
     if (name) lastOpened[collection] = name;
-    if (tabs.selected === collection) writeHash(collection, name);
+    if (tabs.selected === collection && view === 'documents') writeHash(collection, name);
   },
   /** The document of `collection` the user looked at last (to preselect it in pickers). */
   lastSelected(collection) {
@@ -80,10 +109,56 @@ function writeHash(collection, name) {
   if (location.hash !== hash) history.replaceState(null, '', hash);
 }
 
-function readHash() {
-  const [collection, name] = location.hash.slice(1).split('/');
-  if (!COLLECTIONS[collection]) return { collection: 'brand-data', name: null };
-  return { collection, name: name ? decodeURIComponent(name) : null };
+/** What the address bar asks for: the admin page, a tab and document, or null. */
+function parseRoute(hash = location.hash) {
+  const raw = hash.slice(1);
+  if (raw === 'admin' || raw === 'tokens') return { view: 'admin' };
+  const [collection, name] = raw.split('/');
+  if (!COLLECTIONS[collection]) return null;
+  return { view: 'documents', collection, name: name ? decodeURIComponent(name) : null };
+}
+
+/** 'signin' or 'accept' (signed out) or 'app'; tests wait for `body.is-ready[data-screen]`. */
+function setScreen(screen) {
+  const signedIn = screen === 'app';
+  document.body.dataset.screen = screen;
+  screens.auth.hidden = signedIn;
+  $('#health').hidden = !signedIn;
+  $('#user-menu').hidden = !signedIn;
+  $('#nav').hidden = !signedIn || me?.role !== 'admin';
+  if (signedIn) {
+    showView(view);
+  } else {
+    screens.workspace.hidden = true;
+    screens.admin.hidden = true;
+    setSkipTarget(screens.auth);
+  }
+  document.body.classList.add('is-ready');
+}
+
+/** The documents (tabs and jobs) or the admin page. */
+function showView(next) {
+  view = next;
+  screens.workspace.hidden = next !== 'documents';
+  screens.admin.hidden = next !== 'admin';
+  document.body.dataset.view = next;
+  for (const link of document.querySelectorAll('#nav [data-view]')) {
+    if (link.dataset.view === next) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
+  }
+  if (tabs) $('#nav [data-view="documents"]').href = `#${tabs.selected}`;
+  setSkipTarget(next === 'admin' ? screens.admin : $('#main'));
+  if (next === 'admin' && me) {
+    adminScreen ??= new AdminScreen(screens.admin, me);
+    adminScreen.load();
+    const hash = me.role === 'admin' ? '#admin' : '#tokens';
+    if (location.hash !== hash) history.replaceState(null, '', hash);
+  } else if (next === 'documents' && tabs) {
+    writeHash(tabs.selected, selection[tabs.selected]);
+  }
+}
+
+function setSkipTarget(main) {
+  $('.skip-link').href = `#${main.id}`;
 }
 
 function init() {
@@ -93,27 +168,116 @@ function init() {
   }
   tabs = new Tabs($('[role="tablist"]'), (collection) => {
     panels[collection].activate();
-    writeHash(collection, selection[collection]);
+    if (view === 'documents') writeHash(collection, selection[collection]);
+    $('#nav [data-view="documents"]').href = `#${collection}`;
   });
   jobs = new JobsPanel($('#jobs'), app);
   logs = new LogViewer(app);
   generateDialog = new GenerateDialog(app);
   health = new HealthIndicator($('#health'), { onUpdate: (data) => jobs.setHealth(data) });
 
-  const start = readHash();
-  tabs.select(start.collection);
-  if (start.name) panels[start.collection].open(start.name);
-  for (const c of Object.keys(panels)) if (c !== start.collection) panels[c].activate();
+  const route = parseRoute() ?? { view: 'documents', collection: 'brand-data', name: null };
+  view = route.view;
+  tabs.select(route.collection ?? 'brand-data');
+  if (route.name) panels[route.collection].open(route.name);
+  for (const c of Object.keys(panels)) if (c !== tabs.selected) panels[c].activate();
   health.start();
   jobs.start();
+}
 
+const sameAccount = (a, b) => a && b && a.kind === b.kind && a.id === b.id && a.role === b.role;
+
+/** Shows the app for `next` (who just signed in), building it the first time. */
+function start(next) {
+  if (started && !sameAccount(me, next)) {
+    // Someone else: nothing of the last person's page may stay.
+    leaving = true;
+    location.reload();
+    return;
+  }
+  me = next;
+  userMenu.render(me);
+  if (!started) {
+    started = true;
+    init();
+  } else {
+    jobs.resume();
+    health.resume();
+    panels[tabs.selected].reload();
+  }
+  setScreen('app');
+}
+
+/** A request was refused for want of a session: sign in again over the kept page. */
+function sessionEnded() {
+  if (!started || document.body.dataset.screen !== 'app') return;
+  jobs.pause();
+  health.pause();
+  logs.close();
+  for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close('cancel');
+  auth.showSignIn({ notice: 'Your session has ended. Sign in again to carry on where you were.' }).then(start);
+}
+
+async function signOut() {
+  if (Object.values(panels).some((p) => p.viewer.hasUnsavedChanges)) {
+    const ok = await confirmDialog({
+      title: 'Sign out and discard your changes?',
+      message: 'An edit has not been saved. Signing out discards it.',
+      confirmLabel: 'Sign out',
+      danger: true,
+    });
+    if (!ok) return;
+  }
+  try {
+    await api.logout();
+  } catch (err) {
+    announce(`Could not sign out: ${err.message}`, { tone: 'error' });
+    return;
+  }
+  leaving = true;
+  // A fresh page: nothing of this person's documents stays in it.
+  location.reload();
+}
+
+function onHashChange() {
+  // A sign-in or invite link pasted into this tab: handle it as on a fresh load.
+  if (readAuthFragment()) return location.reload();
+  if (!started || document.body.dataset.screen !== 'app') return;
+  const route = parseRoute();
+  if (!route) return;
+  if (route.view === 'admin') return showView('admin');
+  showView('documents');
+  tabs.select(route.collection);
+  if (route.name && route.name !== selection[route.collection]) panels[route.collection].open(route.name);
+}
+
+/** Who is signed in, after the one-time link or invite in the address bar if there is one. */
+async function signedIn() {
+  const fragment = readAuthFragment();
+  if (fragment?.signin) return auth.useLink(fragment.signin);
+  if (fragment?.invite) return auth.showAccept(fragment.invite);
+  try {
+    return await api.me();
+  } catch (err) {
+    return auth.showSignIn({ error: err.status === 401 ? null : `Could not check who is signed in: ${err.message}` });
+  }
+}
+
+async function boot() {
+  api.onSessionEnded(sessionEnded);
+  window.addEventListener('hashchange', onHashChange);
+  // The skip link moves focus without touching the address bar, which routes the page.
+  $('.skip-link').addEventListener('click', (event) => {
+    event.preventDefault();
+    document.getElementById($('.skip-link').getAttribute('href').slice(1))?.focus();
+  });
   window.addEventListener('beforeunload', (event) => {
-    if (Object.values(panels).some((p) => p.viewer.hasUnsavedChanges)) {
+    if (!leaving && Object.values(panels).some((p) => p.viewer.hasUnsavedChanges)) {
       event.preventDefault();
       event.returnValue = '';
     }
   });
-  document.body.classList.add('is-ready');
+  start(await signedIn());
 }
 
-init();
+boot();

@@ -1,5 +1,6 @@
 // One tab panel per collection: the newest-first listing with "Load more", the search filter,
 // uploads (button and drag-and-drop), and the detail pane that shows the viewer or an editor.
+// Viewers (who may only read) get no upload or generate controls.
 
 import * as api from './api.js';
 import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
@@ -56,12 +57,13 @@ export class DocumentsPanel {
       h('div', { class: 'drop-overlay-inner' }, icon('upload'), h('span', { text: `Drop ${ext} files to upload to ${label}` })));
 
     const generateLabel = { 'brand-data': 'Generate brand data', briefs: 'Generate brief', drafts: 'Generate draft' }[this.collection];
+    const write = this.app.canWrite;
     replaceChildren(this.panel,
       h('div', { class: 'panel-head' },
         h('div', { class: 'panel-heading' },
           h('h1', { class: 'panel-title', text: label }),
           h('p', { class: 'panel-sub', text: DESCRIPTIONS[this.collection] })),
-        h('div', { class: 'panel-actions' },
+        write && h('div', { class: 'panel-actions' },
           button('Upload', { icon: 'upload', variant: 'secondary', onClick: () => this.fileInput.click(), attrs: { 'data-action': 'upload' } }),
           button(generateLabel, { icon: 'spark', variant: 'primary', onClick: () => this.app.openGenerate(this.collection), attrs: { 'data-action': 'generate' } }))),
       h('div', { class: 'docs-layout' },
@@ -70,17 +72,17 @@ export class DocumentsPanel {
             h('label', { class: 'visually-hidden', htmlFor: this.searchInput.id, text: `Search ${label}` }),
             h('div', { class: 'search-field' }, icon('search'), this.searchInput),
             this.searchHint),
-          h('button', {
+          write && h('button', {
             type: 'button', class: 'dropzone', attrs: { 'data-testid': `dropzone-${this.collection}` },
             on: { click: () => this.fileInput.click() },
           }, icon('upload'), h('span', {}, h('strong', { text: 'Drop files here' }), ` or click to choose ${ext} files`)),
           this.listStatus,
           this.list,
           this.loadMoreBtn,
-          this.fileInput),
+          write && this.fileInput),
         this.detail),
-      this.dropOverlay);
-    this.setupDragAndDrop();
+      write && this.dropOverlay);
+    if (write) this.setupDragAndDrop();
   }
 
   setupDragAndDrop() {
@@ -173,9 +175,11 @@ export class DocumentsPanel {
     if (this.loaded && !this.items.length) {
       this.list.append(h('li', { class: 'empty-state' },
         h('p', { class: 'empty-title', text: `No ${this.meta.label.toLowerCase()} yet` }),
-        h('p', { class: 'muted', text: this.collection === 'brand-data'
-          ? 'Upload a brand data .json file, or generate one from a brand’s website.'
-          : `Upload ${this.meta.ext} files, or generate one from ${this.collection === 'briefs' ? 'brand data' : 'a brief'}.` })));
+        h('p', { class: 'muted', text: !this.app.canWrite
+          ? 'Editors add them by uploading or generating.'
+          : this.collection === 'brand-data'
+            ? 'Upload a brand data .json file, or generate one from a brand’s website.'
+            : `Upload ${this.meta.ext} files, or generate one from ${this.collection === 'briefs' ? 'brand data' : 'a brief'}.` })));
     } else if (this.loaded && !items.length) {
       this.list.append(h('li', { class: 'empty-state' }, h('p', { class: 'muted', text: `Nothing matches “${q}”.` })));
     }

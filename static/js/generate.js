@@ -5,6 +5,7 @@
 import * as api from './api.js';
 import { h, button, icon, announce, replaceChildren } from './dom.js';
 import { dialogShell, openDialog } from './dialogs.js';
+import { field } from './forms.js';
 
 const WORDS_MIN = 100;
 const WORDS_MAX = 20000;
@@ -17,27 +18,6 @@ const FORMS = {
 };
 
 let uid = 0;
-
-/** A labelled field: label, control, optional hint and an error line tied by aria-describedby. */
-function field(label, control, { hint, required = false } = {}) {
-  const id = control.id || `f-${++uid}`;
-  control.id = id;
-  const hintEl = hint && h('p', { class: 'field-hint', id: `${id}-hint`, text: hint });
-  const errorEl = h('p', { class: 'field-error', id: `${id}-error` });
-  control.setAttribute('aria-describedby', [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(' '));
-  if (required) control.setAttribute('aria-required', 'true');
-  const wrap = h('div', { class: 'field' },
-    h('label', { class: 'field-label', htmlFor: id }, label, required && h('span', { class: 'req', attrs: { 'aria-hidden': 'true' }, text: ' *' })),
-    control, hintEl, errorEl);
-  wrap.control = control;
-  // A fixed field stops being flagged as soon as the user changes it.
-  control.addEventListener(control.tagName === 'SELECT' ? 'change' : 'input', () => wrap.setError(null));
-  wrap.setError = (msg) => {
-    errorEl.textContent = msg ?? '';
-    if (msg) control.setAttribute('aria-invalid', 'true'); else control.removeAttribute('aria-invalid');
-  };
-  return wrap;
-}
 
 function isHttpUrl(value) {
   try {

@@ -13,11 +13,12 @@ export class HealthIndicator {
     this.onUpdate = onUpdate;
     this.timer = null;
     this.lastOk = null;
+    this.enabled = true;
     document.addEventListener('visibilitychange', () => (document.hidden ? this.stop() : this.start()));
   }
 
   start() {
-    if (this.timer !== null) return;
+    if (this.timer !== null || !this.enabled) return;
     this.timer = 0;
     this.tick();
   }
@@ -33,6 +34,17 @@ export class HealthIndicator {
   stop() {
     clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /** Stops polling until `resume` (while nobody is signed in). */
+  pause() {
+    this.enabled = false;
+    this.stop();
+  }
+
+  resume() {
+    this.enabled = true;
+    this.start();
   }
 
   async tick() {

@@ -1,7 +1,8 @@
 // The active-jobs panel: queued jobs with their queue position, running jobs with a ticking
 // elapsed time and their runner, recently finished ones with duration, cost and tokens; cancel,
-// retry, logs, and a link to the document a job produced. Polls GET /api/jobs every ~2 s while
-// the page is visible. Cards are updated in place so keyboard focus survives a refresh.
+// retry (for editors and admins), logs, who submitted each job, and a link to the document a job
+// produced. Polls GET /api/jobs every ~2 s while the page is visible and someone is signed in.
+// Cards are updated in place so keyboard focus survives a refresh.
 
 import * as api from './api.js';
 import { h, button, icon, announce, statusBadge, formatClock, formatDuration, formatCost, formatCompact, replaceChildren } from './dom.js';
@@ -47,6 +48,7 @@ export class JobsPanel {
     this.timer = null;
     this.delay = POLL_MS;
     this.health = null;
+    this.enabled = true;
     this.build();
     document.addEventListener('visibilitychange', () => (document.hidden ? this.stop() : this.start()));
     setInterval(() => this.tickClocks(), 1000);
@@ -90,7 +92,7 @@ export class JobsPanel {
   }
 
   start() {
-    if (this.timer !== null) return;
+    if (this.timer !== null || !this.enabled) return;
     this.timer = 0;
     this.poll();
   }
@@ -98,6 +100,18 @@ export class JobsPanel {
   stop() {
     clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /** Stops polling until `resume` (while nobody is signed in). */
+  pause() {
+    this.enabled = false;
+    this.stop();
+  }
+
+  resume() {
+    this.enabled = true;
+    this.delay = POLL_MS;
+    this.start();
   }
 
   /** Refreshes now (after a submit, cancel or retry), then keeps the usual rhythm. */
@@ -172,7 +186,7 @@ export class JobsPanel {
 
   /** The card for `job`, reusing the existing node when nothing visible changed. */
   card(job) {
-    const signature = JSON.stringify([job.status, job.queue_position, job.runner, job.started_at, job.finished_at, job.cancel_requested, job.error, job.usage, job.output_documents, job.attempt]);
+    const signature = JSON.stringify([job.status, job.queue_position, job.runner, job.started_at, job.finished_at, job.cancel_requested, job.error, job.usage, job.output_documents, job.attempt, job.submitted_by]);
     const cached = this.cards.get(job.id);
     if (cached && cached.signature === signature) return cached.node;
     const node = this.renderCard(job);
@@ -188,13 +202,14 @@ export class JobsPanel {
     const actions = h('div', { class: 'job-actions' },
       button('Logs', { icon: 'logs', variant: 'ghost', small: true, onClick: () => this.app.openLogs(job.id), attrs: { 'data-action': 'logs', 'aria-label': `Logs of ${jobTitle(job)}` } }));
     const active = job.status === 'queued' || job.status === 'running';
-    if (active) {
+    const write = this.app.canWrite;
+    if (active && write) {
       const cancel = button(job.cancel_requested ? 'Cancelling…' : 'Cancel', { icon: 'stop', variant: 'ghost', small: true, attrs: { 'data-action': 'cancel', 'aria-label': `Cancel ${jobTitle(job)}` } });
       cancel.disabled = Boolean(job.cancel_requested);
       cancel.addEventListener('click', () => this.cancel(job));
       actions.append(cancel);
     }
-    if (job.status === 'failed' || job.status === 'cancelled') {
+    if ((job.status === 'failed' || job.status === 'cancelled') && write) {
       actions.append(button('Retry', { icon: 'retry', variant: 'ghost', small: true, onClick: () => this.retry(job), attrs: { 'data-action': 'retry', 'aria-label': `Retry ${jobTitle(job)}` } }));
     }
     for (const doc of job.output_documents ?? []) {
@@ -206,6 +221,7 @@ export class JobsPanel {
         statusBadge(job.status)),
       h('p', { class: 'job-title', text: jobTitle(job) }),
       h('p', { class: 'job-detail' }, ...this.detail(job)),
+      job.submitted_by && h('p', { class: 'job-by', text: `Submitted by ${job.submitted_by}` }),
       job.error && job.status === 'failed' && h('p', { class: 'job-error', text: job.error }),
       actions);
   }

@@ -121,6 +121,7 @@ export class LogViewer {
     const duration = jobDuration(job);
     if (job.finished_at && duration !== null) items.push(['Duration', formatDuration(duration)]);
     if (job.attempt > 1) items.push(['Attempt', String(job.attempt)]);
+    if (job.submitted_by) items.push(['Submitted by', job.submitted_by]);
     replaceChildren(this.stats, items.map(([k, v]) => h('div', { class: 'log-stat' }, h('dt', { text: k }), h('dd', {}, v))));
   }
 
@@ -137,7 +138,8 @@ export class LogViewer {
   renderActions() {
     const job = this.job;
     const items = [];
-    if (job.status === 'queued' || job.status === 'running') {
+    const write = this.app.canWrite;
+    if ((job.status === 'queued' || job.status === 'running') && write) {
       const cancel = button(job.cancel_requested ? 'Cancelling…' : 'Cancel job', { icon: 'stop', variant: 'secondary', small: true, attrs: { 'data-action': 'cancel' } });
       cancel.disabled = Boolean(job.cancel_requested);
       cancel.addEventListener('click', async () => {
@@ -146,7 +148,7 @@ export class LogViewer {
       });
       items.push(cancel);
     }
-    if (job.status === 'failed' || job.status === 'cancelled') {
+    if ((job.status === 'failed' || job.status === 'cancelled') && write) {
       items.push(button('Retry', { icon: 'retry', variant: 'secondary', small: true, attrs: { 'data-action': 'retry' }, onClick: async () => {
         try {
           const { job_id: newId } = await api.retryJob(job.id);

@@ -1,5 +1,6 @@
-// The detail pane of a collection: a document's header and actions (edit, download, delete,
-// generate from it), brand data as a tree, Markdown as the API's sanitized preview.
+// The detail pane of a collection: a document's header (who created and last changed it) and
+// actions (edit, download, delete, generate from it; only download for viewers), brand data as a
+// tree, Markdown as the API's sanitized preview.
 
 import * as api from './api.js';
 import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
@@ -84,7 +85,8 @@ export class DocumentViewer {
     const metaParts = [
       size !== null && h('span', { text: formatBytes(size) }),
       words !== null && this.meta.format === 'markdown' && h('span', { text: `${formatNumber(words)} words` }),
-      item?.updated_at && h('span', {}, 'Updated ', timeEl(item.updated_at)),
+      item?.updated_at && h('span', { class: 'viewer-updated' }, 'Updated ', timeEl(item.updated_at), item.updated_by ? ` by ${item.updated_by}` : ''),
+      item?.created_by && item.created_by !== item.updated_by && h('span', { class: 'viewer-created' }, `Created by ${item.created_by}`),
     ].filter(Boolean);
     const back = button('Back to list', { icon: 'back', variant: 'ghost', small: true, onClick: () => this.close() });
     back.classList.add('back-to-list');
@@ -104,6 +106,7 @@ export class DocumentViewer {
       attrs: { 'data-action': 'download' },
     }, icon('download'), h('span', { text: 'Download' }));
     const next = { 'brand-data': ['Generate brief', 'briefs', { brand_data: name }], briefs: ['Generate draft', 'drafts', { brief: name }] }[this.collection];
+    if (!this.app.canWrite) return h('div', { class: 'viewer-actions' }, download);
     return h('div', { class: 'viewer-actions' },
       next && button(next[0], { icon: 'spark', variant: 'secondary', small: true, onClick: () => this.app.openGenerate(next[1], next[2]), attrs: { 'data-action': 'generate-next' } }),
       button('Edit', { icon: 'edit', variant: 'secondary', small: true, onClick: () => this.edit(), attrs: { 'data-action': 'edit' } }),
@@ -147,7 +150,7 @@ export class DocumentViewer {
   }
 
   edit() {
-    if (!this.doc) return;
+    if (!this.doc || !this.app.canWrite) return;
     this.editor = new DocumentEditor({
       collection: this.collection,
       name: this.name,

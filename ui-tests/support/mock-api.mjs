@@ -1,16 +1,18 @@
 // A throwaway, in-memory stand-in for the API, for running the UI tests without the Rust host.
 // It serves ../static with the same Content-Security-Policy as the real component and implements
-// the documents contract, plus a simulated jobs backend (queue, runner, logs, SSE) that tests
-// steer through /__mock/* endpoints. The real host is the reference: tests run against it when
-// CWM_BASE_URL or CWM_RUNNER_BIN is set.
+// the documents contract, accounts and access (support/mock-auth.mjs: every /api request needs a
+// session cookie or a bearer token, with the real roles), plus a simulated jobs backend (queue,
+// runner, logs, SSE) that tests steer through /__mock/* endpoints (which need no credential).
+// The real host is the reference: tests run against it when CWM_BASE_URL or CWM_RUNNER_BIN is set.
 //
-// Run on its own for manual work: `node support/mock-api.mjs [port]`.
+// Run on its own for manual work: `node support/mock-api.mjs [port]`; it prints a sign-in link.
 
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJobs } from './mock-jobs.mjs';
+import { createAuth } from './mock-auth.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const STATIC_DIR = path.resolve(HERE, '../../static');
@@ -114,7 +116,10 @@ export function createDocuments() {
   const data = Object.fromEntries(Object.keys(COLLECTIONS).map((c) => [c, new Map()]));
   let gen = 0;
   let order = 0;
-  const item = (d) => ({ name: d.name, size: d.content.length, created_at: d.created, updated_at: d.updated, title: d.title, word_count: d.word_count });
+  const item = (d) => ({
+    name: d.name, size: d.content.length, created_at: d.created, updated_at: d.updated, title: d.title, word_count: d.word_count,
+    created_by: d.created_by, updated_by: d.updated_by,
+  });
   return {
     data,
     item,
@@ -125,7 +130,8 @@ export function createDocuments() {
       return doc;
     },
     exists: (collection, name) => data[collection].has(name),
-    put(collection, name, content, ifMatch) {
+    /** `by` names the writer (`created_by` stays the first writer's). */
+    put(collection, name, content, ifMatch, by = 'admin') {
       validateName(collection, name);
       const existing = data[collection].get(name);
       if (ifMatch !== undefined) {
@@ -136,7 +142,10 @@ export function createDocuments() {
       }
       const derived = derive(collection, name, content);
       const now = new Date().toISOString();
-      const doc = { name, content, ...derived, gen: ++gen, order: ++order, created: existing?.created ?? now, updated: now };
+      const doc = {
+        name, content, ...derived, gen: ++gen, order: ++order, created: existing?.created ?? now, updated: now,
+        created_by: existing?.created_by ?? by, updated_by: by,
+      };
       data[collection].set(name, doc);
       return { doc, created: !existing };
     },
@@ -167,12 +176,22 @@ function send(res, status, body, headers = {}) {
   res.end(payload);
 }
 
-/** Starts the mock on 127.0.0.1; resolves to `{ url, close, docs, jobs }`. */
+async function readJson(req) {
+  const text = (await readBody(req)).toString('utf8');
+  try {
+    const value = JSON.parse(text || 'null');
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value;
+  } catch { /* below */ }
+  throw new HttpError(400, 'body is not a JSON object');
+}
+
+/** Starts the mock on 127.0.0.1; resolves to `{ url, adminToken, close, docs, jobs, auth }`. */
 export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobStepMs = 150 } = {}) {
   const docs = createDocuments();
   const jobs = createJobs({ docs, stepMs: jobStepMs, HttpError });
+  const auth = createAuth({ HttpError, runners: () => jobs.runners() });
 
-  async function handleDocs(req, res, url, parts) {
+  async function handleDocs(req, res, url, parts, by) {
     const collection = parts[1];
     const name = parts[2] ? decodeURIComponent(parts[2]) : null;
     const method = req.method;
@@ -190,12 +209,12 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
         if (seen.has(f.filename)) throw new HttpError(400, `file ${f.filename} appears twice in the upload`);
         seen.add(f.filename);
       }
-      return send(res, 201, { items: files.map((f) => docs.item(docs.put(collection, f.filename, f.body).doc)) });
+      return send(res, 201, { items: files.map((f) => docs.item(docs.put(collection, f.filename, f.body, undefined, by).doc)) });
     }
     if (parts.length === 3 && name === 'generate' && method === 'POST') {
       let params;
       try { params = JSON.parse((await readBody(req)).toString() || 'null'); } catch { throw new HttpError(400, 'body is not valid JSON'); }
-      return send(res, 202, jobs.submit(collection, params ?? {}));
+      return send(res, 202, jobs.submit(collection, params ?? {}, by));
     }
     if (parts.length === 4 && parts[3] === 'preview' && method === 'GET') {
       const doc = docs.get(collection, name);
@@ -212,7 +231,7 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
       const ct = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const ok = collection === 'brand-data' ? ['application/json', 'text/json', 'text/plain', 'application/octet-stream', ''] : ['text/markdown', 'text/x-markdown', 'text/plain', 'application/octet-stream', ''];
       if (!ok.includes(ct)) throw new HttpError(415, `${collection} documents cannot be sent as ${ct}`);
-      const { doc, created } = docs.put(collection, name, await readBody(req), req.headers['if-match']);
+      const { doc, created } = docs.put(collection, name, await readBody(req), req.headers['if-match'], by);
       return send(res, created ? 201 : 200, docs.item(doc), { etag: `"${doc.gen}"`, location: `/api/${collection}/${name}` });
     }
     if (method === 'DELETE') {
@@ -252,17 +271,28 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
     const url = new URL(req.url, 'http://localhost');
     const parts = url.pathname.split('/').filter(Boolean);
     try {
-      if (url.pathname === '/health') return send(res, 200, jobs.health());
+      if (url.pathname === '/health') {
+        // The status for anyone; the figures only for a caller with a credential.
+        const full = jobs.health();
+        return send(res, 200, auth.admit(req, ['health']) ? full : { status: full.status });
+      }
       if (parts[0] === '__mock') return await jobs.control(req, res, parts.slice(1), send, readBody);
-      if (parts[0] === 'api' && parts[1] === 'jobs') return await jobs.handle(req, res, url, parts.slice(2), send);
-      if (parts[0] === 'api' && COLLECTIONS[parts[1]]) return await handleDocs(req, res, url, parts);
-      if (url.pathname === '/api/render') return await handleRender(req, res);
-      if (parts[0] === 'api') throw new HttpError(404, `no endpoint at ${url.pathname}`);
+      if (parts[0] === 'api') {
+        auth.checkOrigin(req);
+        const principal = auth.admit(req, parts);
+        auth.checkJson(req, parts);
+        const by = auth.label(principal);
+        if (parts[1] === 'jobs') return await jobs.handle(req, res, url, parts.slice(2), send, by);
+        if (COLLECTIONS[parts[1]]) return await handleDocs(req, res, url, parts, by);
+        if (url.pathname === '/api/render') return await handleRender(req, res);
+        if ((await auth.handle(req, res, url, parts, principal, send, () => readJson(req))) !== false) return;
+        throw new HttpError(404, `no endpoint at ${url.pathname}`);
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method} is not allowed here`);
       return await handleStatic(req, res, url);
     } catch (err) {
       if (!(err instanceof HttpError)) console.error(err);
-      if (!res.headersSent) send(res, err.status ?? 500, { error: err instanceof HttpError ? err.message : 'internal error' });
+      if (!res.headersSent) send(res, err.status ?? 500, { error: err instanceof HttpError ? err.message : 'internal error' }, err.headers ?? {});
       else res.end();
     }
   });
@@ -270,8 +300,10 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
   const url = `http://127.0.0.1:${server.address().port}`;
   return {
     url,
+    adminToken: auth.adminToken,
     docs,
     jobs,
+    auth,
     close: () => new Promise((resolve) => { jobs.stop(); server.closeAllConnections?.(); server.close(resolve); }),
   };
 }
@@ -279,4 +311,7 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const mock = await startMockServer({ port: Number(process.argv[2] ?? 0), jobStepMs: Number(process.env.MOCK_JOB_STEP_MS ?? 700) });
   console.log(`listening on ${mock.url}`);
+  const link = await fetch(`${mock.url}/api/auth/signin-links`, { method: 'POST', headers: { authorization: `Bearer ${mock.adminToken}` } });
+  console.log(`sign-in link: ${(await link.json()).url}`);
+  console.log(`admin token: ${mock.adminToken}`);
 }

@@ -21,6 +21,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
   let seqCounter = 100;
   let paused = false;
   let runnerOnline = true;
+  let runnerSeen = new Date().toISOString();
   let sseEnabled = true;
   const streams = new Set();
   const timers = new Set();
@@ -82,11 +83,11 @@ export function createJobs({ docs, stepMs, HttpError }) {
     return { type: 'draft', output: { collection: 'drafts', name: `${p.brief.replace(/\.md$/, '')}-draft.md` } };
   }
 
-  function create(type, params, output, attempt = 1) {
+  function create(type, params, output, by, attempt = 1) {
     const id = `job_${String(++counter).padStart(4, '0')}${Math.random().toString(36).slice(2, 6)}`;
     const job = {
       id, type, status: 'queued', attempt, runner: null, created_at: new Date().toISOString(), started_at: null, finished_at: null,
-      params, output_documents: [], error: null, usage: null, cancel_requested: false,
+      params, output_documents: [], error: null, usage: null, cancel_requested: false, submitted_by: by,
       ticket: counter, lines: [], listeners: new Set(), script: { output },
     };
     jobs.set(id, job);
@@ -95,9 +96,9 @@ export function createJobs({ docs, stepMs, HttpError }) {
     return job;
   }
 
-  function submit(collection, params) {
+  function submit(collection, params, by) {
     const { type, output } = validate(collection, params);
-    const job = create(type, params, output);
+    const job = create(type, params, output, by);
     return { job_id: job.id, status: 'queued' };
   }
 
@@ -152,7 +153,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
       if (job.cancel_requested) return finish(job, 'cancelled', 'Cancelled by request');
       if (i < steps.length) { steps[i++](); return later(step, stepMs); }
       if (fails) return finish(job, 'failed', 'Claude exited with status 1: API Error: 529 Overloaded');
-      docs.put(out.collection, out.name, Buffer.from(content(job)));
+      docs.put(out.collection, out.name, Buffer.from(content(job)), undefined, `job ${job.id}`);
       job.output_documents = [out];
       log(job, 'result', `Completed in ${(steps.length * stepMs / 1000).toFixed(1)}s · $0.0085 · 2400 in / 840 out tokens`);
       finish(job, 'completed');
@@ -201,7 +202,8 @@ export function createJobs({ docs, stepMs, HttpError }) {
     res.on('close', cleanup);
   }
 
-  async function handle(req, res, url, parts, send) {
+  /** `by` names the caller, for a retry's `submitted_by`. */
+  async function handle(req, res, url, parts, send, by) {
     const method = req.method;
     if (!parts.length && method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? 50);
@@ -219,7 +221,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
     }
     if (parts[1] === 'retry' && method === 'POST') {
       if (job.status !== 'failed' && job.status !== 'cancelled') throw new HttpError(409, `only failed or cancelled jobs can be retried; ${job.id} is ${job.status}`);
-      const retry = create(job.type, job.params, job.script.output, job.attempt + 1);
+      const retry = create(job.type, job.params, job.script.output, by, job.attempt + 1);
       return send(res, 202, { job_id: retry.id, status: 'queued' });
     }
     if (parts[1] === 'logs' && method === 'GET') {
@@ -241,7 +243,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
     else if (action === 'sse/drop') { for (const s of streams) s.destroy(); streams.clear(); }
     else if (action === 'sse/disable') { sseEnabled = false; for (const s of streams) s.destroy(); streams.clear(); }
     else if (action === 'sse/enable') sseEnabled = true;
-    else if (action === 'runner/offline') runnerOnline = false;
+    else if (action === 'runner/offline') { runnerOnline = false; runnerSeen = new Date().toISOString(); }
     else if (action === 'runner/online') { runnerOnline = true; schedule(); }
     else if (parts[0] === 'steps' && Number(parts[1]) > 0) stepMs = Number(parts[1]);
     else throw new HttpError(404, `no mock control ${action}`);
@@ -266,10 +268,15 @@ export function createJobs({ docs, stepMs, HttpError }) {
     return body;
   }
 
+  /** `GET /api/runners`: the one simulated runner. */
+  function runners() {
+    return [{ name: RUNNER, last_seen: runnerOnline ? new Date().toISOString() : runnerSeen, online: runnerOnline }];
+  }
+
   function stop() {
     for (const t of timers) clearTimeout(t);
     for (const s of streams) s.destroy();
   }
 
-  return { submit, handle, control, health, stop, jobs };
+  return { submit, handle, control, health, runners, stop, jobs };
 }

@@ -1,6 +1,7 @@
 // Page helpers shared by the test files: find a tab's panel, switch tabs, open documents,
-// upload through the file chooser, create documents through the API, and run a test body in a
-// fresh page that must end with no console errors, exceptions or CSP violations.
+// upload through the file chooser, create documents through the API, sign in and out through the
+// UI, and run a test body in a fresh page that must end with no console errors, exceptions or CSP
+// violations (signed in as admin unless `signIn` says otherwise; see harness.mjs `openApp`).
 
 import assert from 'node:assert/strict';
 import { openApp, apiFetch } from './harness.mjs';
@@ -50,6 +51,23 @@ export async function dropFiles(page, collection, files) {
   await target.dispatchEvent('drop', { dataTransfer });
 }
 
+/** Fills in and sends the sign-in form (the page shows it), then waits for the app. */
+export async function signInWithPassword(page, email, password) {
+  await page.locator('body[data-screen="signin"]').waitFor();
+  const form = page.locator('#auth-main form');
+  await form.getByLabel('Email').fill(email);
+  await form.getByLabel('Password').fill(password);
+  await form.locator('[data-action="sign-in"]').click();
+  await page.locator('body.is-ready[data-screen="app"]').waitFor();
+}
+
+/** Signs out from the account menu and waits for the sign-in screen of the fresh page. */
+export async function signOut(page) {
+  await page.getByTestId('user-menu').click();
+  await page.locator('#user-menu-panel [data-action="sign-out"]').click();
+  await page.locator('body.is-ready[data-screen="signin"]').waitFor();
+}
+
 export async function putDocument(baseUrl, collection, name, content, headers = {}) {
   const type = collection === 'brand-data' ? 'application/json' : 'text/markdown';
   const res = await apiFetch(baseUrl, 'PUT', `/api/${collection}/${encodeURIComponent(name)}`, { body: content, headers: { 'content-type': type, ...headers } });
@@ -60,7 +78,7 @@ export async function putDocument(baseUrl, collection, name, content, headers = 
 /**
  * Runs `body({ page, context })` in a fresh page and then checks that nothing went wrong in it:
  * no console errors, uncaught exceptions, CSP violations or missing static files. `options`
- * are openApp's (`viewport`, `hash`) plus `allow`, a list of patterns of expected messages.
+ * are openApp's (`viewport`, `hash`, `signIn`) plus `allow`, a list of patterns of expected messages.
  */
 export async function withApp(browser, baseUrl, options, body) {
   const app = await openApp(browser, baseUrl, options);

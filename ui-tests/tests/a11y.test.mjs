@@ -1,6 +1,8 @@
-// Automated accessibility checks (axe-core, WCAG 2.1 A and AA rules) on each screen: the three
-// tabs, the viewers, both editors, the generate and confirmation dialogs, the phone layout with
-// the jobs section open, and (on the mock, which can run jobs) the log viewer.
+// Automated accessibility checks (axe-core, WCAG 2.1 A and AA rules) on each screen: signing in
+// (also with an error), accepting an invite (with errors), the three tabs, the viewers, both
+// editors, the generate and confirmation dialogs, the account menu, the admin page with a new
+// invite link and token shown, the phone layout with the jobs section open and of the sign-in
+// and admin pages, and (on the mock, which can run jobs) the log viewer.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +42,32 @@ async function violations(page, where) {
 
 test('no WCAG 2.1 A/AA violations on any screen', async () => {
   const problems = [];
+  const signedOut = await openApp(browser, target.url, { viewport: DESKTOP, bypassCSP: true, signIn: false });
+  try {
+    const { page } = signedOut;
+    await page.locator('body[data-screen="signin"]').waitFor();
+    problems.push(...await violations(page, 'sign-in'));
+    await page.locator('#auth-main [data-action="sign-in"]').click();
+    await page.locator('#auth-main form').getByLabel('Email').fill(`${RUN_ID}-nobody@example.com`);
+    await page.locator('#auth-main form').getByLabel('Password').fill('not the password');
+    await page.locator('#auth-main [data-action="sign-in"]').click();
+    await page.locator('#auth-main [role="alert"] .notice').waitFor();
+    problems.push(...await violations(page, 'sign-in with an error'));
+    const invited = await apiFetch(target.url, 'POST', '/api/users', {
+      body: JSON.stringify({ email: `${RUN_ID}-a11y@example.com`.toLowerCase(), role: 'editor' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    await page.goto(invited.json().invite_url);
+    await page.locator('body[data-screen="accept"]').waitFor();
+    problems.push(...await violations(page, 'accept invite'));
+    await page.locator('#auth-main form').getByLabel('New password').fill('short');
+    await page.locator('#auth-main [data-action="accept"]').click();
+    await page.locator('#auth-main .field-error', { hasText: 'at least' }).waitFor();
+    problems.push(...await violations(page, 'accept invite with errors'));
+  } finally {
+    await signedOut.context.close();
+  }
+
   const desktop = await openApp(browser, target.url, { viewport: DESKTOP, bypassCSP: true });
   try {
     const { page } = desktop;
@@ -62,6 +90,21 @@ test('no WCAG 2.1 A/AA violations on any screen', async () => {
     await panel(page, 'briefs').locator('[data-action="delete"]').click();
     problems.push(...await violations(page, 'delete confirmation'));
     await page.keyboard.press('Escape');
+    await page.getByTestId('user-menu').click();
+    problems.push(...await violations(page, 'account menu'));
+    await page.keyboard.press('Escape');
+    await page.locator('#nav [data-view="admin"]').click();
+    await page.locator('#users .admin-row, #users .empty-row').first().waitFor();
+    await page.locator('[data-form="invite"]').getByLabel('Email').fill(`${RUN_ID}-a11y-2@example.com`.toLowerCase());
+    await page.locator('[data-action="invite"]').click();
+    await page.getByTestId('invite-url').waitFor();
+    await page.locator('[data-form="token"]').getByLabel('Token name').fill('a11y');
+    await page.locator('[data-action="create-token"]').click();
+    await page.getByTestId('new-token').waitFor();
+    await page.locator('#audit .audit-entry').first().waitFor();
+    problems.push(...await violations(page, 'admin page'));
+    await page.locator('#nav [data-view="documents"]').click();
+    await page.locator('#main').waitFor();
 
     if (target.kind === 'mock') {
       const res = await apiFetch(target.url, 'POST', '/api/briefs/generate', {
@@ -84,8 +127,18 @@ test('no WCAG 2.1 A/AA violations on any screen', async () => {
     const { page } = phone;
     await page.getByRole('button', { name: /^Jobs/ }).click();
     problems.push(...await violations(page, 'phone list with jobs open'));
+    await page.goto('/#admin');
+    await page.locator('#audit .audit-entry').first().waitFor();
+    problems.push(...await violations(page, 'phone admin page'));
   } finally {
     await phone.context.close();
+  }
+  const phoneSignIn = await openApp(browser, target.url, { viewport: PHONE, bypassCSP: true, signIn: false });
+  try {
+    await phoneSignIn.page.locator('body[data-screen="signin"]').waitFor();
+    problems.push(...await violations(phoneSignIn.page, 'phone sign-in'));
+  } finally {
+    await phoneSignIn.context.close();
   }
   assert.deepEqual(problems, []);
 });

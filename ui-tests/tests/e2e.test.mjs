@@ -5,6 +5,13 @@
 // Screenshots of each tab and of the log viewer at 1280 and 390 px go to
 // ci-artifacts/screenshots/e2e-*.png.
 //
+// Signing in as its operator would: the browser opens the sign-in link `runner up` prints on
+// stdout (`sign-in link: http://127.0.0.1:<port>/#signin=<code>`). The test itself calls the API
+// with the admin token `runner up` keeps in <data-dir>/admin-token when none is configured (or
+// SPIN_VARIABLE_ADMIN_TOKEN, if the environment sets one), and makes a link with it when none was
+// printed. A runner that gives neither way in is skipped, saying so (a failure under
+// CWM_E2E_REQUIRED).
+//
 // Binaries: CWM_E2E_RUNNER_BIN or CWM_RUNNER_BIN (default target/debug/runner, then
 // target/release/runner) and CWM_FAKE_CLAUDE (default target/debug/fake-claude). The test is
 // skipped, saying why, when a binary is missing or `runner up` cannot run jobs yet (a failure
@@ -18,7 +25,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startRunner, launchBrowser, screenshot, apiFetch, waitFor, REPO_ROOT, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
+import { startRunner, launchBrowser, screenshot, apiFetch, waitFor, signInLink, REPO_ROOT, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
 import { panel, selectTab, uploadWithChooser, withApp, brandJson } from '../support/ui.mjs';
 
 const runnerBin = process.env.CWM_E2E_RUNNER_BIN || process.env.CWM_RUNNER_BIN ||
@@ -52,6 +59,9 @@ const OUTPUT = `# Trail shoes that last\n\nWritten by the fake CLI for ${RUN_ID}
 let server;
 let browser;
 let workdir;
+/** The link `runner up` printed (used once, by the first page), and why there is no way in. */
+let printedLink = null;
+let noWayIn = null;
 
 before(async () => {
   if (skip) return;
@@ -71,6 +81,12 @@ before(async () => {
     FAKE_CLAUDE_OUTPUT_CONTENT: OUTPUT,
     FAKE_CLAUDE_DELAY_MS: '400',
   });
+  // A runner that made its own admin token prints a link soon; one given a token may not.
+  printedLink = await server.signInLinkPrinted(server.adminToken && !process.env.SPIN_VARIABLE_ADMIN_TOKEN ? 60_000 : 3_000);
+  if (!server.adminToken) {
+    noWayIn = '`runner up` wrote no <data-dir>/admin-token (it predates sign-in; SPIN_VARIABLE_ADMIN_TOKEN=<token> gives it one)';
+    return;
+  }
   await waitFor(async () => Number((await (await apiFetch(server.url, 'GET', '/health')).json()).runners_online) >= 1,
     { timeout: 60_000, message: 'a runner online' });
   browser = await launchBrowser();
@@ -86,10 +102,17 @@ async function waitForJob(url, predicate, message) {
   return waitFor(async () => (await (await apiFetch(url, 'GET', '/api/jobs?limit=50')).json()).items.find(predicate), { timeout: 60_000, message });
 }
 
-test('content workflow: brand data → brief → live log → preview → draft → cancel → download', { skip, timeout: 240_000 }, async () => {
+test('content workflow: brand data → brief → live log → preview → draft → cancel → download', { skip, timeout: 240_000 }, async (t) => {
+  if (noWayIn) {
+    if (process.env.CWM_E2E_REQUIRED) throw new Error(`end-to-end scenario cannot sign in: ${noWayIn}`);
+    return t.skip(noWayIn);
+  }
   const url = server.url;
   let briefJobId;
-  await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+  if (!printedLink) t.diagnostic('`runner up` printed no sign-in link; signing in with one made from the admin token');
+  const link = printedLink ?? await signInLink(url);
+  assert.ok(link.startsWith(`${url}/#signin=`), `the sign-in link points at the server: ${link}`);
+  await withApp(browser, url, { viewport: DESKTOP, signIn: { link } }, async ({ page }) => {
     // 1. Upload brand data.
     await uploadWithChooser(page, 'brand-data', [{ name: BRAND, mimeType: 'application/json', content: brandJson('Acme Outdoor') }]);
     await panel(page, 'brand-data').locator('.viewer-title', { hasText: 'Acme Outdoor' }).waitFor();
@@ -102,6 +125,8 @@ test('content workflow: brand data → brief → live log → preview → draft 
     await dialog.getByLabel('Article title').fill(TITLE);
     await dialog.getByLabel('Primary keyword').fill('trail running shoes');
     await dialog.getByRole('textbox', { name: 'Secondary keywords' }).fill('grip, waterproof,');
+    // The pickers fill from the API after the dialog opens.
+    await dialog.locator('select:enabled').first().waitFor();
     assert.equal(await dialog.getByLabel('Brand data').inputValue(), BRAND);
     await dialog.locator('[data-action="submit"]').click();
     await dialog.waitFor({ state: 'detached' });
@@ -134,6 +159,7 @@ test('content workflow: brand data → brief → live log → preview → draft 
     // 5. Generate a draft from it, and queue one more job behind it to cancel.
     await briefs.locator('[data-action="generate-next"]').click();
     dialog = page.locator('dialog[open]');
+    await waitFor(async () => (await dialog.locator('select:disabled').count()) === 0, { message: 'the pickers filled' });
     assert.equal(await dialog.getByLabel('Brief').inputValue(), `${SLUG}.md`);
     await dialog.getByLabel('Brand data').selectOption(BRAND);
     await dialog.getByLabel('Target word count').fill('1500');
@@ -171,7 +197,7 @@ test('content workflow: brand data → brief → live log → preview → draft 
     assert.equal(bytes.toString('utf8'), OUTPUT, 'and it is what the CLI wrote');
   });
 
-  // 7. The same screens at phone width.
+  // 7. The same screens at phone width (signed in with a fresh link: each works once).
   await withApp(browser, url, { viewport: PHONE }, async ({ page }) => {
     for (const c of ['brand-data', 'briefs', 'drafts']) {
       await selectTab(page, c);

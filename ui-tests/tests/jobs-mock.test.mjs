@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
+import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
 import { startMockServer } from '../support/mock-api.mjs';
 import { panel, selectTab, putDocument, withApp, brandJson } from '../support/ui.mjs';
 
@@ -29,6 +29,7 @@ before(async () => {
   if (skip) return;
   mock = await startMockServer({ jobStepMs: 150 });
   url = mock.url;
+  setAdminToken(url, mock.adminToken);
   browser = await launchBrowser();
   await putDocument(url, 'brand-data', BRAND, brandJson('Acme Outdoor'));
   await putDocument(url, 'briefs', BRIEF, '# Trail shoes\n\nA brief.\n');

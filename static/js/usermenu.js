@@ -1,0 +1,70 @@
+// The header's account menu: who is signed in (an email, or "admin" for the holder of the admin
+// token or a sign-in link), their role, a way to their API tokens or the admin page, and
+// "Sign out". A disclosure: the button opens a panel, Escape or a click elsewhere closes it.
+
+import { h, icon, replaceChildren } from './dom.js';
+
+export const ROLE_LABELS = { viewer: 'Viewer', editor: 'Editor', admin: 'Admin' };
+
+const VIA_LABELS = {
+  session: 'signed in in this browser',
+  token: 'using an API token',
+  admin_token: 'using the admin token',
+  proxy: 'signed in by the identity proxy',
+  off: 'sign-in is turned off on this server',
+};
+
+/** How the header names `me`. */
+export const whoLabel = (me) => (me.kind === 'admin' ? 'admin' : me.email ?? me.id ?? 'user');
+
+export class UserMenu {
+  /** `onSignOut()` runs when the user asks to sign out. */
+  constructor(container, { onSignOut }) {
+    this.container = container;
+    this.onSignOut = onSignOut;
+    document.addEventListener('click', (e) => { if (this.isOpen && !this.container.contains(e.target)) this.setOpen(false); });
+    // Tabbing out of the menu closes it too.
+    container.addEventListener('focusout', (e) => { if (this.isOpen && e.relatedTarget && !container.contains(e.relatedTarget)) this.setOpen(false); });
+    container.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.isOpen) {
+        e.stopPropagation();
+        this.setOpen(false);
+        this.toggle.focus();
+      }
+    });
+  }
+
+  get isOpen() {
+    return this.toggle?.getAttribute('aria-expanded') === 'true';
+  }
+
+  setOpen(on) {
+    this.toggle.setAttribute('aria-expanded', String(on));
+    this.panel.hidden = !on;
+  }
+
+  render(me) {
+    const who = whoLabel(me);
+    const role = ROLE_LABELS[me.role] ?? me.role;
+    this.toggle = h('button', {
+      type: 'button', class: 'user-menu-toggle',
+      attrs: { 'aria-expanded': 'false', 'aria-controls': 'user-menu-panel', 'data-testid': 'user-menu' },
+      on: { click: () => this.setOpen(!this.isOpen) },
+    },
+    h('span', { class: 'avatar', attrs: { 'aria-hidden': 'true' }, text: who.slice(0, 1).toUpperCase() }),
+    h('span', { class: 'user-menu-name', text: who }),
+    h('span', { class: ['role-badge', `role-${me.role}`], text: role }),
+    icon('chevron'));
+    const page = me.role === 'admin' ? ['#admin', 'Administration'] : ['#tokens', 'API tokens'];
+    const signOut = h('button', { type: 'button', class: 'menu-item', attrs: { 'data-action': 'sign-out' }, on: { click: () => { this.setOpen(false); this.onSignOut(); } } },
+      icon('back'), h('span', { text: 'Sign out' }));
+    this.panel = h('div', { class: 'user-menu-panel', id: 'user-menu-panel', hidden: true },
+      h('div', { class: 'user-menu-who' },
+        h('p', { class: 'user-menu-email', dataset: { testid: 'who' }, text: who }),
+        h('p', { class: 'muted' }, h('span', { dataset: { testid: 'role' }, text: role }), ` · ${VIA_LABELS[me.via] ?? me.via}`)),
+      h('a', { class: 'menu-item', href: page[0], attrs: { 'data-action': 'open-access' }, on: { click: () => this.setOpen(false) } }, icon('logs'), h('span', { text: page[1] })),
+      // Only a browser session can be ended from here; a token or a proxy stays valid.
+      me.via === 'session' && signOut);
+    replaceChildren(this.container, this.toggle, this.panel);
+  }
+}
