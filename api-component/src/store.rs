@@ -155,6 +155,31 @@ impl Slots {
             .filter_map(|(i, v)| Some((i, v?)))
             .collect())
     }
+
+    /// Slots `from..=to` hold ids; the JSON records `record_key(id)` names, in slot order
+    /// (`newest_first` reverses it). Records that are missing or do not parse are skipped.
+    pub fn records<T: serde::de::DeserializeOwned>(
+        &self,
+        store: &dyn Store,
+        (from, to): (i64, i64),
+        newest_first: bool,
+        record_key: impl Fn(&str) -> String,
+    ) -> StoreResult<Vec<T>> {
+        let mut ids = self.read(store, from, to)?;
+        if newest_first {
+            ids.reverse();
+        }
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|(_, id)| record_key(&String::from_utf8_lossy(id)))
+            .collect();
+        Ok(store
+            .get_many(&keys)?
+            .into_iter()
+            .flatten()
+            .filter_map(|b| serde_json::from_slice(&b).ok())
+            .collect())
+    }
 }
 
 /// How the in-memory store (and Spin's SQLite backend) encode a counter: 8 little-endian bytes.

@@ -45,6 +45,38 @@ pub struct TokenList {
     pub tokens: Vec<tokens::TokenView>,
 }
 
+/// Makes a token, records who did, and shows it once.
+fn issue(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    actor: &Actor,
+    name: &str,
+    grant: Grant,
+) -> ApiResult<ApiResponse> {
+    let (record, secret) = tokens::create(ctx, name, grant, actor)?;
+    let (action, role, runner) = match &record.grant {
+        Grant::Api { role } => ("token_created", Some(*role), None),
+        Grant::Runner { runner } => ("runner_token_created", None, Some(runner.clone())),
+    };
+    audit::record(
+        ctx,
+        &actor.label(),
+        action,
+        &format!("{} ({})", record.id, record.name),
+        client_ip(req).as_deref(),
+    )?;
+    Ok(ApiResponse::json(
+        201,
+        &TokenCreated {
+            id: record.id,
+            token: secret,
+            name: record.name,
+            role,
+            runner,
+        },
+    ))
+}
+
 /// `DELETE /api/tokens/{id}`: the token as it is now (revoked).
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -431,24 +463,7 @@ pub fn tokens_create(ctx: &Ctx, req: &ApiRequest, principal: &Principal) -> ApiR
             role.as_str()
         )));
     }
-    let (record, secret) = tokens::create(ctx, &body.name, Grant::Api { role: body.role }, actor)?;
-    audit::record(
-        ctx,
-        &actor.label(),
-        "token_created",
-        &format!("{} ({})", record.id, record.name),
-        client_ip(req).as_deref(),
-    )?;
-    Ok(ApiResponse::json(
-        201,
-        &TokenCreated {
-            id: record.id,
-            token: secret,
-            name: record.name,
-            role: Some(body.role),
-            runner: None,
-        },
-    ))
+    issue(ctx, req, actor, &body.name, Grant::Api { role: body.role })
 }
 
 /// `DELETE /api/tokens/{id}`: revokes an API or runner token at once (owners revoke their own,
@@ -524,24 +539,7 @@ pub fn runner_tokens_create(
     let grant = Grant::Runner {
         runner: body.runner.clone(),
     };
-    let (record, secret) = tokens::create(ctx, &name, grant, actor)?;
-    audit::record(
-        ctx,
-        &actor.label(),
-        "runner_token_created",
-        &format!("{} for {}", record.id, body.runner),
-        client_ip(req).as_deref(),
-    )?;
-    Ok(ApiResponse::json(
-        201,
-        &TokenCreated {
-            id: record.id,
-            token: secret,
-            name: record.name,
-            role: None,
-            runner: Some(body.runner),
-        },
-    ))
+    issue(ctx, req, actor, &name, grant)
 }
 
 /// `GET /api/runners` (admin): every runner seen, with when.

@@ -150,17 +150,5 @@ pub fn revoke(ctx: &Ctx, mut record: TokenRecord) -> StoreResult<TokenRecord> {
 /// Every token ever created, newest first.
 pub fn list(ctx: &Ctx) -> StoreResult<Vec<TokenRecord>> {
     let n = TOKENS.len(ctx.store)?;
-    let keys: Vec<String> = TOKENS
-        .read(ctx.store, (n - MAX_TOKENS + 1).max(1), n)?
-        .into_iter()
-        .rev()
-        .map(|(_, id)| meta_key(&String::from_utf8_lossy(&id)))
-        .collect();
-    Ok(ctx
-        .store
-        .get_many(&keys)?
-        .into_iter()
-        .flatten()
-        .filter_map(|b| decode(&b))
-        .collect())
+    TOKENS.records(ctx.store, ((n - MAX_TOKENS + 1).max(1), n), true, meta_key)
 }

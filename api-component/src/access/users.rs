@@ -146,16 +146,5 @@ pub fn by_email(ctx: &Ctx, email: &str) -> StoreResult<Option<UserRecord>> {
 /// Every user, in creation order.
 pub fn list(ctx: &Ctx) -> StoreResult<Vec<UserRecord>> {
     let n = USERS.len(ctx.store)?.min(MAX_USERS);
-    let keys: Vec<String> = USERS
-        .read(ctx.store, 1, n)?
-        .into_iter()
-        .map(|(_, id)| user_key(&String::from_utf8_lossy(&id)))
-        .collect();
-    Ok(ctx
-        .store
-        .get_many(&keys)?
-        .into_iter()
-        .flatten()
-        .filter_map(|b| serde_json::from_slice(&b).ok())
-        .collect())
+    USERS.records(ctx.store, (1, n), false, user_key)
 }
