@@ -169,7 +169,8 @@ fn open_stdin_with_a_prompt_argument_warns_and_continues() {
     let started = Instant::now();
     let mut child = cmd.spawn().unwrap();
     let _keep_open = child.stdin.take();
-    let out = child.wait_with_output().unwrap();
+    let out = wait_output(child);
+    // It waited for stdin before giving up on it (a busy machine only makes this longer).
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
@@ -189,11 +190,10 @@ fn default_stdin_wait_is_three_seconds() {
     let started = Instant::now();
     let mut child = cmd.spawn().unwrap();
     let _keep_open = child.stdin.take();
-    let out = child.wait_with_output().unwrap();
+    let out = wait_output(child);
+    // It waited the real CLI's 3 s (no upper bound: a busy machine only makes this longer).
     let waited = started.elapsed();
-    assert!(
-        waited >= Duration::from_millis(2900) && waited < Duration::from_secs(10),
-        "{waited:?}"
-    );
+    assert!(waited >= Duration::from_millis(2900), "{waited:?}");
+    assert_eq!(out.status.code(), Some(0));
     assert!(stderr(&out).starts_with("Warning: no stdin data received in 3s"));
 }
