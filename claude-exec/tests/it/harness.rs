@@ -63,7 +63,6 @@ pub fn config(knobs: &[(&str, &str)]) -> ExecConfig {
 pub struct Ran {
     pub outcome: ExecOutcome,
     pub events: Vec<ExecEvent>,
-    pub elapsed: Duration,
 }
 
 impl Ran {
@@ -118,15 +117,9 @@ pub async fn run_with_cancel(config: &ExecConfig, job: &JobRun, cancel: Cancella
         }
         events
     });
-    let started = Instant::now();
     let outcome = claude_exec::run(config, job, tx, cancel).await;
-    let elapsed = started.elapsed();
     let events = collector.await.unwrap();
-    Ran {
-        outcome,
-        events,
-        elapsed,
-    }
+    Ran { outcome, events }
 }
 
 /// Polls `cond` every 20 ms until it holds or `limit` passes.

@@ -1,7 +1,5 @@
 //! Each fake scenario → the outcome and the log a person would read.
 
-use std::time::Duration;
-
 use claude_exec::{ExecOutcome, LogKind, LogStream, Usage};
 
 use crate::harness::*;
@@ -231,5 +229,4 @@ async fn output_files_are_reported_while_the_job_runs() {
         file_at < result_at,
         "reported before the result line (debounce 100 ms, lines 300 ms apart)"
     );
-    assert!(ran.elapsed < Duration::from_secs(10));
 }

@@ -1,5 +1,6 @@
 //! Stopping: cancel, watchdogs, hangs after the result, signals from outside, and the sweep of
-//! processes the CLI left behind. Every check polls `/proc` with a deadline.
+//! processes the CLI left behind. Every check polls `/proc` with a deadline. Which watchdog
+//! stopped a run shows in its outcome and log, not in how long it took.
 
 use std::time::Duration;
 
@@ -24,6 +25,10 @@ fn hang_knobs(t: &TestJob, scenario: &'static str) -> Vec<(String, String)> {
     ]
 }
 
+/// How long anything that should happen promptly may take before the test fails: a guard
+/// against hanging, not a measured property (the machine may be busy).
+const GUARD: Duration = Duration::from_secs(30);
+
 fn with_env(mut config: ExecConfig, env: Vec<(String, String)>) -> ExecConfig {
     config.env.extend(env);
     config
@@ -33,7 +38,7 @@ fn with_env(mut config: ExecConfig, env: Vec<(String, String)>) -> ExecConfig {
 async fn pids(t: &TestJob) -> (i32, i32) {
     let log = t.path("argv.jsonl");
     assert!(
-        wait_for(Duration::from_secs(10), || !argv_records(&log).is_empty()).await,
+        wait_for(GUARD, || !argv_records(&log).is_empty()).await,
         "fake started"
     );
     let record = &argv_records(&log)[0];
@@ -43,14 +48,14 @@ async fn pids(t: &TestJob) -> (i32, i32) {
     )
 }
 
-async fn assert_gone_within(pids: &[i32], limit: Duration) {
+async fn assert_gone(pids: &[i32]) {
     let left = || {
         pids.iter()
             .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
             .collect::<Vec<_>>()
     };
     assert!(
-        wait_for(limit, || pids.iter().all(|p| gone(*p))).await,
+        wait_for(GUARD, || pids.iter().all(|p| gone(*p))).await,
         "still in /proc: {:?} (test pid {})",
         left(),
         std::process::id()
@@ -69,16 +74,16 @@ async fn cancel_kills_the_group_and_the_setsid_orphan() {
     let (fake, orphan) = pids(&t).await;
     assert!(!gone(fake) && !gone(orphan));
     cancel.cancel();
-    let ran = tokio::time::timeout(Duration::from_secs(5), handle)
+    let ran = tokio::time::timeout(GUARD, handle)
         .await
-        .expect("run ends within 5 s")
+        .expect("run ends once cancelled")
         .unwrap();
     assert!(
         matches!(ran.outcome, ExecOutcome::Cancelled { usage: None }),
         "{:?}",
         ran.outcome
     );
-    assert_gone_within(&[fake, orphan], Duration::from_secs(5)).await;
+    assert_gone(&[fake, orphan]).await;
     assert!(
         ran.logs()
             .iter()
@@ -97,9 +102,8 @@ async fn idle_watchdog_stops_a_silent_cli() {
     };
     let ran = run(&config, &t.job).await;
     assert_eq!(ran.failure(), "no output for 700 ms (idle watchdog)");
-    assert!(ran.elapsed < Duration::from_secs(5), "{:?}", ran.elapsed);
     let (fake, orphan) = pids(&t).await;
-    assert_gone_within(&[fake, orphan], Duration::from_secs(5)).await;
+    assert_gone(&[fake, orphan]).await;
 }
 
 #[tokio::test]
@@ -115,7 +119,6 @@ async fn overall_timeout_stops_a_chatty_cli() {
     };
     let ran = run(&config, &t.job).await;
     assert_eq!(ran.failure(), "timed out after 1.5 s");
-    assert!(ran.elapsed < Duration::from_secs(5), "{:?}", ran.elapsed);
     assert!(
         ran.logs()
             .iter()
@@ -138,14 +141,13 @@ async fn hang_after_result_counts_as_done() {
         "{:?}",
         ran.outcome
     );
-    assert!(ran.elapsed < Duration::from_secs(5), "{:?}", ran.elapsed);
     assert!(
         ran.logs()
             .iter()
             .any(|l| l.text == "claude did not exit within 500 ms of its result; stopping it")
     );
     let (fake, orphan) = pids(&t).await;
-    assert_gone_within(&[fake, orphan], Duration::from_secs(5)).await;
+    assert_gone(&[fake, orphan]).await;
 }
 
 #[tokio::test]
@@ -160,7 +162,7 @@ async fn leftover_processes_are_killed_after_a_normal_exit() {
         ran.outcome
     );
     let (fake, orphan) = pids(&t).await;
-    assert_gone_within(&[fake, orphan], Duration::from_secs(5)).await;
+    assert_gone(&[fake, orphan]).await;
 }
 
 /// Starts a hanging run, sends `signal` to the fake from outside, returns the run.
@@ -172,7 +174,7 @@ async fn signalled_from_outside(signal: i32) -> Ran {
     let (fake, _) = pids(&t).await;
     // SAFETY: signalling the fake this test started.
     unsafe { libc::kill(fake, signal) };
-    tokio::time::timeout(Duration::from_secs(10), handle)
+    tokio::time::timeout(GUARD, handle)
         .await
         .expect("run ends")
         .unwrap()

@@ -1,7 +1,5 @@
 //! How the CLI is called: argv, stdin prompt, environment, config dir, stderr, missing binary.
 
-use std::time::Duration;
-
 use claude_exec::{ExecConfig, ExecOutcome, LogStream};
 
 use crate::harness::*;
@@ -47,12 +45,8 @@ async fn argv_stdin_and_environment_are_as_expected() {
     assert_eq!(env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"], "1");
     assert!(env.get("NODE_OPTIONS").is_none());
     assert!(t.job.config_dir.is_dir(), "config dir is created");
-    // stdin was closed: no 3 s wait and no warning.
-    assert!(
-        ran.elapsed < Duration::from_millis(2500),
-        "{:?}",
-        ran.elapsed
-    );
+    // stdin was closed: with no prompt argument the fake reads stdin to its end, so the run
+    // could only succeed with the whole prompt once stdin was closed; and no stdin warning.
     assert!(ran.logs().iter().all(|l| l.stream != LogStream::Stderr));
 }
 

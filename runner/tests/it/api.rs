@@ -68,6 +68,23 @@ impl Api {
         }
     }
 
+    /// Status and body of `POST path` with a JSON body; `Err` when no answer came (a host that
+    /// is stopping may close the connection).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> reqwest::Result<(StatusCode, String)> {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await?;
+        let status = response.status();
+        Ok((status, response.text().await?))
+    }
+
     /// Status and body of any GET.
     pub async fn get_path(&self, path: &str) -> (StatusCode, String) {
         let response = self

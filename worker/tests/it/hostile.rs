@@ -188,9 +188,10 @@ async fn claims_naming_escaping_ids_or_paths_are_refused_and_nothing_outside_is_
     })
     .await;
     assert!(finished.is_some(), "requests: {:?}", api.seen());
-    // Give a wrongly started job a moment to show itself before looking.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    worker.stop().await.unwrap();
+    // A drain lets running jobs finish: a wrongly started job runs to its end (its CLI, its
+    // files, its report) before the worker returns, so everything below sees it.
+    worker.shutdown.drain();
+    worker.join().await.unwrap();
 
     let finishes = api.finishes();
     let mut paths: Vec<&str> = finishes.iter().map(|(p, _)| p.as_str()).collect();

@@ -148,12 +148,15 @@ async fn a_cancelled_job_loses_its_process_tree_within_seconds() {
 
     let asked = Instant::now();
     client.cancel(&id).await;
-    let gone = poll_until(Duration::from_secs(5), || {
+    let gone = poll_until(Duration::from_secs(30), || {
         (!alive(cli_pid) && !alive(orphan_pid)).then_some(())
     });
-    assert!(gone.is_some(), "processes still there 5 s after the cancel");
+    assert!(
+        gone.is_some(),
+        "processes still there 30 s after the cancel"
+    );
     let job = client
-        .wait_status(&id, "cancelled", Duration::from_secs(10))
+        .wait_status(&id, "cancelled", Duration::from_secs(30))
         .await;
     println!(
         "cancel → processes gone and job cancelled in {:?}",

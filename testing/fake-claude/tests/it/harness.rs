@@ -3,13 +3,16 @@
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_fake-claude");
 pub const STREAM: &[&str] = &["-p", "--output-format", "stream-json", "--verbose"];
+/// How long the fake may take to do what a test waits for before the test fails: a guard
+/// against hanging, not a measured property (the machine may be busy).
+pub const GUARD: Duration = Duration::from_secs(30);
 
 /// A fresh working directory for one run.
 pub fn workdir() -> tempfile::TempDir {
@@ -143,17 +146,9 @@ impl Running {
         assert_eq!(unsafe { libc::kill(self.child.id() as i32, sig) }, 0);
     }
 
-    /// Waits for the exit code, killing the child if it takes longer than `limit`.
-    pub fn wait_code(&mut self, limit: Duration) -> Option<i32> {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        panic!("fake-claude did not exit within {limit:?}");
+    /// Waits for the exit code (see [`wait_exit`]).
+    pub fn wait_code(&mut self) -> Option<i32> {
+        wait_exit(&mut self.child).code()
     }
 
     /// True if the process is still running after `d`.
@@ -161,6 +156,29 @@ impl Running {
         std::thread::sleep(d);
         self.child.try_wait().unwrap().is_none()
     }
+}
+
+/// Waits for `child` to exit; kills it and panics after [`GUARD`].
+pub fn wait_exit(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + GUARD;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("fake-claude did not exit within {GUARD:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits for `child` to exit (see [`wait_exit`]), then collects what it printed: for runs that
+/// print less than a pipe holds, since the pipes are read only after the exit.
+pub fn wait_output(mut child: Child) -> Output {
+    wait_exit(&mut child);
+    child.wait_with_output().expect("collect output")
 }
 
 impl Drop for Running {
