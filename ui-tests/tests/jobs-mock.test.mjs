@@ -113,7 +113,20 @@ test('generate forms validate before they submit and show API errors', { skip },
   });
 });
 
+/** Waits until the mock runner has finished every job earlier tests left queued or running, so
+ * that queue positions count this test's jobs only. */
+async function queueIdle() {
+  await waitFor(async () => {
+    for (const status of ['queued', 'running']) {
+      const page = (await apiFetch(url, 'GET', `/api/jobs?status=${status}`)).json();
+      if (page.items.length > 0) return false;
+    }
+    return true;
+  }, { timeout: 60_000, message: 'the jobs of earlier tests to finish' });
+}
+
 test('the jobs panel shows queue positions, running time, results, cancel, retry and outputs', { skip }, async () => {
+  await queueIdle();
   await control('queue/pause');
   const titles = ['Queued one', 'Queued two', 'Queued three'];
   const ids = [];
