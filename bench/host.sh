@@ -26,6 +26,9 @@ fi
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 
 WORK="$(mktemp -d)"
+# The API wants a credential; the benchmark is the admin.
+ADMIN="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+AUTH="authorization: Bearer $ADMIN"
 PID=""
 cleanup() {
   if [[ -n "$PID" ]]; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
@@ -40,7 +43,7 @@ start_host() {
   [[ -n "${COMPONENT:-}" ]] && args+=(--component "$COMPONENT")
   : > "$WORK/out"
   started=$(date +%s.%N)
-  RUST_LOG=warn "$RUNNER" "${args[@]}" > "$WORK/out" 2> "$WORK/err" &
+  SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN" RUST_LOG=warn "$RUNNER" "${args[@]}" > "$WORK/out" 2> "$WORK/err" &
   PID=$!
   until grep -q '^listening on ' "$WORK/out"; do
     kill -0 "$PID" 2>/dev/null || { cat "$WORK/err" >&2; exit 1; }
@@ -57,7 +60,7 @@ stop_host() {
 # measure NAME URL: one wrk run, printed as a table row.
 measure() {
   local name="$1" url="$2" out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$AUTH" "$url")
   local rps p50 p99 non2xx
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -82,11 +85,11 @@ for MODE in $MODES; do
   data="$WORK/data-$MODE"
   start_host "$data" "$MODE"
   base="http://$ADDR"
-  seq 1 "$DOCS" | xargs -P 8 -I{} curl -sf -o /dev/null -X PUT \
+  seq 1 "$DOCS" | xargs -P 8 -I{} curl -sf -o /dev/null -X PUT -H "$AUTH" \
     --data-binary "# Brief {}
 
 Some words for brief number {}." "$base/api/briefs/brief-{}.md"
-  count=$(curl -sf "$base/api/briefs?limit=50" | grep -o '"name"' | wc -l)
+  count=$(curl -sf -H "$AUTH" "$base/api/briefs?limit=50" | grep -o '"name"' | wc -l)
   [[ "$count" == 50 ]] || { echo "listing returned $count items, expected 50" >&2; exit 1; }
   measure "GET /health" "$base/health"
   measure "GET /api/briefs?limit=50" "$base/api/briefs?limit=50"

@@ -40,6 +40,10 @@ fn start_runner_up(bin: &Path, dir: &Path, mock: &Mock, claude: &Path) -> (Runne
     env.retain(|(k, _)| k != "CLAUDE_CONFIG_DIR");
     env.extend([
         ("SPIN_VARIABLE_RUNNER_TOKEN".into(), TOKEN.into()),
+        (
+            "SPIN_VARIABLE_ADMIN_TOKEN".into(),
+            support::api::ADMIN_TOKEN.into(),
+        ),
         ("CWM_RUNNER_NAME".into(), "e2e-real-cli".into()),
         ("CWM_PERMISSION_MODE".into(), "acceptEdits".into()),
         ("RUST_LOG".into(), "info".into()),

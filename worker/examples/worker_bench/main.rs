@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
-use server::{Server, TOKEN};
+use server::{ADMIN_TOKEN, Server, TOKEN};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -78,7 +78,18 @@ impl Setup {
     async fn new(lines: usize, delay_ms: u64, debug_log: bool) -> Setup {
         let tmp = tempfile::tempdir().unwrap();
         let server = Server::start(tmp.path(), debug_log);
-        let http = reqwest::Client::new();
+        // The content API wants a credential: the benchmark is the admin.
+        let http = reqwest::Client::builder()
+            .default_headers(
+                [(
+                    reqwest::header::AUTHORIZATION,
+                    format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+                )]
+                .into_iter()
+                .collect(),
+            )
+            .build()
+            .unwrap();
         let brand = json!({ "brand": "Acme" });
         let put = http
             .put(server.url("/api/brand-data/acme.json"))

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 pub const TOKEN: &str = "bench-token";
+/// The server's `admin_token`, which the benchmark's own API calls send.
+pub const ADMIN_TOKEN: &str = "bench-admin-token";
 
 pub struct Server {
     child: Child,
@@ -25,6 +27,7 @@ impl Server {
             .arg(cache)
             .current_dir(dir)
             .env("SPIN_VARIABLE_RUNNER_TOKEN", TOKEN)
+            .env("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)
             .env(
                 "RUST_LOG",
                 if debug_log {

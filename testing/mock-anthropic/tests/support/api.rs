@@ -7,6 +7,10 @@ use serde_json::Value;
 /// Longest a job may take from submission to its final status.
 pub const JOB_TIMEOUT: Duration = Duration::from_secs(180);
 
+/// The `admin_token` of every host these tests start ([`crate::support::runner::start_serve`],
+/// `runner up` in e2e_real_cli.rs); [`Api`] sends it, as a signed-in admin would.
+pub const ADMIN_TOKEN: &str = "mock-anthropic-admin-token";
+
 pub struct Api {
     client: reqwest::Client,
     base: String,
@@ -16,7 +20,17 @@ impl Api {
     /// A client of the API at `base` (`http://127.0.0.1:PORT`).
     pub fn new(base: &str) -> Api {
         Api {
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .default_headers(
+                    [(
+                        reqwest::header::AUTHORIZATION,
+                        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+                    )]
+                    .into_iter()
+                    .collect(),
+                )
+                .build()
+                .unwrap(),
             base: base.trim_end_matches('/').to_owned(),
         }
     }

@@ -181,6 +181,7 @@ pub fn start_serve(bin: &Path, dir: &Path, token: &str) -> RunnerProc {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", dir.join("home"))
         .env("SPIN_VARIABLE_RUNNER_TOKEN", token)
+        .env("SPIN_VARIABLE_ADMIN_TOKEN", super::api::ADMIN_TOKEN)
         .env("RUST_LOG", "info");
     RunnerProc::spawn(cmd, "runner serve")
 }
