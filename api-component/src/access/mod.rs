@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+pub mod wire;
 
 use serde::{Deserialize, Serialize};
 

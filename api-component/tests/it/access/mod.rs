@@ -3,6 +3,7 @@
 
 mod flows;
 mod matrix;
+mod tokens;
 
 use api_component::http::{ApiRequest, ApiResponse};
 use serde_json::{Value, json};
