@@ -20,7 +20,7 @@ use crate::http::{ApiRequest, host_name};
 use crate::settings::Settings;
 
 /// The header in which the host reports the client's address (`ip:port`).
-pub const CLIENT_ADDR_HEADER: &str = "spin-client-addr";
+pub use protocol::host::CLIENT_ADDR_HEADER;
 
 const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 

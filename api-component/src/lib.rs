@@ -16,6 +16,7 @@
 //!   HTML previews; [`assets`]: the embedded UI and the OpenAPI document, which `api_doc`
 //!   (feature `openapi`, native only) generates from the route table and the wire types.
 //! - [`store`]: the key-value trait and its in-memory implementation; [`settings`]; [`error`].
+//! - [`serving`]: how a host drives the replies that wait (long-poll claims, event streams).
 //! - `spin` (wasm32 only): the `#[http_service]` entry point and the `wasi:keyvalue` adapter.
 //!
 //! Everything but `spin` compiles natively and is tested against [`store::MemoryStore`].
@@ -35,6 +36,7 @@ pub mod multipart;
 pub mod names;
 pub mod render;
 pub mod routes;
+pub mod serving;
 pub mod settings;
 pub mod store;
 
@@ -64,15 +66,10 @@ pub struct Ctx<'a> {
 /// What a request turns into. Most are answered at once; two need the host to wait.
 pub enum Reply {
     Full(ApiResponse),
-    /// A runner's claim found no job: call [`claim_again`] every ~100 ms until `deadline_ms`,
-    /// then answer with [`claim_empty`].
-    Claim {
-        request: jobs::runner_api::WaitingClaim,
-        deadline_ms: i64,
-    },
-    /// A `text/event-stream`: send [`jobs::events::EventStream::preamble`], then call `poll` every
-    /// ~100 ms and send what it returns until it reports done.
-    Events(jobs::events::EventStream),
+    /// A runner's claim found no job: wait with a [`serving::ClaimWait`].
+    Claim(serving::ClaimWait),
+    /// A `text/event-stream`: send it with a [`serving::EventPump`].
+    Events(serving::EventPump),
 }
 
 /// Answers one request. Never panics on client input; every error becomes `{"error": ...}`.
@@ -97,7 +94,7 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
             Endpoint::RunnerClaim => return claim(ctx, req, principal.as_ref()),
             Endpoint::JobEvents => {
                 return match jobs::events::EventStream::open(ctx, req, matched.param("id")) {
-                    Ok(stream) => Reply::Events(stream),
+                    Ok(stream) => Reply::Events(serving::EventPump::new(stream)),
                     Err(e) => Reply::Full(finish_response(e.into_response(), false)),
                 };
             }
@@ -115,14 +112,17 @@ enum Routed {
 }
 
 /// Asks for jobs again for a waiting claim (see [`Reply::Claim`]).
-pub fn claim_again(ctx: &Ctx, request: &jobs::runner_api::WaitingClaim) -> Option<ApiResponse> {
+pub(crate) fn claim_again(
+    ctx: &Ctx,
+    request: &jobs::runner_api::WaitingClaim,
+) -> Option<ApiResponse> {
     let found =
         jobs::runner_api::claim_again(ctx, request).unwrap_or_else(|e| Some(e.into_response()));
     found.map(|resp| finish_response(resp, false))
 }
 
 /// The answer to a claim that found nothing before its deadline.
-pub fn claim_empty(ctx: &Ctx) -> ApiResponse {
+pub(crate) fn claim_empty(ctx: &Ctx) -> ApiResponse {
     finish_response(jobs::runner_api::claim_response(ctx, Vec::new()), false)
 }
 
@@ -140,10 +140,7 @@ fn claim(ctx: &Ctx, req: &ApiRequest, principal: Option<&Principal>) -> Reply {
         Ok(Some(resp)) => full(resp),
         Ok(None) if request.req.wait_ms > 0 => {
             let deadline_ms = ctx.now_ms + request.req.wait_ms as i64;
-            Reply::Claim {
-                request,
-                deadline_ms,
-            }
+            Reply::Claim(serving::ClaimWait::new(request, deadline_ms))
         }
         Ok(None) => Reply::Full(claim_empty(ctx)),
         Err(e) => full(e.into_response()),

@@ -1,32 +1,20 @@
 //! The wasm entry point: converts between wasi:http and [`ApiRequest`]/[`ApiResponse`], and
 //! adapts the host's `wasi:keyvalue` bucket and `wasi:config` store. Nothing else lives here.
 
-use http_body_util::{BodyExt, Limited};
 use spin_sdk::experimental::wasi::config::store as config;
 use spin_sdk::experimental::wasi::keyvalue::{atomics, batch, store};
 use spin_sdk::http::Request;
 use spin_sdk::http_service;
-
-use std::time::Duration;
 
 use futures::SinkExt;
 use spin_sdk::http::body::stream;
 
 use crate::error::ApiError;
 use crate::http::{ApiRequest, ApiResponse};
-use crate::jobs::events::EventStream;
+use crate::serving::{self, EVENT_STREAM_HEADERS, EventPump, POLL_INTERVAL};
 use crate::settings::Settings;
 use crate::store::{Store, StoreError, StoreResult};
-use crate::{Ctx, Reply, claim_again, claim_empty, handle};
-
-/// Room for multipart framing on top of the largest document or upload.
-const BODY_SLACK_BYTES: u64 = 64 * 1024;
-/// How often waiting claims and event streams look at the store again (there is no watch).
-const POLL_INTERVAL: Duration = Duration::from_millis(100);
-/// Event streams end after this long; browsers reconnect with `Last-Event-ID`.
-const STREAM_MAX: Duration = Duration::from_secs(300);
-/// A comment line this often keeps idle streams open through proxies.
-const KEEPALIVE_EVERY: u32 = 150;
+use crate::{Ctx, Reply, handle};
 
 type Body = http_body_util::Either<
     http_body_util::Full<bytes::Bytes>,
@@ -36,7 +24,7 @@ type Body = http_body_util::Either<
 #[http_service]
 async fn serve(req: Request) -> spin_sdk::http::Response<Body> {
     let settings = Settings::from_lookup(|key| config::get(key).ok().flatten());
-    let api_req = match read_request(req, settings.max_body_bytes() + BODY_SLACK_BYTES).await {
+    let api_req = match read_request(req, serving::body_limit(&settings)).await {
         Ok(r) => r,
         Err(resp) => return into_http(resp),
     };
@@ -47,17 +35,10 @@ async fn serve(req: Request) -> spin_sdk::http::Response<Body> {
     let reply = handle(&ctx(&kv, &settings), &api_req);
     match reply {
         Reply::Full(resp) => into_http(resp),
-        Reply::Claim {
-            request,
-            deadline_ms,
-        } => loop {
+        Reply::Claim(wait) => loop {
             spin_sdk::time::sleep(POLL_INTERVAL).await;
-            let c = ctx(&kv, &settings);
-            if let Some(resp) = claim_again(&c, &request) {
+            if let Some(resp) = wait.step(&ctx(&kv, &settings)) {
                 break into_http(resp);
-            }
-            if c.now_ms >= deadline_ms {
-                break into_http(claim_empty(&c));
             }
         },
         Reply::Events(events) => event_stream(events, settings),
@@ -90,101 +71,49 @@ fn open_store() -> Result<KvStore, ApiResponse> {
 }
 
 /// Streams a job's events: polls the store and sends whatever is new, until the job's log is
-/// complete, the client goes away, or [`STREAM_MAX`] passes.
-fn event_stream(mut events: EventStream, settings: Settings) -> spin_sdk::http::Response<Body> {
+/// complete, the client goes away, or the stream's time is up (see [`serving`]).
+fn event_stream(mut events: EventPump, settings: Settings) -> spin_sdk::http::Response<Body> {
     let (mut tx, body) = stream::<bytes::Bytes>();
     spin_sdk::wasip3::spawn(async move {
         let Ok(kv) = open_store() else { return };
         if tx
-            .send(bytes::Bytes::from_static(EventStream::preamble()))
+            .send(bytes::Bytes::from_static(EventPump::PREAMBLE))
             .await
             .is_err()
         {
             return;
         }
-        let started = now_ms();
-        let mut idle_polls = 0u32;
         loop {
-            let c = ctx(&kv, &settings);
-            let (bytes, done) = match events.poll(&c) {
-                Ok(r) => r,
-                Err(e) => (
-                    format!(
-                        "event: error\ndata: {}\n\n",
-                        serde_json::json!({"error": e.to_string()})
-                    )
-                    .into_bytes(),
-                    true,
-                ),
-            };
-            idle_polls = if bytes.is_empty() { idle_polls + 1 } else { 0 };
-            let chunk = if idle_polls >= KEEPALIVE_EVERY {
-                idle_polls = 0;
-                b": keepalive\n\n".to_vec()
-            } else {
-                bytes
-            };
-            if !chunk.is_empty() && tx.send(bytes::Bytes::from(chunk)).await.is_err() {
+            let chunk = events.step(&ctx(&kv, &settings));
+            if !chunk.bytes.is_empty() && tx.send(bytes::Bytes::from(chunk.bytes)).await.is_err() {
                 return;
             }
-            if done || now_ms() - started > STREAM_MAX.as_millis() as i64 {
+            if chunk.done {
                 return;
             }
             spin_sdk::time::sleep(POLL_INTERVAL).await;
         }
     });
     let body = http_body_util::BodyExt::boxed_unsync(body);
-    spin_sdk::http::Response::builder()
-        .status(200)
-        .header("content-type", "text/event-stream")
-        .header("cache-control", "no-cache")
-        .header("x-accel-buffering", "no")
+    let mut builder = spin_sdk::http::Response::builder().status(200);
+    for (name, value) in EVENT_STREAM_HEADERS {
+        builder = builder.header(name, value);
+    }
+    builder
         .body(http_body_util::Either::Right(body))
         .unwrap_or_else(|_| into_http(ApiResponse::empty(500)))
 }
 
-/// Reads the request, refusing bodies over `limit` bytes before buffering them.
+/// Reads the request (see [`serving::read_request`]); Spin reports the host only in its full URL.
 async fn read_request(req: Request, limit: u64) -> Result<ApiRequest, ApiResponse> {
-    let (parts, body) = req.into_parts();
-    let mut api = ApiRequest::new(parts.method.as_str(), "");
-    api.path = parts.uri.path().to_owned();
-    api.query = parts.uri.query().unwrap_or_default().to_owned();
-    api.headers = parts
-        .headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
-    // wasi:http hands the guest the host as the URI's authority, never as a header; Spin also
-    // reports the whole URL.
+    let mut api = serving::read_request(req, limit).await?;
     if api.header("host").is_none() {
-        let authority = parts.uri.authority().map(ToString::to_string).or_else(|| {
-            let url = api
-                .header("spin-full-url")?
-                .parse::<spin_sdk::http::Uri>()
-                .ok()?;
-            url.authority().map(ToString::to_string)
-        });
+        let authority = api
+            .header("spin-full-url")
+            .and_then(|url| url.parse::<spin_sdk::http::Uri>().ok())
+            .and_then(|url| url.authority().map(ToString::to_string));
         if let Some(authority) = authority {
             api.headers.push(("host".into(), authority));
-        }
-    }
-    let too_large = |size| ApiError::TooLarge { size, limit }.into_response();
-    if let Some(len) = api
-        .header("content-length")
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        if len > limit {
-            return Err(too_large(len));
-        }
-    }
-    match Limited::new(body, limit as usize).collect().await {
-        Ok(collected) => api.body = collected.to_bytes().to_vec(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large(limit + 1)),
-        Err(e) => {
-            return Err(
-                ApiError::BadRequest(format!("could not read the request body: {e}"))
-                    .into_response(),
-            );
         }
     }
     Ok(api)

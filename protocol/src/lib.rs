@@ -14,6 +14,13 @@ pub mod auth {
     /// host can tell them from the shared `runner_token` without asking the API.
     pub const TOKEN_PREFIX: &str = "cwm_";
 }
+
+/// What a host tells the component beside the request itself.
+pub mod host {
+    /// The client's socket address (`ip:port`), set by the host and never taken from the client
+    /// (Spin's name for it, so the component reads the same header on Spin).
+    pub const CLIENT_ADDR_HEADER: &str = "spin-client-addr";
+}
 pub mod log;
 pub mod messages;
 pub mod routes;

@@ -44,7 +44,7 @@ impl EventStream {
     }
 
     /// The first bytes of the stream: the reconnect delay browsers should use.
-    pub fn preamble() -> &'static [u8] {
+    pub const fn preamble() -> &'static [u8] {
         b"retry: 1000\n\n"
     }
 

@@ -4,10 +4,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use api_component::http::{ApiRequest, ApiResponse};
-use api_component::jobs::runner_api::WaitingClaim;
+use api_component::serving::ClaimWait;
+use api_component::serving::EventPump;
 use api_component::settings::Settings;
 use api_component::store::MemoryStore;
-use api_component::{Ctx, Reply, claim_again, claim_empty, handle};
+use api_component::{Ctx, Reply, handle};
 use serde_json::Value;
 
 pub const RUNNER_TOKEN: &str = "test-runner-token";
@@ -86,21 +87,21 @@ impl App {
 
     /// A runner's claim as the host sees it: `Ok` with the request if it waits (to be passed to
     /// [`App::claim_again`]), else the answer it got at once.
-    pub fn start_claim(&self, body: &Value) -> Result<WaitingClaim, ApiResponse> {
+    pub fn start_claim(&self, body: &Value) -> Result<ClaimWait, ApiResponse> {
         let req = ApiRequest::new("POST", "/api/runner/claim")
             .with_header("Authorization", &format!("Bearer {RUNNER_TOKEN}"))
             .with_header("content-type", "application/json")
             .with_body(body.to_string());
         self.with_ctx(|ctx| match handle(ctx, &req) {
-            Reply::Claim { request, .. } => Ok(request),
+            Reply::Claim(wait) => Ok(wait),
             Reply::Full(resp) => Err(resp),
             Reply::Events(_) => panic!("a claim answered with an event stream"),
         })
     }
 
     /// One more look by a waiting claim: its answer, or `None` if it keeps waiting.
-    pub fn claim_again(&self, request: &WaitingClaim) -> Option<ApiResponse> {
-        self.with_ctx(|ctx| claim_again(ctx, request))
+    pub fn claim_again(&self, wait: &ClaimWait) -> Option<ApiResponse> {
+        self.with_ctx(|ctx| wait.step(ctx))
     }
 
     /// Runs `f` with a context 10 ms after the previous one.
@@ -121,15 +122,13 @@ impl App {
     fn answer(&self, ctx: &Ctx, req: &ApiRequest) -> ApiResponse {
         match handle(ctx, req) {
             Reply::Full(resp) => resp,
-            Reply::Claim { request, .. } => {
-                claim_again(ctx, &request).unwrap_or_else(|| claim_empty(ctx))
-            }
+            Reply::Claim(wait) => wait.step(ctx).unwrap_or_else(|| wait.give_up(ctx)),
             Reply::Events(mut events) => {
-                let mut body = api_component::jobs::events::EventStream::preamble().to_vec();
+                let mut body = EventPump::PREAMBLE.to_vec();
                 for _ in 0..3 {
-                    let (bytes, done) = events.poll(ctx).expect("poll events");
-                    body.extend(bytes);
-                    if done {
+                    let chunk = events.step(ctx);
+                    body.extend(chunk.bytes);
+                    if chunk.done {
                         break;
                     }
                 }

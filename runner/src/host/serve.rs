@@ -93,8 +93,7 @@ const RETRY_STREAMS_SECS: u32 = 5;
 
 /// The component variable holding the runners' bearer token.
 const RUNNER_TOKEN_VARIABLE: &str = "runner_token";
-/// The header that carries the client's address to the component (Spin's name for it).
-const CLIENT_ADDR_HEADER: &str = "spin-client-addr";
+use protocol::host::CLIENT_ADDR_HEADER;
 
 /// Binds `addr`, with a readable error when that fails (typically: the port is in use).
 pub fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {

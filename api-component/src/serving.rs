@@ -1,0 +1,171 @@
+//! How a host drives the replies that wait ([`Reply::Claim`], [`Reply::Events`]): how often it
+//! looks at the store again, when an event stream ends or sends a keepalive, and how large a
+//! request body it reads. The `.wasm` entry point and the native test host both follow it, so
+//! they cannot differ in anything but their transport.
+//!
+//! [`Reply::Claim`]: crate::Reply::Claim
+//! [`Reply::Events`]: crate::Reply::Events
+
+use std::time::Duration;
+
+use crate::Ctx;
+use crate::error::ApiError;
+use crate::http::{ApiRequest, ApiResponse};
+use crate::jobs::events::EventStream;
+use crate::jobs::runner_api::WaitingClaim;
+use crate::settings::Settings;
+
+/// How often waiting claims and event streams look at the store again (there is no watch).
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// Event streams end after this long; browsers reconnect with `Last-Event-ID`.
+pub const STREAM_MAX: Duration = Duration::from_secs(300);
+/// After this many polls with nothing new, a comment line keeps an idle stream open through
+/// proxies.
+const KEEPALIVE_EVERY: u32 = 150;
+/// Room for multipart framing on top of the largest document or upload.
+const BODY_SLACK_BYTES: u64 = 64 * 1024;
+
+/// The most request-body bytes a host reads before answering 413 (see
+/// [`crate::error::ApiError::TooLarge`]).
+pub fn body_limit(settings: &Settings) -> u64 {
+    settings.max_body_bytes() + BODY_SLACK_BYTES
+}
+
+/// An HTTP request as the component sees it: path and query apart, header names in lower case
+/// (values that are not text left out), the host from the URI when no `Host` header came (as
+/// wasi:http reports it), and the body, refused with 413 beyond `limit` bytes without reading
+/// more than that.
+pub async fn read_request<B>(req: ::http::Request<B>, limit: u64) -> Result<ApiRequest, ApiResponse>
+where
+    B: http_body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use http_body_util::BodyExt as _;
+
+    let (parts, body) = req.into_parts();
+    let mut api = ApiRequest::new(parts.method.as_str(), "");
+    api.path = parts.uri.path().to_owned();
+    api.query = parts.uri.query().unwrap_or_default().to_owned();
+    api.headers = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    if let (None, Some(authority)) = (api.header("host"), parts.uri.authority()) {
+        api.headers.push(("host".into(), authority.to_string()));
+    }
+    let too_large = |size| ApiError::TooLarge { size, limit }.into_response();
+    let declared = api
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(declared) = declared.filter(|&d| d > limit) {
+        return Err(too_large(declared));
+    }
+    match http_body_util::Limited::new(body, limit as usize)
+        .collect()
+        .await
+    {
+        Ok(collected) => api.body = collected.to_bytes().to_vec(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large(limit + 1)),
+        Err(e) => {
+            return Err(
+                ApiError::BadRequest(format!("could not read the request body: {e}"))
+                    .into_response(),
+            );
+        }
+    }
+    Ok(api)
+}
+
+/// A claim that found no job yet, with the time it gives up.
+pub struct ClaimWait {
+    request: WaitingClaim,
+    deadline_ms: i64,
+}
+
+impl ClaimWait {
+    pub fn new(request: WaitingClaim, deadline_ms: i64) -> Self {
+        ClaimWait {
+            request,
+            deadline_ms,
+        }
+    }
+
+    /// One more look, [`POLL_INTERVAL`] after the previous one: the answer, or `None` to wait
+    /// again.
+    pub fn step(&self, ctx: &Ctx) -> Option<ApiResponse> {
+        crate::claim_again(ctx, &self.request)
+            .or_else(|| (ctx.now_ms >= self.deadline_ms).then(|| self.give_up(ctx)))
+    }
+
+    /// The answer when the host stops waiting early (or the deadline passed): no jobs.
+    pub fn give_up(&self, ctx: &Ctx) -> ApiResponse {
+        crate::claim_empty(ctx)
+    }
+}
+
+/// An open event stream as a host sends it: [`EventPump::PREAMBLE`] first, then whatever each
+/// [`EventPump::step`] returns.
+pub struct EventPump {
+    events: EventStream,
+    started_ms: Option<i64>,
+    idle_polls: u32,
+}
+
+/// What to send next and whether the stream ends after it.
+pub struct Chunk {
+    pub bytes: Vec<u8>,
+    pub done: bool,
+}
+
+impl EventPump {
+    pub const PREAMBLE: &'static [u8] = EventStream::preamble();
+
+    pub fn new(events: EventStream) -> Self {
+        EventPump {
+            events,
+            started_ms: None,
+            idle_polls: 0,
+        }
+    }
+
+    /// Polls the store once. An empty `bytes` means there is nothing to send this time.
+    pub fn step(&mut self, ctx: &Ctx) -> Chunk {
+        let started = *self.started_ms.get_or_insert(ctx.now_ms);
+        let (bytes, done) = match self.events.poll(ctx) {
+            Ok(r) => r,
+            Err(e) => (
+                format!(
+                    "event: error\ndata: {}\n\n",
+                    serde_json::json!({"error": e.to_string()})
+                )
+                .into_bytes(),
+                true,
+            ),
+        };
+        self.idle_polls = if bytes.is_empty() {
+            self.idle_polls + 1
+        } else {
+            0
+        };
+        let bytes = if self.idle_polls >= KEEPALIVE_EVERY {
+            self.idle_polls = 0;
+            b": keepalive\n\n".to_vec()
+        } else {
+            bytes
+        };
+        let expired = ctx.now_ms - started > STREAM_MAX.as_millis() as i64;
+        Chunk {
+            bytes,
+            done: done || expired,
+        }
+    }
+}
+
+/// The headers of an event-stream response.
+pub const EVENT_STREAM_HEADERS: [(&str, &str); 4] = [
+    ("content-type", "text/event-stream"),
+    ("cache-control", "no-cache"),
+    ("x-accel-buffering", "no"),
+    ("x-content-type-options", "nosniff"),
+];
