@@ -10,7 +10,7 @@ use crate::harness::{Client, InProcess, Server, WorkerProcess, serial, worker_co
 async fn a_wrong_token_stops_the_worker_with_a_clear_error() {
     let _serial = serial().await;
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(tmp.path(), &[]);
+    let server = Server::native(&[]);
 
     let mut config = worker_config(&server, "box-1", &tmp.path().join("w1"), &[]);
     config.token = "not-the-token".into();
@@ -45,7 +45,7 @@ async fn a_wrong_token_stops_the_worker_with_a_clear_error() {
 async fn a_per_runner_token_runs_jobs_under_its_own_name_only() {
     let _serial = serial().await;
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(tmp.path(), &[]);
+    let server = Server::native(&[]);
     let client = Client::new(&server);
     let made = client
         .post(

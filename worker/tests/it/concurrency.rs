@@ -14,7 +14,7 @@ const JOBS: usize = 60;
 async fn four_runners_with_three_slots_each_respect_a_cap_of_three() {
     let _serial = serial().await;
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(tmp.path(), &[("MAX_CONCURRENT_JOBS", "3")]);
+    let server = Server::native(&[("MAX_CONCURRENT_JOBS", "3")]);
     let client = Client::new(&server);
     client.put_brand("acme.json").await;
     // Queued before any runner starts, all 60 are named output/load.md (no brief exists yet).

@@ -48,7 +48,7 @@ fn borrowed(knobs: &[(String, String)]) -> Vec<(&str, &str)> {
 async fn a_runner_killed_mid_job_loses_it_to_another_and_is_fenced_off() {
     let _serial = serial().await;
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(tmp.path(), &[("LEASE_SECONDS", "3")]);
+    let server = Server::native(&[("LEASE_SECONDS", "3")]);
     let client = Client::new(&server);
     client.put_brand("acme.json").await;
     let argv_a = tmp.path().join("argv-a.jsonl");
@@ -117,7 +117,7 @@ async fn a_runner_killed_mid_job_loses_it_to_another_and_is_fenced_off() {
 async fn a_stalled_runner_that_comes_back_kills_its_cli_and_reports_nothing() {
     let _serial = serial().await;
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(tmp.path(), &[("LEASE_SECONDS", "3")]);
+    let server = Server::native(&[("LEASE_SECONDS", "3")]);
     let client = Client::new(&server);
     client.put_brand("acme.json").await;
     let argv_a = tmp.path().join("argv-a.jsonl");

@@ -113,7 +113,7 @@ fn assert_in_order(texts: &[&str], expected: &[&str]) {
 async fn a_cancelled_job_loses_its_process_tree_within_seconds() {
     let _serial = serial().await;
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(tmp.path(), &[]);
+    let server = Server::native(&[]);
     let client = Client::new(&server);
     client.put_brand("acme.json").await;
     let argv_log = tmp.path().join("argv.jsonl");

@@ -14,7 +14,7 @@ async fn sigterm_stops_claiming_and_lets_the_running_job_finish() {
     let _serial = serial().await;
     let tmp = tempfile::tempdir().unwrap();
     // A 3 s lease: the job outlives it after the signal only if heartbeats go on.
-    let server = Server::start(tmp.path(), &[("LEASE_SECONDS", "3")]);
+    let server = Server::native(&[("LEASE_SECONDS", "3")]);
     let client = Client::new(&server);
     client.put_brand("acme.json").await;
     let knobs = [
@@ -66,7 +66,7 @@ async fn sigterm_stops_claiming_and_lets_the_running_job_finish() {
 async fn a_second_signal_cancels_the_running_job_and_gives_it_back() {
     let _serial = serial().await;
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(tmp.path(), &[]);
+    let server = Server::native(&[]);
     let client = Client::new(&server);
     client.put_brand("acme.json").await;
     let argv = tmp.path().join("argv.jsonl");
@@ -117,7 +117,7 @@ async fn a_second_signal_cancels_the_running_job_and_gives_it_back() {
 async fn an_idle_worker_drains_without_waiting_out_its_claim() {
     let _serial = serial().await;
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(tmp.path(), &[]);
+    let server = Server::native(&[]);
     let client = Client::new(&server);
     client.put_brand("acme.json").await;
     // A claim that would wait 20 s: the drain must cut it short through the API.

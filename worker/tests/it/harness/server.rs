@@ -1,19 +1,33 @@
-//! The API under test: `runner serve` on its own data dir.
+//! The API under test: either `runner serve` on its own data dir (the real `.wasm`, SQLite, a
+//! process that can be killed), or the same request handler natively over a memory store
+//! ([`native_api`]), which starts at once. Scenarios about the worker use the native one; those
+//! about surviving the API's crash, and one end-to-end job, use the process.
+
+use native_api::NativeApi;
 
 use super::*;
 
-/// A `runner serve` process: the real API component on its own SQLite data dir.
+/// A running API.
 pub struct Server {
-    child: Child,
-    pub addr: SocketAddr,
-    data_dir: PathBuf,
-    settings: Vec<(String, String)>,
-    /// Kept so the pipe stays drained.
-    _stderr: Arc<Mutex<String>>,
+    addr: SocketAddr,
+    kind: Kind,
+}
+
+enum Kind {
+    /// `runner serve`: the real API component on its own SQLite data dir.
+    Process {
+        child: Child,
+        data_dir: PathBuf,
+        settings: Vec<(String, String)>,
+        /// Kept so the pipe stays drained.
+        _stderr: Arc<Mutex<String>>,
+    },
+    /// The native API; it stops when dropped.
+    Native { _api: NativeApi },
 }
 
 impl Server {
-    /// Starts a server on a free port with the runner token set and `settings` as
+    /// Starts `runner serve` on a free port with the runner token set and `settings` as
     /// `SPIN_VARIABLE_*` (e.g. `("LEASE_SECONDS", "3")`).
     pub fn start(data_dir: &Path, settings: &[(&str, &str)]) -> Server {
         let settings: Vec<(String, String)> = settings
@@ -22,11 +36,33 @@ impl Server {
             .collect();
         let (child, addr, stderr) = spawn_server("127.0.0.1:0", data_dir, &settings);
         Server {
-            child,
             addr,
-            data_dir: data_dir.to_path_buf(),
-            settings,
-            _stderr: stderr,
+            kind: Kind::Process {
+                child,
+                data_dir: data_dir.to_path_buf(),
+                settings,
+                _stderr: stderr,
+            },
+        }
+    }
+
+    /// Starts the native API with the same tokens and `settings` named as for [`Server::start`].
+    pub fn native(settings: &[(&str, &str)]) -> Server {
+        let lookup = |key: &str| {
+            match key {
+                "runner_token" => Some(TOKEN),
+                "admin_token" => Some(ADMIN_TOKEN),
+                _ => settings
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, v)| *v),
+            }
+            .map(str::to_owned)
+        };
+        let api = NativeApi::start(api_component::settings::Settings::from_lookup(lookup));
+        Server {
+            addr: api.addr(),
+            kind: Kind::Native { _api: api },
         }
     }
 
@@ -42,22 +78,39 @@ impl Server {
 
     /// SIGKILL: the API disappears mid-request, as in a crash.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        match &mut self.kind {
+            Kind::Process { child, .. } => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Kind::Native { .. } => panic!("only a `runner serve` process can be killed"),
+        }
     }
 
     /// Starts the server again on the same address and data dir.
     pub fn restart(&mut self) {
         let listen = self.addr.to_string();
-        let (child, addr, stderr) = spawn_server(&listen, &self.data_dir, &self.settings);
+        let Kind::Process {
+            child,
+            data_dir,
+            settings,
+            _stderr,
+        } = &mut self.kind
+        else {
+            panic!("only a `runner serve` process can be restarted");
+        };
+        let (new_child, addr, stderr) = spawn_server(&listen, data_dir, settings);
         assert_eq!(addr, self.addr);
-        (self.child, self._stderr) = (child, stderr);
+        (*child, *_stderr) = (new_child, stderr);
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.kill();
+        if let Kind::Process { child, .. } = &mut self.kind {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
