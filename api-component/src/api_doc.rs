@@ -51,6 +51,10 @@ use protocol::{
     HeartbeatResponse, LogChunk, StopRequest,
 };
 
+/// Why a request that would queue a job is refused with 429.
+const FULL_QUEUE: &str =
+    "The queue already holds `max_queued_jobs` jobs; nothing was queued; see `Retry-After`";
+
 /// The name of the bearer-token scheme of the runner endpoints.
 const RUNNER_TOKEN: &str = "runnerToken";
 /// People's bearer tokens: the admin token and API tokens.
@@ -294,7 +298,8 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
             409,
             "The job is not failed or cancelled, or its type is unknown to this server",
         )
-        .refuse(422, "An input document of the job no longer exists"),
+        .refuse(422, "An input document of the job no longer exists")
+        .refuse(429, FULL_QUEUE),
         JobLogs => Described::new("jobLogs", "jobs", "Log lines after a sequence number")
             .describe(
                 "`seq` numbers are strictly increasing, not contiguous. Pass `next` back as \
@@ -475,6 +480,7 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
         )
         .refuse(400, "A missing or invalid field")
         .refuse(409, "Too many documents already carry the output's name")
+        .refuse(429, FULL_QUEUE)
         .refuse(
             422,
             "An input document (`brand_data`, `brief`) does not exist",
@@ -729,6 +735,7 @@ fn operation(
     if endpoint.takes_json() {
         refusals.insert(415, None);
         refusals.insert(400, None);
+        refusals.insert(413, None);
     }
     if described.body.is_some() {
         refusals.insert(413, None);
@@ -781,7 +788,7 @@ fn generic_refusal(status: u16) -> &'static str {
                 `Sec-Fetch-Site: cross-site`, or an `Origin` that is not the request's `Host`"
         }
         404 => "No collection by this name",
-        413 => "The body is over the server's limit",
+        413 => "The body is over the server's limit (64 KiB for JSON bodies)",
         415 => "The body is not labelled `Content-Type: application/json`",
         421 => {
             "The `Host` is not one this server answers for (the `allowed_hosts` setting; \

@@ -13,11 +13,12 @@
 //!   `Host`. Clients that are not browsers send neither header and are not affected.
 //!
 //! JSON endpoints also demand `Content-Type: application/json` (415), which a page cannot send
-//! to another origin without a CORS preflight this API never grants: see [`json_content_type`].
+//! to another origin without a CORS preflight this API never grants: see [`json_body`].
 
 use crate::error::ApiError;
 use crate::http::{ApiRequest, host_name};
 use crate::settings::Settings;
+use protocol::limits::MAX_JSON_BODY_BYTES;
 
 /// The header in which the host reports the client's address (`ip:port`).
 pub use protocol::host::CLIENT_ADDR_HEADER;
@@ -109,8 +110,19 @@ fn check_same_origin(req: &ApiRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// 415 unless the body is declared as JSON (`application/json`, any parameters).
-pub fn json_content_type(req: &ApiRequest) -> Result<(), ApiError> {
+/// 415 unless the body is declared as JSON (`application/json`, any parameters); 413 when it is
+/// longer than [`MAX_JSON_BODY_BYTES`], before anything parses it.
+pub fn json_body(req: &ApiRequest) -> Result<(), ApiError> {
+    if req.body.len() > MAX_JSON_BODY_BYTES {
+        return Err(ApiError::TooLarge {
+            size: req.body.len() as u64,
+            limit: MAX_JSON_BODY_BYTES as u64,
+        });
+    }
+    json_content_type(req)
+}
+
+fn json_content_type(req: &ApiRequest) -> Result<(), ApiError> {
     let mime = req
         .header("content-type")
         .and_then(|v| v.split(';').next())

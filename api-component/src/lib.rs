@@ -83,7 +83,7 @@ pub fn handle(ctx: &Ctx, req: &ApiRequest) -> Reply {
             Resolved::Api(matched) => {
                 let principal = access::admit(ctx, req, matched.endpoint)?;
                 if matched.endpoint.takes_json() {
-                    guard::json_content_type(req)?;
+                    guard::json_body(req)?;
                 }
                 Ok(Routed::Api(matched, principal))
             }

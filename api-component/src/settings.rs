@@ -7,6 +7,8 @@ pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 1 << 20;
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 8 << 20;
 /// Default number of jobs that may run at once across all runners.
 pub const DEFAULT_MAX_CONCURRENT_JOBS: u64 = 3;
+/// Default most jobs that may wait in the queue; submits beyond get 429.
+pub const DEFAULT_MAX_QUEUED_JOBS: u64 = 10_000;
 /// Default lease of a running attempt: a runner silent this long loses its job.
 pub const DEFAULT_LEASE_SECONDS: u64 = 60;
 /// Default number of attempts a job gets when its runners are lost.
@@ -33,6 +35,9 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// `max_concurrent_jobs`: reported by `/health`; enforced by the job queue.
     pub max_concurrent_jobs: u64,
+    /// `max_queued_jobs`: jobs that may wait at once; a submit beyond gets 429 with
+    /// `Retry-After`.
+    pub max_queued_jobs: u64,
     /// `runner_token`: the bearer token runners present; empty refuses every runner.
     pub runner_token: String,
     /// `lease_seconds`: how long a running attempt survives without a heartbeat.
@@ -62,6 +67,7 @@ impl Default for Settings {
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_concurrent_jobs: DEFAULT_MAX_CONCURRENT_JOBS,
+            max_queued_jobs: DEFAULT_MAX_QUEUED_JOBS,
             runner_token: String::new(),
             lease_seconds: DEFAULT_LEASE_SECONDS,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
@@ -95,6 +101,7 @@ impl Settings {
             max_document_bytes: positive("max_document_bytes", d.max_document_bytes),
             max_upload_bytes: positive("max_upload_bytes", d.max_upload_bytes),
             max_concurrent_jobs: positive("max_concurrent_jobs", d.max_concurrent_jobs),
+            max_queued_jobs: positive("max_queued_jobs", d.max_queued_jobs),
             runner_token: lookup("runner_token")
                 .map(|t| t.trim().to_owned())
                 .unwrap_or_default(),

@@ -1,7 +1,9 @@
 //! Limits both sides apply, and the naming rules of runners and job ids.
 
+/// Largest JSON request body any endpoint reads (413 above, before parsing).
+pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 /// Largest log chunk body a runner may send.
-pub const MAX_LOG_CHUNK_BYTES: usize = 64 * 1024;
+pub const MAX_LOG_CHUNK_BYTES: usize = MAX_JSON_BODY_BYTES;
 /// Highest chunk number (chunk numbers are packed into line sequence numbers).
 pub const MAX_CHUNKS: u32 = 9_999_999;
 /// Most lines in one chunk (packed into line sequence numbers too).

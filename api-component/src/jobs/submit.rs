@@ -125,13 +125,8 @@ pub fn generate(
     body: &[u8],
     by: &str,
 ) -> ApiResult<ApiResponse> {
-    let params: Value = json_body(body)?;
-    if !params.is_object() {
-        return Err(ApiError::BadRequest(
-            "request body must be a JSON object".into(),
-        ));
-    }
-    let submission = prepare(ctx, collection, &params)?;
+    let request = GenerateRequest::from_body(collection, body)?;
+    let submission = prepare(ctx, request)?;
     let id = enqueue(ctx, submission, by)?;
     let location = format!("/api/jobs/{id}");
     let queued = Queued {
@@ -142,11 +137,45 @@ pub fn generate(
     Ok(ApiResponse::json(202, &queued).with_header("location", location))
 }
 
-/// Validates `params` for a job producing into `collection` and renders its prompt.
-pub fn prepare(ctx: &Ctx, collection: Collection, params: &Value) -> ApiResult<Submission> {
-    match collection {
-        Collection::BrandData => {
-            let req: BrandRequest = from_value(params.clone())?;
+/// A generate request, read into its collection's type.
+pub enum GenerateRequest {
+    BrandData(BrandRequest),
+    Brief(BriefRequest),
+    Draft(DraftRequest),
+}
+
+impl GenerateRequest {
+    /// A generate body, parsed straight into the request type of `collection` (no intermediate
+    /// JSON value).
+    pub fn from_body(collection: Collection, body: &[u8]) -> ApiResult<Self> {
+        // serde would also read a JSON array into a struct, field by field.
+        if !body.trim_ascii_start().starts_with(b"{") && !body.is_empty() {
+            return Err(bad("request body must be a JSON object"));
+        }
+        Ok(match collection {
+            Collection::BrandData => Self::BrandData(json_body(body)?),
+            Collection::Briefs => Self::Brief(json_body(body)?),
+            Collection::Drafts => Self::Draft(json_body(body)?),
+        })
+    }
+
+    /// The parameters a job was queued with (for a retry), read without copying them.
+    pub fn from_params(collection: Collection, params: &Value) -> ApiResult<Self> {
+        fn read<'a, T: Deserialize<'a>>(params: &'a Value) -> ApiResult<T> {
+            T::deserialize(params).map_err(|e| bad(&format!("invalid request: {e}")))
+        }
+        Ok(match collection {
+            Collection::BrandData => Self::BrandData(read(params)?),
+            Collection::Briefs => Self::Brief(read(params)?),
+            Collection::Drafts => Self::Draft(read(params)?),
+        })
+    }
+}
+
+/// Validates a request, checks its input documents, and renders its prompt.
+pub fn prepare(ctx: &Ctx, request: GenerateRequest) -> ApiResult<Submission> {
+    match request {
+        GenerateRequest::BrandData(req) => {
             let brand = text_field("brand_name", req.brand_name)?;
             let urls = req.urls.unwrap_or_default();
             if urls.is_empty() || urls.len() > MAX_LIST_ITEMS {
@@ -173,8 +202,7 @@ pub fn prepare(ctx: &Ctx, collection: Collection, params: &Value) -> ApiResult<S
                 prompt,
             })
         }
-        Collection::Briefs => {
-            let req: BriefRequest = from_value(params.clone())?;
+        GenerateRequest::Brief(req) => {
             let title = text_field("title", req.title)?;
             let primary = text_field("primary_keyword", req.primary_keyword)?;
             if req.secondary_keywords.len() > MAX_LIST_ITEMS {
@@ -210,8 +238,7 @@ pub fn prepare(ctx: &Ctx, collection: Collection, params: &Value) -> ApiResult<S
                 prompt,
             })
         }
-        Collection::Drafts => {
-            let req: DraftRequest = from_value(params.clone())?;
+        GenerateRequest::Draft(req) => {
             let words = match req.target_word_count {
                 None | Some(Value::Null) => DEFAULT_WORD_COUNT,
                 Some(v) => v
@@ -247,8 +274,32 @@ pub fn prepare(ctx: &Ctx, collection: Collection, params: &Value) -> ApiResult<S
     }
 }
 
-/// Stores a new queued job and its queue ticket; returns its id.
+/// Seconds a client refused for a full queue is asked to wait.
+const RETRY_FULL_QUEUE_S: i64 = 30;
+
+/// Stores a new queued job and its queue ticket; returns its id. Refused with 429 while
+/// `max_queued_jobs` jobs wait: the place is reserved with one `increment` of the queued count
+/// before anything is written, so concurrent submits cannot overshoot it.
 pub fn enqueue(ctx: &Ctx, s: Submission, by: &str) -> ApiResult<String> {
+    let store = ctx.store;
+    let queued = store.increment(keys::QUEUED_COUNT, 1)?;
+    if queued > ctx.settings.max_queued_jobs as i64 {
+        store.increment(keys::QUEUED_COUNT, -1)?;
+        return Err(ApiError::TooManyRequests {
+            message: format!(
+                "the queue is full ({} jobs wait; max_queued_jobs); try again later",
+                queued - 1
+            ),
+            retry_after_s: RETRY_FULL_QUEUE_S,
+        });
+    }
+    write_queued(ctx, s, by).inspect_err(|_| {
+        // Give the place back (if the store fails even that, the count stays one high).
+        let _ = store.increment(keys::QUEUED_COUNT, -1);
+    })
+}
+
+fn write_queued(ctx: &Ctx, s: Submission, by: &str) -> ApiResult<String> {
     let store = ctx.store;
     let number = store.increment(keys::JOB_COUNTER, 1)?;
     let ticket = store.increment(keys::TICKET_COUNTER, 1)?;
@@ -280,7 +331,6 @@ pub fn enqueue(ctx: &Ctx, s: Submission, by: &str) -> ApiResult<String> {
         (keys::job_index(number), id.as_bytes().to_vec()),
         (keys::ticket(ticket), format!("{id}:1").into_bytes()),
     ])?;
-    store.increment(keys::QUEUED_COUNT, 1)?;
     Ok(id)
 }
 
@@ -410,10 +460,6 @@ fn check_url(url: String) -> ApiResult<String> {
         return Err(bad(&format!("{url:?} is not an http(s) web address")));
     }
     Ok(url)
-}
-
-fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> ApiResult<T> {
-    serde_json::from_value(value).map_err(|e| bad(&format!("invalid request: {e}")))
 }
 
 fn bad(msg: &str) -> ApiError {

@@ -155,7 +155,8 @@ pub fn job_retry(ctx: &Ctx, id: &str, by: &str) -> ApiResult<ApiResponse> {
             )));
         }
     };
-    let submission = submit::prepare(ctx, collection, &record.params)?;
+    let request = submit::GenerateRequest::from_params(collection, &record.params)?;
+    let submission = submit::prepare(ctx, request)?;
     let new_id = submit::enqueue(ctx, submission, by)?;
     Ok(ApiResponse::json(
         202,

@@ -159,3 +159,85 @@ fn job_listing_is_newest_first_filtered_and_paged() {
     assert_error(&app.get("/api/jobs?status=bogus"), 400, "bogus");
     assert_error(&app.get("/api/jobs?limit=0"), 400, "limit");
 }
+
+#[test]
+fn a_full_queue_refuses_submits_with_retry_after_and_queues_nothing() {
+    let app = App::with_settings(Settings {
+        max_queued_jobs: 2,
+        ..Settings::default()
+    });
+    app.put("/api/brand-data/acme.json", BRAND);
+    let first = submit_brief(&app, "One");
+    submit_brief(&app, "Two");
+    let keys_before = app.store.keys();
+
+    let body = json!({"title": "Three", "primary_keyword": "bread", "brand_data": "acme.json"});
+    let refused = app.post_json("/api/briefs/generate", &body);
+    assert_error(&refused, 429, "queue is full");
+    assert_eq!(refused.header("retry-after"), Some("30"));
+    assert_eq!(
+        app.store.keys(),
+        keys_before,
+        "a refused submit writes nothing"
+    );
+    assert_eq!(app.get("/health").json_body()["queued_jobs"], 2);
+
+    // A retry queues a job too, so it is held to the same cap.
+    app.send(ApiRequest::new(
+        "POST",
+        &format!("/api/jobs/{first}/cancel"),
+    ));
+    submit_brief(&app, "Three");
+    let retry = app.send(ApiRequest::new("POST", &format!("/api/jobs/{first}/retry")));
+    assert_error(&retry, 429, "queue is full");
+
+    // A place freed by a claim is taken again.
+    claim(&app, "r1", 1);
+    assert_eq!(
+        app.post_json("/api/briefs/generate", &body).status,
+        202,
+        "room again once a job left the queue"
+    );
+}
+
+#[test]
+fn json_bodies_over_64_kib_are_refused_before_parsing() {
+    let app = app();
+    let limit = ::protocol::limits::MAX_JSON_BODY_BYTES;
+    // Valid JSON, so only its size can be the reason.
+    let padded = |len: usize| {
+        let mut body =
+            json!({"title": "t", "primary_keyword": "k", "brand_data": "acme.json", "pad": ""})
+                .to_string();
+        let pad = len - body.len();
+        body = body.replace("\"pad\":\"\"", &format!("\"pad\":\"{}\"", "x".repeat(pad)));
+        assert_eq!(body.len(), len);
+        body
+    };
+    let send = |body: String| {
+        app.send(
+            ApiRequest::new("POST", "/api/briefs/generate")
+                .with_header("content-type", "application/json")
+                .with_body(body),
+        )
+    };
+    assert_eq!(
+        send(padded(limit)).status,
+        202,
+        "exactly at the limit is read"
+    );
+    let keys_before = app.store.keys();
+    assert_error(
+        &send(padded(limit + 1)),
+        413,
+        "over the limit of 65536 bytes",
+    );
+    assert_eq!(app.store.keys(), keys_before);
+    // The same holds for the runner protocol's JSON and the account endpoints.
+    let login = app.send_as_is(
+        ApiRequest::new("POST", "/api/auth/login")
+            .with_header("content-type", "application/json")
+            .with_body(format!("{{\"email\":\"{}\"}}", "a".repeat(limit))),
+    );
+    assert_eq!(login.status, 413);
+}
