@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A failure reported by the underlying store; its text is logged, never shown to clients.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,9 @@ pub trait Store {
 #[derive(Default)]
 pub struct MemoryStore {
     map: Mutex<HashMap<String, Vec<u8>>>,
+    /// Keys and value bytes read so far (`get`, `get_many`), for tests of what a request costs.
+    keys_read: AtomicU64,
+    bytes_read: AtomicU64,
 }
 
 impl MemoryStore {
@@ -48,6 +52,22 @@ impl MemoryStore {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// `(keys, bytes)` read so far by `get` and `get_many`, found or not.
+    pub fn reads(&self) -> (u64, u64) {
+        (
+            self.keys_read.load(Ordering::Relaxed),
+            self.bytes_read.load(Ordering::Relaxed),
+        )
+    }
+
+    fn count_read<'a>(&self, values: impl IntoIterator<Item = &'a Option<Vec<u8>>>) {
+        for v in values {
+            self.keys_read.fetch_add(1, Ordering::Relaxed);
+            let len = v.as_ref().map_or(0, Vec::len) as u64;
+            self.bytes_read.fetch_add(len, Ordering::Relaxed);
+        }
     }
 
     /// Every key, sorted: for test assertions only (the API itself never lists keys).
@@ -65,7 +85,9 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        Ok(self.lock().get(key).cloned())
+        let value = self.lock().get(key).cloned();
+        self.count_read([&value]);
+        Ok(value)
     }
 
     fn set(&self, key: &str, value: &[u8]) -> StoreResult<()> {
@@ -91,7 +113,10 @@ impl Store for MemoryStore {
 
     fn get_many(&self, keys: &[String]) -> StoreResult<Vec<Option<Vec<u8>>>> {
         let map = self.lock();
-        Ok(keys.iter().map(|k| map.get(k).cloned()).collect())
+        let values: Vec<_> = keys.iter().map(|k| map.get(k).cloned()).collect();
+        drop(map);
+        self.count_read(&values);
+        Ok(values)
     }
 
     fn set_many(&self, entries: &[(String, Vec<u8>)]) -> StoreResult<()> {

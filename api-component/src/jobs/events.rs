@@ -5,7 +5,7 @@
 
 use super::logs::{DEFAULT_LINES, Position, parse_after, read_from};
 use super::model::{JobRecord, Status};
-use super::{cancel_requested, load, queue};
+use super::{cancel_requested, load, scan};
 use crate::Ctx;
 use crate::error::ApiResult;
 use crate::http::ApiRequest;
@@ -91,9 +91,7 @@ impl EventStream {
             return Ok(None);
         }
         if self.polls_since_position >= POLLS_PER_POSITION {
-            self.queue_position = queue::positions(&queue::scan(ctx)?)
-                .get(&record.id)
-                .copied();
+            self.queue_position = scan::position(scan::head(ctx)?, record);
             self.polls_since_position = 0;
         }
         self.polls_since_position += 1;

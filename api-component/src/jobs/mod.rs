@@ -4,9 +4,10 @@
 //!
 //! - [`model`]: the record, its public view, the store keys.
 //! - [`submit`]: the generate endpoints, prompt rendering, retry.
-//! - [`queue`]: the ticket scan shared by claiming and reaping, the claim, attempt endings.
-//!   Domain only: it fails only when the store does, and answers races with
-//!   [`queue::Latch`] / [`queue::Take`].
+//! - [`queue`]: taking, cancelling and ending attempts. Domain only: it fails only when the
+//!   store does, and answers races with [`queue::Latch`] / [`queue::Take`].
+//! - [`scan`]: the queued attempts at the head, the running index, reaping, queue positions;
+//!   none of it reads more when more jobs wait.
 //! - [`runner_api`]: what runners call, one module per verb: claim, heartbeat, uploads (log
 //!   chunks, outputs), finish, and the registry of runners.
 //! - [`logs`]: log chunks in the store and reading them back; [`events`]: the SSE event stream.
@@ -17,6 +18,7 @@ pub mod logs;
 pub mod model;
 pub mod queue;
 pub mod runner_api;
+pub mod scan;
 pub mod submit;
 pub mod views;
 

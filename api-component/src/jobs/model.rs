@@ -86,8 +86,13 @@ pub struct JobRecord {
     pub finished_ms: Option<i64>,
     /// The request that created the job.
     pub params: Value,
-    /// The full prompt, rendered at submit time.
+    /// The full prompt, rendered at submit time. Stored apart (`job/{id}/prompt`) so that no
+    /// hot path loads it; records written before that carry it here.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub prompt: String,
+    /// The running index entry of the running attempt (see [`crate::jobs::scan`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_slot: Option<i64>,
     pub inputs: Vec<DocRef>,
     /// The documents the job must produce.
     pub outputs: Vec<DocRef>,
@@ -184,6 +189,16 @@ pub mod keys {
     }
     /// Lowest ticket that may still be queued: a hint that only saves reads.
     pub const QUEUE_HEAD: &str = "queue/head";
+    /// The running attempts (`{id}:{attempt}`), appended when taken.
+    pub const RUNNING_INDEX: crate::store::Slots = crate::store::Slots::new("run");
+    /// Lowest running-index entry that may still be running: a hint like [`QUEUE_HEAD`].
+    pub const RUNNING_LOW: &str = "run/low";
+    /// When (epoch ms) expired leases were last looked for.
+    pub const REAPED_AT: &str = "run/reaped";
+    /// The rendered prompt of a job.
+    pub fn job_prompt(id: &str) -> String {
+        format!("job/{id}/prompt")
+    }
     /// Jobs queued right now (moved only by latch winners).
     pub const QUEUED_COUNT: &str = "stats/queued";
     /// Attempts running right now: the semaphore that caps concurrency.

@@ -1,9 +1,8 @@
-//! The queue: tickets in FIFO order, the claim, lease expiry and the end of an attempt.
+//! The queue's transitions: taking a queued attempt, cancelling one, and the end of an attempt.
 //!
 //! Each attempt of a job holds one ticket (`queue/t/{n}` = `{id}:{attempt}`); a requeued job
-//! gets a new ticket. One scan from the head hint over the tickets finds both the queued
-//! attempts (claim takes them in ticket order) and the running ones (whose leases are checked):
-//! Spin has no cron, so reaping happens inside the runners' claim and heartbeat calls.
+//! gets a new ticket. [`super::scan`] finds the queued attempts at the head and the running
+//! ones; Spin has no cron, so reaping happens inside the runners' claim and heartbeat calls.
 //!
 //! Concurrency: the `stats/running` counter is a semaphore (increment, and undo if over the cap),
 //! and the attempt's claim latch picks exactly one taker. Both are atomic on every backend.
@@ -12,21 +11,13 @@
 //! lost to another caller is an answer ([`Latch::Lost`], [`Take::Lost`]), not an error. The
 //! endpoints decide what each answer means to their client.
 
-use std::collections::HashMap;
-
 use super::model::{DocRef, JobRecord, Status, Usage, keys};
-use super::{cancel_requested, counter, save};
+use super::{cancel_requested, save};
 use crate::Ctx;
 use crate::blob;
 use crate::documents::Documents;
 use crate::names::DocName;
 use crate::store::StoreResult;
-
-/// Tickets read per store round trip while scanning.
-const SCAN_BATCH: i64 = 32;
-/// A ticket number allocated but never written this far behind the tail is abandoned (its
-/// submitter died between two store calls); nearer the tail it may still be being written.
-const ABANDONED_TICKET_LAG: i64 = 1_000;
 
 /// What an atomic latch decided for this call.
 #[must_use]
@@ -50,117 +41,6 @@ pub enum Take {
     Lost,
 }
 
-/// An unfinished attempt found by [`scan`].
-pub struct Open {
-    pub ticket: i64,
-    pub record: JobRecord,
-    /// Lease expiry (epoch ms) of a running attempt.
-    pub lease_ms: Option<i64>,
-    pub cancel_requested: bool,
-}
-
-/// Every queued or running attempt, in ticket (FIFO) order; moves the head hint past the
-/// tickets that are done.
-pub fn scan(ctx: &Ctx) -> StoreResult<Vec<Open>> {
-    let store = ctx.store;
-    let tail = counter(store, keys::TICKET_COUNTER)?;
-    let head = store
-        .get(keys::QUEUE_HEAD)?
-        .and_then(|b| String::from_utf8(b).ok()?.parse::<i64>().ok())
-        .unwrap_or(1)
-        .clamp(1, tail + 1);
-    let mut open = Vec::new();
-    let mut first_unfinished: Option<i64> = None;
-    let mut t = head;
-    while t <= tail {
-        let batch: Vec<i64> = (t..=tail.min(t + SCAN_BATCH - 1)).collect();
-        t += batch.len() as i64;
-        let values = store.get_many(&batch.iter().map(|n| keys::ticket(*n)).collect::<Vec<_>>())?;
-        let mut named = Vec::new();
-        for (n, v) in batch.iter().zip(values) {
-            match v.and_then(|b| String::from_utf8(b).ok()) {
-                Some(v) => {
-                    let (id, attempt) = v.rsplit_once(':').unwrap_or((&v, "0"));
-                    named.push((*n, id.to_owned(), attempt.parse::<u32>().unwrap_or(0)));
-                }
-                None if tail - n < ABANDONED_TICKET_LAG => {
-                    first_unfinished.get_or_insert(*n);
-                }
-                None => {}
-            }
-        }
-        let ids: Vec<String> = named.iter().map(|(_, id, _)| id.clone()).collect();
-        let extra: Vec<String> = ids
-            .iter()
-            .flat_map(|id| [keys::job(id), keys::cancel_flag(id)])
-            .chain(named.iter().map(|(_, id, a)| keys::lease(id, *a)))
-            .collect();
-        let fetched = store.get_many(&extra)?;
-        let (pairs, leases) = fetched.split_at(ids.len() * 2);
-        for (i, (n, _, attempt)) in named.into_iter().enumerate() {
-            let Some(record) = pairs[2 * i]
-                .as_ref()
-                .and_then(|b| serde_json::from_slice::<JobRecord>(b).ok())
-            else {
-                continue;
-            };
-            let current = record.ticket == n && record.attempt == attempt;
-            if !current || record.status.is_final() {
-                continue;
-            }
-            first_unfinished.get_or_insert(n);
-            let lease_ms = leases[i]
-                .as_ref()
-                .and_then(|b| std::str::from_utf8(b).ok()?.parse().ok());
-            open.push(Open {
-                ticket: n,
-                record,
-                lease_ms,
-                cancel_requested: pairs[2 * i + 1].is_some(),
-            });
-        }
-    }
-    let new_head = first_unfinished.unwrap_or(tail + 1);
-    if new_head != head {
-        // A hint: a stale (lower) value written by a racing scan costs reads, never a job.
-        store.set(keys::QUEUE_HEAD, new_head.to_string().as_bytes())?;
-    }
-    Ok(open)
-}
-
-/// Queue positions (1 = next) of the queued jobs, by id.
-pub fn positions(open: &[Open]) -> HashMap<String, u64> {
-    open.iter()
-        .filter(|o| o.record.status == Status::Queued && !o.cancel_requested)
-        .enumerate()
-        .map(|(i, o)| (o.record.id.clone(), i as u64 + 1))
-        .collect()
-}
-
-/// Ends every running attempt whose lease has expired, and cancels queued jobs whose cancel
-/// raced with a requeue. Returns the attempts open afterwards (requeued ones included).
-pub fn reap(ctx: &Ctx, open: Vec<Open>) -> StoreResult<Vec<Open>> {
-    let mut still = Vec::with_capacity(open.len());
-    let mut requeued = false;
-    for o in open {
-        let expired =
-            o.record.status == Status::Running && o.lease_ms.is_none_or(|l| l < ctx.now_ms);
-        if expired {
-            // Lost: its runner's own finish, or another reaper, got there first.
-            if let Latch::Won(record) = end_attempt(ctx, o.record, Ending::Lost)? {
-                requeued |= record.status == Status::Queued;
-            }
-        } else if o.record.status == Status::Queued && o.cancel_requested {
-            // Lost: a runner took it, and the cancel reaches it through its heartbeat.
-            let _ = cancel_queued(ctx, o.record)?;
-        } else {
-            still.push(o);
-        }
-    }
-    // A requeued attempt has a new ticket at the back of the queue: scan again to see it.
-    if requeued { scan(ctx) } else { Ok(still) }
-}
-
 /// Takes a queued attempt for `runner`, if a slot is free and nobody took it first.
 pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> StoreResult<Take> {
     let store = ctx.store;
@@ -180,6 +60,12 @@ pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> StoreResult<Take>
             .to_string()
             .as_bytes(),
     )?;
+    // Indexed before the record says `running`, so the reaper can always find a running attempt.
+    record.run_slot = Some(super::scan::index_running(
+        store,
+        &record.id,
+        record.attempt,
+    )?);
     record.status = Status::Running;
     record.runner = Some(runner.to_owned());
     record.started_ms = Some(ctx.now_ms);
@@ -201,6 +87,11 @@ pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> StoreResult<Latch<JobR
     record.finished_ms = Some(ctx.now_ms);
     record.error = Some("cancelled before it started".into());
     save(ctx.store, &record)?;
+    // The first in line leaving: the jobs behind move up now, not at the next claim.
+    if super::scan::head(ctx)? == record.ticket {
+        ctx.store
+            .set(keys::QUEUE_HEAD, (record.ticket + 1).to_string().as_bytes())?;
+    }
     Ok(Latch::Won(record))
 }
 
@@ -303,6 +194,7 @@ fn requeue(ctx: &Ctx, mut record: JobRecord) -> StoreResult<JobRecord> {
     record.ticket = ticket;
     record.status = Status::Queued;
     record.runner = None;
+    record.run_slot = None;
     record.started_ms = None;
     record.finished_ms = None;
     save(store, &record)?;

@@ -316,7 +316,8 @@ fn write_queued(ctx: &Ctx, s: Submission, by: &str) -> ApiResult<String> {
         started_ms: None,
         finished_ms: None,
         params: s.params,
-        prompt: s.prompt,
+        prompt: String::new(),
+        run_slot: None,
         inputs: s.inputs,
         outputs: s.outputs,
         output_documents: vec![],
@@ -325,7 +326,8 @@ fn write_queued(ctx: &Ctx, s: Submission, by: &str) -> ApiResult<String> {
         log_chunks: vec![],
         submitted_by: by.to_owned(),
     };
-    // The record first: whoever finds the ticket or index entry must find the record.
+    // The prompt and the record first: whoever finds the ticket or index entry must find them.
+    store.set(&keys::job_prompt(&id), s.prompt.as_bytes())?;
     save(store, &record)?;
     store.set_many(&[
         (keys::job_index(number), id.as_bytes().to_vec()),

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::model::{JobRecord, JobView, Status, keys};
-use super::queue::{self, Latch, positions};
+use super::queue::{self, Latch};
+use super::scan;
 use super::submit;
 use super::{cancel_requested, counter, load};
 use crate::Ctx;
@@ -44,10 +45,14 @@ pub fn jobs_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
     let floor = (top - MAX_SCANNED).max(0);
     let mut records: Vec<JobRecord> = Vec::new();
     let mut next = top;
+    // A page and one more (to know whether another page follows), then wider steps while a
+    // status filter skips jobs.
+    let mut batch = (limit as i64 + 1).min(64);
     'scan: while next > floor && records.len() < limit {
-        let numbers: Vec<i64> = (next.saturating_sub(63).max(floor + 1)..=next)
+        let numbers: Vec<i64> = (next.saturating_sub(batch - 1).max(floor + 1)..=next)
             .rev()
             .collect();
+        batch = 64;
         next = numbers.last().copied().unwrap_or(1) - 1;
         let ids = ctx.store.get_many(
             &numbers
@@ -83,11 +88,7 @@ pub fn jobs_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
 /// Public views, with queue positions when any job is queued.
 fn views_of(ctx: &Ctx, records: &[JobRecord]) -> ApiResult<Vec<JobView>> {
     let queued = records.iter().any(|r| r.status == Status::Queued);
-    let positions = if queued {
-        positions(&queue::scan(ctx)?)
-    } else {
-        Default::default()
-    };
+    let head = if queued { scan::head(ctx)? } else { 0 };
     let flags = ctx.store.get_many(
         &records
             .iter()
@@ -97,7 +98,7 @@ fn views_of(ctx: &Ctx, records: &[JobRecord]) -> ApiResult<Vec<JobView>> {
     Ok(records
         .iter()
         .zip(flags)
-        .map(|(r, flag)| r.view(positions.get(&r.id).copied(), flag.is_some()))
+        .map(|(r, flag)| r.view(scan::position(head, r), flag.is_some()))
         .collect())
 }
 

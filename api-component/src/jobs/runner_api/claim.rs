@@ -13,6 +13,7 @@ use crate::http::{ApiResponse, json_body};
 use crate::jobs::counter;
 use crate::jobs::model::{DocRef, JobRecord, Status, keys};
 use crate::jobs::queue::{self, Ending, Take};
+use crate::jobs::scan;
 use crate::names::DocName;
 
 /// A claim as it waits: the request and what the long poll keeps between its looks.
@@ -95,27 +96,41 @@ pub fn claim_again(ctx: &Ctx, claim: &WaitingClaim) -> ApiResult<Option<ApiRespo
     claim_pass(ctx, &claim.req)
 }
 
-/// One full pass: reaps expired attempts, then takes up to `slots` queued jobs in FIFO order.
-/// `None` when nothing was taken (the caller may wait and try again).
+/// Rounds of [`claim_pass`]: a round that lost its jobs to other runners or cancels looks again
+/// (the head has moved past them), this many times at most.
+const CLAIM_ROUNDS: usize = 4;
+
+/// One full pass: reaps expired attempts (if due), then takes up to `slots` queued jobs from
+/// the head of the queue, in FIFO order. `None` when nothing was taken (the caller may wait and
+/// try again).
 fn claim_pass(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
-    let open = queue::reap(ctx, queue::scan(ctx)?)?;
+    scan::reap_if_due(ctx)?;
+    let slots = req.slots as usize;
     let mut jobs = Vec::new();
-    for o in open {
-        if jobs.len() == req.slots as usize {
+    'rounds: for _ in 0..CLAIM_ROUNDS {
+        let head = scan::queued_head(ctx, slots - jobs.len())?;
+        if head.is_empty() {
             break;
         }
-        if o.record.status != Status::Queued {
-            continue;
-        }
-        match queue::take(ctx, o.record, &req.runner)? {
-            Take::Taken(record) => {
-                if let Some(job) = handout(ctx, *record)? {
-                    jobs.push(job);
-                }
+        for o in head {
+            if o.cancel_requested {
+                // Lost: a runner took it, and the cancel reaches it through its heartbeat.
+                let _ = queue::cancel_queued(ctx, o.record)?;
+                continue;
             }
-            // Later tickets must not overtake this one.
-            Take::AtCap => break,
-            Take::Lost => continue,
+            match queue::take(ctx, o.record, &req.runner)? {
+                Take::Taken(record) => {
+                    if let Some(job) = handout(ctx, *record)? {
+                        jobs.push(job);
+                    }
+                }
+                // Later tickets must not overtake this one.
+                Take::AtCap => break 'rounds,
+                Take::Lost => {}
+            }
+        }
+        if jobs.len() == slots {
+            break;
         }
     }
     if jobs.is_empty() {
@@ -165,6 +180,12 @@ fn handout(ctx: &Ctx, record: JobRecord) -> ApiResult<Option<ClaimedJob>> {
             }
         }
     }
+    let prompt = if record.prompt.is_empty() {
+        let stored = ctx.store.get(&keys::job_prompt(&record.id))?;
+        String::from_utf8_lossy(&stored.unwrap_or_default()).into_owned()
+    } else {
+        record.prompt.clone()
+    };
     let outputs = record
         .outputs
         .iter()
@@ -178,7 +199,7 @@ fn handout(ctx: &Ctx, record: JobRecord) -> ApiResult<Option<ClaimedJob>> {
         id: record.id.clone(),
         attempt: record.attempt,
         kind: record.kind,
-        prompt: record.prompt.clone(),
+        prompt,
         inputs,
         outputs,
     }))

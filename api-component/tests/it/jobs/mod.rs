@@ -2,6 +2,7 @@
 //! Shared helpers here; the tests in the files below.
 
 mod attempts;
+mod costs;
 mod protocol;
 mod submission;
 

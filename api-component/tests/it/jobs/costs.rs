@@ -1,0 +1,110 @@
+//! What the hot paths read does not grow with the queue: the same requests against a queue of
+//! 60 and of 2,060 waiting jobs (more than a page either way) read the same number of keys and
+//! about the same bytes.
+
+use super::*;
+
+/// What each hot-path request read: `(keys, bytes)` per request, in a fixed order.
+fn costs(queued: usize) -> Vec<(&'static str, (u64, u64))> {
+    let app = App::with_settings(Settings {
+        lease_seconds: 30,
+        max_concurrent_jobs: 2,
+        ..Settings::default()
+    });
+    app.put("/api/brand-data/acme.json", BRAND);
+    // One job runs (held by r1); the rest wait, the last one submitted is watched.
+    let running = submit_brief(&app, "Running");
+    let mut watched = String::new();
+    for i in 0..queued {
+        watched = submit_brief(&app, &format!("Waiting {i}"));
+    }
+    assert_eq!(claim(&app, "r1", 1)[0]["id"], running.as_str());
+
+    let mut out = Vec::new();
+    let mut measure = |label, f: &dyn Fn() -> ApiResponse| {
+        // Past the reaping interval: every heartbeat and claim below also reaps.
+        app.advance(2_000);
+        let before = app.store.reads();
+        let resp = f();
+        assert!(resp.status < 300, "{label}: {}", resp.status);
+        let after = app.store.reads();
+        out.push((label, (after.0 - before.0, after.1 - before.1)));
+    };
+    let heartbeat = json!({"runner": "r1", "jobs": [{"id": running, "attempt": 1}]});
+    measure("heartbeat", &|| {
+        app.runner("POST", "/api/runner/heartbeat", heartbeat.to_string())
+    });
+    measure("claim", &|| {
+        app.runner(
+            "POST",
+            "/api/runner/claim",
+            json!({"runner": "r2", "slots": 1, "wait_ms": 0}).to_string(),
+        )
+    });
+    measure("jobs page", &|| app.get("/api/jobs?limit=50"));
+    measure("watched job", &|| app.get(&format!("/api/jobs/{watched}")));
+    measure("events", &|| {
+        app.get(&format!("/api/jobs/{watched}/events"))
+    });
+    measure("health", &|| app.get("/health"));
+    out
+}
+
+#[test]
+fn hot_paths_read_the_same_whatever_the_queue_length() {
+    let short = costs(60);
+    let long = costs(2_060);
+    for ((label, (keys_short, bytes_short)), (_, (keys_long, bytes_long))) in
+        short.iter().zip(&long)
+    {
+        eprintln!("{label}: {keys_long} keys, {bytes_short} / {bytes_long} bytes");
+        assert_eq!(keys_short, keys_long, "{label}: keys read");
+        // Ids and numbers grow by a few digits; nothing grows with the queue.
+        assert!(
+            *bytes_long <= bytes_short + bytes_short / 10 + 64,
+            "{label}: {bytes_short} bytes with 60 queued, {bytes_long} with 2,060"
+        );
+    }
+    // The watched job is the last in line, and says so without a scan.
+    let app = App::new();
+    app.put("/api/brand-data/acme.json", BRAND);
+    let ids: Vec<String> = (0..5)
+        .map(|i| submit_brief(&app, &format!("J{i}")))
+        .collect();
+    assert_eq!(job(&app, &ids[4])["queue_position"], 5);
+    app.send(ApiRequest::new(
+        "POST",
+        &format!("/api/jobs/{}/cancel", ids[0]),
+    ));
+    assert_eq!(
+        job(&app, &ids[4])["queue_position"],
+        4,
+        "the head left the line"
+    );
+}
+
+#[test]
+fn prompts_are_stored_apart_from_the_record() {
+    let app = app();
+    let id = submit_brief(&app, "Apart");
+    let record = app
+        .store
+        .keys()
+        .into_iter()
+        .find(|k| *k == format!("job/{id}"));
+    let record = api_component::store::Store::get(&app.store, &record.unwrap())
+        .unwrap()
+        .unwrap();
+    let record = String::from_utf8(record).unwrap();
+    assert!(!record.contains("prompt"), "{record}");
+    // The runner still gets it.
+    let jobs = claim(&app, "r1", 1);
+    assert!(
+        jobs[0]["prompt"]
+            .as_str()
+            .unwrap()
+            .contains("output/apart.md"),
+        "{}",
+        jobs[0]
+    );
+}
