@@ -274,6 +274,15 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
         JobGet => Described::new("jobGet", "jobs", "One job")
             .answer(200, json_response("The job", s.of::<JobView>()))
             .refuse(404, "No job with this id"),
+        JobDelete => Described::new("jobDelete", "jobs", "Remove a finished job")
+            .describe(
+                "Removes the job with its logs, staged outputs and bookkeeping; the documents \
+                 it produced stay. Finished jobs are also removed by themselves once \
+                 `job_retention_days` old.",
+            )
+            .answer(204, ResponseBuilder::new().description("Removed").build())
+            .refuse(404, "No job with this id")
+            .refuse(409, "The job is queued or running: cancel it first"),
         JobCancel => Described::new("jobCancel", "jobs", "Cancel a job")
             .describe(
                 "A queued job is cancelled at once; a running one is flagged, its runner learns \

@@ -207,6 +207,13 @@ fn dispatch(
         Endpoint::Render => handlers::render_markdown(ctx, req),
         Endpoint::JobsList => views::jobs_list(ctx, req),
         Endpoint::JobGet => views::job_get(ctx, p("id")),
+        Endpoint::JobDelete => audited(
+            ctx,
+            req,
+            principal,
+            ("job_deleted", p("id")),
+            views::job_delete(ctx, p("id")),
+        ),
         Endpoint::JobCancel => audited(
             ctx,
             req,

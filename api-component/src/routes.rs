@@ -15,6 +15,7 @@ pub enum Endpoint {
     Render,
     JobsList,
     JobGet,
+    JobDelete,
     JobCancel,
     JobRetry,
     JobLogs,
@@ -59,10 +60,10 @@ impl Endpoint {
             Generate | RunnerClaim | RunnerClaimStop | RunnerHeartbeat | RunnerLogChunk
             | RunnerFinish | AuthLogin | AuthAccept | AuthLink | UsersCreate | UserPatch
             | TokensCreate | RunnerTokensCreate => true,
-            Health | OpenApi | Render | JobsList | JobGet | JobCancel | JobRetry | JobLogs
-            | JobEvents | RunnerOutput | DocsList | DocsUpload | DocGet | DocPut | DocDelete
-            | DocPreview | AuthLogout | SignInLinks | Me | UsersList | TokensList | TokenDelete
-            | RunnerTokensList | RunnersList | AuditList => false,
+            Health | OpenApi | Render | JobsList | JobGet | JobDelete | JobCancel | JobRetry
+            | JobLogs | JobEvents | RunnerOutput | DocsList | DocsUpload | DocGet | DocPut
+            | DocDelete | DocPreview | AuthLogout | SignInLinks | Me | UsersList | TokensList
+            | TokenDelete | RunnerTokensList | RunnersList | AuditList => false,
         }
     }
 }
@@ -76,6 +77,7 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("POST", "/api/render", Endpoint::Render),
     ("GET", "/api/jobs", Endpoint::JobsList),
     ("GET", "/api/jobs/{id}", Endpoint::JobGet),
+    ("DELETE", "/api/jobs/{id}", Endpoint::JobDelete),
     ("POST", "/api/jobs/{id}/cancel", Endpoint::JobCancel),
     ("POST", "/api/jobs/{id}/retry", Endpoint::JobRetry),
     ("GET", "/api/jobs/{id}/logs", Endpoint::JobLogs),

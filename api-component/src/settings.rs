@@ -9,6 +9,8 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 8 << 20;
 pub const DEFAULT_MAX_CONCURRENT_JOBS: u64 = 3;
 /// Default most jobs that may wait in the queue; submits beyond get 429.
 pub const DEFAULT_MAX_QUEUED_JOBS: u64 = 10_000;
+/// Default age at which finished jobs are removed.
+pub const DEFAULT_JOB_RETENTION_DAYS: u64 = 30;
 /// Default lease of a running attempt: a runner silent this long loses its job.
 pub const DEFAULT_LEASE_SECONDS: u64 = 60;
 /// Default number of attempts a job gets when its runners are lost.
@@ -38,6 +40,8 @@ pub struct Settings {
     /// `max_queued_jobs`: jobs that may wait at once; a submit beyond gets 429 with
     /// `Retry-After`.
     pub max_queued_jobs: u64,
+    /// `job_retention_days`: finished jobs this old are removed with their logs and outputs.
+    pub job_retention_days: u64,
     /// `runner_token`: the bearer token runners present; empty refuses every runner.
     pub runner_token: String,
     /// `lease_seconds`: how long a running attempt survives without a heartbeat.
@@ -68,6 +72,7 @@ impl Default for Settings {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_concurrent_jobs: DEFAULT_MAX_CONCURRENT_JOBS,
             max_queued_jobs: DEFAULT_MAX_QUEUED_JOBS,
+            job_retention_days: DEFAULT_JOB_RETENTION_DAYS,
             runner_token: String::new(),
             lease_seconds: DEFAULT_LEASE_SECONDS,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
@@ -102,6 +107,7 @@ impl Settings {
             max_upload_bytes: positive("max_upload_bytes", d.max_upload_bytes),
             max_concurrent_jobs: positive("max_concurrent_jobs", d.max_concurrent_jobs),
             max_queued_jobs: positive("max_queued_jobs", d.max_queued_jobs),
+            job_retention_days: positive("job_retention_days", d.job_retention_days).min(100 * 366),
             runner_token: lookup("runner_token")
                 .map(|t| t.trim().to_owned())
                 .unwrap_or_default(),
@@ -138,6 +144,10 @@ impl Settings {
 
     pub fn session_ms(&self) -> i64 {
         (self.session_hours as i64).saturating_mul(3_600_000)
+    }
+
+    pub fn job_retention_ms(&self) -> i64 {
+        (self.job_retention_days as i64).saturating_mul(86_400_000)
     }
 
     pub fn lease_ms(&self) -> i64 {

@@ -148,7 +148,7 @@ pub fn need(endpoint: Endpoint) -> Need {
         Health | AuthLogin | AuthLogout | AuthAccept | AuthLink => Need::Public,
         OpenApi | Render | JobsList | JobGet | JobLogs | JobEvents | DocsList | DocGet
         | DocPreview | Me | TokensList | TokensCreate | TokenDelete => Need::Role(Role::Viewer),
-        JobCancel | JobRetry | Generate | DocsUpload | DocPut | DocDelete => {
+        JobCancel | JobRetry | JobDelete | Generate | DocsUpload | DocPut | DocDelete => {
             Need::Role(Role::Editor)
         }
         UsersList | UsersCreate | UserPatch | RunnerTokensList | RunnerTokensCreate

@@ -11,12 +11,14 @@
 //! - [`runner_api`]: what runners call, one module per verb: claim, heartbeat, uploads (log
 //!   chunks, outputs), finish, and the registry of runners.
 //! - [`logs`]: log chunks in the store and reading them back; [`events`]: the SSE event stream.
-//! - [`views`]: list, get, cancel.
+//! - [`views`]: list, get, cancel, delete; [`retention`]: removing finished jobs, on request
+//!   or after `job_retention_days`.
 
 pub mod events;
 pub mod logs;
 pub mod model;
 pub mod queue;
+pub mod retention;
 pub mod runner_api;
 pub mod scan;
 pub mod submit;

@@ -182,6 +182,10 @@ pub mod keys {
     pub fn job_index(number: i64) -> String {
         format!("jobs/i/{number}")
     }
+    /// The oldest job index entry that may still hold a job (the janitor's hint).
+    pub const OLDEST_JOB: &str = "jobs/oldest";
+    /// When (epoch ms) the janitor last ran.
+    pub const SWEPT_AT: &str = "jobs/swept";
     /// Counter handing out queue tickets; a ticket names one attempt of one job.
     pub const TICKET_COUNTER: &str = "queue/tail";
     pub fn ticket(ticket: i64) -> String {

@@ -170,6 +170,13 @@ fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> StoreResult<JobRe
         }
     }
     save(ctx.store, &record)?;
+    if record.status == Status::Completed {
+        // Stored as documents now (and the record says so): the staged copies go.
+        let staged: Vec<String> = (0..record.outputs.len())
+            .flat_map(|i| super::retention::staged_keys(ctx, &record.id, attempt, i))
+            .collect();
+        ctx.store.delete_many(&staged)?;
+    }
     Ok(record)
 }
 

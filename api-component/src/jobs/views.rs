@@ -109,6 +109,23 @@ pub fn job_get(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     Ok(ApiResponse::json(200, &view))
 }
 
+/// `DELETE /api/jobs/{id}`: removes a finished job with its logs and staged outputs (409
+/// while it is queued or running: cancel it first).
+pub fn job_delete(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
+    let record = load(ctx.store, id)?;
+    if !record.status.is_final() {
+        return Err(ApiError::Conflict(format!(
+            "job {id} is {}; cancel it first",
+            serde_json::to_value(record.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        )));
+    }
+    super::retention::purge(ctx, &record)?;
+    Ok(ApiResponse::empty(204))
+}
+
 /// `POST /api/jobs/{id}/cancel`: a queued job is cancelled now; a running one is flagged and
 /// its runner stops it (the job turns `cancelled` once the process is gone).
 pub fn job_cancel(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {

@@ -392,6 +392,22 @@ fn job_flows(app: &App) {
         202,
     );
     assert_eq!(retried.json_body()["retry_of"], json!(draft_job));
+    let retried_id = retried.json_body()["job_id"].as_str().unwrap().to_owned();
+    expect(
+        app.send(ApiRequest::new(
+            "DELETE",
+            &format!("/api/jobs/{retried_id}"),
+        )),
+        409,
+    );
+    expect(
+        app.send(ApiRequest::new("DELETE", &format!("/api/jobs/{draft_job}"))),
+        204,
+    );
+    expect(
+        app.send(ApiRequest::new("DELETE", &format!("/api/jobs/{draft_job}"))),
+        404,
+    );
     expect(
         app.send(ApiRequest::new(
             "POST",

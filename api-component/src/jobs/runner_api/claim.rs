@@ -13,7 +13,7 @@ use crate::http::{ApiResponse, json_body};
 use crate::jobs::counter;
 use crate::jobs::model::{DocRef, JobRecord, Status, keys};
 use crate::jobs::queue::{self, Ending, Take};
-use crate::jobs::scan;
+use crate::jobs::{retention, scan};
 use crate::names::DocName;
 
 /// A claim as it waits: the request and what the long poll keeps between its looks.
@@ -105,6 +105,7 @@ const CLAIM_ROUNDS: usize = 4;
 /// try again).
 fn claim_pass(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
     scan::reap_if_due(ctx)?;
+    retention::sweep_if_due(ctx)?;
     let slots = req.slots as usize;
     let mut jobs = Vec::new();
     'rounds: for _ in 0..CLAIM_ROUNDS {

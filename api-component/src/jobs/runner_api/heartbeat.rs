@@ -9,7 +9,7 @@ use crate::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiResponse, json_body};
 use crate::jobs::model::keys;
-use crate::jobs::scan;
+use crate::jobs::{retention, scan};
 
 /// `POST /api/runner/heartbeat`: extends the leases of the runner's live attempts and tells it
 /// what to do with each: `continue`, `cancel` (kill it and finish as cancelled) or `abandon`
@@ -40,6 +40,7 @@ pub fn heartbeat(ctx: &Ctx, body: &[u8], bound: Option<&str>) -> ApiResult<ApiRe
         });
     }
     scan::reap_if_due(ctx)?;
+    retention::sweep_if_due(ctx)?;
     Ok(ApiResponse::json(
         200,
         &HeartbeatResponse {

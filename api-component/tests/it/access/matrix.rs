@@ -27,7 +27,7 @@ fn expected(endpoint: Endpoint) -> Expect {
         JobsList | JobGet | JobLogs | JobEvents => Expect::Viewer,
         DocsList | DocGet | DocPreview => Expect::Viewer,
         TokensList | TokensCreate | TokenDelete => Expect::Viewer,
-        JobCancel | JobRetry | Generate => Expect::Editor,
+        JobCancel | JobRetry | JobDelete | Generate => Expect::Editor,
         DocsUpload | DocPut | DocDelete => Expect::Editor,
         UsersList | UsersCreate | UserPatch => Expect::Admin,
         RunnerTokensList | RunnerTokensCreate | RunnersList => Expect::Admin,

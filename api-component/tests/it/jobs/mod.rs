@@ -4,6 +4,7 @@
 mod attempts;
 mod costs;
 mod protocol;
+mod retention;
 mod submission;
 
 use api_component::http::{ApiRequest, ApiResponse};
