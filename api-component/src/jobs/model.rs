@@ -191,6 +191,8 @@ pub mod keys {
     pub fn ticket(ticket: i64) -> String {
         format!("queue/t/{ticket}")
     }
+    /// The value of a ticket whose submit failed: it names no job.
+    pub const TICKET_TOMBSTONE: &[u8] = b"-:0";
     /// Lowest ticket that may still be queued: a hint that only saves reads.
     pub const QUEUE_HEAD: &str = "queue/head";
     /// The running attempts (`{id}:{attempt}`), appended when taken.
@@ -214,6 +216,18 @@ pub mod keys {
     /// Latch: who ends attempt `a` (its runner's finish, or the reaper).
     pub fn end_latch(id: &str, attempt: u32) -> String {
         format!("job/{id}/a{attempt}/end")
+    }
+    /// When (epoch ms) attempt `a` was first seen half-done: a latch taken, the record not moved.
+    pub fn stuck_since(id: &str, attempt: u32) -> String {
+        format!("job/{id}/a{attempt}/stuck")
+    }
+    /// Latch: who repairs a half-done attempt.
+    pub fn repair_latch(id: &str, attempt: u32) -> String {
+        format!("job/{id}/a{attempt}/repair")
+    }
+    /// The last census of a counter: `{counter}:{observed}` (see `scan::census`).
+    pub fn census(counter: &str) -> String {
+        format!("{counter}/census")
     }
     /// Lease expiry (epoch ms, decimal) of a running attempt.
     pub fn lease(id: &str, attempt: u32) -> String {

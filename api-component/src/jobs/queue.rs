@@ -41,6 +41,37 @@ pub enum Take {
     Lost,
 }
 
+/// How long an attempt may look half-done (a latch taken, its record not moved on) before a
+/// pass repairs it: far longer than a live taker or ender needs between its store calls.
+pub const STUCK_MS: i64 = 10_000;
+
+/// Called when `record`'s attempt lost a latch its record says nobody holds (the claim latch
+/// of a `queued` record, the end latch of a `running` one whose lease expired): that is a live
+/// race, or a taker, canceller or ender that died half-way. Once it has looked so for
+/// [`STUCK_MS`], the winner of the attempt's repair latch settles it as lost: requeued as the
+/// next attempt, cancelled if a cancel was asked, failed after the last attempt. The counters
+/// it may have left off are recounted by [`super::scan`].
+pub fn repair_if_stuck(ctx: &Ctx, record: JobRecord) -> StoreResult<Latch<JobRecord>> {
+    let key = keys::stuck_since(&record.id, record.attempt);
+    let since = ctx
+        .store
+        .get(&key)?
+        .and_then(|b| String::from_utf8(b).ok()?.parse::<i64>().ok());
+    let Some(since) = since else {
+        ctx.store.set(&key, ctx.now_ms.to_string().as_bytes())?;
+        return Ok(Latch::Lost);
+    };
+    if ctx.now_ms - since < STUCK_MS
+        || ctx
+            .store
+            .increment(&keys::repair_latch(&record.id, record.attempt), 1)?
+            != 1
+    {
+        return Ok(Latch::Lost);
+    }
+    settle(ctx, record, Ending::Lost).map(Latch::Won)
+}
+
 /// Takes a queued attempt for `runner`, if a slot is free and nobody took it first.
 pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> StoreResult<Take> {
     let store = ctx.store;
@@ -171,11 +202,12 @@ fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> StoreResult<JobRe
     }
     save(ctx.store, &record)?;
     if record.status == Status::Completed {
-        // Stored as documents now (and the record says so): the staged copies go.
+        // Stored as documents now (and the record says so): the staged copies go. Should that
+        // fail, retention removes them with the job.
         let staged: Vec<String> = (0..record.outputs.len())
             .flat_map(|i| super::retention::staged_keys(ctx, &record.id, attempt, i))
             .collect();
-        ctx.store.delete_many(&staged)?;
+        let _ = ctx.store.delete_many(&staged);
     }
     Ok(record)
 }
@@ -204,11 +236,13 @@ fn requeue(ctx: &Ctx, mut record: JobRecord) -> StoreResult<JobRecord> {
     record.run_slot = None;
     record.started_ms = None;
     record.finished_ms = None;
-    save(store, &record)?;
+    // The ticket before the record: a scan that meets the ticket first waits for the record
+    // (see `scan::queued_head`); a record pointing at a ticket never written would be lost.
     store.set(
         &keys::ticket(ticket),
         format!("{}:{}", record.id, record.attempt).as_bytes(),
     )?;
+    save(store, &record)?;
     store.increment(keys::QUEUED_COUNT, 1)?;
     Ok(record)
 }

@@ -147,6 +147,12 @@ pub fn queued_head(ctx: &Ctx, want: usize) -> StoreResult<Vec<Open>> {
         t = last + 1;
         for (n, attempt, open) in load_open(store, &named, false)? {
             let r = &open.record;
+            if r.attempt < attempt && !r.status.is_final() {
+                // Requeued, and the record is not written yet (or its writer died, which the
+                // repair of its last attempt resolves with a newer ticket): wait here.
+                first_open.get_or_insert(n);
+                continue;
+            }
             if r.ticket != n || r.attempt != attempt {
                 continue;
             }
@@ -167,6 +173,11 @@ pub fn queued_head(ctx: &Ctx, want: usize) -> StoreResult<Vec<Open>> {
         }
     }
     set_hint(store, keys::QUEUE_HEAD, head, first_open.unwrap_or(t))?;
+    if t > tail && found.len() < want {
+        // Every queued attempt was seen (one whose ticket is still being written counts once
+        // it is; see [`census`]): a census of the queued counter.
+        census(ctx, keys::QUEUED_COUNT, found.len() as i64)?;
+    }
     Ok(found)
 }
 
@@ -215,18 +226,59 @@ pub fn running(ctx: &Ctx) -> StoreResult<Vec<Open>> {
 }
 
 /// Ends every running attempt whose lease has expired (requeued, or failed after its last
-/// attempt). Returns how many it ended.
+/// attempt), repairs those whose ender died half-way, and takes a census of the running
+/// semaphore. Returns how many attempts it ended.
 pub fn reap(ctx: &Ctx) -> StoreResult<usize> {
+    let open = running(ctx)?;
+    census(ctx, keys::RUNNING_COUNT, open.len() as i64)?;
     let mut ended = 0;
-    for o in running(ctx)? {
+    for o in open {
         if o.lease_ms.is_none_or(|l| l < ctx.now_ms) {
-            // Lost: its runner's own finish, or another reaper, got there first.
-            if let Latch::Won(_) = queue::end_attempt(ctx, o.record, Ending::Lost)? {
-                ended += 1;
+            let record = o.record.clone();
+            match queue::end_attempt(ctx, o.record, Ending::Lost)? {
+                Latch::Won(_) => ended += 1,
+                // Its runner's finish, or another reaper, is ending it; or one died half-way.
+                Latch::Lost => {
+                    if let Latch::Won(_) = queue::repair_if_stuck(ctx, record)? {
+                        ended += 1;
+                    }
+                }
             }
         }
     }
     Ok(ended)
+}
+
+/// Brings a counter in line with what the source of truth shows (the running index, the
+/// queued tickets), when two censuses at least [`REAP_EVERY_MS`] apart saw the same counter
+/// value and the same, different, count: a write lost half-way (a store error, a trapped
+/// instance) is repaired, while an operation merely in flight between its writes (which moves
+/// the counter or the count within milliseconds) is left alone. The correction is an
+/// `increment`, so it composes with concurrent ones.
+fn census(ctx: &Ctx, counter_key: &str, observed: i64) -> StoreResult<()> {
+    let store = ctx.store;
+    let current = counter(store, counter_key)?;
+    let key = keys::census(counter_key);
+    let previous = store
+        .get(&key)?
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|v| {
+            let mut parts = v.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+            Some((parts.next()??, parts.next()??, parts.next()??))
+        });
+    match previous {
+        Some((c, o, at)) if (c, o) == (current, observed) => {
+            if current != observed && ctx.now_ms - at >= REAP_EVERY_MS {
+                store.increment(counter_key, observed - current)?;
+                store.delete(&key)?;
+            }
+        }
+        _ => store.set(
+            &key,
+            format!("{current}:{observed}:{}", ctx.now_ms).as_bytes(),
+        )?,
+    }
+    Ok(())
 }
 
 /// [`reap`], unless some caller did within [`REAP_EVERY_MS`]: what heartbeats and claims call,

@@ -293,16 +293,34 @@ pub fn enqueue(ctx: &Ctx, s: Submission, by: &str) -> ApiResult<String> {
             retry_after_s: RETRY_FULL_QUEUE_S,
         });
     }
-    write_queued(ctx, s, by).inspect_err(|_| {
-        // Give the place back (if the store fails even that, the count stays one high).
+    let mut taken = Taken::default();
+    write_queued(ctx, s, by, &mut taken).inspect_err(|_| {
+        // Give the place back, and mark the numbers this job took as empty so that scans pass
+        // them at once instead of waiting for them to be written. If the store fails even
+        // that, the counter census and the scans' lag repair it later.
         let _ = store.increment(keys::QUEUED_COUNT, -1);
+        if let Some(number) = taken.number {
+            let _ = store.set(&keys::job_index(number), b"");
+        }
+        if let Some(ticket) = taken.ticket {
+            let _ = store.set(&keys::ticket(ticket), keys::TICKET_TOMBSTONE);
+        }
     })
 }
 
-fn write_queued(ctx: &Ctx, s: Submission, by: &str) -> ApiResult<String> {
+/// The numbers a submit took so far.
+#[derive(Default)]
+struct Taken {
+    number: Option<i64>,
+    ticket: Option<i64>,
+}
+
+fn write_queued(ctx: &Ctx, s: Submission, by: &str, taken: &mut Taken) -> ApiResult<String> {
     let store = ctx.store;
     let number = store.increment(keys::JOB_COUNTER, 1)?;
+    taken.number = Some(number);
     let ticket = store.increment(keys::TICKET_COUNTER, 1)?;
+    taken.ticket = Some(ticket);
     let id = new_id(ctx, number);
     let record = JobRecord {
         id: id.clone(),

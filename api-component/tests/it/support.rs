@@ -7,7 +7,7 @@ use api_component::http::{ApiRequest, ApiResponse};
 use api_component::serving::ClaimWait;
 use api_component::serving::EventPump;
 use api_component::settings::Settings;
-use api_component::store::MemoryStore;
+use api_component::store::{MemoryStore, Store, StoreError, StoreResult};
 use api_component::{Ctx, Reply, handle};
 use serde_json::Value;
 
@@ -19,6 +19,7 @@ pub struct App {
     pub store: MemoryStore,
     pub settings: Settings,
     clock: AtomicI64,
+    faults: Faults,
     /// Every request [`App::send`] answered, with its answer, when the app records them.
     recorded: Option<Mutex<Vec<(ApiRequest, ApiResponse)>>>,
 }
@@ -38,6 +39,7 @@ impl App {
             store: MemoryStore::new(),
             settings,
             clock: AtomicI64::new(1_767_225_600_000),
+            faults: Faults::default(),
             recorded: None,
         }
     }
@@ -54,6 +56,16 @@ impl App {
     pub fn recorded(&self) -> Vec<(ApiRequest, ApiResponse)> {
         let recorded = self.recorded.as_ref().expect("this app does not record");
         recorded.lock().unwrap().clone()
+    }
+
+    /// Makes the `n`-th store write from now fail (1 = the next one), once.
+    pub fn fail_write(&self, n: i64) {
+        self.faults.countdown.store(n, Ordering::SeqCst);
+    }
+
+    /// Store writes made so far (sets, deletes, increments that change a value, batches).
+    pub fn writes(&self) -> i64 {
+        self.faults.writes.load(Ordering::SeqCst)
     }
 
     /// Moves the clock forward (leases expire on this clock).
@@ -110,8 +122,12 @@ impl App {
             std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8)
         };
         let now_ms = self.clock.fetch_add(10, Ordering::SeqCst);
+        let store = FaultyStore {
+            inner: &self.store,
+            faults: &self.faults,
+        };
         let ctx = Ctx {
-            store: &self.store,
+            store: &store,
             settings: &self.settings,
             now_ms,
             random: &random,
@@ -223,4 +239,63 @@ pub fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A planned write failure (see [`App::fail_write`]) and the count of writes.
+#[derive(Default)]
+struct Faults {
+    /// Writes left before the one that fails; 0: none planned.
+    countdown: AtomicI64,
+    writes: AtomicI64,
+}
+
+impl Faults {
+    fn write(&self) -> StoreResult<()> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        let left = self.countdown.load(Ordering::SeqCst);
+        if left > 0 {
+            self.countdown.store(left - 1, Ordering::SeqCst);
+            if left == 1 {
+                return Err(StoreError("injected write failure".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The app's store with [`Faults`] in front of its writes; a failed write changes nothing.
+struct FaultyStore<'a> {
+    inner: &'a MemoryStore,
+    faults: &'a Faults,
+}
+
+impl Store for FaultyStore<'_> {
+    fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        self.faults.write()?;
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> StoreResult<()> {
+        self.faults.write()?;
+        self.inner.delete(key)
+    }
+    fn increment(&self, key: &str, delta: i64) -> StoreResult<i64> {
+        if delta != 0 {
+            self.faults.write()?;
+        }
+        self.inner.increment(key, delta)
+    }
+    fn get_many(&self, keys: &[String]) -> StoreResult<Vec<Option<Vec<u8>>>> {
+        self.inner.get_many(keys)
+    }
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> StoreResult<()> {
+        self.faults.write()?;
+        self.inner.set_many(entries)
+    }
+    fn delete_many(&self, keys: &[String]) -> StoreResult<()> {
+        self.faults.write()?;
+        self.inner.delete_many(keys)
+    }
 }

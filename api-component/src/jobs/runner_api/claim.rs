@@ -115,10 +115,15 @@ fn claim_pass(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
         }
         for o in head {
             if o.cancel_requested {
-                // Lost: a runner took it, and the cancel reaches it through its heartbeat.
-                let _ = queue::cancel_queued(ctx, o.record)?;
+                let record = o.record.clone();
+                if let queue::Latch::Lost = queue::cancel_queued(ctx, o.record)? {
+                    // A runner took it (the cancel reaches it through its heartbeat), or a
+                    // taker died half-way.
+                    let _ = queue::repair_if_stuck(ctx, record)?;
+                }
                 continue;
             }
+            let record = o.record.clone();
             match queue::take(ctx, o.record, &req.runner)? {
                 Take::Taken(record) => {
                     if let Some(job) = handout(ctx, *record)? {
@@ -127,7 +132,10 @@ fn claim_pass(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
                 }
                 // Later tickets must not overtake this one.
                 Take::AtCap => break 'rounds,
-                Take::Lost => {}
+                // Another runner or a cancel is taking it, or one died half-way.
+                Take::Lost => {
+                    let _ = queue::repair_if_stuck(ctx, record)?;
+                }
             }
         }
         if jobs.len() == slots {

@@ -3,6 +3,7 @@
 
 mod attempts;
 mod costs;
+mod faults;
 mod protocol;
 mod retention;
 mod submission;
