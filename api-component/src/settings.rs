@@ -42,6 +42,9 @@ pub struct Settings {
     pub max_queued_jobs: u64,
     /// `job_retention_days`: finished jobs this old are removed with their logs and outputs.
     pub job_retention_days: u64,
+    /// `kv_batch_reads`: whether the store's `get-many` may be called (`off` on Spin's Redis
+    /// backend, whose `get-many` traps the instance; reads are then one `get` per key).
+    pub kv_batch_reads: bool,
     /// `runner_token`: the bearer token runners present; empty refuses every runner.
     pub runner_token: String,
     /// `lease_seconds`: how long a running attempt survives without a heartbeat.
@@ -73,6 +76,7 @@ impl Default for Settings {
             max_concurrent_jobs: DEFAULT_MAX_CONCURRENT_JOBS,
             max_queued_jobs: DEFAULT_MAX_QUEUED_JOBS,
             job_retention_days: DEFAULT_JOB_RETENTION_DAYS,
+            kv_batch_reads: true,
             runner_token: String::new(),
             lease_seconds: DEFAULT_LEASE_SECONDS,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
@@ -108,6 +112,16 @@ impl Settings {
             max_concurrent_jobs: positive("max_concurrent_jobs", d.max_concurrent_jobs),
             max_queued_jobs: positive("max_queued_jobs", d.max_queued_jobs),
             job_retention_days: positive("job_retention_days", d.job_retention_days).min(100 * 366),
+            kv_batch_reads: match lookup("kv_batch_reads").as_deref().map(str::trim) {
+                None | Some("" | "on" | "true") => true,
+                Some("off" | "false") => false,
+                Some(other) => {
+                    eprintln!(
+                        "warning: setting kv_batch_reads={other:?} is neither on nor off; using on"
+                    );
+                    true
+                }
+            },
             runner_token: lookup("runner_token")
                 .map(|t| t.trim().to_owned())
                 .unwrap_or_default(),

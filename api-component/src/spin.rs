@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::serving::{self, EVENT_STREAM_HEADERS, EventPump, POLL_INTERVAL};
 use crate::settings::Settings;
-use crate::store::{Store, StoreError, StoreResult};
+use crate::store::{Backend, Store, StoreError, StoreResult};
 use crate::{Ctx, Reply, handle};
 
 type Body = http_body_util::Either<
@@ -28,7 +28,7 @@ async fn serve(req: Request) -> spin_sdk::http::Response<Body> {
         Ok(r) => r,
         Err(resp) => return into_http(resp),
     };
-    let kv = match open_store() {
+    let kv = match open_store(&settings) {
         Ok(kv) => kv,
         Err(resp) => return into_http(resp),
     };
@@ -55,7 +55,7 @@ fn random() -> u64 {
     spin_sdk::wasip3::random::random::get_random_u64()
 }
 
-fn ctx<'a>(kv: &'a KvStore, settings: &'a Settings) -> Ctx<'a> {
+fn ctx<'a>(kv: &'a Backend<KvStore>, settings: &'a Settings) -> Ctx<'a> {
     Ctx {
         store: kv,
         settings,
@@ -64,8 +64,14 @@ fn ctx<'a>(kv: &'a KvStore, settings: &'a Settings) -> Ctx<'a> {
     }
 }
 
-fn open_store() -> Result<KvStore, ApiResponse> {
-    store::open("default").map(KvStore).map_err(|e| {
+/// The `default` bucket, its `get-many` used only if `kv_batch_reads` allows.
+fn open_store(settings: &Settings) -> Result<Backend<KvStore>, ApiResponse> {
+    let batch_reads = settings.kv_batch_reads;
+    let backend = |bucket| Backend {
+        store: KvStore(bucket),
+        batch_reads,
+    };
+    store::open("default").map(backend).map_err(|e| {
         ApiError::Store(StoreError(format!("open default store: {e:?}"))).into_response()
     })
 }
@@ -75,7 +81,9 @@ fn open_store() -> Result<KvStore, ApiResponse> {
 fn event_stream(mut events: EventPump, settings: Settings) -> spin_sdk::http::Response<Body> {
     let (mut tx, body) = stream::<bytes::Bytes>();
     spin_sdk::wasip3::spawn(async move {
-        let Ok(kv) = open_store() else { return };
+        let Ok(kv) = open_store(&settings) else {
+            return;
+        };
         if tx
             .send(bytes::Bytes::from_static(EventPump::PREAMBLE))
             .await

@@ -217,6 +217,43 @@ pub fn decode_counter(bytes: &[u8]) -> StoreResult<i64> {
     Ok(i64::from_le_bytes(arr))
 }
 
+/// A host's store as the component uses it: with `batch_reads` off (the `kv_batch_reads`
+/// setting) its `get-many` is never called, since Spin's Redis backend traps the instance on it;
+/// [`Store::get_many`] is then one `get` per key, so a page still costs a bounded number of
+/// calls, only more of them. Every other call goes through unchanged.
+pub struct Backend<S> {
+    pub store: S,
+    pub batch_reads: bool,
+}
+
+impl<S: Store> Store for Backend<S> {
+    fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.store.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        self.store.set(key, value)
+    }
+    fn delete(&self, key: &str) -> StoreResult<()> {
+        self.store.delete(key)
+    }
+    fn increment(&self, key: &str, delta: i64) -> StoreResult<i64> {
+        self.store.increment(key, delta)
+    }
+    fn get_many(&self, keys: &[String]) -> StoreResult<Vec<Option<Vec<u8>>>> {
+        if self.batch_reads {
+            self.store.get_many(keys)
+        } else {
+            keys.iter().map(|k| self.store.get(k)).collect()
+        }
+    }
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> StoreResult<()> {
+        self.store.set_many(entries)
+    }
+    fn delete_many(&self, keys: &[String]) -> StoreResult<()> {
+        self.store.delete_many(keys)
+    }
+}
+
 /// Puts a `wasi:keyvalue` `get-many` answer in the shape [`Store::get_many`] promises. Hosts
 /// differ: some omit absent keys, some answer in another order, some answer a repeated key once.
 pub fn in_asked_order(

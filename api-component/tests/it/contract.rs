@@ -680,10 +680,24 @@ fn guard_flows(app: &App, strict: &App) {
 
 #[test]
 fn recorded_exchanges_keep_the_documented_contract() {
-    let app = App::recording(Settings::default());
+    keeps_the_contract(Settings::default());
+}
+
+/// Spin's Redis backend traps on `get-many`: with `kv_batch_reads` off, every flow (every route)
+/// works over a store that panics if `get-many` is ever called.
+#[test]
+fn every_route_works_without_batch_reads() {
+    keeps_the_contract(Settings {
+        kv_batch_reads: false,
+        ..Settings::default()
+    });
+}
+
+fn keeps_the_contract(settings: Settings) {
+    let app = App::recording(settings.clone());
     let strict = App::recording(Settings {
         allowed_hosts: vec!["cwm.example".into()],
-        ..Settings::default()
+        ..settings
     });
     document_flows(&app);
     job_flows(&app);

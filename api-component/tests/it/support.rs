@@ -7,7 +7,7 @@ use api_component::http::{ApiRequest, ApiResponse};
 use api_component::serving::ClaimWait;
 use api_component::serving::EventPump;
 use api_component::settings::Settings;
-use api_component::store::{MemoryStore, Store, StoreError, StoreResult};
+use api_component::store::{Backend, MemoryStore, Store, StoreError, StoreResult};
 use api_component::{Ctx, Reply, handle};
 use serde_json::Value;
 
@@ -122,9 +122,15 @@ impl App {
             std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8)
         };
         let now_ms = self.clock.fetch_add(10, Ordering::SeqCst);
-        let store = FaultyStore {
-            inner: &self.store,
-            faults: &self.faults,
+        // As the wasm entry point wraps the host's bucket; without batch reads the backend is
+        // one whose `get-many` traps, as Spin's Redis backend does.
+        let store = Backend {
+            store: FaultyStore {
+                inner: &self.store,
+                faults: &self.faults,
+                traps_on_get_many: !self.settings.kv_batch_reads,
+            },
+            batch_reads: self.settings.kv_batch_reads,
         };
         let ctx = Ctx {
             store: &store,
@@ -267,6 +273,7 @@ impl Faults {
 struct FaultyStore<'a> {
     inner: &'a MemoryStore,
     faults: &'a Faults,
+    traps_on_get_many: bool,
 }
 
 impl Store for FaultyStore<'_> {
@@ -288,6 +295,10 @@ impl Store for FaultyStore<'_> {
         self.inner.increment(key, delta)
     }
     fn get_many(&self, keys: &[String]) -> StoreResult<Vec<Option<Vec<u8>>>> {
+        assert!(
+            !self.traps_on_get_many,
+            "get-many called with kv_batch_reads off: Spin's Redis host would trap here"
+        );
         self.inner.get_many(keys)
     }
     fn set_many(&self, entries: &[(String, Vec<u8>)]) -> StoreResult<()> {
