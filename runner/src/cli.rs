@@ -52,9 +52,9 @@ pub struct WorkArgs {
 #[derive(Debug)]
 pub enum Mode {
     /// `serve` or `up` (with `Settings::worker`).
-    Host(Settings),
+    Host(Box<Settings>),
     /// `work`: the job worker alone.
-    Work(WorkArgs),
+    Work(Box<WorkArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +75,10 @@ struct ServeArgs {
     /// copy embedded in the binary].
     #[arg(long, env = "CWM_MANIFEST")]
     manifest: Option<PathBuf>,
+    /// Spin runtime-config file naming the key-value store: `[key_value_store.default]` with
+    /// `type = "redis"` and `url`, or `type = "spin"` and `path` [default: SQLite in DATA_DIR].
+    #[arg(long, env = "CWM_RUNTIME_CONFIG_FILE")]
+    runtime_config_file: Option<PathBuf>,
     /// How component instances serve requests.
     #[arg(long, env = "CWM_INSTANCES", value_enum, default_value_t = Instances::Reuse)]
     instances: Instances,
@@ -126,18 +130,18 @@ impl Cli {
     /// What these arguments ask for.
     pub fn into_mode(self) -> Mode {
         match self.command {
-            Command::Serve(args) => Mode::Host(host_settings(Role::Serve, args, None)),
+            Command::Serve(args) => Mode::Host(Box::new(host_settings(Role::Serve, args, None))),
             Command::Up(UpArgs { serve, worker }) => {
-                Mode::Host(host_settings(Role::Up, serve, Some(worker)))
+                Mode::Host(Box::new(host_settings(Role::Up, serve, Some(worker))))
             }
-            Command::Work(args) => Mode::Work(args),
+            Command::Work(args) => Mode::Work(Box::new(args)),
         }
     }
 
     /// The host settings of `serve` or `up` (tests).
     pub fn into_config(self) -> Settings {
         match self.into_mode() {
-            Mode::Host(settings) => settings,
+            Mode::Host(settings) => *settings,
             Mode::Work(_) => panic!("`work` has no host settings"),
         }
     }
@@ -152,6 +156,7 @@ fn host_settings(role: Role, args: ServeArgs, worker: Option<WorkerArgs>) -> Set
         cache_dir: args.cache_dir,
         component: args.component,
         manifest: args.manifest,
+        runtime_config: args.runtime_config_file,
         instances: match args.instances {
             Instances::PerRequest => InstanceMode::PerRequest,
             Instances::Reuse => InstanceMode::REUSE_DEFAULT,

@@ -22,10 +22,12 @@ pub mod embedded;
 pub mod host;
 pub mod logging;
 pub mod manifest;
+pub mod runtime_config;
 pub mod settings;
 pub mod shutdown;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -34,7 +36,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::host::SharedState;
 use crate::host::config::ConfigCtx;
-use crate::host::keyvalue::KeyValueCtx;
+use crate::host::keyvalue::{Backend, KeyValueCtx};
 use crate::host::serve::Server;
 use crate::host::sqlite::Database;
 use crate::manifest::{ComponentSettings, EMBEDDED_SPIN_TOML, Manifest};
@@ -252,7 +254,21 @@ async fn prepare(
     } else {
         token
     };
-    let db = Database::open(&settings.data_dir)?;
+    let store = match &settings.runtime_config {
+        Some(path) => runtime_config::load(path)?,
+        None => runtime_config::StoreConfig::Sqlite(None),
+    };
+    let backend = match store {
+        runtime_config::StoreConfig::Sqlite(None) => {
+            Backend::Sqlite(Database::open(&settings.data_dir)?)
+        }
+        runtime_config::StoreConfig::Sqlite(Some(file)) => {
+            Backend::Sqlite(Database::open_file(&file)?)
+        }
+        runtime_config::StoreConfig::Redis { url } => {
+            Backend::Redis(Arc::new(host::redis_kv::RedisKv::connect(&url).await?))
+        }
+    };
     let listener = host::serve::bind(settings.listen)?;
     let worker = match (&settings.role, &settings.worker) {
         (Role::Up, Some(args)) => {
@@ -281,13 +297,13 @@ async fn prepare(
         addr = %host::serve::local_addr(&listener)?,
         manifest,
         component = component_settings.id,
-        database = %db.path().display(),
+        store = %backend.describe(),
         instances = ?settings.instances,
         %loaded,
         "serving"
     );
     let shared = SharedState {
-        keyvalue: KeyValueCtx::new(db, component_settings.key_value_stores),
+        keyvalue: KeyValueCtx::new(backend, component_settings.key_value_stores),
         config: ConfigCtx::new(component_settings.variables),
     };
     let server = Server::new(&component, shared, settings.instances, settings.limits)?;

@@ -10,8 +10,8 @@ async fn main() -> ExitCode {
     let mode = Cli::from_process().into_mode();
     runner::logging::init();
     let outcome = match mode {
-        Mode::Host(settings) => runner::run(settings, runner::shutdown::signal()).await,
-        Mode::Work(args) => runner::work(args).await,
+        Mode::Host(settings) => runner::run(*settings, runner::shutdown::signal()).await,
+        Mode::Work(args) => runner::work(*args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -31,6 +31,9 @@ pub struct Settings {
     /// A Spin manifest to read variables from; `None`: `./spin.toml` if present, else the
     /// embedded copy.
     pub manifest: Option<PathBuf>,
+    /// Spin's runtime-config file: where the key-value store lives (SQLite in the data dir
+    /// when `None`).
+    pub runtime_config: Option<PathBuf>,
     pub instances: InstanceMode,
     pub limits: Limits,
 }

@@ -1,5 +1,5 @@
-//! `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft2` on top of [`super::sqlite`], with Spin's
-//! semantics: a component may open only the stores its manifest lists in `key_value_stores`
+//! `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft2` on top of [`super::sqlite`] or
+//! [`super::redis_kv`] (see [`Backend`]), with Spin's semantics: a component may open only the stores its manifest lists in `key_value_stores`
 //! (anything else is `access-denied`); of those, only `default` exists here (the rest are
 //! `no-such-store`). `list-keys` returns every key at once and refuses a cursor, as Spin does.
 
@@ -8,25 +8,49 @@ use std::sync::Arc;
 use wasmtime::component::{Resource, ResourceTable};
 
 use super::bindings::{atomics, batch, store};
-use super::sqlite::{self, Database, DbError, Swap};
+use super::redis_kv::RedisKv;
+use super::sqlite::{self, Database, Swap};
 
 /// The one store this host provides, as Spin names its default store.
 pub const DEFAULT_STORE: &str = "default";
 
+/// Where the `default` store lives.
+#[derive(Clone)]
+pub enum Backend {
+    /// Spin's SQLite layout in the data dir.
+    Sqlite(Arc<Database>),
+    /// A Redis server (the runtime config's `type = "redis"`).
+    Redis(Arc<RedisKv>),
+}
+
+impl Backend {
+    /// For the log: the database file or the server.
+    pub fn describe(&self) -> String {
+        match self {
+            Backend::Sqlite(db) => db.path().display().to_string(),
+            Backend::Redis(redis) => redis.describe(),
+        }
+    }
+}
+
 /// Per-host key-value state shared by every instance.
 #[derive(Clone)]
 pub struct KeyValueCtx {
-    db: Arc<Database>,
+    backend: Backend,
     allowed_stores: Arc<[String]>,
 }
 
 impl KeyValueCtx {
     /// `allowed_stores` is the component's `key_value_stores` from the manifest.
-    pub fn new(db: Arc<Database>, allowed_stores: Vec<String>) -> Self {
+    pub fn new(backend: Backend, allowed_stores: Vec<String>) -> Self {
         Self {
-            db,
+            backend,
             allowed_stores: allowed_stores.into(),
         }
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
     }
 }
 
@@ -69,7 +93,7 @@ pub fn add_to_linker<T: Send + 'static>(
 
 type KvResult<T> = wasmtime::Result<Result<T, store::Error>>;
 
-fn to_guest_error(error: DbError) -> store::Error {
+fn to_guest_error(error: impl std::fmt::Display) -> store::Error {
     tracing::warn!(%error, "key-value operation failed");
     store::Error::Other(error.to_string())
 }
@@ -79,18 +103,25 @@ impl KeyValueView<'_> {
         Ok(self.table.get(bucket)?.store.clone())
     }
 
-    fn db(&self) -> Arc<Database> {
-        Arc::clone(&self.ctx.db)
+    fn backend(&self) -> Backend {
+        self.ctx.backend.clone()
     }
 }
 
-/// Runs a database operation for the guest, mapping database errors to `error::other`. (A free
-/// function: the resource table is not `Sync`, so no `&self` may live across the await.)
-async fn on_db<R: Send + 'static>(
-    db: Arc<Database>,
-    op: impl FnOnce(&mut rusqlite::Connection) -> sqlite::DbResult<R> + Send + 'static,
-) -> KvResult<R> {
-    Ok(db.run(op).await.map_err(to_guest_error))
+/// One operation on either backend, each given as a closure; errors become `error::other`.
+/// (Free functions: the resource table is not `Sync`, so no `&self` may live across an await.)
+async fn on_backend<R: Send + 'static, F>(
+    backend: Backend,
+    sqlite_op: impl FnOnce(&mut rusqlite::Connection) -> sqlite::DbResult<R> + Send + 'static,
+    redis_op: impl FnOnce(Arc<RedisKv>) -> F,
+) -> KvResult<R>
+where
+    F: Future<Output = redis::RedisResult<R>>,
+{
+    Ok(match backend {
+        Backend::Sqlite(db) => db.run(sqlite_op).await.map_err(to_guest_error),
+        Backend::Redis(redis) => redis_op(redis).await.map_err(to_guest_error),
+    })
 }
 
 impl store::Host for KeyValueView<'_> {
@@ -108,22 +139,46 @@ impl store::Host for KeyValueView<'_> {
 impl store::HostBucket for KeyValueView<'_> {
     async fn get(&mut self, bucket: Resource<Bucket>, key: String) -> KvResult<Option<Vec<u8>>> {
         let store = self.store_of(&bucket)?;
-        on_db(self.db(), move |c| sqlite::get(c, &store, &key)).await
+        let k = key.clone();
+        on_backend(
+            self.backend(),
+            move |c| sqlite::get(c, &store, &k),
+            |r| async move { r.get(&key).await },
+        )
+        .await
     }
 
     async fn set(&mut self, bucket: Resource<Bucket>, key: String, value: Vec<u8>) -> KvResult<()> {
         let store = self.store_of(&bucket)?;
-        on_db(self.db(), move |c| sqlite::set(c, &store, &key, &value)).await
+        let (k, v) = (key.clone(), value.clone());
+        on_backend(
+            self.backend(),
+            move |c| sqlite::set(c, &store, &k, &v),
+            |r| async move { r.set(&key, &value).await },
+        )
+        .await
     }
 
     async fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> KvResult<()> {
         let store = self.store_of(&bucket)?;
-        on_db(self.db(), move |c| sqlite::delete(c, &store, &key)).await
+        let k = key.clone();
+        on_backend(
+            self.backend(),
+            move |c| sqlite::delete(c, &store, &k),
+            |r| async move { r.delete(&key).await },
+        )
+        .await
     }
 
     async fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> KvResult<bool> {
         let store = self.store_of(&bucket)?;
-        on_db(self.db(), move |c| sqlite::exists(c, &store, &key)).await
+        let k = key.clone();
+        on_backend(
+            self.backend(),
+            move |c| sqlite::exists(c, &store, &k),
+            |r| async move { r.exists(&key).await },
+        )
+        .await
     }
 
     async fn list_keys(
@@ -137,7 +192,12 @@ impl store::HostBucket for KeyValueView<'_> {
             )));
         }
         let store = self.store_of(&bucket)?;
-        let keys = on_db(self.db(), move |c| sqlite::list_keys(c, &store)).await?;
+        let keys = on_backend(
+            self.backend(),
+            move |c| sqlite::list_keys(c, &store),
+            |r| async move { r.list_keys().await },
+        )
+        .await?;
         Ok(keys.map(|keys| store::KeyResponse { keys, cursor: None }))
     }
 
@@ -157,7 +217,13 @@ impl batch::Host for KeyValueView<'_> {
         if keys.is_empty() {
             return Ok(Ok(Vec::new()));
         }
-        on_db(self.db(), move |c| sqlite::get_many(c, &store, keys)).await
+        let k = keys.clone();
+        on_backend(
+            self.backend(),
+            move |c| sqlite::get_many(c, &store, k),
+            |r| async move { r.get_many(keys).await },
+        )
+        .await
     }
 
     async fn set_many(
@@ -169,7 +235,13 @@ impl batch::Host for KeyValueView<'_> {
         if key_values.is_empty() {
             return Ok(Ok(()));
         }
-        on_db(self.db(), move |c| sqlite::set_many(c, &store, &key_values)).await
+        let kv = key_values.clone();
+        on_backend(
+            self.backend(),
+            move |c| sqlite::set_many(c, &store, &kv),
+            |r| async move { r.set_many(&key_values).await },
+        )
+        .await
     }
 
     async fn delete_many(&mut self, bucket: Resource<Bucket>, keys: Vec<String>) -> KvResult<()> {
@@ -177,7 +249,13 @@ impl batch::Host for KeyValueView<'_> {
         if keys.is_empty() {
             return Ok(Ok(()));
         }
-        on_db(self.db(), move |c| sqlite::delete_many(c, &store, &keys)).await
+        let k = keys.clone();
+        on_backend(
+            self.backend(),
+            move |c| sqlite::delete_many(c, &store, &k),
+            |r| async move { r.delete_many(&keys).await },
+        )
+        .await
     }
 }
 
@@ -189,9 +267,12 @@ impl atomics::Host for KeyValueView<'_> {
         delta: i64,
     ) -> KvResult<i64> {
         let store = self.store_of(&bucket)?;
-        on_db(self.db(), move |c| {
-            sqlite::increment(c, &store, &key, delta)
-        })
+        let k = key.clone();
+        on_backend(
+            self.backend(),
+            move |c| sqlite::increment(c, &store, &k, delta),
+            |r| async move { r.increment(&key, delta).await },
+        )
         .await
     }
 
@@ -201,11 +282,17 @@ impl atomics::Host for KeyValueView<'_> {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), atomics::CasError>> {
         let Cas { store, key, seen } = self.table.delete(cas)?;
-        let outcome = {
-            let (store, key) = (store.clone(), key.clone());
-            self.db()
-                .run(move |c| sqlite::compare_and_swap(c, &store, &key, seen.as_deref(), &value))
+        let outcome = match self.backend() {
+            Backend::Sqlite(db) => {
+                let (store, key) = (store.clone(), key.clone());
+                db.run(move |c| sqlite::compare_and_swap(c, &store, &key, seen.as_deref(), &value))
+                    .await
+                    .map_err(to_guest_error)
+            }
+            Backend::Redis(redis) => redis
+                .compare_and_swap(&key, seen.as_deref(), &value)
                 .await
+                .map_err(to_guest_error),
         };
         Ok(match outcome {
             Ok(Swap::Done) => Ok(()),
@@ -217,7 +304,7 @@ impl atomics::Host for KeyValueView<'_> {
                 })?;
                 Err(atomics::CasError::CasFailed(retry))
             }
-            Err(error) => Err(atomics::CasError::StoreError(to_guest_error(error))),
+            Err(error) => Err(atomics::CasError::StoreError(error)),
         })
     }
 }
@@ -227,7 +314,13 @@ impl atomics::HostCas for KeyValueView<'_> {
         let store = self.store_of(&bucket)?;
         let seen = {
             let (store, key) = (store.clone(), key.clone());
-            match on_db(self.db(), move |c| sqlite::get(c, &store, &key)).await? {
+            let k = key.clone();
+            let read = on_backend(
+                self.backend(),
+                move |c| sqlite::get(c, &store, &k),
+                |r| async move { r.get(&key).await },
+            );
+            match read.await? {
                 Ok(seen) => seen,
                 Err(error) => return Ok(Err(error)),
             }

@@ -11,6 +11,7 @@ pub mod bindings;
 pub mod component;
 pub mod config;
 pub mod keyvalue;
+pub mod redis_kv;
 pub mod serve;
 pub mod sqlite;
 pub mod world_check;

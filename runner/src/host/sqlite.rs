@@ -72,10 +72,16 @@ impl Database {
     /// Opens (creating if needed) `<data_dir>/sqlite_key_value.db` and checks that it can be
     /// written to, so an unusable data dir fails at start-up rather than on the first request.
     pub fn open(data_dir: &Path) -> anyhow::Result<Arc<Database>> {
+        Self::open_file(&data_dir.join(DB_FILE))
+    }
+
+    /// Opens (creating if needed) the database file `path` (a runtime config's `path`).
+    pub fn open_file(path: &Path) -> anyhow::Result<Arc<Database>> {
         use anyhow::Context as _;
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
-        let path = data_dir.join(DB_FILE);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        let path = path.to_path_buf();
         let conn = open_connection(&path)
             .and_then(|mut conn| {
                 conn.pragma_update(None, "journal_mode", "WAL")?;

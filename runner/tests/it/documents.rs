@@ -120,3 +120,74 @@ fn spin_variables_come_from_the_environment() {
         assert_eq!(status, StatusCode::OK, "{health}");
     });
 }
+
+/// With a runtime config naming Redis (Spin's format), state lives in Redis: a second host on
+/// another, empty data dir sees the first one's documents and queued job.
+#[test]
+fn state_lives_in_redis_when_the_runtime_config_says_so() {
+    let Some(redis) = crate::redis::RedisServer::start() else {
+        return;
+    };
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_dir.path().join("runtime-config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+            redis.url
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let env = [("CWM_RUNTIME_CONFIG_FILE", config)];
+
+    let (first_data, second_data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut first = Host::serve_with_env(first_data.path(), &env);
+    let api = Api::new(&first);
+    block_on(async {
+        assert!(
+            api.put("brand-data", "acme.json", r#"{"name":"Acme"}"#)
+                .await
+                .is_success()
+        );
+        for i in 0..60 {
+            let status = api
+                .put("briefs", &format!("b{i}.md"), &format!("# B{i}\n"))
+                .await;
+            assert!(status.is_success(), "{status}");
+        }
+        let (status, body) = api
+            .post_json(
+                "/api/briefs/generate",
+                &serde_json::json!({"title": "Trail shoes", "primary_keyword": "trail shoes", "brand_data": "acme.json"}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    });
+    first.terminate();
+    assert!(
+        first.wait_exit(EXIT_TIMEOUT).success(),
+        "{}",
+        first.stderr()
+    );
+    assert!(
+        !first_data.path().join("sqlite_key_value.db").exists(),
+        "nothing went to SQLite"
+    );
+
+    let second = Host::serve_with_env(second_data.path(), &env);
+    let api = Api::new(&second);
+    block_on(async {
+        assert_eq!(
+            api.list_all("briefs").await.len(),
+            60,
+            "paged listing through MGET"
+        );
+        let (status, text) = api.get("briefs", "b7.md").await;
+        assert_eq!((status, text.as_str()), (StatusCode::OK, "# B7\n"));
+        let (_, health) = api.get_path("/health").await;
+        let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+        assert_eq!(health["queued_jobs"], 1, "{health}");
+    });
+}
