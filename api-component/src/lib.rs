@@ -283,14 +283,31 @@ fn audited(
     Ok(resp)
 }
 
-/// What `GET /health` reports.
+/// What `GET /health` reports: the figures for callers with a credential only (a stranger
+/// learns just the status).
 #[derive(Debug, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Health {
+#[serde(untagged)]
+pub enum Health {
+    Detailed(DetailedHealth),
+    Public(PublicHealth),
+}
+
+/// `/health` for a caller without a credential: the status alone.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PublicHealth {
     pub status: HealthStatus,
-    /// The figures, for callers with a credential only (a stranger learns just the status).
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<HealthDetail>,
+}
+
+/// `/health` for a caller with a credential: the status and the figures.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DetailedHealth {
+    pub status: HealthStatus,
+    #[serde(flatten)]
+    pub detail: HealthDetail,
 }
 
 /// What `/health` tells a caller with a credential besides the status.
@@ -329,16 +346,14 @@ fn health(ctx: &Ctx, detailed: bool) -> ApiResult<ApiResponse> {
     let queued = jobs::counter(ctx.store, keys::QUEUED_COUNT)?.max(0);
     let runners_online = jobs::runner_api::runners_online(ctx)?;
     let reason = degraded_reason(queued, runners_online);
-    let body = Health {
-        status: match reason {
-            Some(_) => HealthStatus::Degraded,
-            None => HealthStatus::Healthy,
-        },
-        detail: None,
+    let status = match reason {
+        Some(_) => HealthStatus::Degraded,
+        None => HealthStatus::Healthy,
     };
     let body = if detailed {
-        Health {
-            detail: Some(HealthDetail {
+        Health::Detailed(DetailedHealth {
+            status,
+            detail: HealthDetail {
                 reason,
                 timestamp: documents::rfc3339(ctx.now_ms),
                 active_jobs: jobs::counter(ctx.store, keys::RUNNING_COUNT)?.max(0),
@@ -346,11 +361,10 @@ fn health(ctx: &Ctx, detailed: bool) -> ApiResult<ApiResponse> {
                 max_concurrent_jobs: ctx.settings.max_concurrent_jobs,
                 runners_online,
                 version: VERSION.to_owned(),
-            }),
-            ..body
-        }
+            },
+        })
     } else {
-        body
+        Health::Public(PublicHealth { status })
     };
     Ok(ApiResponse::json(200, &body))
 }

@@ -3,7 +3,8 @@
 // the documents contract, accounts and access (support/mock-auth.mjs: every /api request needs a
 // session cookie or a bearer token, with the real roles), plus a simulated jobs backend (queue,
 // runner, logs, SSE) that tests steer through /__mock/* endpoints (which need no credential).
-// The real host is the reference: tests run against it when CWM_BASE_URL or CWM_RUNNER_BIN is set.
+// The real host is the reference: tests run against it when CWM_BASE_URL or CWM_RUNNER_BIN is set,
+// and every answer the mock gives is checked against its OpenAPI document (support/contract.mjs).
 //
 // Run on its own for manual work: `node support/mock-api.mjs [port]`; it prints a sign-in link.
 
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJobs } from './mock-jobs.mjs';
 import { createAuth } from './mock-auth.mjs';
+import { createContract } from './contract.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const STATIC_DIR = path.resolve(HERE, '../../static');
@@ -169,7 +171,7 @@ async function readBody(req) {
   return Buffer.concat(chunks);
 }
 
-function send(res, status, body, headers = {}) {
+function rawSend(res, status, body, headers = {}) {
   const isBuf = Buffer.isBuffer(body) || typeof body === 'string';
   const payload = body === null ? '' : isBuf ? body : JSON.stringify(body);
   res.writeHead(status, { 'x-content-type-options': 'nosniff', ...(isBuf || body === null ? {} : { 'content-type': 'application/json' }), ...headers });
@@ -187,6 +189,13 @@ async function readJson(req) {
 
 /** Starts the mock on 127.0.0.1; resolves to `{ url, adminToken, close, docs, jobs, auth }`. */
 export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobStepMs = 150 } = {}) {
+  // Every answer is held to the real API's OpenAPI document; close() fails on any violation.
+  const contract = createContract();
+  const send = (res, status, body, headers = {}) => {
+    const { pathname } = new URL(res.req.url, 'http://localhost');
+    contract.check(res.req.method, pathname, status, body);
+    rawSend(res, status, body, headers);
+  };
   const docs = createDocuments();
   const jobs = createJobs({ docs, stepMs: jobStepMs, HttpError });
   const auth = createAuth({ HttpError, runners: () => jobs.runners() });
@@ -304,7 +313,18 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
     docs,
     jobs,
     auth,
-    close: () => new Promise((resolve) => { jobs.stop(); server.closeAllConnections?.(); server.close(resolve); }),
+    violations: contract.violations,
+    close: () => new Promise((resolve, reject) => {
+      jobs.stop();
+      server.closeAllConnections?.();
+      server.close(() => {
+        if (contract.violations.length) {
+          reject(new Error(`the mock broke the API's contract (api-component/openapi.json):\n${[...new Set(contract.violations)].join('\n')}`));
+        } else {
+          resolve();
+        }
+      });
+    }),
   };
 }
 

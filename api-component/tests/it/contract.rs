@@ -246,6 +246,9 @@ fn runner_call(method: &str, target: &str, body: &Value) -> ApiRequest {
 /// The document and the content team's side: documents, previews, uploads.
 fn document_flows(app: &App) {
     expect(app.get("/health"), 200);
+    // A stranger gets the status alone, which the document must allow too.
+    let public = expect(app.send_as_is(ApiRequest::new("GET", "/health")), 200);
+    assert_eq!(public.json_body().as_object().map(|o| o.len()), Some(1));
     expect(app.get("/api/openapi.json"), 200);
     let created = expect(app.put("/api/brand-data/acme.json", BRAND), 201);
     let etag = created.header("etag").unwrap().to_owned();
