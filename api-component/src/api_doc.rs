@@ -346,6 +346,11 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
                 )
                 .refuse(400, "A bad `after` or `Last-Event-ID`")
                 .refuse(404, "No job with this id")
+                .refuse(
+                    429,
+                    "The host has too many event streams open (from this client, or in all); \
+                     see `Retry-After`, and poll `/logs` meanwhile",
+                )
         }
         RunnerClaim => Described::new(
             "runnerClaim",

@@ -180,7 +180,12 @@ export function createJobs({ docs, stepMs, HttpError }) {
   }
 
   function events(req, res, job, url) {
-    if (!sseEnabled) throw new HttpError(503, 'event streams are disabled');
+    if (!sseEnabled) {
+      // As the real host answers when too many streams are open.
+      const refused = new HttpError(429, 'too many event streams are open');
+      refused.headers = { 'retry-after': '5' };
+      throw refused;
+    }
     const header = req.headers['last-event-id'] ?? url.searchParams.get('after');
     const after = header !== undefined && header !== null && header !== '' ? Number(header) : -1;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
