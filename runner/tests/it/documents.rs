@@ -125,7 +125,7 @@ fn spin_variables_come_from_the_environment() {
 /// another, empty data dir sees the first one's documents and queued job.
 #[test]
 fn state_lives_in_redis_when_the_runtime_config_says_so() {
-    let Some(redis) = crate::redis::RedisServer::start() else {
+    let Some(redis) = workspace_bins::redis::RedisServer::start() else {
         return;
     };
     let config_dir = tempfile::tempdir().unwrap();

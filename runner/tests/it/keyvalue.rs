@@ -11,7 +11,7 @@ use runner::host::redis_kv::RedisKv;
 use runner::host::sqlite::Database;
 use wasmtime::component::{Resource, ResourceTable};
 
-use crate::redis::RedisServer;
+use workspace_bins::redis::RedisServer;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -8,7 +8,6 @@ mod harness;
 mod keyvalue;
 mod limits;
 mod origins;
-mod redis;
 mod shutdown;
 mod startup;
 mod up;

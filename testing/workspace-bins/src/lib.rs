@@ -1,4 +1,5 @@
-//! The workspace's own binaries, for tests and benchmarks that start them as processes.
+//! The workspace's own binaries, for tests and benchmarks that start them as processes, and
+//! the one outside server they need ([`redis::RedisServer`]).
 //!
 //! A test binary lives in `<target>/<profile>/deps/`; the binaries it needs are built with cargo
 //! into the same target directory and profile (at most once per package and test process), so
@@ -9,6 +10,8 @@
 //! ```no_run
 //! let fake = workspace_bins::bin("fake-claude");
 //! ```
+
+pub mod redis;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::harness::{Client, InProcess, Server, argv_records, serial, wait_for, worker_config};
+use crate::harness::{
+    Client, InProcess, Server, argv_records, sample_running, serial, wait_for, worker_config,
+};
 
 const JOBS: usize = 60;
 
@@ -107,16 +109,4 @@ async fn four_runners_with_three_slots_each_respect_a_cap_of_three() {
     for w in workers {
         w.stop().await.unwrap();
     }
-}
-
-/// Counts running jobs as often as it can until `done`; the number of samples taken.
-async fn sample_running(client: Client, done: Arc<AtomicBool>, max: Arc<AtomicUsize>) -> usize {
-    let mut samples = 0;
-    while !done.load(Ordering::Relaxed) {
-        let page = client.get("/api/jobs?status=running&limit=200").await;
-        max.fetch_max(page["items"].as_array().unwrap().len(), Ordering::Relaxed);
-        samples += 1;
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    samples
 }

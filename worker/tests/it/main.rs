@@ -19,5 +19,6 @@ mod confinement;
 mod failover;
 mod harness;
 mod hostile;
+mod instances;
 mod jobs;
 mod shutdown;

@@ -10,6 +10,7 @@ use std::io::{BufRead as _, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -141,4 +142,16 @@ pub fn alive(pid: u32) -> bool {
 pub fn kill_pid(pid: u32) {
     // SAFETY: signals a process started for this test; a vanished pid is harmless.
     unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+}
+
+/// Counts running jobs as often as it can until `done`; the number of samples taken.
+pub async fn sample_running(client: Client, done: Arc<AtomicBool>, max: Arc<AtomicUsize>) -> usize {
+    let mut samples = 0;
+    while !done.load(Ordering::Relaxed) {
+        let page = client.get("/api/jobs?status=running&limit=200").await;
+        max.fetch_max(page["items"].as_array().unwrap().len(), Ordering::Relaxed);
+        samples += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    samples
 }

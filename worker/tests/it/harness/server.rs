@@ -30,10 +30,21 @@ impl Server {
     /// Starts `runner serve` on a free port with the runner token set and `settings` as
     /// `SPIN_VARIABLE_*` (e.g. `("LEASE_SECONDS", "3")`).
     pub fn start(data_dir: &Path, settings: &[(&str, &str)]) -> Server {
-        let settings: Vec<(String, String)> = settings
-            .iter()
-            .map(|(k, v)| (format!("SPIN_VARIABLE_{k}"), v.to_string()))
-            .collect();
+        Self::start_with_env(data_dir, spin_variables(settings))
+    }
+
+    /// [`Server::start`] with the store named by the runtime-config file `config` (Redis, for
+    /// several servers sharing one state).
+    pub fn start_shared(data_dir: &Path, config: &Path, settings: &[(&str, &str)]) -> Server {
+        let mut env = spin_variables(settings);
+        env.push((
+            "CWM_RUNTIME_CONFIG_FILE".into(),
+            config.display().to_string(),
+        ));
+        Self::start_with_env(data_dir, env)
+    }
+
+    fn start_with_env(data_dir: &Path, settings: Vec<(String, String)>) -> Server {
         let (child, addr, stderr) = spawn_server("127.0.0.1:0", data_dir, &settings);
         Server {
             addr,
@@ -112,6 +123,13 @@ impl Drop for Server {
             let _ = child.wait();
         }
     }
+}
+
+fn spin_variables(settings: &[(&str, &str)]) -> Vec<(String, String)> {
+    settings
+        .iter()
+        .map(|(k, v)| (format!("SPIN_VARIABLE_{k}"), v.to_string()))
+        .collect()
 }
 
 fn spawn_server(

@@ -1,14 +1,12 @@
-//! A real `redis-server` for the tests that need one: started on a free port, without
-//! persistence, killed when dropped.
+//! A real `redis-server` (Debian's) for the tests that need one: started on a free port,
+//! without persistence, killed when dropped.
 //!
 //! Without `redis-server` on `PATH` those tests fail when `CWM_REDIS_REQUIRED` is set (as CI
 //! sets it) and otherwise say that they did not run.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-use crate::harness::poll_until;
+use std::time::{Duration, Instant};
 
 pub struct RedisServer {
     child: Child,
@@ -46,10 +44,14 @@ impl RedisServer {
             child,
             url: format!("redis://127.0.0.1:{port}"),
         };
-        let up = poll_until(Duration::from_secs(20), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        assert!(up.is_some(), "redis-server did not start on port {port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
         Some(server)
     }
 }
