@@ -3,6 +3,7 @@
 
 mod access;
 mod api;
+mod deploy;
 mod documents;
 mod harness;
 mod keyvalue;
