@@ -3,7 +3,8 @@
 //! taken under concurrency is an `increment` latch or counter (see [`model`] for who writes what).
 //!
 //! - [`model`]: the record, its public view, the store keys.
-//! - [`submit`]: the generate endpoints, prompt rendering, retry.
+//! - [`submit`]: the generate endpoints, validation, prompt rendering; [`enqueue`]: writing a
+//!   queued job, under the `max_queued_jobs` cap.
 //! - [`queue`]: taking, cancelling and ending attempts. Domain only: it fails only when the
 //!   store does, and answers races with [`queue::Latch`] / [`queue::Take`].
 //! - [`scan`]: the queued attempts at the head, the running index, reaping, queue positions;
@@ -14,6 +15,7 @@
 //! - [`views`]: list, get, cancel, delete; [`retention`]: removing finished jobs, on request
 //!   or after `job_retention_days`.
 
+pub mod enqueue;
 pub mod events;
 pub mod logs;
 pub mod model;

@@ -175,7 +175,7 @@ pub fn job_retry(ctx: &Ctx, id: &str, by: &str) -> ApiResult<ApiResponse> {
     };
     let request = submit::GenerateRequest::from_params(collection, &record.params)?;
     let submission = submit::prepare(ctx, request)?;
-    let new_id = submit::enqueue(ctx, submission, by)?;
+    let new_id = super::enqueue::enqueue(ctx, submission, by)?;
     Ok(ApiResponse::json(
         202,
         &submit::Queued {

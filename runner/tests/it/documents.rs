@@ -129,15 +129,7 @@ fn state_lives_in_redis_when_the_runtime_config_says_so() {
         return;
     };
     let config_dir = tempfile::tempdir().unwrap();
-    let config = config_dir.path().join("runtime-config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
-            redis.url
-        ),
-    )
-    .unwrap();
+    let config = redis.runtime_config(config_dir.path());
     let config = config.to_str().unwrap();
     let env = [("CWM_RUNTIME_CONFIG_FILE", config)];
 

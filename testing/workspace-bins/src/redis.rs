@@ -56,6 +56,20 @@ impl RedisServer {
     }
 }
 
+impl RedisServer {
+    /// Writes a Spin runtime-config file naming this server as the `default` store into `dir`
+    /// and returns its path.
+    pub fn runtime_config(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        let path = dir.join("runtime-config.toml");
+        let text = format!(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+            self.url
+        );
+        std::fs::write(&path, text).expect("write the runtime config");
+        path
+    }
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -24,15 +24,7 @@ async fn two_instances_on_one_redis_run_every_job_once_through_a_crash() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("runtime-config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
-            redis.url
-        ),
-    )
-    .unwrap();
+    let config = redis.runtime_config(tmp.path());
     // A lease far longer than the outage: the runners on the killed instance keep their jobs.
     let settings = [("MAX_CONCURRENT_JOBS", "3"), ("LEASE_SECONDS", "30")];
     let (dir_a, dir_b) = (tmp.path().join("a"), tmp.path().join("b"));
