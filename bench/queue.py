@@ -19,51 +19,13 @@ Usage: bench/queue.py [LEVELS...]        e.g. bench/queue.py 100 1000 10000
 Python standard library only.
 """
 
-import http.client
-import json
 import os
-import secrets
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from serve import RUNNER_TOKEN, load_figures, percentile, serve
+
 SAMPLES = int(os.environ.get("SAMPLES", "100"))
-ADMIN = "bench-" + secrets.token_hex(16)
-RUNNER_TOKEN = "bench-runner-" + secrets.token_hex(16)
-
-
-def runner_binary():
-    if os.environ.get("RUNNER"):
-        return os.environ["RUNNER"]
-    for profile in ("release", "debug"):
-        path = os.path.join(ROOT, "target", profile, "runner")
-        if os.access(path, os.X_OK):
-            return path
-    sys.exit("no runner binary: cargo build --release -p runner (or set RUNNER)")
-
-
-class Api:
-    def __init__(self, addr):
-        host, port = addr.rsplit(":", 1)
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=60)
-
-    def call(self, method, path, body=None, token=ADMIN):
-        headers = {"authorization": f"Bearer {token}"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["content-type"] = "application/json"
-        started = time.perf_counter()
-        self.conn.request(method, path, body=data, headers=headers)
-        resp = self.conn.getresponse()
-        payload = resp.read()
-        elapsed = time.perf_counter() - started
-        if resp.status >= 300:
-            raise RuntimeError(f"{method} {path}: {resp.status} {payload[:300]!r}")
-        return elapsed, (json.loads(payload) if payload else None)
 
 
 def timed(api, request, samples=SAMPLES):
@@ -72,7 +34,7 @@ def timed(api, request, samples=SAMPLES):
         elapsed, _ = request()
         times.append(elapsed * 1000)
     times.sort()
-    return statistics.median(times), times[int(len(times) * 0.9) - 1]
+    return statistics.median(times), percentile(times, 90)
 
 
 def brief(i):
@@ -82,26 +44,11 @@ def brief(i):
 
 def main():
     levels = [int(a) for a in sys.argv[1:]] or [100, 1000, 10000]
-    runner = runner_binary()
-    data = tempfile.mkdtemp(prefix="cwm-queue-bench-")
-    env = dict(os.environ, SPIN_VARIABLE_ADMIN_TOKEN=ADMIN,
-               SPIN_VARIABLE_RUNNER_TOKEN=RUNNER_TOKEN,
-               SPIN_VARIABLE_MAX_CONCURRENT_JOBS="100000",
-               SPIN_VARIABLE_MAX_QUEUED_JOBS="1000000", RUST_LOG="warn")
-    proc = subprocess.Popen([runner, "serve", "--listen", "127.0.0.1:0", "--data-dir", data],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
-    try:
-        addr = None
-        for line in proc.stdout:
-            if line.startswith("listening on http://"):
-                addr = line.strip().removeprefix("listening on http://")
-                break
-        if addr is None:
-            sys.exit("runner serve did not start")
-        api = Api(addr)
+    limits = {"max_concurrent_jobs": 100000, "max_queued_jobs": 1000000}
+    with serve(limits) as (runner, api):
         api.call("PUT", "/api/brand-data/acme.json", {"brandInfo": {"companyName": "Acme"}})
         print(f"runner: {runner}")
-        print(f"machine: {os.cpu_count()} cores; load before: {open('/proc/loadavg').read().split()[:3]}")
+        print(f"machine: {os.cpu_count()} cores; load before: {load_figures()}")
         print(f"{SAMPLES} sequential requests per figure, one keep-alive connection; ms p50 / p90\n")
         print("| queued | heartbeat | claim | jobs page | job | health | submit |")
         print("|---|---|---|---|---|---|---|")
@@ -144,11 +91,7 @@ def main():
             cells = " | ".join(f"{row[k][0]:.2f} / {row[k][1]:.2f}" for k in
                                ("heartbeat", "claim", "jobs page", "job", "health", "submit"))
             print(f"| {level:,} | {cells} |", flush=True)
-        print(f"\nload after: {open('/proc/loadavg').read().split()[:3]}")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        subprocess.run(["rm", "-rf", data], check=False)
+        print(f"\nload after: {load_figures()}")
 
 
 if __name__ == "__main__":

@@ -385,7 +385,9 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
         .answer(
             204,
             ResponseBuilder::new()
-                .description("Waiting claims of this runner answer within about 100 ms")
+                .description(
+                    "Waiting claims of this runner answer within one poll interval (25 ms)",
+                )
                 .build(),
         )
         .refuse(400, "Not a stop request, or a bad runner name"),

@@ -10,7 +10,9 @@
 //!   the meta points back at it. Listing reads slots downwards in batches: O(page), no key scan.
 //! - `seq/gen`: global counter; a document version's generation is also its ETag.
 //! - `doc/{c}/{name}/if/{etag}`: latch for `If-Match`; the writer whose increment returns 1 wins
-//!   the right to replace that version, so two editors of one version cannot both succeed.
+//!   the right to replace that version, so two editors of one version cannot both succeed. The
+//!   winner deletes it with the old version's chunks; a later 1 is refused because the meta has
+//!   moved on by then, so latches do not pile up.
 
 use serde::{Deserialize, Serialize};
 
@@ -217,6 +219,11 @@ impl<'a> Documents<'a> {
         blob::chunk_keys(&self.chunk_prefix(meta), meta.chunks)
     }
 
+    /// The `If-Match` latch of one version (see the module's key list).
+    fn latch_key(&self, name: &str, generation: i64) -> String {
+        format!("doc/{}/{name}/if/{generation}", self.collection)
+    }
+
     fn slot_key(&self, slot: i64) -> String {
         format!("idx/{}/s/{slot}", self.collection)
     }
@@ -293,6 +300,7 @@ impl<'a> Documents<'a> {
         if let Some(old) = &old {
             let mut stale = self.chunk_keys(old);
             stale.push(self.slot_key(old.slot));
+            stale.push(self.latch_key(name.as_str(), old.generation));
             self.store.delete_many(&stale)?;
         }
         Ok((old.is_none(), meta))
@@ -318,9 +326,15 @@ impl<'a> Documents<'a> {
                 if !tags.contains(&meta.generation) {
                     return failed("it was changed since you loaded it (ETag mismatch)");
                 }
-                let latch = format!("doc/{}/{name}/if/{}", self.collection, meta.generation);
+                let latch = self.latch_key(name.as_str(), meta.generation);
                 if self.store.increment(&latch, 1)? != 1 {
                     return failed("it is being changed by someone else");
+                }
+                // The winner of a version's latch deletes it once its own meta is written (see
+                // `put`), so a 1 can also come after that: the meta then has moved on.
+                if self.meta(name)?.map(|m| m.generation) != Some(meta.generation) {
+                    self.store.delete(&latch)?;
+                    return failed("it was changed since you loaded it (ETag mismatch)");
                 }
                 Ok(())
             }
@@ -332,7 +346,11 @@ impl<'a> Documents<'a> {
         let meta = self
             .meta(name)?
             .ok_or_else(|| not_found(self.collection, name))?;
-        let mut keys = vec![self.meta_key(name.as_str()), self.slot_key(meta.slot)];
+        let mut keys = vec![
+            self.meta_key(name.as_str()),
+            self.slot_key(meta.slot),
+            self.latch_key(name.as_str(), meta.generation),
+        ];
         keys.extend(self.chunk_keys(&meta));
         self.store.delete_many(&keys)?;
         Ok(())
@@ -403,5 +421,39 @@ fn not_found(collection: Collection, name: &DocName) -> DocError {
     DocError::NotFound {
         collection,
         name: name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+
+    /// Two writers hold version g; the first replaces it and removes g's latch before the second
+    /// increments it. The second gets a 1 and is refused all the same, leaving no latch behind.
+    #[test]
+    fn a_latch_won_after_the_version_moved_on_is_refused() {
+        let store = MemoryStore::new();
+        let docs = Documents::new(&store, Collection::Briefs);
+        let name = DocName::parse(Collection::Briefs, "e.md").unwrap();
+        let write = |body: &str, pre: &Precondition| {
+            docs.put(&name, body.as_bytes(), 1 << 20, pre, (1, "u"))
+        };
+        let (_, v1) = write("# v1", &Precondition::None).unwrap();
+        let held = Precondition::OneOf(vec![v1.generation]);
+        // What the second writer read before the first one wrote.
+        let seen = docs.meta(&name).unwrap();
+        write("# v2", &held).unwrap();
+        let late = docs.check_precondition(&name, seen.as_ref(), &held);
+        assert!(
+            matches!(late, Err(DocError::PreconditionFailed { .. })),
+            "{late:?}"
+        );
+        assert_eq!(docs.get(&name).unwrap().1, b"# v2");
+        assert!(
+            store.keys().iter().all(|k| !k.contains("/if/")),
+            "{:?}",
+            store.keys()
+        );
     }
 }

@@ -16,12 +16,15 @@ use crate::jobs::runner_api::WaitingClaim;
 use crate::settings::Settings;
 
 /// How often waiting claims and event streams look at the store again (there is no watch).
-pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// A submitted job waits for at most one interval before a waiting claim sees it, and a stored
+/// log chunk for at most one before its stream does. A look costs a waiting claim two counter
+/// reads and an idle event stream one key (see [`crate::jobs::events`] and `bench/RESULTS.md`
+/// for the reads per second this makes).
+pub const POLL_INTERVAL: Duration = Duration::from_millis(25);
 /// Event streams end after this long; browsers reconnect with `Last-Event-ID`.
 pub const STREAM_MAX: Duration = Duration::from_secs(300);
-/// After this many polls with nothing new, a comment line keeps an idle stream open through
-/// proxies.
-const KEEPALIVE_EVERY: u32 = 150;
+/// After this long with nothing sent, a comment line keeps an idle stream open through proxies.
+const KEEPALIVE_AFTER: Duration = Duration::from_secs(15);
 /// Room for multipart framing on top of the largest document or upload.
 const BODY_SLACK_BYTES: u64 = 64 * 1024;
 
@@ -109,7 +112,8 @@ impl ClaimWait {
 pub struct EventPump {
     events: EventStream,
     started_ms: Option<i64>,
-    idle_polls: u32,
+    /// When the stream last sent something (the preamble counts).
+    sent_ms: Option<i64>,
 }
 
 /// What to send next and whether the stream ends after it.
@@ -125,7 +129,7 @@ impl EventPump {
         EventPump {
             events,
             started_ms: None,
-            idle_polls: 0,
+            sent_ms: None,
         }
     }
 
@@ -143,17 +147,15 @@ impl EventPump {
                 true,
             ),
         };
-        self.idle_polls = if bytes.is_empty() {
-            self.idle_polls + 1
-        } else {
-            0
-        };
-        let bytes = if self.idle_polls >= KEEPALIVE_EVERY {
-            self.idle_polls = 0;
+        let sent = *self.sent_ms.get_or_insert(ctx.now_ms);
+        let bytes = if bytes.is_empty() && ctx.now_ms - sent >= KEEPALIVE_AFTER.as_millis() as i64 {
             b": keepalive\n\n".to_vec()
         } else {
             bytes
         };
+        if !bytes.is_empty() {
+            self.sent_ms = Some(ctx.now_ms);
+        }
         let expired = ctx.now_ms - started > STREAM_MAX.as_millis() as i64;
         Chunk {
             bytes,

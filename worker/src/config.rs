@@ -39,7 +39,7 @@ pub use protocol::limits::MAX_SLOTS;
 /// Default wait of one claim request (the API caps it with `claim_wait_ms`).
 pub const DEFAULT_CLAIM_WAIT: Duration = Duration::from_secs(20);
 /// How long lines collect before they are sent as one chunk.
-pub const DEFAULT_LOG_FLUSH: Duration = Duration::from_millis(100);
+pub const DEFAULT_LOG_FLUSH: Duration = Duration::from_millis(25);
 /// Log bytes per job held in memory; beyond it lines wait in a file in the job's directory.
 pub const DEFAULT_LOG_BUFFER_BYTES: usize = 4 * 1024 * 1024;
 /// Heartbeat interval until the server announces its own (`heartbeat_ms`).

@@ -2,7 +2,7 @@
 //! wait in a bounded queue ([`crate::spill`]), and one uploader task sends them as numbered
 //! chunks.
 //!
-//! - Lines collect for about `log_flush` (100 ms) before a chunk goes out; a backlog goes out at
+//! - Lines collect for about `log_flush` (25 ms) before a chunk goes out; a backlog goes out at
 //!   once, in chunks of at most [`MAX_CHUNK_BYTES`] serialized.
 //! - A chunk is built once and sent with the same number and the same bytes until the server
 //!   accepts it, so retries never duplicate or reorder lines; chunk n+1 is built only after

@@ -1,7 +1,14 @@
 //! A job's live events as Server-Sent Events: its log lines as `log` events (with `id:` so a
 //! browser resumes with `Last-Event-ID`), its view as `status` events whenever it changes, and a
-//! final `done`. The host calls [`EventStream::poll`] every ~100 ms and sends what it returns;
-//! reading the log is [`super::logs`]' business, framing it is this module's.
+//! final `done`. The host calls [`EventStream::poll`] every [`crate::serving::POLL_INTERVAL`] and
+//! sends what it returns; reading the log is [`super::logs`]' business, framing it is this
+//! module's.
+//!
+//! Every poll looks at one key, the log chunk that would come next. A new chunk (or every
+//! [`POLLS_PER_RECORD`]-th poll) makes it a full poll that also loads the record and the cancel
+//! flag (and the lines, when there are any). So a new line reaches the client within one interval
+//! and a status change within [`POLLS_PER_RECORD`] intervals, and an idle stream reads one key per
+//! interval plus two per full poll: at the 25 ms interval, 60 keys a second (a test counts them).
 
 use super::logs::{DEFAULT_LINES, Position, parse_after, read_from};
 use super::model::{JobRecord, Status};
@@ -18,12 +25,16 @@ pub struct EventStream {
     last_status: String,
     /// Queue position of a queued job and how many polls ago it was computed.
     queue_position: Option<u64>,
+    /// Full polls since the position was computed, and polls since the last full poll.
     polls_since_position: u32,
+    polls_since_record: u32,
     finished: bool,
 }
 
-/// A queued job's position takes a queue scan: once a second (every 10th poll) is enough.
+/// A queued job's position reads the queue head: every 10th full poll is enough.
 const POLLS_PER_POSITION: u32 = 10;
+/// Polls between two loads of the record when no new chunk shows up.
+pub const POLLS_PER_RECORD: u32 = 4;
 
 impl EventStream {
     /// Validates the job and the resume point (`Last-Event-ID` wins over `?after=`).
@@ -39,6 +50,7 @@ impl EventStream {
             last_status: String::new(),
             queue_position: None,
             polls_since_position: POLLS_PER_POSITION,
+            polls_since_record: POLLS_PER_RECORD,
             finished: false,
         })
     }
@@ -53,10 +65,26 @@ impl EventStream {
         if self.finished {
             return Ok((Vec::new(), true));
         }
+        // A chunk read in part has more lines; otherwise look for the next one.
+        let new_chunk =
+            self.pos.mid_chunk() || ctx.store.get(&self.pos.chunk_key(&self.job_id))?.is_some();
+        self.polls_since_record += 1;
+        if !new_chunk && self.polls_since_record < POLLS_PER_RECORD {
+            return Ok((Vec::new(), false));
+        }
+        self.polls_since_record = 0;
         let record = load(ctx.store, &self.job_id)?;
+        // With no new chunk in the attempt being read, only a final job (or a new attempt) can
+        // have lines to read: the record then says so.
+        let lines_due =
+            new_chunk || record.status.is_final() || record.attempt > self.pos.attempt();
         let mut out = Vec::new();
         loop {
-            let (lines, done, next) = read_from(ctx, &record, self.pos, DEFAULT_LINES)?;
+            let (lines, done, next) = if lines_due {
+                read_from(ctx, &record, self.pos, DEFAULT_LINES)?
+            } else {
+                (Vec::new(), false, self.pos)
+            };
             self.pos = next;
             for l in &lines {
                 let data = serde_json::to_string(l).unwrap_or_default();

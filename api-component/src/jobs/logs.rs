@@ -89,6 +89,20 @@ impl Position {
         }
     }
 
+    /// Part of the chunk at this position was read already: the rest of it is there.
+    pub(super) fn mid_chunk(self) -> bool {
+        self.index > 0
+    }
+
+    pub(super) fn attempt(self) -> u32 {
+        self.attempt
+    }
+
+    /// The key of the chunk this position is in (the next one to show up, when it is at 0).
+    pub(super) fn chunk_key(self, job_id: &str) -> String {
+        keys::log_chunk(job_id, self.attempt, self.chunk)
+    }
+
     fn seq(self) -> i64 {
         self.attempt as i64 * ATTEMPT_UNIT + self.chunk as i64 * CHUNK_UNIT + self.index as i64
     }

@@ -326,6 +326,39 @@ fn if_match_guards_concurrent_edits() {
         .unwrap();
     assert_error(&put(&current, "loser"), 412, "being changed");
     assert_eq!(app.get("/api/briefs/e.md").body, b"v4");
+
+    // A writer that read the version before the winner replaced it, and increments its latch
+    // after the winner removed it, gets a 1 and is still refused.
+    app.store
+        .delete(&format!("doc/briefs/e.md/if/{generation}"))
+        .unwrap();
+    let winner = put(&current, "v5");
+    assert_eq!(winner.status, 200);
+    let latch = format!("doc/briefs/e.md/if/{generation}");
+    assert!(
+        app.store.get(&latch).unwrap().is_none(),
+        "latch left behind"
+    );
+    assert_error(&put(&current, "late"), 412, "changed since");
+    assert_eq!(app.get("/api/briefs/e.md").body, b"v5");
+
+    // Successful conditional writes and deletes leave no latch behind.
+    for i in 0..5 {
+        let tag = app
+            .get("/api/briefs/e.md")
+            .header("etag")
+            .unwrap()
+            .to_owned();
+        assert_eq!(put(&tag, &format!("v{}", 6 + i)).status, 200);
+    }
+    assert_eq!(app.delete("/api/briefs/e.md").status, 204);
+    let left: Vec<String> = app
+        .store
+        .keys()
+        .into_iter()
+        .filter(|k| k.contains("/if/"))
+        .collect();
+    assert!(left.is_empty(), "latches left: {left:?}");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use api_component::http::{ApiRequest, ApiResponse};
 use api_component::serving::ClaimWait;
-use api_component::serving::EventPump;
+use api_component::serving::{Chunk, EventPump};
 use api_component::settings::Settings;
 use api_component::store::{Backend, MemoryStore, Store, StoreError, StoreResult};
 use api_component::{Ctx, Reply, handle};
@@ -114,6 +114,23 @@ impl App {
     /// One more look by a waiting claim: its answer, or `None` if it keeps waiting.
     pub fn claim_again(&self, wait: &ClaimWait) -> Option<ApiResponse> {
         self.with_ctx(|ctx| wait.step(ctx))
+    }
+
+    /// An event stream as the host holds it (sent with the admin's credential), to be polled
+    /// with [`App::poll_events`].
+    pub fn open_events(&self, target: &str) -> EventPump {
+        let req = ApiRequest::new("GET", target)
+            .with_header("Authorization", &format!("Bearer {ADMIN_TOKEN}"));
+        self.with_ctx(|ctx| match handle(ctx, &req) {
+            Reply::Events(events) => events,
+            Reply::Full(resp) => panic!("{target}: {} instead of a stream", resp.status),
+            Reply::Claim(_) => panic!("{target}: a waiting claim instead of a stream"),
+        })
+    }
+
+    /// One poll of an open event stream, as the host makes it every interval.
+    pub fn poll_events(&self, events: &mut EventPump) -> Chunk {
+        self.with_ctx(|ctx| events.step(ctx))
     }
 
     /// Runs `f` with a context 10 ms after the previous one.

@@ -239,7 +239,16 @@ pub fn delete_many(conn: &mut Connection, store: &str, keys: &[String]) -> DbRes
 
 /// Adds `delta` to the counter at `key` (a missing key counts as 0) and returns the new value.
 /// Counters are 8-byte little-endian `i64`s, exactly as Spin's SQLite backend stores them.
+///
+/// Adding 0 to a counter that exists is how the guest reads a counter (waiting claims do it
+/// dozens of times a second): that case is a plain read, with no write transaction and so no
+/// wait behind writers. A missing key still takes the write, which creates it as Spin does.
 pub fn increment(conn: &mut Connection, store: &str, key: &str, delta: i64) -> DbResult<i64> {
+    if delta == 0 {
+        if let Some(bytes) = get(conn, store, key)? {
+            return decode_counter(key, &bytes);
+        }
+    }
     write(conn, |tx| {
         let current = match get(tx, store, key)? {
             None => 0,

@@ -185,16 +185,33 @@ async fn suite(backend: Backend) {
             .unwrap(),
         -2
     );
+    // Reading a counter that does not exist yet creates it at zero, as Spin does.
+    assert_eq!(
+        atomics::Host::increment(&mut view, rep(), "fresh".into(), 0)
+            .await
+            .unwrap()
+            .unwrap(),
+        0
+    );
+    assert!(
+        store::HostBucket::exists(&mut view, rep(), "fresh".into())
+            .await
+            .unwrap()
+            .unwrap()
+    );
     store::HostBucket::set(&mut view, rep(), "text".into(), b"hello".to_vec())
         .await
         .unwrap()
         .unwrap();
-    assert!(
-        atomics::Host::increment(&mut view, rep(), "text".into(), 1)
-            .await
-            .unwrap()
-            .is_err()
-    );
+    for delta in [1, 0] {
+        assert!(
+            atomics::Host::increment(&mut view, rep(), "text".into(), delta)
+                .await
+                .unwrap()
+                .is_err(),
+            "increment by {delta} of a value that is no counter"
+        );
+    }
 
     // Compare-and-swap sees a change made after it read.
     let cas = atomics::HostCas::new(&mut view, rep(), "c".into())

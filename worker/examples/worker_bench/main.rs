@@ -193,7 +193,7 @@ async fn pickup(jobs: usize) {
         samples.push(Duration::from_nanos((started - t0) as u64));
         let job = s.wait_final(&id).await;
         assert_eq!(job["status"], "completed", "{job}");
-        // Gaps of varying length, so submissions fall at any point of the server's 100 ms check.
+        // Gaps of varying length, so submissions fall at any point of the server's 25 ms check.
         tokio::time::sleep(Duration::from_millis(50 + 37 * (i as u64 % 7))).await;
     }
     report("pickup latency (job created → CLI started)", samples);

@@ -76,7 +76,7 @@ pub fn claim_first(ctx: &Ctx, claim: &WaitingClaim) -> ApiResult<Option<ApiRespo
     claim_pass(ctx, &claim.req)
 }
 
-/// A waiting claim's next look (every ~100 ms): answers at once if the runner asked to stop;
+/// A waiting claim's next look (every `serving::POLL_INTERVAL`): answers at once if the runner asked to stop;
 /// reads two counters and makes a full [`claim_pass`] only when a job is queued and a slot is
 /// free, or every [`LOOKS_PER_FULL_PASS`] looks.
 pub fn claim_again(ctx: &Ctx, claim: &WaitingClaim) -> ApiResult<Option<ApiResponse>> {

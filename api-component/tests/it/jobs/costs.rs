@@ -50,6 +50,46 @@ fn costs(queued: usize) -> Vec<(&'static str, (u64, u64))> {
     out
 }
 
+/// An open stream of a running job with nothing new reads one key per poll (the next log chunk)
+/// and, every fourth poll, the record and the cancel flag; a stored chunk shows at the next poll.
+#[test]
+fn an_idle_event_stream_reads_one_key_a_poll() {
+    let app = App::new();
+    app.put("/api/brand-data/acme.json", BRAND);
+    let id = submit_brief(&app, "Watched");
+    assert_eq!(claim(&app, "r1", 1)[0]["id"], id.as_str());
+    let mut events = app.open_events(&format!("/api/jobs/{id}/events"));
+    let first = app.poll_events(&mut events);
+    assert!(String::from_utf8_lossy(&first.bytes).contains("event: status"));
+
+    let before = app.store.reads().0;
+    for _ in 0..40 {
+        let chunk = app.poll_events(&mut events);
+        assert!(chunk.bytes.is_empty() && !chunk.done);
+    }
+    let keys = app.store.reads().0 - before;
+    assert_eq!(keys, 40 + 2 * 10, "keys read by 40 idle polls");
+
+    assert_eq!(chunk(&app, &id, 1, 0, &["first line"]).status, 200);
+    let sent = String::from_utf8(app.poll_events(&mut events).bytes).unwrap();
+    assert!(
+        sent.contains("event: log") && sent.contains("first line"),
+        "{sent}"
+    );
+    // Finishing shows within the polls between two loads of the record.
+    assert_eq!(finish(&app, &id, 1, completed()).status, 200);
+    let mut done = false;
+    for _ in 0..4 {
+        let chunk = app.poll_events(&mut events);
+        if chunk.done {
+            assert!(String::from_utf8_lossy(&chunk.bytes).contains("event: done"));
+            done = true;
+            break;
+        }
+    }
+    assert!(done, "no done event within four polls of the finish");
+}
+
 #[test]
 fn hot_paths_read_the_same_whatever_the_queue_length() {
     let short = costs(60);
