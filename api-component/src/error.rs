@@ -70,6 +70,7 @@ impl From<DocError> for ApiError {
             DocError::Invalid { .. } => ApiError::Unprocessable(message),
             DocError::TooLarge { size, limit } => ApiError::TooLarge { size, limit },
             DocError::PreconditionFailed { .. } => ApiError::PreconditionFailed(message),
+            DocError::Conflict { .. } => ApiError::Conflict(message),
             DocError::Store(e) => ApiError::Store(e),
         }
     }

@@ -1,10 +1,11 @@
-//! Document endpoints: list, get, preview, put, upload, delete. Each takes the request context
-//! and returns a response or an [`ApiError`]; none touches host types.
+//! Document endpoints: list, get, preview, put, upload, delete, versions and the trash. Each
+//! takes the request context and returns a response or an [`ApiError`]; none touches host
+//! types.
 
 use serde::Serialize;
 
 use crate::Ctx;
-use crate::documents::{DocItem, DocMeta, Documents, Precondition};
+use crate::documents::{DocItem, DocMeta, Documents, Precondition, Source, Write, trash};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiRequest, ApiResponse};
 use crate::names::{Collection, DocName, Format};
@@ -101,7 +102,7 @@ pub fn doc_put(
         &req.body,
         ctx.settings.max_document_bytes,
         &precondition,
-        (ctx.now_ms, by),
+        &Write::new(ctx, by, Source::Edit),
     )?;
     Ok(item_response(
         if created { 201 } else { 200 },
@@ -110,10 +111,91 @@ pub fn doc_put(
     ))
 }
 
-pub fn doc_delete(ctx: &Ctx, collection: Collection, name: &str) -> ApiResult<ApiResponse> {
+/// `DELETE /api/{collection}/{name}`: into the trash.
+pub fn doc_delete(
+    ctx: &Ctx,
+    collection: Collection,
+    name: &str,
+    by: &str,
+) -> ApiResult<ApiResponse> {
     let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
-    Documents::new(ctx.store, collection).delete(&name)?;
+    Documents::new(ctx.store, collection).delete(&name, (ctx.now_ms, by))?;
+    trash::sweep_if_due(ctx)?;
     Ok(ApiResponse::empty(204))
+}
+
+/// `GET /api/{collection}/{name}/versions`.
+pub fn doc_versions(ctx: &Ctx, collection: Collection, name: &str) -> ApiResult<ApiResponse> {
+    let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
+    let list =
+        Documents::new(ctx.store, collection).versions(&name, ctx.settings.version_retention)?;
+    Ok(ApiResponse::json(200, &list).with_header("cache-control", "no-cache"))
+}
+
+fn version_param(raw: &str) -> ApiResult<u64> {
+    raw.parse::<u64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::BadRequest(format!("version {raw:?} is not a positive number")))
+}
+
+/// `GET /api/{collection}/{name}/versions/{version}`: that version's content.
+pub fn doc_version_get(
+    ctx: &Ctx,
+    collection: Collection,
+    name: &str,
+    version: &str,
+) -> ApiResult<ApiResponse> {
+    let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
+    let version = version_param(version)?;
+    let (item, content) = Documents::new(ctx.store, collection).version(&name, version)?;
+    Ok(ApiResponse::new(200, collection.content_type(), content)
+        .with_header("etag", item.etag)
+        .with_header("cache-control", "no-cache"))
+}
+
+/// `POST /api/{collection}/{name}/versions/{version}/restore`: that version's content written
+/// again as the newest version (`If-Match` honoured).
+pub fn doc_version_restore(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    collection: Collection,
+    (name, version): (&str, &str),
+    by: &str,
+) -> ApiResult<ApiResponse> {
+    let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
+    let version = version_param(version)?;
+    let docs = Documents::new(ctx.store, collection);
+    let (_, content) = docs.version(&name, version)?;
+    // A version was valid when written; the size limit may have shrunk since.
+    let max = ctx.settings.max_document_bytes.max(content.len() as u64);
+    let (_, meta) = docs.put(
+        &name,
+        &content,
+        max,
+        &req.if_match(),
+        &Write::new(ctx, by, Source::Restore(version)),
+    )?;
+    Ok(item_response(200, collection, &meta))
+}
+
+/// `GET /api/trash?limit=&cursor=`.
+pub fn trash_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
+    let limit = req.limit_param("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
+    let cursor = req.cursor_param()?;
+    Ok(ApiResponse::json(200, &trash::list(ctx, limit, cursor)?))
+}
+
+/// `POST /api/trash/{collection}/{name}/restore`: the document back in its collection.
+pub fn trash_restore(
+    ctx: &Ctx,
+    collection: Collection,
+    name: &str,
+    by: &str,
+) -> ApiResult<ApiResponse> {
+    let name = DocName::parse(collection, name).map_err(ApiError::BadRequest)?;
+    let meta = Documents::new(ctx.store, collection).restore_from_trash(ctx, &name, by)?;
+    Ok(item_response(201, collection, &meta))
 }
 
 /// The answer to an upload: the stored documents, in the order of their parts.
@@ -158,7 +240,8 @@ pub fn docs_upload(
     }
     let mut items = Vec::with_capacity(checked.len());
     for (name, body) in checked {
-        let (_, meta) = docs.put(&name, body, max, &Precondition::None, (ctx.now_ms, by))?;
+        let write = Write::new(ctx, by, Source::Upload);
+        let (_, meta) = docs.put(&name, body, max, &Precondition::None, &write)?;
         items.push(meta.item());
     }
     Ok(ApiResponse::json(201, &Uploaded { items }))

@@ -33,6 +33,11 @@ pub enum Endpoint {
     DocPut,
     DocDelete,
     DocPreview,
+    DocVersions,
+    DocVersionGet,
+    DocVersionRestore,
+    TrashList,
+    TrashRestore,
     AuthLogin,
     AuthLogout,
     AuthAccept,
@@ -62,7 +67,8 @@ impl Endpoint {
             | TokensCreate | RunnerTokensCreate => true,
             Health | OpenApi | Render | JobsList | JobGet | JobDelete | JobCancel | JobRetry
             | JobLogs | JobEvents | RunnerOutput | DocsList | DocsUpload | DocGet | DocPut
-            | DocDelete | DocPreview | AuthLogout | SignInLinks | Me | UsersList | TokensList
+            | DocDelete | DocPreview | DocVersions | DocVersionGet | DocVersionRestore
+            | TrashList | TrashRestore | AuthLogout | SignInLinks | Me | UsersList | TokensList
             | TokenDelete | RunnerTokensList | RunnersList | AuditList => false,
         }
     }
@@ -104,6 +110,12 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("POST", "/api/runners/tokens", Endpoint::RunnerTokensCreate),
     ("GET", "/api/runners", Endpoint::RunnersList),
     ("GET", "/api/audit", Endpoint::AuditList),
+    ("GET", "/api/trash", Endpoint::TrashList),
+    (
+        "POST",
+        "/api/trash/{collection}/{name}/restore",
+        Endpoint::TrashRestore,
+    ),
     ("POST", "/api/{collection}/generate", Endpoint::Generate),
     ("GET", "/api/{collection}", Endpoint::DocsList),
     ("POST", "/api/{collection}/upload", Endpoint::DocsUpload),
@@ -114,6 +126,21 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
         "GET",
         "/api/{collection}/{name}/preview",
         Endpoint::DocPreview,
+    ),
+    (
+        "GET",
+        "/api/{collection}/{name}/versions",
+        Endpoint::DocVersions,
+    ),
+    (
+        "GET",
+        "/api/{collection}/{name}/versions/{version}",
+        Endpoint::DocVersionGet,
+    ),
+    (
+        "POST",
+        "/api/{collection}/{name}/versions/{version}/restore",
+        Endpoint::DocVersionRestore,
     ),
 ];
 
@@ -226,8 +253,9 @@ fn match_pattern(pattern: &'static str, segments: &[&str]) -> Option<Vec<(&'stat
 }
 
 /// First path segments under `/api/` that are not collections.
-const RESERVED: [&str; 10] = [
+const RESERVED: [&str; 11] = [
     "jobs",
+    "trash",
     "runner",
     "openapi.json",
     "render",

@@ -11,6 +11,10 @@ pub const DEFAULT_MAX_CONCURRENT_JOBS: u64 = 3;
 pub const DEFAULT_MAX_QUEUED_JOBS: u64 = 10_000;
 /// Default age at which finished jobs are removed.
 pub const DEFAULT_JOB_RETENTION_DAYS: u64 = 30;
+/// Default number of versions kept per document (the current one included).
+pub const DEFAULT_VERSION_RETENTION: u64 = 20;
+/// Default days a deleted document stays in the trash.
+pub const DEFAULT_TRASH_DAYS: u64 = 7;
 /// Default lease of a running attempt: a runner silent this long loses its job.
 pub const DEFAULT_LEASE_SECONDS: u64 = 60;
 /// Default number of attempts a job gets when its runners are lost.
@@ -42,6 +46,10 @@ pub struct Settings {
     pub max_queued_jobs: u64,
     /// `job_retention_days`: finished jobs this old are removed with their logs and outputs.
     pub job_retention_days: u64,
+    /// `version_retention`: versions kept per document, the current one included.
+    pub version_retention: u64,
+    /// `trash_days`: how long a deleted document can be restored.
+    pub trash_days: u64,
     /// `kv_batch_reads`: whether the store's `get-many` may be called (`off` on Spin's Redis
     /// backend, whose `get-many` traps the instance; reads are then one `get` per key).
     pub kv_batch_reads: bool,
@@ -76,6 +84,8 @@ impl Default for Settings {
             max_concurrent_jobs: DEFAULT_MAX_CONCURRENT_JOBS,
             max_queued_jobs: DEFAULT_MAX_QUEUED_JOBS,
             job_retention_days: DEFAULT_JOB_RETENTION_DAYS,
+            version_retention: DEFAULT_VERSION_RETENTION,
+            trash_days: DEFAULT_TRASH_DAYS,
             kv_batch_reads: true,
             runner_token: String::new(),
             lease_seconds: DEFAULT_LEASE_SECONDS,
@@ -112,6 +122,8 @@ impl Settings {
             max_concurrent_jobs: positive("max_concurrent_jobs", d.max_concurrent_jobs),
             max_queued_jobs: positive("max_queued_jobs", d.max_queued_jobs),
             job_retention_days: positive("job_retention_days", d.job_retention_days).min(100 * 366),
+            version_retention: positive("version_retention", d.version_retention).min(1_000),
+            trash_days: positive("trash_days", d.trash_days).min(100 * 366),
             kv_batch_reads: match lookup("kv_batch_reads").as_deref().map(str::trim) {
                 None | Some("" | "on" | "true") => true,
                 Some("off" | "false") => false,
@@ -162,6 +174,10 @@ impl Settings {
 
     pub fn job_retention_ms(&self) -> i64 {
         (self.job_retention_days as i64).saturating_mul(86_400_000)
+    }
+
+    pub fn trash_ms(&self) -> i64 {
+        (self.trash_days as i64).saturating_mul(86_400_000)
     }
 
     pub fn lease_ms(&self) -> i64 {

@@ -15,7 +15,7 @@ use super::model::{DocRef, JobRecord, Status, Usage, keys};
 use super::{cancel_requested, save};
 use crate::Ctx;
 use crate::blob;
-use crate::documents::Documents;
+use crate::documents::{Documents, Source, Write};
 use crate::names::DocName;
 use crate::store::StoreResult;
 
@@ -276,7 +276,11 @@ fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> 
                 &content,
                 ctx.settings.max_document_bytes,
                 &Default::default(),
-                (ctx.now_ms, &format!("job {}", record.id)),
+                &Write::new(
+                    ctx,
+                    &format!("job {}", record.id),
+                    Source::Job(record.id.clone()),
+                ),
             )
             .map_err(|e| e.to_string())?;
         stored.push(DocRef::new(collection, name.as_str()));

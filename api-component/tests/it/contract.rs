@@ -322,6 +322,49 @@ fn document_flows(app: &App) {
     expect(app.get("/api/briefs/missing.md"), 404);
     expect(app.delete("/api/drafts/one.md"), 204);
     expect(app.delete("/api/drafts/one.md"), 404);
+    history_flows(app);
+}
+
+/// Versions and the trash.
+fn history_flows(app: &App) {
+    let v1 = expect(
+        app.put(
+            "/api/briefs/history.md",
+            "# History
+
+one",
+        ),
+        201,
+    );
+    let v2 = expect(
+        app.put(
+            "/api/briefs/history.md",
+            "# History
+
+two",
+        ),
+        200,
+    );
+    let list = expect(app.get("/api/briefs/history.md/versions"), 200).json_body();
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(2));
+    expect(app.get("/api/briefs/history.md/versions/1"), 200);
+    expect(app.get("/api/brand-data/acme.json/versions/1"), 200);
+    expect(app.get("/api/briefs/history.md/versions/0"), 400);
+    expect(app.get("/api/briefs/history.md/versions/99"), 404);
+    expect(app.get("/api/briefs/nothing.md/versions"), 404);
+    let restore = |tag: &str| {
+        ApiRequest::new("POST", "/api/briefs/history.md/versions/1/restore")
+            .with_header("if-match", tag)
+    };
+    expect(app.send(restore(v1.header("etag").unwrap())), 412);
+    expect(app.send(restore(v2.header("etag").unwrap())), 200);
+    expect(app.delete("/api/briefs/history.md"), 204);
+    let trash = expect(app.get("/api/trash?limit=1"), 200).json_body();
+    assert_eq!(trash["items"][0]["name"], "history.md");
+    expect(app.get("/api/trash?limit=0"), 400);
+    let back = ApiRequest::new("POST", "/api/trash/briefs/history.md/restore");
+    expect(app.send(back.clone()), 201);
+    expect(app.send(back), 404);
 }
 
 /// Jobs from the content team's side, and the runner protocol, one job through to the end.

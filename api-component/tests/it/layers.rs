@@ -108,7 +108,9 @@ fn no_module_imports_itself_through_others() {
 #[test]
 fn the_domain_knows_nothing_of_http() {
     for file in [
-        "documents.rs",
+        "documents/mod.rs",
+        "documents/versions.rs",
+        "documents/trash.rs",
         "blob.rs",
         "store.rs",
         "jobs/queue.rs",

@@ -3,6 +3,7 @@
 mod access;
 mod contract;
 mod documents;
+mod history;
 mod jobs;
 mod layers;
 mod openapi;

@@ -106,6 +106,7 @@ const CLAIM_ROUNDS: usize = 4;
 fn claim_pass(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
     scan::reap_if_due(ctx)?;
     retention::sweep_if_due(ctx)?;
+    crate::documents::trash::sweep_if_due(ctx)?;
     let slots = req.slots as usize;
     let mut jobs = Vec::new();
     'rounds: for _ in 0..CLAIM_ROUNDS {

@@ -26,6 +26,8 @@ fn expected(endpoint: Endpoint) -> Expect {
         OpenApi | Render | Me => Expect::Viewer,
         JobsList | JobGet | JobLogs | JobEvents => Expect::Viewer,
         DocsList | DocGet | DocPreview => Expect::Viewer,
+        DocVersions | DocVersionGet | TrashList => Expect::Viewer,
+        DocVersionRestore | TrashRestore => Expect::Editor,
         TokensList | TokensCreate | TokenDelete => Expect::Viewer,
         JobCancel | JobRetry | JobDelete | Generate => Expect::Editor,
         DocsUpload | DocPut | DocDelete => Expect::Editor,

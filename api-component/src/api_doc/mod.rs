@@ -29,6 +29,8 @@ use utoipa::openapi::{
     ResponseBuilder,
 };
 
+mod history;
+
 use crate::VERSION;
 use crate::access::endpoints::{
     AcceptRequest, AuditPage, Invited, LinkRequest, LoginRequest, NewRunnerToken, NewToken,
@@ -122,7 +124,7 @@ pub fn openapi() -> OpenApi {
             "Documents (brand data, briefs, drafts) kept in a key-value store, jobs that generate \
              them, and the protocol of the runners that run those jobs, served by a WebAssembly \
              component. Every error is JSON `{\"error\": \"...\"}`. Generated from the code \
-             (`api-component/src/api_doc.rs`).",
+             (`api-component/src/api_doc/`).",
         ))
         .build();
     OpenApiBuilder::new()
@@ -689,6 +691,9 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
         .refuse(400, "A runner name that breaks the rule"),
         RunnersList => Described::new("runnersList", "access", "Runners seen, with when")
             .answer(200, json_response("The runners", s.of::<RunnerList>())),
+        DocVersions | DocVersionGet | DocVersionRestore | TrashList | TrashRestore => {
+            history::describe(endpoint, s)
+        }
         AuditList => Described::new("auditList", "access", "The audit log, newest first")
             .parameter(limit(50, 200))
             .parameter(cursor())
@@ -876,6 +881,10 @@ fn path_parameter(name: &str) -> utoipa::openapi::path::Parameter {
         "index" => (
             "The output's place in the claimed job's `outputs`, from 0",
             integer(Some(0), None).into(),
+        ),
+        "version" => (
+            "The version's number, from 1 (see `.../versions`)",
+            integer(Some(1), None).into(),
         ),
         other => unreachable!("no description of the path parameter {other}"),
     };

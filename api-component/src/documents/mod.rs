@@ -3,18 +3,27 @@
 //! Keys (all under 256 bytes; `{c}` is the collection segment):
 //! - `doc/{c}/{name}/meta`: JSON [`DocMeta`].
 //! - `doc/{c}/{name}/g{gen}/{i}`: content chunk `i` (see [`crate::blob`]) of generation `gen`;
-//!   a replacement writes a new generation, then the meta, then deletes the old chunks, so a
-//!   reader never sees half of two versions and values stay under the store's 1 MB limit.
+//!   a replacement writes a new generation, then the meta; the old chunks stay as the previous
+//!   version until [`versions`] prunes it. A reader never sees half of two versions, and values
+//!   stay under the store's 1 MB limit.
 //! - `idx/{c}/n`: counter handing out index slots; `idx/{c}/s/{slot}`: the name in that slot.
 //!   Every write takes a fresh slot (so the listing is newest first) and a slot only counts while
 //!   the meta points back at it. Listing reads slots downwards in batches: O(page), no key scan.
 //! - `seq/gen`: global counter; a document version's generation is also its ETag.
+//! - `ver/{c}/{name}/n` and `ver/{c}/{name}/v/{version}`: the document's versions (see
+//!   [`versions`]); the newest is the current content, whose chunks it shares with the meta.
+//! - `trash/...`: deleted documents, kept for `trash_days` (see [`trash`]).
 //! - `doc/{c}/{name}/if/{etag}`: latch for `If-Match`; the writer whose increment returns 1 wins
 //!   the right to replace that version, so two editors of one version cannot both succeed. The
 //!   winner deletes it with the old version's chunks; a later 1 is refused because the meta has
 //!   moved on by then, so latches do not pile up.
 
 use serde::{Deserialize, Serialize};
+
+pub mod trash;
+pub mod versions;
+
+pub use versions::{Source, Write};
 
 use crate::blob;
 use crate::names::{Collection, DocName, Format};
@@ -45,6 +54,9 @@ pub enum DocError {
     /// The write's [`Precondition`] does not hold.
     #[error("{name}: {why}")]
     PreconditionFailed { name: String, why: &'static str },
+    /// The request conflicts with what the store holds (restoring over a live document).
+    #[error("{name}: {why}")]
+    Conflict { name: String, why: &'static str },
     #[error("storage is unavailable")]
     Store(#[from] StoreError),
 }
@@ -71,6 +83,9 @@ pub struct DocMeta {
     pub created_by: String,
     #[serde(default)]
     pub updated_by: String,
+    /// The version this content is (0: written before documents kept versions).
+    #[serde(default)]
+    pub version: u64,
 }
 
 /// A document as listed and returned by writes.
@@ -212,7 +227,12 @@ impl<'a> Documents<'a> {
     }
 
     fn chunk_prefix(&self, meta: &DocMeta) -> String {
-        format!("doc/{}/{}/g{}", self.collection, meta.name, meta.generation)
+        self.generation_prefix(&meta.name, meta.generation)
+    }
+
+    /// Where the chunks of one generation of `name` are.
+    fn generation_prefix(&self, name: &str, generation: i64) -> String {
+        format!("doc/{}/{name}/g{generation}", self.collection)
     }
 
     fn chunk_keys(&self, meta: &DocMeta) -> Vec<String> {
@@ -258,15 +278,16 @@ impl<'a> Documents<'a> {
         Err(not_found(self.collection, name))
     }
 
-    /// Creates or replaces `name`, written `by` someone. Returns whether it was created, and
-    /// the new metadata.
+    /// Creates or replaces `name` as `write` says (who, when, why). Returns whether it was
+    /// created, and the new metadata. The content becomes the document's newest version; the
+    /// previous one stays as a version (see [`versions`]).
     pub fn put(
         &self,
         name: &DocName,
         body: &[u8],
         max: u64,
         precondition: &Precondition,
-        (now_ms, by): (i64, &str),
+        write: &Write,
     ) -> DocResult<(bool, DocMeta)> {
         let derived = validate(self.collection, name, body, max)?;
         let old = self.meta(name)?;
@@ -274,11 +295,12 @@ impl<'a> Documents<'a> {
 
         let generation = self.store.increment(GENERATION_KEY, 1)?;
         let slot = self.store.increment(&self.slot_counter_key(), 1)?;
+        let version = self.next_version(name)?;
         let mut meta = DocMeta {
             name: name.as_str().to_owned(),
             size: body.len() as u64,
-            created_ms: old.as_ref().map_or(now_ms, |m| m.created_ms),
-            updated_ms: now_ms,
+            created_ms: old.as_ref().map_or(write.now_ms, |m| m.created_ms),
+            updated_ms: write.now_ms,
             title: derived.title,
             word_count: derived.word_count,
             generation,
@@ -286,23 +308,31 @@ impl<'a> Documents<'a> {
             slot,
             created_by: old
                 .as_ref()
-                .map_or_else(|| by.to_owned(), |m| m.created_by.clone()),
-            updated_by: by.to_owned(),
+                .map_or_else(|| write.by.to_owned(), |m| m.created_by.clone()),
+            updated_by: write.by.to_owned(),
+            version,
         };
         let (mut entries, chunks) = blob::chunk_entries(&self.chunk_prefix(&meta), body);
         meta.chunks = chunks;
         entries.push((self.slot_key(slot), name.as_str().as_bytes().to_vec()));
+        entries.push(self.version_entry(&meta, write));
         self.store.set_many(&entries)?;
         self.store.set(
             &self.meta_key(name.as_str()),
             &serde_json::to_vec(&meta).unwrap_or_default(),
         )?;
         if let Some(old) = &old {
-            let mut stale = self.chunk_keys(old);
-            stale.push(self.slot_key(old.slot));
-            stale.push(self.latch_key(name.as_str(), old.generation));
+            let mut stale = vec![
+                self.slot_key(old.slot),
+                self.latch_key(name.as_str(), old.generation),
+            ];
+            // Content from before versions has no version entry to keep it.
+            if old.version == 0 {
+                stale.extend(self.chunk_keys(old));
+            }
             self.store.delete_many(&stale)?;
         }
+        self.prune_versions(name, version, write.keep_versions)?;
         Ok((old.is_none(), meta))
     }
 
@@ -341,19 +371,24 @@ impl<'a> Documents<'a> {
         }
     }
 
-    /// Deletes `name`, or 404.
-    pub fn delete(&self, name: &DocName) -> DocResult<()> {
+    /// Deletes `name` (or 404): it leaves the listing for the trash, with its versions, until
+    /// [`trash`] purges it or someone restores it.
+    pub fn delete(&self, name: &DocName, (now_ms, by): (i64, &str)) -> DocResult<DocMeta> {
         let meta = self
             .meta(name)?
             .ok_or_else(|| not_found(self.collection, name))?;
+        self.to_trash(&meta, (now_ms, by))?;
         let mut keys = vec![
             self.meta_key(name.as_str()),
             self.slot_key(meta.slot),
             self.latch_key(name.as_str(), meta.generation),
         ];
-        keys.extend(self.chunk_keys(&meta));
+        // Content from before versions has no version entry to keep it.
+        if meta.version == 0 {
+            keys.extend(self.chunk_keys(&meta));
+        }
         self.store.delete_many(&keys)?;
-        Ok(())
+        Ok(meta)
     }
 
     /// Newest first, `limit` items from `cursor` (a slot number, inclusive) downwards.
@@ -436,9 +471,14 @@ mod tests {
         let store = MemoryStore::new();
         let docs = Documents::new(&store, Collection::Briefs);
         let name = DocName::parse(Collection::Briefs, "e.md").unwrap();
-        let write = |body: &str, pre: &Precondition| {
-            docs.put(&name, body.as_bytes(), 1 << 20, pre, (1, "u"))
+        let how = Write {
+            now_ms: 1,
+            by: "u",
+            source: Source::Edit,
+            keep_versions: 20,
         };
+        let write =
+            |body: &str, pre: &Precondition| docs.put(&name, body.as_bytes(), 1 << 20, pre, &how);
         let (_, v1) = write("# v1", &Precondition::None).unwrap();
         let held = Precondition::OneOf(vec![v1.generation]);
         // What the second writer read before the first one wrote.
