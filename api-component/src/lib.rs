@@ -235,6 +235,15 @@ fn dispatch(
         }
         Endpoint::RunnerFinish => runner_api::finish(ctx, bound, p("id"), p("attempt"), &req.body),
         Endpoint::Generate => jobs::submit::generate(ctx, c()?, &req.body, &by),
+        Endpoint::GenerateBatch => jobs::batches::submit(ctx, c()?, &req.body, &by),
+        Endpoint::BatchGet => jobs::batches::get(ctx, p("id")),
+        Endpoint::BatchCancel => audited(
+            ctx,
+            req,
+            principal,
+            ("batch_cancelled", p("id")),
+            jobs::batches::cancel(ctx, p("id")),
+        ),
         Endpoint::DocsList => handlers::docs_list(ctx, req, c()?),
         Endpoint::DocsUpload => handlers::docs_upload(ctx, req, c()?, &by),
         Endpoint::DocGet => handlers::doc_get(ctx, req, c()?, n()?),

@@ -27,6 +27,9 @@ pub enum Endpoint {
     RunnerOutput,
     RunnerFinish,
     Generate,
+    GenerateBatch,
+    BatchGet,
+    BatchCancel,
     DocsList,
     DocsUpload,
     DocGet,
@@ -64,12 +67,14 @@ impl Endpoint {
         match self {
             Generate | RunnerClaim | RunnerClaimStop | RunnerHeartbeat | RunnerLogChunk
             | RunnerFinish | AuthLogin | AuthAccept | AuthLink | UsersCreate | UserPatch
-            | TokensCreate | RunnerTokensCreate => true,
+            | TokensCreate | RunnerTokensCreate | GenerateBatch => true,
             Health | OpenApi | Render | JobsList | JobGet | JobDelete | JobCancel | JobRetry
             | JobLogs | JobEvents | RunnerOutput | DocsList | DocsUpload | DocGet | DocPut
             | DocDelete | DocPreview | DocVersions | DocVersionGet | DocVersionRestore
-            | TrashList | TrashRestore | AuthLogout | SignInLinks | Me | UsersList | TokensList
-            | TokenDelete | RunnerTokensList | RunnersList | AuditList => false,
+            | TrashList | TrashRestore | BatchGet | BatchCancel | AuthLogout | SignInLinks | Me
+            | UsersList | TokensList | TokenDelete | RunnerTokensList | RunnersList | AuditList => {
+                false
+            }
         }
     }
 }
@@ -117,6 +122,13 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
         Endpoint::TrashRestore,
     ),
     ("POST", "/api/{collection}/generate", Endpoint::Generate),
+    (
+        "POST",
+        "/api/{collection}/generate/batch",
+        Endpoint::GenerateBatch,
+    ),
+    ("GET", "/api/batches/{id}", Endpoint::BatchGet),
+    ("POST", "/api/batches/{id}/cancel", Endpoint::BatchCancel),
     ("GET", "/api/{collection}", Endpoint::DocsList),
     ("POST", "/api/{collection}/upload", Endpoint::DocsUpload),
     ("GET", "/api/{collection}/{name}", Endpoint::DocGet),
@@ -253,8 +265,9 @@ fn match_pattern(pattern: &'static str, segments: &[&str]) -> Option<Vec<(&'stat
 }
 
 /// First path segments under `/api/` that are not collections.
-const RESERVED: [&str; 11] = [
+const RESERVED: [&str; 12] = [
     "jobs",
+    "batches",
     "trash",
     "runner",
     "openapi.json",

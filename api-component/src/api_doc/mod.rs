@@ -29,6 +29,7 @@ use utoipa::openapi::{
     ResponseBuilder,
 };
 
+mod batches;
 mod history;
 
 use crate::VERSION;
@@ -694,6 +695,7 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
         DocVersions | DocVersionGet | DocVersionRestore | TrashList | TrashRestore => {
             history::describe(endpoint, s)
         }
+        GenerateBatch | BatchGet | BatchCancel => batches::describe(endpoint, s),
         AuditList => Described::new("auditList", "access", "The audit log, newest first")
             .parameter(limit(50, 200))
             .parameter(cursor())

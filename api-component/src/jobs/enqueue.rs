@@ -20,13 +20,7 @@ pub fn enqueue(ctx: &Ctx, s: Submission, by: &str) -> ApiResult<String> {
     let queued = store.increment(keys::QUEUED_COUNT, 1)?;
     if queued > ctx.settings.max_queued_jobs as i64 {
         store.increment(keys::QUEUED_COUNT, -1)?;
-        return Err(ApiError::TooManyRequests {
-            message: format!(
-                "the queue is full ({} jobs wait; max_queued_jobs); try again later",
-                queued - 1
-            ),
-            retry_after_s: RETRY_FULL_QUEUE_S,
-        });
+        return Err(queue_full(queued - 1, 1));
     }
     let mut taken = Taken::default();
     write_queued(ctx, s, by, &mut taken).inspect_err(|_| {
@@ -41,6 +35,19 @@ pub fn enqueue(ctx: &Ctx, s: Submission, by: &str) -> ApiResult<String> {
             let _ = store.set(&keys::ticket(ticket), keys::TICKET_TOMBSTONE);
         }
     })
+}
+
+/// The refusal of `wanted` more jobs while `waiting` wait.
+pub fn queue_full(waiting: i64, wanted: usize) -> ApiError {
+    let what = if wanted == 1 {
+        "try again later".to_owned()
+    } else {
+        format!("{wanted} more do not fit; try again later or send fewer")
+    };
+    ApiError::TooManyRequests {
+        message: format!("the queue is full ({waiting} jobs wait; max_queued_jobs); {what}"),
+        retry_after_s: RETRY_FULL_QUEUE_S,
+    }
 }
 
 /// The numbers a submit took so far.
@@ -78,6 +85,7 @@ fn write_queued(ctx: &Ctx, s: Submission, by: &str, taken: &mut Taken) -> ApiRes
         usage: None,
         log_chunks: vec![],
         submitted_by: by.to_owned(),
+        batch_id: s.batch_id,
     };
     // The prompt and the record first: whoever finds the ticket or index entry must find them.
     store.set(&keys::job_prompt(&id), s.prompt.as_bytes())?;

@@ -15,6 +15,7 @@
 //! - [`views`]: list, get, cancel, delete; [`retention`]: removing finished jobs, on request
 //!   or after `job_retention_days`.
 
+pub mod batches;
 pub mod enqueue;
 pub mod events;
 pub mod logs;

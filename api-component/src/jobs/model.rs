@@ -105,6 +105,9 @@ pub struct JobRecord {
     /// Who submitted the job (empty for jobs older than accounts).
     #[serde(default)]
     pub submitted_by: String,
+    /// The batch it was queued in, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
 }
 
 /// The job as clients see it. Every field is always present (`null` when it does not apply).
@@ -144,6 +147,9 @@ pub struct JobView {
     /// A cancel was asked for (a running job stops once its runner learns it).
     pub cancel_requested: bool,
     pub submitted_by: String,
+    /// The batch it was queued in (`GET /api/batches/{id}`), or `null`.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub batch_id: Option<String>,
 }
 
 impl JobRecord {
@@ -168,6 +174,7 @@ impl JobRecord {
             usage: self.usage.clone(),
             cancel_requested,
             submitted_by: self.submitted_by.clone(),
+            batch_id: self.batch_id.clone(),
         }
     }
 }

@@ -115,6 +115,8 @@ pub struct Submission {
     pub inputs: Vec<DocRef>,
     pub outputs: Vec<DocRef>,
     pub prompt: String,
+    /// The batch it is queued in (see [`super::batches`]).
+    pub batch_id: Option<String>,
 }
 
 /// `POST /api/{collection}/generate`.
@@ -173,6 +175,21 @@ impl GenerateRequest {
 
 /// Validates a request, checks its input documents, and renders its prompt.
 pub fn prepare(ctx: &Ctx, request: GenerateRequest) -> ApiResult<Submission> {
+    prepare_among(ctx, request, &mut Vec::new())
+}
+
+/// [`prepare`] for one of several requests queued together: its output's name is none of
+/// `reserved` (the outputs of the requests before it), and is added to it.
+pub fn prepare_among(
+    ctx: &Ctx,
+    request: GenerateRequest,
+    reserved: &mut Vec<DocRef>,
+) -> ApiResult<Submission> {
+    let mut unused_name = |ctx: &Ctx, collection, stem: &str| -> ApiResult<DocRef> {
+        let name = unused_name(ctx, collection, stem, reserved)?;
+        reserved.push(name.clone());
+        Ok(name)
+    };
     match request {
         GenerateRequest::BrandData(req) => {
             let brand = text_field("brand_name", req.brand_name)?;
@@ -199,6 +216,7 @@ pub fn prepare(ctx: &Ctx, request: GenerateRequest) -> ApiResult<Submission> {
                 inputs: vec![],
                 outputs: vec![output],
                 prompt,
+                batch_id: None,
             })
         }
         GenerateRequest::Brief(req) => {
@@ -235,6 +253,7 @@ pub fn prepare(ctx: &Ctx, request: GenerateRequest) -> ApiResult<Submission> {
                 inputs: vec![brand],
                 outputs: vec![output],
                 prompt,
+                batch_id: None,
             })
         }
         GenerateRequest::Draft(req) => {
@@ -268,6 +287,7 @@ pub fn prepare(ctx: &Ctx, request: GenerateRequest) -> ApiResult<Submission> {
                 inputs: vec![brief, brand],
                 outputs: vec![output],
                 prompt,
+                batch_id: None,
             })
         }
     }
@@ -320,8 +340,14 @@ pub fn slug(text: &str) -> String {
     }
 }
 
-/// `stem` + extension, or `stem-2`, `stem-3`, ... if a document of that name already exists.
-fn unused_name(ctx: &Ctx, collection: Collection, stem: &str) -> ApiResult<DocRef> {
+/// `stem` + extension, or `stem-2`, `stem-3`, ... if a document of that name already exists
+/// or is `reserved`.
+fn unused_name(
+    ctx: &Ctx,
+    collection: Collection,
+    stem: &str,
+    reserved: &[DocRef],
+) -> ApiResult<DocRef> {
     let docs = Documents::new(ctx.store, collection);
     for n in 1..=100 {
         let candidate = if n == 1 {
@@ -331,8 +357,9 @@ fn unused_name(ctx: &Ctx, collection: Collection, stem: &str) -> ApiResult<DocRe
         };
         let name = format!("{candidate}{}", collection.extension());
         let parsed = DocName::parse(collection, &name).map_err(ApiError::BadRequest)?;
-        if docs.meta(&parsed)?.is_none() {
-            return Ok(DocRef::new(collection, &name));
+        let candidate = DocRef::new(collection, &name);
+        if !reserved.contains(&candidate) && docs.meta(&parsed)?.is_none() {
+            return Ok(candidate);
         }
     }
     Err(ApiError::Conflict(format!(

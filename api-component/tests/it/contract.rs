@@ -325,6 +325,33 @@ fn document_flows(app: &App) {
     history_flows(app);
 }
 
+/// A batch queued, followed and cancelled; a bad one refused.
+fn batch_flows(app: &App) {
+    let item = json!({"brief": "intro.md", "brand_data": "acme.json", "target_word_count": 900});
+    let queued = expect(
+        app.post_json(
+            "/api/drafts/generate/batch",
+            &json!({"items": [item, item]}),
+        ),
+        202,
+    )
+    .json_body();
+    let id = queued["batch_id"].as_str().unwrap();
+    expect(
+        app.post_json("/api/drafts/generate/batch", &json!({"items": [item, {}]})),
+        400,
+    );
+    expect(app.get(&format!("/api/batches/{id}")), 200);
+    expect(app.get("/api/batches/0-1"), 404);
+    expect(
+        app.send(ApiRequest::new(
+            "POST",
+            &format!("/api/batches/{id}/cancel"),
+        )),
+        202,
+    );
+}
+
 /// Versions and the trash.
 fn history_flows(app: &App) {
     let v1 = expect(
@@ -748,6 +775,7 @@ fn keeps_the_contract(settings: Settings) {
     document_flows(&app);
     job_flows(&app);
     access_flows(&app);
+    batch_flows(&app);
     guard_flows(&app, &strict);
 
     let mut contract = Contract::served();

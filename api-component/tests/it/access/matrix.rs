@@ -28,6 +28,8 @@ fn expected(endpoint: Endpoint) -> Expect {
         DocsList | DocGet | DocPreview => Expect::Viewer,
         DocVersions | DocVersionGet | TrashList => Expect::Viewer,
         DocVersionRestore | TrashRestore => Expect::Editor,
+        GenerateBatch | BatchCancel => Expect::Editor,
+        BatchGet => Expect::Viewer,
         TokensList | TokensCreate | TokenDelete => Expect::Viewer,
         JobCancel | JobRetry | JobDelete | Generate => Expect::Editor,
         DocsUpload | DocPut | DocDelete => Expect::Editor,

@@ -2,6 +2,7 @@
 //! Shared helpers here; the tests in the files below.
 
 mod attempts;
+mod batches;
 mod costs;
 mod faults;
 mod protocol;
