@@ -198,15 +198,36 @@ pub fn trash_restore(
     Ok(item_response(201, collection, &meta))
 }
 
-/// The answer to an upload: the stored documents, in the order of their parts.
+/// The answer to an upload: the stored documents, and what became of each file.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Uploaded {
+    /// The documents stored, in the order of their parts.
     pub items: Vec<DocItem>,
+    /// One entry per file part, in order.
+    pub files: Vec<UploadedFile>,
 }
 
-/// `multipart/form-data` with one or more `file` parts. Every file is validated before any is
-/// stored, so a bad file in a batch stores nothing.
+/// What became of one uploaded file: stored under `name`, or refused with `error`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadedFile {
+    /// The file name as sent.
+    pub file: String,
+    /// The document it was stored as (derived from the file name when that is not a valid
+    /// name); `null` if it was refused.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub name: Option<String>,
+    /// Why it was refused; `null` if it was stored.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub error: Option<String>,
+}
+
+/// `multipart/form-data` with one or more `file` parts. Each file is stored under its name, or
+/// one derived from it ([`DocName::from_file_name`]); a file that cannot be stored (wrong
+/// extension, invalid content, a name another part of the upload took) is reported in `files`
+/// without keeping the others from being stored. 201 if any was stored, else the refusal of
+/// the first (with every file's reason).
 pub fn docs_upload(
     ctx: &Ctx,
     req: &ApiRequest,
@@ -226,25 +247,65 @@ pub fn docs_upload(
     }
     let docs = Documents::new(ctx.store, collection);
     let max = ctx.settings.max_document_bytes;
-    let mut checked = Vec::with_capacity(files.len());
+    let mut checked: Vec<Result<(DocName, &[u8]), ApiError>> = Vec::with_capacity(files.len());
     for (file_name, body) in &files {
-        let name = DocName::parse(collection, file_name)
-            .map_err(|why| ApiError::BadRequest(format!("file {file_name:?}: {why}")))?;
-        if checked.iter().any(|(n, _)| n == &name) {
-            return Err(ApiError::BadRequest(format!(
-                "file {name} appears twice in the upload"
-            )));
-        }
-        docs.check(&name, body, max)?;
-        checked.push((name, body));
+        let outcome = DocName::from_file_name(collection, file_name)
+            .map_err(ApiError::BadRequest)
+            .and_then(|name| {
+                if checked.iter().flatten().any(|(n, _)| n == &name) {
+                    return Err(ApiError::BadRequest(format!(
+                        "another file of this upload is stored as {name}"
+                    )));
+                }
+                docs.check(&name, body, max)?;
+                Ok((name, body.as_slice()))
+            });
+        checked.push(outcome);
     }
-    let mut items = Vec::with_capacity(checked.len());
-    for (name, body) in checked {
-        let write = Write::new(ctx, by, Source::Upload);
-        let (_, meta) = docs.put(&name, body, max, &Precondition::None, &write)?;
-        items.push(meta.item());
+    if checked.iter().all(Result::is_err) {
+        let reasons: Vec<String> = files
+            .iter()
+            .zip(&checked)
+            .filter_map(|((file, _), r)| r.as_ref().err().map(|e| format!("file {file:?}: {e}")))
+            .collect();
+        let first = checked.into_iter().find_map(Result::err);
+        return Err(match first {
+            Some(ApiError::TooLarge { size, limit }) if files.len() == 1 => {
+                ApiError::TooLarge { size, limit }
+            }
+            Some(ApiError::Unprocessable(_)) => ApiError::Unprocessable(reasons.join("; ")),
+            _ => ApiError::BadRequest(reasons.join("; ")),
+        });
     }
-    Ok(ApiResponse::json(201, &Uploaded { items }))
+    let mut items = Vec::new();
+    let mut results = Vec::with_capacity(files.len());
+    for ((file, _), outcome) in files.iter().zip(checked) {
+        let result = match outcome {
+            Ok((name, body)) => {
+                let write = Write::new(ctx, by, Source::Upload);
+                let (_, meta) = docs.put(&name, body, max, &Precondition::None, &write)?;
+                items.push(meta.item());
+                UploadedFile {
+                    file: file.clone(),
+                    name: Some(meta.name),
+                    error: None,
+                }
+            }
+            Err(e) => UploadedFile {
+                file: file.clone(),
+                name: None,
+                error: Some(e.to_string()),
+            },
+        };
+        results.push(result);
+    }
+    Ok(ApiResponse::json(
+        201,
+        &Uploaded {
+            items,
+            files: results,
+        },
+    ))
 }
 
 fn item_response(status: u16, collection: Collection, meta: &DocMeta) -> ApiResponse {

@@ -120,6 +120,51 @@ impl DocName {
     }
 }
 
+impl DocName {
+    /// The name a file called `file` is stored under: the file name itself when it is a valid
+    /// name, else its stem made one as generated documents' names are (`Acme Brand Data
+    /// (final).json` → `acme-brand-data-final.json`, `Globex.JSON` → `globex.json`). Folders
+    /// in front are dropped. Refused only when the extension is not the collection's.
+    pub fn from_file_name(collection: Collection, file: &str) -> Result<Self, String> {
+        let base = file.rsplit(['/', '\\']).next().unwrap_or_default();
+        if let Ok(name) = Self::parse(collection, base) {
+            return Ok(name);
+        }
+        let ext = collection.extension();
+        let (stem, found) = base.rsplit_once('.').unwrap_or((base, ""));
+        let accepted = match collection.format() {
+            Format::Json => &["json"][..],
+            Format::Markdown => &["md", "markdown"][..],
+        };
+        if !accepted.contains(&found.to_ascii_lowercase().as_str()) {
+            return Err(format!("{collection} files must end in {ext}"));
+        }
+        Self::parse(collection, &format!("{}{ext}", slug(stem)))
+    }
+}
+
+/// A lowercase file stem from free text: letters and digits, words joined by `-` (at most 80
+/// characters; `untitled` when nothing is left).
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 80 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() {
+        "untitled".to_owned()
+    } else {
+        out
+    }
+}
+
 impl fmt::Display for DocName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -129,6 +174,49 @@ impl fmt::Display for DocName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_are_valid_stems() {
+        assert_eq!(
+            slug("SEO for Bakeries: 2026 Guide!"),
+            "seo-for-bakeries-2026-guide"
+        );
+        assert_eq!(slug("  ***  "), "untitled");
+        assert_eq!(slug("Café ünïcode"), "caf-n-code");
+        assert!(slug(&"word ".repeat(100)).len() <= 80);
+    }
+
+    #[test]
+    fn file_names_become_document_names() {
+        let name = |c, f| DocName::from_file_name(c, f).map(|n| n.as_str().to_owned());
+        let brand = Collection::BrandData;
+        assert_eq!(name(brand, "acme.json").unwrap(), "acme.json");
+        assert_eq!(
+            name(brand, "Acme Brand Data (final).json").unwrap(),
+            "acme-brand-data-final.json"
+        );
+        assert_eq!(name(brand, "Globex.JSON").unwrap(), "globex.json");
+        assert_eq!(name(brand, "../evil.json").unwrap(), "evil.json");
+        assert_eq!(
+            name(brand, "C:\\Users\\me\\Acme.json").unwrap(),
+            "Acme.json"
+        );
+        assert_eq!(name(brand, ".hidden.json").unwrap(), "hidden.json");
+        assert_eq!(
+            name(Collection::Briefs, "Plan.markdown").unwrap(),
+            "plan.md"
+        );
+        assert!(
+            name(brand, "notes.md")
+                .unwrap_err()
+                .contains("end in .json")
+        );
+        assert!(
+            name(Collection::Drafts, "draft")
+                .unwrap_err()
+                .contains("end in .md")
+        );
+    }
 
     #[test]
     fn accepts_ordinary_names() {

@@ -516,21 +516,32 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
             "Upload one or more files (browser form)",
         )
         .describe(
-            "Every file is validated before any is stored: one bad file stores nothing. A file \
-             with an existing name replaces it.",
+            "Each file is stored under its name, or one derived from it the way generated \
+             documents are named (`Acme Brand Data (final).json` → \
+             `acme-brand-data-final.json`). A file that cannot be stored (wrong extension, \
+             unreadable or invalid content, a name another file of the upload took) is \
+             reported in `files` and the others are stored; only when none can be stored is \
+             the upload refused, naming every file's reason. A file with an existing name \
+             replaces it (the old content stays as a version).",
         )
         .body(multipart_files())
-        .answer(201, json_response("Stored", s.of::<Uploaded>()))
+        .answer(
+            201,
+            json_response("At least one file stored", s.of::<Uploaded>()),
+        )
         .refuse(
             400,
-            "A malformed body, no `file` part, a bad or repeated file name, or an unreadable file",
+            "A malformed body, no `file` part, or no file that could be stored",
         )
         .refuse(
             413,
-            "The body is over `max_upload_bytes`, or a file over `max_document_bytes`",
+            "The body is over `max_upload_bytes`, or its one file over `max_document_bytes`",
         )
         .refuse(415, "The body is not `multipart/form-data` with a boundary")
-        .refuse(422, "Brand data that is not a JSON object"),
+        .refuse(
+            422,
+            "No file could be stored, the first being brand data that is not a JSON object",
+        ),
         DocGet => Described::new("docGet", "documents", "Document content as stored")
             .parameter(header(
                 "If-None-Match",

@@ -9,7 +9,7 @@ use crate::Ctx;
 use crate::documents::Documents;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiResponse, json_body};
-use crate::names::{Collection, DocName};
+use crate::names::{Collection, DocName, slug};
 
 const BRAND_TEMPLATE: &str =
     include_str!("../../../instructions/brand_data_generation_instructions.md");
@@ -319,27 +319,6 @@ pub fn render(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// A lowercase file stem from free text: letters and digits, words joined by `-`.
-pub fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-        if out.len() >= 80 {
-            break;
-        }
-    }
-    let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() {
-        "untitled".to_owned()
-    } else {
-        out
-    }
-}
-
 /// `stem` + extension, or `stem-2`, `stem-3`, ... if a document of that name already exists
 /// or is `reserved`.
 fn unused_name(
@@ -438,17 +417,6 @@ mod tests {
             &[("x", "{{y}}"), ("y", "2")],
         );
         assert_eq!(out, "A {{y}} B 2 {{unknown}} {{x");
-    }
-
-    #[test]
-    fn slugs_are_valid_stems() {
-        assert_eq!(
-            slug("SEO for Bakeries: 2026 Guide!"),
-            "seo-for-bakeries-2026-guide"
-        );
-        assert_eq!(slug("  ***  "), "untitled");
-        assert_eq!(slug("Café ünïcode"), "caf-n-code");
-        assert!(slug(&"word ".repeat(100)).len() <= 80);
     }
 
     /// The generate requests' schemas repeat the limits as literals (`#[schema]` takes no

@@ -32,22 +32,72 @@ fn several_files_are_stored_and_returned() {
 }
 
 #[test]
-fn one_bad_file_stores_nothing() {
+fn names_are_derived_and_bad_files_do_not_keep_good_ones_out() {
     let app = App::new();
-    for files in [
-        vec![("ok.json", &b"{}"[..]), ("../evil.json", b"{}")],
-        vec![("ok.json", &b"{}"[..]), ("arr.json", b"[]")],
-        vec![("ok.json", &b"{}"[..]), ("empty.json", b"")],
-        vec![("ok.json", &b"{}"[..]), ("ok.json", b"{}")],
-        vec![("ok.md", &b"# wrong collection"[..])],
+    let (ct, body) = multipart(&[
+        (
+            "Acme Brand Data (final).json",
+            br#"{"brandInfo": {"companyName": "Acme"}}"#,
+        ),
+        ("Globex.JSON", b"{}"),
+        ("broken.json", b"{"),
+        ("list.json", b"[]"),
+        ("notes.md", b"# wrong collection"),
+        ("globex.json", b"{}"),
+    ]);
+    let resp = upload(&app, "brand-data", &ct, body);
+    assert_eq!(resp.status, 201, "{}", String::from_utf8_lossy(&resp.body));
+    let answer = resp.json_body();
+    let stored: Vec<&str> = answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(stored, ["acme-brand-data-final.json", "globex.json"]);
+    let files = answer["files"].as_array().unwrap();
+    let outcome: Vec<(&str, Option<&str>)> = files
+        .iter()
+        .map(|f| (f["file"].as_str().unwrap(), f["name"].as_str()))
+        .collect();
+    assert_eq!(
+        outcome,
+        [
+            (
+                "Acme Brand Data (final).json",
+                Some("acme-brand-data-final.json")
+            ),
+            ("Globex.JSON", Some("globex.json")),
+            ("broken.json", None),
+            ("list.json", None),
+            ("notes.md", None),
+            ("globex.json", None),
+        ]
+    );
+    let error = |i: usize| files[i]["error"].as_str().unwrap();
+    assert!(error(2).contains("not valid JSON"), "{}", error(2));
+    assert!(error(3).contains("JSON object"), "{}", error(3));
+    assert!(error(4).contains("end in .json"), "{}", error(4));
+    assert!(error(5).contains("another file"), "{}", error(5));
+    assert!(files[0]["error"].is_null());
+    assert_eq!(app.list_all("brand-data", 10).len(), 2);
+}
+
+#[test]
+fn an_upload_with_no_good_file_stores_nothing() {
+    let app = App::new();
+    for (files, status) in [
+        (vec![("arr.json", &b"[]"[..])], 422),
+        (vec![("empty.json", &b""[..]), ("bad.json", b"{")], 400),
+        (vec![("ok.md", &b"# wrong collection"[..])], 400),
     ] {
         let (ct, body) = multipart(&files);
         let resp = upload(&app, "brand-data", &ct, body);
-        assert!(
-            resp.status == 400 || resp.status == 422,
-            "{files:?}: {}",
-            resp.status
-        );
+        assert_eq!(resp.status, status, "{files:?}");
+        let message = resp.json_body()["error"].as_str().unwrap().to_owned();
+        for (file, _) in &files {
+            assert!(message.contains(file), "{message} does not name {file}");
+        }
         assert!(
             app.store.is_empty(),
             "{files:?} stored {:?}",
