@@ -229,23 +229,34 @@ export class DocumentsPanel {
     this.app.setCount(this.collection, this.items.length, Boolean(this.nextCursor));
   }
 
+  // Files of the wrong type are named and left out; the server stores the rest, under a name
+  // it derives when a file's name is not a valid document name, and says what became of each.
   async upload(files) {
     const { ext, label } = this.meta;
-    const wrong = files.filter((f) => !f.name.toLowerCase().endsWith(ext));
-    if (wrong.length) {
-      announce(`${label} only accepts ${ext} files: ${wrong.map((f) => f.name).join(', ')}`, { tone: 'error', timeout: 8000 });
+    const types = this.collection === 'brand-data' ? ['.json'] : ['.md', '.markdown'];
+    const wrong = files.filter((f) => !types.some((t) => f.name.toLowerCase().endsWith(t)));
+    const right = files.filter((f) => !wrong.includes(f));
+    const skipped = wrong.length ? `${label} only accepts ${ext} files: ${wrong.map((f) => f.name).join(', ')}` : '';
+    if (!right.length) {
+      announce(skipped, { tone: 'error', timeout: 8000 });
       return;
     }
-    this.setStatus(`Uploading ${files.length} ${files.length === 1 ? 'file' : 'files'}…`);
+    this.setStatus(`Uploading ${right.length} ${right.length === 1 ? 'file' : 'files'}…`);
     try {
-      const { items } = await api.uploadDocuments(this.collection, files);
+      const { items, files: outcomes = [] } = await api.uploadDocuments(this.collection, right);
       this.setStatus('');
-      announce(`Uploaded ${items.map((i) => i.name).join(', ')}`, { tone: 'success' });
+      const renamed = outcomes.filter((o) => o.name && o.name !== o.file).map((o) => `${o.file} as ${o.name}`);
+      const refused = outcomes.filter((o) => o.error).map((o) => `${o.file}: ${o.error}`);
+      const parts = [`Uploaded ${items.map((i) => i.name).join(', ')}${renamed.length ? ` (${renamed.join(', ')})` : ''}.`];
+      if (refused.length) parts.push(`Not uploaded: ${refused.join('; ')}.`);
+      if (skipped) parts.push(`${skipped}.`);
+      const problems = refused.length > 0 || Boolean(skipped);
+      announce(parts.join(' '), { tone: problems ? 'error' : 'success', timeout: problems ? 12000 : 4500 });
       await this.reload();
       if (items.length === 1) await this.open(items[0].name);
     } catch (err) {
       this.setStatus('');
-      announce(`Upload failed: ${err.message}`, { tone: 'error', timeout: 10000 });
+      announce(`Upload failed: ${err.message}${skipped ? `. ${skipped}` : ''}`, { tone: 'error', timeout: 10000 });
     }
   }
 }

@@ -46,6 +46,20 @@ export function validateName(collection, name) {
   if (!name.endsWith(ext) || name.length === ext.length) throw new HttpError(400, `invalid document name ${JSON.stringify(name)}: must end in ${ext}`);
 }
 
+/** The name an uploaded file is stored under, as the server derives it (`names.rs`). */
+export function nameFromFile(collection, file) {
+  const base = file.split(/[\\/]/).pop();
+  try { validateName(collection, base); return base; } catch { /* derive one below */ }
+  const { ext } = COLLECTIONS[collection];
+  const dot = base.lastIndexOf('.');
+  const [stem, found] = dot < 0 ? [base, ''] : [base.slice(0, dot), base.slice(dot + 1).toLowerCase()];
+  const accepted = collection === 'brand-data' ? ['json'] : ['md', 'markdown'];
+  if (!accepted.includes(found)) throw new HttpError(400, `${collection} files must end in ${ext}`);
+  const slug = stem.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'untitled';
+  validateName(collection, `${slug}${ext}`);
+  return `${slug}${ext}`;
+}
+
 const unwrap = (v) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && 'value' in v ? v.value : v);
 
 function derive(collection, name, buf) {
@@ -212,13 +226,23 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
     if (parts.length === 3 && name === 'upload' && method === 'POST') {
       const files = parseMultipart(await readBody(req), req.headers['content-type']);
       if (!files.length) throw new HttpError(400, 'upload has no `file` parts');
-      const seen = new Set();
-      for (const f of files) {
-        try { docs.check(collection, f.filename, f.body); } catch (e) { throw new HttpError(e.status, `file ${JSON.stringify(f.filename)}: ${e.message}`); }
-        if (seen.has(f.filename)) throw new HttpError(400, `file ${f.filename} appears twice in the upload`);
-        seen.add(f.filename);
+      const taken = new Set();
+      const checked = files.map((f) => {
+        try {
+          const stored = nameFromFile(collection, f.filename);
+          if (taken.has(stored)) throw new HttpError(400, `another file of this upload is stored as ${stored}`);
+          docs.check(collection, stored, f.body);
+          taken.add(stored);
+          return { file: f.filename, name: stored, body: f.body };
+        } catch (e) {
+          return { file: f.filename, error: e.message, status: e.status };
+        }
+      });
+      if (checked.every((c) => c.error)) {
+        throw new HttpError(checked[0].status ?? 400, checked.map((c) => `file ${JSON.stringify(c.file)}: ${c.error}`).join('; '));
       }
-      return send(res, 201, { items: files.map((f) => docs.item(docs.put(collection, f.filename, f.body, undefined, by).doc)) });
+      const items = checked.filter((c) => !c.error).map((c) => docs.item(docs.put(collection, c.name, c.body, undefined, by).doc));
+      return send(res, 201, { items, files: checked.map((c) => ({ file: c.file, name: c.error ? null : c.name, error: c.error ?? null })) });
     }
     if (parts.length === 3 && name === 'generate' && method === 'POST') {
       let params;

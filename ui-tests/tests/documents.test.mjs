@@ -88,6 +88,28 @@ test('drag-and-drop uploads Markdown and the viewer shows the API’s sanitized 
   });
 });
 
+test('uploads derive a name from any file name and store the good files when one is bad', async () => {
+  const files = [
+    { name: `${RUN_ID} Brand Data (final).json`, mimeType: 'application/json', content: brandJson('Final Brand') },
+    { name: `${RUN_ID}-Globex.JSON`, mimeType: 'application/json', content: brandJson('Globex') },
+    { name: `${RUN_ID}-broken.json`, mimeType: 'application/json', content: '{ not json' },
+  ];
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    await uploadWithChooser(page, 'brand-data', files);
+    const toast = page.locator('.toast-error', { hasText: 'Not uploaded' });
+    await toast.waitFor();
+    const text = await toast.textContent();
+    assert.ok(text.includes(`${RUN_ID} Brand Data (final).json as ${RUN_ID}-brand-data-final.json`), text);
+    assert.ok(text.includes(`${RUN_ID}-Globex.JSON as ${RUN_ID}-globex.json`), text);
+    assert.match(text, new RegExp(`${RUN_ID}-broken\\.json: .*not valid JSON`));
+    await docItem(page, 'brand-data', `${RUN_ID}-brand-data-final.json`).waitFor();
+    await docItem(page, 'brand-data', `${RUN_ID}-globex.json`).waitFor();
+    assert.equal(await docItem(page, 'brand-data', `${RUN_ID}-broken.json`).count(), 0);
+    const stored = await apiFetch(target.url, 'GET', `/api/brand-data/${RUN_ID}-globex.json`);
+    assert.equal(stored.status, 200);
+  });
+});
+
 test('the JSON editor refuses invalid JSON, showing where it is wrong', async () => {
   const name = n('editme', '.json');
   await putDocument(target.url, 'brand-data', name, brandJson('Edit Me Ltd'));

@@ -16,7 +16,6 @@
 mod fake;
 mod server;
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -41,7 +40,10 @@ fn main() {
         std::process::exit(fake::run());
     }
     tracing_subscriber::fmt()
-        .with_env_filter("warn")
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
@@ -68,7 +70,6 @@ fn main() {
 struct Setup {
     server: Server,
     http: reqwest::Client,
-    starts: PathBuf,
     shutdown: worker::Shutdown,
     worker: tokio::task::JoinHandle<Result<(), worker::WorkerError>>,
     _tmp: tempfile::TempDir,
@@ -98,7 +99,6 @@ impl Setup {
             .await
             .unwrap();
         assert!(put.status().is_success());
-        let starts = tmp.path().join("starts.txt");
         let mut config = worker::WorkerConfig::new(server.api(), TOKEN);
         config.name = "bench".into();
         config.workdir = tmp.path().join("work");
@@ -108,7 +108,6 @@ impl Setup {
             (fake::ENV_MODE.into(), "1".into()),
             (fake::ENV_LINES.into(), lines.to_string()),
             (fake::ENV_DELAY_MS.into(), delay_ms.to_string()),
-            (fake::ENV_STARTS.into(), starts.display().to_string()),
         ];
         let shutdown = worker::Shutdown::new();
         let worker = tokio::spawn(worker::run(config, shutdown.clone()));
@@ -117,7 +116,6 @@ impl Setup {
         Setup {
             server,
             http,
-            starts,
             shutdown,
             worker,
             _tmp: tmp,
@@ -158,9 +156,18 @@ impl Setup {
         }
     }
 
-    /// CLI start times (ns) recorded so far.
-    fn starts(&self) -> Vec<u128> {
-        read_starts(&self.starts)
+    /// When the CLI of a finished job started (ns), as it wrote in its output.
+    async fn started(&self, job: &Value) -> u128 {
+        let doc = &job["output_documents"][0];
+        let url = self.server.url(&format!(
+            "/api/{}/{}",
+            doc["collection"].as_str().unwrap(),
+            doc["name"].as_str().unwrap()
+        ));
+        let text = self.http.get(url).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("started=")?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no start time in {text:?}"))
     }
 
     async fn stop(self) {
@@ -169,13 +176,6 @@ impl Setup {
     }
 }
 
-fn read_starts(path: &Path) -> Vec<u128> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
-        .collect()
-}
 
 /// Job created → CLI started, one job at a time on an idle runner.
 async fn pickup(jobs: usize) {
@@ -184,15 +184,10 @@ async fn pickup(jobs: usize) {
     for i in 0..jobs {
         let t0 = now_ns();
         let id = s.submit("Pickup").await;
-        let started = loop {
-            if let Some(t) = s.starts().get(i) {
-                break *t;
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        };
-        samples.push(Duration::from_nanos((started - t0) as u64));
         let job = s.wait_final(&id).await;
         assert_eq!(job["status"], "completed", "{job}");
+        let started = s.started(&job).await;
+        samples.push(Duration::from_nanos((started - t0) as u64));
         // Gaps of varying length, so submissions fall at any point of the server's 25 ms check.
         tokio::time::sleep(Duration::from_millis(50 + 37 * (i as u64 % 7))).await;
     }
@@ -258,13 +253,19 @@ async fn ingest(lines: usize) {
         s.submit("Ingest").await,
     ];
     let t = Instant::now();
+    let mut jobs = Vec::new();
     for id in &ids {
         let job = s.wait_final(id).await;
         assert_eq!(job["status"], "completed", "{job}");
+        jobs.push(job);
     }
     let wall = t.elapsed();
-    let first = s.starts().into_iter().min().unwrap();
-    let from_first_start = Duration::from_nanos((now_ns() - first) as u64);
+    let done = now_ns();
+    let mut first = u128::MAX;
+    for job in &jobs {
+        first = first.min(s.started(job).await);
+    }
+    let from_first_start = Duration::from_nanos((done - first) as u64);
     let stored = count_lines(&s, &ids[0]).await;
     assert!(stored >= lines, "job 0 stored {stored} lines");
     let total = 3 * lines;
