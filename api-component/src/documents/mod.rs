@@ -86,6 +86,31 @@ pub struct DocMeta {
     /// The version this content is (0: written before documents kept versions).
     #[serde(default)]
     pub version: u64,
+    /// What a job made it from; kept through later edits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<DocSources>,
+}
+
+/// What a generated document was made from: the job and its inputs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocSources {
+    /// The job that wrote it.
+    pub job_id: String,
+    /// The brief a draft was written from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brief: Option<String>,
+    /// The brand data it was written for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_data: Option<String>,
+    /// The length a draft was asked to have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_word_count: Option<u64>,
+    /// The keywords a brief was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_keyword: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secondary_keywords: Vec<String>,
 }
 
 /// A document as listed and returned by writes.
@@ -105,6 +130,9 @@ pub struct DocItem {
     pub word_count: u64,
     pub created_by: String,
     pub updated_by: String,
+    /// What a job made it from (`null` for documents people wrote).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub sources: Option<DocSources>,
 }
 
 impl DocMeta {
@@ -118,6 +146,7 @@ impl DocMeta {
             word_count: self.word_count,
             created_by: self.created_by.clone(),
             updated_by: self.updated_by.clone(),
+            sources: self.sources.clone(),
         }
     }
 
@@ -311,6 +340,10 @@ impl<'a> Documents<'a> {
                 .map_or_else(|| write.by.to_owned(), |m| m.created_by.clone()),
             updated_by: write.by.to_owned(),
             version,
+            sources: write
+                .sources
+                .clone()
+                .or_else(|| old.as_ref().and_then(|m| m.sources.clone())),
         };
         let (mut entries, chunks) = blob::chunk_entries(&self.chunk_prefix(&meta), body);
         meta.chunks = chunks;
@@ -476,6 +509,7 @@ mod tests {
             by: "u",
             source: Source::Edit,
             keep_versions: 20,
+            sources: None,
         };
         let write =
             |body: &str, pre: &Precondition| docs.put(&name, body.as_bytes(), 1 << 20, pre, &how);

@@ -51,6 +51,8 @@ pub struct Write<'a> {
     pub by: &'a str,
     pub source: Source,
     pub keep_versions: u64,
+    /// What a job made the content from (`None`: the document keeps what it had).
+    pub sources: Option<super::DocSources>,
 }
 
 impl<'a> Write<'a> {
@@ -61,6 +63,15 @@ impl<'a> Write<'a> {
             by,
             source,
             keep_versions: ctx.settings.version_retention,
+            sources: None,
+        }
+    }
+
+    /// The same write, recording what a job made the content from.
+    pub fn with_sources(self, sources: super::DocSources) -> Self {
+        Write {
+            sources: Some(sources),
+            ..self
         }
     }
 }

@@ -86,6 +86,8 @@ fn write_queued(ctx: &Ctx, s: Submission, by: &str, taken: &mut Taken) -> ApiRes
         log_chunks: vec![],
         submitted_by: by.to_owned(),
         batch_id: s.batch_id,
+        parent_job_id: s.parent_job_id,
+        child_job_ids: Vec::new(),
     };
     // The prompt and the record first: whoever finds the ticket or index entry must find them.
     store.set(&keys::job_prompt(&id), s.prompt.as_bytes())?;

@@ -20,6 +20,7 @@ pub mod enqueue;
 pub mod events;
 pub mod logs;
 pub mod model;
+pub mod pipeline;
 pub mod queue;
 pub mod retention;
 pub mod runner_api;

@@ -108,6 +108,12 @@ pub struct JobRecord {
     /// The batch it was queued in, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<String>,
+    /// The job whose success queued this one (a brief's follow-up draft).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_job_id: Option<String>,
+    /// The jobs this one's success queued.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub child_job_ids: Vec<String>,
 }
 
 /// The job as clients see it. Every field is always present (`null` when it does not apply).
@@ -150,6 +156,11 @@ pub struct JobView {
     /// The batch it was queued in (`GET /api/batches/{id}`), or `null`.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub batch_id: Option<String>,
+    /// The job whose success queued this one (a brief asked for its draft), or `null`.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub parent_job_id: Option<String>,
+    /// The jobs this one's success queued (the draft a brief asked for).
+    pub child_job_ids: Vec<String>,
 }
 
 impl JobRecord {
@@ -175,6 +186,8 @@ impl JobRecord {
             cancel_requested,
             submitted_by: self.submitted_by.clone(),
             batch_id: self.batch_id.clone(),
+            parent_job_id: self.parent_job_id.clone(),
+            child_job_ids: self.child_job_ids.clone(),
         }
     }
 }

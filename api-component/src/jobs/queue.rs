@@ -15,7 +15,7 @@ use super::model::{DocRef, JobRecord, Status, Usage, keys};
 use super::{cancel_requested, save};
 use crate::Ctx;
 use crate::blob;
-use crate::documents::{Documents, Source, Write};
+use crate::documents::{DocSources, Documents, Source, Write};
 use crate::names::DocName;
 use crate::store::StoreResult;
 
@@ -280,12 +280,33 @@ fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> 
                     ctx,
                     &format!("job {}", record.id),
                     Source::Job(record.id.clone()),
-                ),
+                )
+                .with_sources(sources_of(record)),
             )
             .map_err(|e| e.to_string())?;
         stored.push(DocRef::new(collection, name.as_str()));
     }
     Ok(stored)
+}
+
+/// What a job's outputs are made from, as its parameters say.
+fn sources_of(record: &JobRecord) -> DocSources {
+    let text = |key: &str| record.params[key].as_str().map(str::to_owned);
+    DocSources {
+        job_id: record.id.clone(),
+        brief: text("brief"),
+        brand_data: text("brand_data"),
+        target_word_count: record.params["target_word_count"].as_u64(),
+        primary_keyword: text("primary_keyword"),
+        secondary_keywords: record.params["secondary_keywords"]
+            .as_array()
+            .map(|k| {
+                k.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
 }
 
 /// The staged content of output `index` of the record's current attempt.

@@ -65,6 +65,22 @@ pub struct BriefRequest {
     /// The name of an existing brand-data document.
     #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     brand_data: Option<String>,
+    /// When the brief is done, queue a draft from it and the same brand data.
+    #[serde(default)]
+    then_draft: Option<ThenDraft>,
+}
+
+/// The draft a brief request asks for once the brief exists (see [`super::pipeline`]).
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ThenDraft {
+    /// Words to aim for.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<u64>, minimum = 100, maximum = 20000, default = 2000)
+    )]
+    target_word_count: Option<Value>,
 }
 
 /// `POST /api/drafts/generate`: an article written from a brief.
@@ -117,6 +133,8 @@ pub struct Submission {
     pub prompt: String,
     /// The batch it is queued in (see [`super::batches`]).
     pub batch_id: Option<String>,
+    /// The job whose success queued it (see [`super::pipeline`]).
+    pub parent_job_id: Option<String>,
 }
 
 /// `POST /api/{collection}/generate`.
@@ -217,6 +235,7 @@ pub fn prepare_among(
                 outputs: vec![output],
                 prompt,
                 batch_id: None,
+                parent_job_id: None,
             })
         }
         GenerateRequest::Brief(req) => {
@@ -244,30 +263,27 @@ pub fn prepare_among(
                     ("output_path", &output.output_path()),
                 ],
             );
+            let mut params = json!({
+                "title": title, "primary_keyword": primary,
+                "secondary_keywords": secondary, "brand_data": brand.name,
+            });
+            if let Some(then) = req.then_draft {
+                let words = word_count(then.target_word_count)
+                    .map_err(|e| bad(&format!("then_draft: {e}")))?;
+                params["then_draft"] = json!({ "target_word_count": words });
+            }
             Ok(Submission {
                 kind: JobType::Brief,
-                params: json!({
-                    "title": title, "primary_keyword": primary,
-                    "secondary_keywords": secondary, "brand_data": brand.name,
-                }),
+                params,
                 inputs: vec![brand],
                 outputs: vec![output],
                 prompt,
                 batch_id: None,
+                parent_job_id: None,
             })
         }
         GenerateRequest::Draft(req) => {
-            let words = match req.target_word_count {
-                None | Some(Value::Null) => DEFAULT_WORD_COUNT,
-                Some(v) => v
-                    .as_u64()
-                    .filter(|n| (MIN_WORD_COUNT..=MAX_WORD_COUNT).contains(n))
-                    .ok_or_else(|| {
-                        bad(&format!(
-                            "target_word_count must be a whole number from {MIN_WORD_COUNT} to {MAX_WORD_COUNT}"
-                        ))
-                    })?,
-            };
+            let words = word_count(req.target_word_count)?;
             let brief = existing(ctx, Collection::Briefs, "brief", req.brief)?;
             let brand = existing(ctx, Collection::BrandData, "brand_data", req.brand_data)?;
             let stem = brief.name.trim_end_matches(".md").to_owned();
@@ -288,8 +304,24 @@ pub fn prepare_among(
                 outputs: vec![output],
                 prompt,
                 batch_id: None,
+                parent_job_id: None,
             })
         }
+    }
+}
+
+/// A draft's `target_word_count`: the default when absent, else a whole number in range.
+fn word_count(raw: Option<Value>) -> ApiResult<u64> {
+    match raw {
+        None | Some(Value::Null) => Ok(DEFAULT_WORD_COUNT),
+        Some(v) => v
+            .as_u64()
+            .filter(|n| (MIN_WORD_COUNT..=MAX_WORD_COUNT).contains(n))
+            .ok_or_else(|| {
+                bad(&format!(
+                    "target_word_count must be a whole number from {MIN_WORD_COUNT} to {MAX_WORD_COUNT}"
+                ))
+            }),
     }
 }
 

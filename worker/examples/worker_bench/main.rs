@@ -164,7 +164,15 @@ impl Setup {
             doc["collection"].as_str().unwrap(),
             doc["name"].as_str().unwrap()
         ));
-        let text = self.http.get(url).send().await.unwrap().text().await.unwrap();
+        let text = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         text.lines()
             .find_map(|l| l.strip_prefix("started=")?.trim().parse().ok())
             .unwrap_or_else(|| panic!("no start time in {text:?}"))
@@ -175,7 +183,6 @@ impl Setup {
         let _ = self.worker.await;
     }
 }
-
 
 /// Job created → CLI started, one job at a time on an idle runner.
 async fn pickup(jobs: usize) {

@@ -39,6 +39,7 @@ pub fn finish(
             "attempt {attempt} of job {id} has already ended"
         )));
     };
+    let record = crate::jobs::pipeline::follow_up(ctx, record)?;
     Ok(ApiResponse::json(
         200,
         &record.view(None, cancel_requested(ctx.store, id)?),
