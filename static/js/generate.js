@@ -128,7 +128,14 @@ export class GenerateDialog {
     this.primary = field('Primary keyword', h('input', { class: 'input', type: 'text', maxLength: 200, autocomplete: 'off' }), { required: true, hint: 'The search phrase the article should rank for.' });
     this.chips = new ChipsInput('Secondary keywords');
     this.brandPicker = field('Brand data', h('select', { class: 'input' }), { required: true });
-    parent.append(this.title, this.primary, this.chips.element, this.brandPicker);
+    // A pipeline: once the brief exists, the server queues its draft with the same brand data.
+    this.thenDraft = h('input', { type: 'checkbox', id: `then-draft-${Date.now()}` });
+    this.thenWords = field('Draft word count', h('input', { class: 'input input-narrow', type: 'number', min: WORDS_MIN, max: WORDS_MAX, step: 50, value: String(WORDS_DEFAULT), inputMode: 'numeric', disabled: true }),
+      { hint: `Between ${WORDS_MIN.toLocaleString('en-US')} and ${WORDS_MAX.toLocaleString('en-US')} words.` });
+    this.thenDraft.addEventListener('change', () => { this.thenWords.control.disabled = !this.thenDraft.checked; });
+    const then = h('div', { class: 'field field-check' },
+      h('label', { class: 'check-label', htmlFor: this.thenDraft.id }, this.thenDraft, ' Then write a draft from it'));
+    parent.append(this.title, this.primary, this.chips.element, this.brandPicker, then, this.thenWords);
     this.fillPicker(this.brandPicker, 'brand-data', prefill.brand_data);
   }
 
@@ -139,8 +146,16 @@ export class GenerateDialog {
     this.title.setError(title ? null : 'Enter a title.');
     this.primary.setError(primary ? null : 'Enter the primary keyword.');
     this.brandPicker.setError(brand ? null : 'Choose the brand data to write for.');
-    const invalid = (!title && this.title.control) || (!primary && this.primary.control) || (!brand && this.brandPicker.control);
-    return invalid ? { invalid } : { params: { title, primary_keyword: primary, secondary_keywords: this.chips.values(), brand_data: brand } };
+    const raw = this.thenWords.control.value.trim();
+    const words = Number(raw);
+    const wordsOk = !this.thenDraft.checked || (/^\d+$/.test(raw) && words >= WORDS_MIN && words <= WORDS_MAX);
+    this.thenWords.setError(wordsOk ? null : `Enter a whole number from ${WORDS_MIN} to ${WORDS_MAX.toLocaleString('en-US')}.`);
+    const invalid = (!title && this.title.control) || (!primary && this.primary.control) || (!brand && this.brandPicker.control)
+      || (!wordsOk && this.thenWords.control);
+    if (invalid) return { invalid };
+    const params = { title, primary_keyword: primary, secondary_keywords: this.chips.values(), brand_data: brand };
+    if (this.thenDraft.checked) params.then_draft = { target_word_count: words };
+    return { params };
   }
 
   // ---- draft ----

@@ -88,6 +88,7 @@ export class DocumentViewer {
       item?.updated_at && h('span', { class: 'viewer-updated' }, 'Updated ', timeEl(item.updated_at), item.updated_by ? ` by ${item.updated_by}` : ''),
       item?.created_by && item.created_by !== item.updated_by && h('span', { class: 'viewer-created' }, `Created by ${item.created_by}`),
     ].filter(Boolean);
+    const sources = this.sourcesLine(item?.sources);
     const back = button('Back to list', { icon: 'back', variant: 'ghost', small: true, onClick: () => this.close() });
     back.classList.add('back-to-list');
     return h('header', { class: 'viewer-header' },
@@ -96,8 +97,25 @@ export class DocumentViewer {
         h('div', { class: 'viewer-titles' },
           h('h2', { class: 'viewer-title', text: item?.title || name }),
           h('p', { class: 'viewer-name', text: name }),
-          h('p', { class: 'viewer-meta' }, metaParts.flatMap((p, i) => (i ? [h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' }, text: '·' }), p] : [p])))),
+          h('p', { class: 'viewer-meta' }, metaParts.flatMap((p, i) => (i ? [h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' }, text: '·' }), p] : [p]))),
+          sources),
         actions && this.actions(name)));
+  }
+
+  /** "Made from brief X with brand data Y, aiming at N words": what a job made it from. */
+  sourcesLine(src) {
+    if (!src) return null;
+    const link = (collection, name) => h('a', { href: `#${collection}/${encodeURIComponent(name)}`, text: name });
+    const parts = [];
+    if (src.brief) parts.push('brief ', link('briefs', src.brief));
+    if (src.brand_data) parts.push(parts.length ? ' with brand data ' : 'brand data ', link('brand-data', src.brand_data));
+    if (src.target_word_count) parts.push(`, aiming at ${formatNumber(src.target_word_count)} words`);
+    if (src.primary_keyword) {
+      const keywords = [src.primary_keyword, ...(src.secondary_keywords ?? [])].join(', ');
+      parts.push(`${parts.length ? ', ' : ''}keywords: ${keywords}`);
+    }
+    if (!parts.length) return null;
+    return h('p', { class: 'viewer-sources', attrs: { 'data-job': src.job_id } }, 'Made from ', ...parts);
   }
 
   actions(name) {
@@ -105,7 +123,12 @@ export class DocumentViewer {
       class: 'btn btn-secondary btn-sm', href: api.documentUrl(this.collection, name), download: name,
       attrs: { 'data-action': 'download' },
     }, icon('download'), h('span', { text: 'Download' }));
-    const next = { 'brand-data': ['Generate brief', 'briefs', { brand_data: name }], briefs: ['Generate draft', 'drafts', { brief: name }] }[this.collection];
+    // A draft from a brief starts with the brand data the brief was written for.
+    const brand = this.item?.sources?.brand_data;
+    const next = {
+      'brand-data': ['Generate brief', 'briefs', { brand_data: name }],
+      briefs: ['Generate draft', 'drafts', brand ? { brief: name, brand_data: brand } : { brief: name }],
+    }[this.collection];
     if (!this.app.canWrite) return h('div', { class: 'viewer-actions' }, download);
     return h('div', { class: 'viewer-actions' },
       next && button(next[0], { icon: 'spark', variant: 'secondary', small: true, onClick: () => this.app.openGenerate(next[1], next[2]), attrs: { 'data-action': 'generate-next' } }),

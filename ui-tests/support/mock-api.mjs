@@ -134,7 +134,7 @@ export function createDocuments() {
   let order = 0;
   const item = (d) => ({
     name: d.name, size: d.content.length, created_at: d.created, updated_at: d.updated, title: d.title, word_count: d.word_count,
-    created_by: d.created_by, updated_by: d.updated_by,
+    created_by: d.created_by, updated_by: d.updated_by, sources: d.sources ?? null,
   });
   return {
     data,
@@ -147,7 +147,8 @@ export function createDocuments() {
     },
     exists: (collection, name) => data[collection].has(name),
     /** `by` names the writer (`created_by` stays the first writer's). */
-    put(collection, name, content, ifMatch, by = 'admin') {
+    /** `sources`: what a job made it from; a write without keeps what the document had. */
+    put(collection, name, content, ifMatch, by = 'admin', sources = undefined) {
       validateName(collection, name);
       const existing = data[collection].get(name);
       if (ifMatch !== undefined) {
@@ -160,7 +161,7 @@ export function createDocuments() {
       const now = new Date().toISOString();
       const doc = {
         name, content, ...derived, gen: ++gen, order: ++order, created: existing?.created ?? now, updated: now,
-        created_by: existing?.created_by ?? by, updated_by: by,
+        created_by: existing?.created_by ?? by, updated_by: by, sources: sources ?? existing?.sources ?? null,
       };
       data[collection].set(name, doc);
       return { doc, created: !existing };

@@ -88,6 +88,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
     const job = {
       id, type, status: 'queued', attempt, runner: null, created_at: new Date().toISOString(), started_at: null, finished_at: null,
       params, output_documents: [], error: null, usage: null, cancel_requested: false, submitted_by: by,
+      batch_id: null, parent_job_id: null, child_job_ids: [],
       ticket: counter, lines: [], listeners: new Set(), script: { output },
     };
     jobs.set(id, job);
@@ -153,8 +154,18 @@ export function createJobs({ docs, stepMs, HttpError }) {
       if (job.cancel_requested) return finish(job, 'cancelled', 'Cancelled by request');
       if (i < steps.length) { steps[i++](); return later(step, stepMs); }
       if (fails) return finish(job, 'failed', 'Claude exited with status 1: API Error: 529 Overloaded');
-      docs.put(out.collection, out.name, Buffer.from(content(job)), undefined, `job ${job.id}`);
+      const p = job.params;
+      const sources = job.type === 'draft'
+        ? { job_id: job.id, brief: p.brief, brand_data: p.brand_data, target_word_count: p.target_word_count ?? 2000 }
+        : { job_id: job.id, brand_data: p.brand_data, primary_keyword: p.primary_keyword, secondary_keywords: p.secondary_keywords ?? [] };
+      docs.put(out.collection, out.name, Buffer.from(content(job)), undefined, `job ${job.id}`, job.type === 'brand_data' ? undefined : sources);
       job.output_documents = [out];
+      if (job.type === 'brief' && p.then_draft) {
+        const child = submit('drafts', { brief: out.name, brand_data: p.brand_data, target_word_count: p.then_draft.target_word_count }, job.submitted_by);
+        const draft = jobs.get(child.job_id);
+        draft.parent_job_id = job.id;
+        job.child_job_ids = [draft.id];
+      }
       log(job, 'result', `Completed in ${(steps.length * stepMs / 1000).toFixed(1)}s · $0.0085 · 2400 in / 840 out tokens`);
       finish(job, 'completed');
     };
