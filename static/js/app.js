@@ -34,6 +34,8 @@ let me = null;
 let started = false;
 let view = 'documents';
 let adminScreen = null;
+/** Set while the page follows the address bar (so it does not write the address back). */
+let routing = false;
 /** Set when the page reloads on purpose (signing out), so no "unsaved changes" prompt stops it. */
 let leaving = false;
 
@@ -104,9 +106,14 @@ const seenCompleted = new Set();
 const lastOpened = {};
 let firstJobsLoad = true;
 
-function writeHash(collection, name) {
+/** Mirrors the tab and document in the address bar. A move the user made (a tab, a document)
+ * is a new history entry, so Back returns to where they were; `replace` only corrects the
+ * address (start-up, switching views). */
+function writeHash(collection, name, { replace = false } = {}) {
   const hash = `#${collection}${name ? `/${encodeURIComponent(name)}` : ''}`;
-  if (location.hash !== hash) history.replaceState(null, '', hash);
+  if (location.hash === hash) return;
+  if (replace || !location.hash) history.replaceState(null, '', hash);
+  else history.pushState(null, '', hash);
 }
 
 /** What the address bar asks for: the admin page, a tab and document, or null. */
@@ -152,8 +159,8 @@ function showView(next) {
     adminScreen.load();
     const hash = me.role === 'admin' ? '#admin' : '#tokens';
     if (location.hash !== hash) history.replaceState(null, '', hash);
-  } else if (next === 'documents' && tabs) {
-    writeHash(tabs.selected, selection[tabs.selected]);
+  } else if (next === 'documents' && tabs && !routing) {
+    writeHash(tabs.selected, selection[tabs.selected], { replace: true });
   }
 }
 
@@ -168,7 +175,7 @@ function init() {
   }
   tabs = new Tabs($('[role="tablist"]'), (collection) => {
     panels[collection].activate();
-    if (view === 'documents') writeHash(collection, selection[collection]);
+    if (view === 'documents' && !routing) writeHash(collection, selection[collection]);
     $('#nav [data-view="documents"]').href = `#${collection}`;
   });
   jobs = new JobsPanel($('#jobs'), app);
@@ -246,9 +253,17 @@ function onHashChange() {
   const route = parseRoute();
   if (!route) return;
   if (route.view === 'admin') return showView('admin');
-  showView('documents');
-  tabs.select(route.collection);
-  if (route.name && route.name !== selection[route.collection]) panels[route.collection].open(route.name);
+  // Back, Forward or a hand-edited address: show what it names, without writing it again.
+  routing = true;
+  try {
+    showView('documents');
+    tabs.select(route.collection);
+  } finally {
+    routing = false;
+  }
+  const panel = panels[route.collection];
+  if (route.name && route.name !== selection[route.collection]) panel.open(route.name);
+  else if (!route.name && selection[route.collection]) panel.select(null);
 }
 
 /** Who is signed in, after the one-time link or invite in the address bar if there is one. */

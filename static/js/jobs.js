@@ -186,7 +186,7 @@ export class JobsPanel {
 
   /** The card for `job`, reusing the existing node when nothing visible changed. */
   card(job) {
-    const signature = JSON.stringify([job.status, job.queue_position, job.runner, job.started_at, job.finished_at, job.cancel_requested, job.error, job.usage, job.output_documents, job.attempt, job.submitted_by]);
+    const signature = JSON.stringify([job.status, job.queue_position, job.runner, job.started_at, job.finished_at, job.cancel_requested, job.error, job.usage, job.output_documents, job.attempt, job.submitted_by, job.retry_of, job.retried_as]);
     const cached = this.cards.get(job.id);
     if (cached && cached.signature === signature) return cached.node;
     const node = this.renderCard(job);
@@ -209,9 +209,12 @@ export class JobsPanel {
       cancel.addEventListener('click', () => this.cancel(job));
       actions.append(cancel);
     }
-    if ((job.status === 'failed' || job.status === 'cancelled') && write) {
+    // A job is retried once; its card then says so instead of offering a second retry.
+    if ((job.status === 'failed' || job.status === 'cancelled') && write && !job.retried_as) {
       actions.append(button('Retry', { icon: 'retry', variant: 'ghost', small: true, onClick: () => this.retry(job), attrs: { 'data-action': 'retry', 'aria-label': `Retry ${jobTitle(job)}` } }));
     }
+    if (job.retried_as) actions.append(h('span', { class: 'job-link', attrs: { 'data-link': 'retried-as' }, text: 'Retried' }));
+    if (job.retry_of) actions.append(h('span', { class: 'job-link', attrs: { 'data-link': 'retry-of' }, text: 'Retry' }));
     for (const doc of job.output_documents ?? []) {
       actions.append(button(`Open ${doc.name}`, { icon: 'doc', variant: 'link', small: true, onClick: () => this.app.openDocument(doc.collection, doc.name), attrs: { 'data-action': 'open-output' } }));
     }

@@ -88,7 +88,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
     const job = {
       id, type, status: 'queued', attempt, runner: null, created_at: new Date().toISOString(), started_at: null, finished_at: null,
       params, output_documents: [], error: null, usage: null, cancel_requested: false, submitted_by: by,
-      batch_id: null, parent_job_id: null, child_job_ids: [],
+      batch_id: null, parent_job_id: null, child_job_ids: [], retry_of: null, retried_as: null,
       ticket: counter, lines: [], listeners: new Set(), script: { output },
     };
     jobs.set(id, job);
@@ -237,8 +237,12 @@ export function createJobs({ docs, stepMs, HttpError }) {
     }
     if (parts[1] === 'retry' && method === 'POST') {
       if (job.status !== 'failed' && job.status !== 'cancelled') throw new HttpError(409, `only failed or cancelled jobs can be retried; ${job.id} is ${job.status}`);
+      if (job.retried_as) throw new HttpError(409, `job ${job.id} was retried already, as job ${job.retried_as}; retry that one if it failed too`);
       const retry = create(job.type, job.params, job.script.output, by, job.attempt + 1);
-      return send(res, 202, { job_id: retry.id, status: 'queued' });
+      retry.retry_of = job.id;
+      job.retried_as = retry.id;
+      changed(job);
+      return send(res, 202, { job_id: retry.id, status: 'queued', retry_of: job.id });
     }
     if (parts[1] === 'logs' && method === 'GET') {
       const after = url.searchParams.has('after') ? Number(url.searchParams.get('after')) : -1;

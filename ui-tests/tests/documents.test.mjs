@@ -383,6 +383,39 @@ test('tabs follow the ARIA pattern: arrows, Home and End, one tab stop', async (
   });
 });
 
+test('Back and Forward walk through tabs and documents, and an edited address is followed', async () => {
+  const first = n('history-one', '.md');
+  const second = n('history-two', '.md');
+  await putDocument(target.url, 'briefs', first, '# History one\n');
+  await putDocument(target.url, 'briefs', second, '# History two\n');
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    const hash = () => page.evaluate(() => decodeURIComponent(location.hash));
+    const viewing = (name) => panel(page, 'briefs').locator('.viewer-name', { hasText: name }).waitFor();
+    await selectTab(page, 'brand-data');
+    await openDocument(page, 'briefs', first);
+    await openDocument(page, 'briefs', second);
+    assert.equal(await hash(), `#briefs/${second}`);
+
+    await page.goBack();
+    await viewing(first);
+    assert.equal(await hash(), `#briefs/${first}`);
+    await page.goBack();
+    await page.locator('#tab-briefs[aria-selected="true"]').waitFor();
+    assert.equal(await hash(), '#briefs');
+    await page.goBack();
+    await page.locator('#tab-brand-data[aria-selected="true"]').waitFor();
+    assert.ok(page.url().startsWith(target.url), 'Back stayed in the app');
+    await page.goForward();
+    await page.goForward();
+    await viewing(first);
+
+    // A hand-edited address opens what it names.
+    await page.evaluate((name) => { location.hash = `#briefs/${encodeURIComponent(name)}`; }, second);
+    await viewing(second);
+    assert.equal(await hash(), `#briefs/${second}`);
+  });
+});
+
 test('dialogs keep focus inside and close with Escape', async () => {
   await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
     await selectTab(page, 'briefs');

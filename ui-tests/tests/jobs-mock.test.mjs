@@ -209,6 +209,12 @@ test('the jobs panel shows queue positions, running time, results, cancel, retry
     await jobCard(page, ids[1]).locator('[data-action="retry"]').click();
     await page.locator('#live-status', { hasText: 'Retrying' }).waitFor();
     await page.locator('.job-card', { hasText: `${RUN_ID} Queued two` }).filter({ hasText: 'attempt 2' }).waitFor();
+    // Retried once: the card says so and offers no second retry, which the API refuses too.
+    await jobCard(page, ids[1]).locator('[data-link="retried-as"]').waitFor();
+    assert.equal(await jobCard(page, ids[1]).locator('[data-action="retry"]').count(), 0);
+    const second = await apiFetch(url, 'POST', `/api/jobs/${ids[1]}/retry`);
+    assert.equal(second.status, 409);
+    assert.match(second.json().error, /retried already/);
     const output = `${RUN_ID.toLowerCase()}-queued-one.md`;
     await done.locator('[data-action="open-output"]').click();
     await panel(page, 'briefs').locator('.viewer-name', { hasText: output }).waitFor();

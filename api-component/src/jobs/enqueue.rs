@@ -88,6 +88,8 @@ fn write_queued(ctx: &Ctx, s: Submission, by: &str, taken: &mut Taken) -> ApiRes
         batch_id: s.batch_id,
         parent_job_id: s.parent_job_id,
         child_job_ids: Vec::new(),
+        retry_of: s.retry_of,
+        retried_as: None,
     };
     // The prompt and the record first: whoever finds the ticket or index entry must find them.
     store.set(&keys::job_prompt(&id), s.prompt.as_bytes())?;

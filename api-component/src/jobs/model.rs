@@ -114,6 +114,12 @@ pub struct JobRecord {
     /// The jobs this one's success queued.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub child_job_ids: Vec<String>,
+    /// The job this one retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_of: Option<String>,
+    /// The job that retries this one (a job is retried once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retried_as: Option<String>,
 }
 
 /// The job as clients see it. Every field is always present (`null` when it does not apply).
@@ -161,6 +167,12 @@ pub struct JobView {
     pub parent_job_id: Option<String>,
     /// The jobs this one's success queued (the draft a brief asked for).
     pub child_job_ids: Vec<String>,
+    /// The failed or cancelled job this one retries, or `null`.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub retry_of: Option<String>,
+    /// The job that retries this one, or `null` (a job is retried once).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub retried_as: Option<String>,
 }
 
 impl JobRecord {
@@ -188,6 +200,8 @@ impl JobRecord {
             batch_id: self.batch_id.clone(),
             parent_job_id: self.parent_job_id.clone(),
             child_job_ids: self.child_job_ids.clone(),
+            retry_of: self.retry_of.clone(),
+            retried_as: self.retried_as.clone(),
         }
     }
 }
@@ -196,6 +210,10 @@ impl JobRecord {
 pub mod keys {
     pub fn job(id: &str) -> String {
         format!("job/{id}")
+    }
+    /// Latch a retry of the job wins (one retry per job).
+    pub fn retry_latch(id: &str) -> String {
+        format!("job/{id}/retry")
     }
     /// Counter numbering jobs in creation order.
     pub const JOB_COUNTER: &str = "jobs/n";

@@ -32,6 +32,7 @@ pub fn purge(ctx: &Ctx, record: &JobRecord) -> StoreResult<()> {
     let mut doomed = vec![
         keys::job_prompt(id),
         keys::cancel_flag(id),
+        keys::retry_latch(id),
         keys::ticket(record.ticket),
     ];
     for attempt in 1..=record.attempt {

@@ -135,6 +135,8 @@ pub struct Submission {
     pub batch_id: Option<String>,
     /// The job whose success queued it (see [`super::pipeline`]).
     pub parent_job_id: Option<String>,
+    /// The failed or cancelled job it retries.
+    pub retry_of: Option<String>,
 }
 
 /// `POST /api/{collection}/generate`.
@@ -236,6 +238,7 @@ pub fn prepare_among(
                 prompt,
                 batch_id: None,
                 parent_job_id: None,
+                retry_of: None,
             })
         }
         GenerateRequest::Brief(req) => {
@@ -280,6 +283,7 @@ pub fn prepare_among(
                 prompt,
                 batch_id: None,
                 parent_job_id: None,
+                retry_of: None,
             })
         }
         GenerateRequest::Draft(req) => {
@@ -305,6 +309,7 @@ pub fn prepare_among(
                 prompt,
                 batch_id: None,
                 parent_job_id: None,
+                retry_of: None,
             })
         }
     }

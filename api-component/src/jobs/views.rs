@@ -151,7 +151,14 @@ pub fn job_cancel(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     ))
 }
 
-/// `POST /api/jobs/{id}/retry`: a new job with the same parameters, for failed or cancelled jobs.
+fn already_retried(id: &str, retry: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "job {id} was retried already, as job {retry}; retry that one if it failed too"
+    ))
+}
+
+/// `POST /api/jobs/{id}/retry`: a new job with the same parameters, for failed or cancelled
+/// jobs, once per job (the two are linked by `retry_of` and `retried_as`).
 pub fn job_retry(ctx: &Ctx, id: &str, by: &str) -> ApiResult<ApiResponse> {
     let record = load(ctx.store, id)?;
     if !matches!(record.status, Status::Failed | Status::Cancelled) {
@@ -173,9 +180,30 @@ pub fn job_retry(ctx: &Ctx, id: &str, by: &str) -> ApiResult<ApiResponse> {
             )));
         }
     };
+    if let Some(retry) = &record.retried_as {
+        return Err(already_retried(id, retry));
+    }
     let request = submit::GenerateRequest::from_params(collection, &record.params)?;
-    let submission = submit::prepare(ctx, request)?;
-    let new_id = super::enqueue::enqueue(ctx, submission, by)?;
+    let mut submission = submit::prepare(ctx, request)?;
+    submission.retry_of = Some(id.to_owned());
+    // One retry per job: of two at once, the one whose increment returns 1 goes ahead.
+    let latch = keys::retry_latch(id);
+    if ctx.store.increment(&latch, 1)? != 1 {
+        return Err(ApiError::Conflict(format!(
+            "job {id} is being retried already"
+        )));
+    }
+    let new_id = match super::enqueue::enqueue(ctx, submission, by) {
+        Ok(new_id) => new_id,
+        Err(e) => {
+            // Nothing was queued: the job may be retried again.
+            ctx.store.delete(&latch)?;
+            return Err(e);
+        }
+    };
+    let mut record = load(ctx.store, id)?;
+    record.retried_as = Some(new_id.clone());
+    super::save(ctx.store, &record)?;
     Ok(ApiResponse::json(
         202,
         &submit::Queued {

@@ -132,6 +132,50 @@ fn retry_makes_a_new_job_with_the_same_params() {
     assert_ne!(new_id, id);
     assert_eq!(job(&app, &new_id)["params"], job(&app, &id)["params"]);
     assert_eq!(job(&app, &id)["error"], "Claude API error 529");
+    // Linked both ways, and retried once: a second retry names the first.
+    assert_eq!(job(&app, &id)["retried_as"], new_id.as_str());
+    assert_eq!(job(&app, &new_id)["retry_of"], id.as_str());
+    assert!(job(&app, &new_id)["retried_as"].is_null());
+    let again = app.send(ApiRequest::new("POST", &format!("/api/jobs/{id}/retry")));
+    assert_error(&again, 409, &format!("retried already, as job {new_id}"));
+    let queued = app.get("/api/jobs?status=queued").json_body();
+    assert_eq!(queued["items"].as_array().unwrap().len(), 1, "{queued}");
+    // The retry can be retried in its turn once it fails.
+    app.send(ApiRequest::new(
+        "POST",
+        &format!("/api/jobs/{new_id}/cancel"),
+    ));
+    let third = app.send(ApiRequest::new(
+        "POST",
+        &format!("/api/jobs/{new_id}/retry"),
+    ));
+    assert_eq!(third.status, 202);
+}
+
+#[test]
+fn a_retry_refused_for_a_full_queue_can_be_made_later() {
+    let app = App::with_settings(Settings {
+        max_queued_jobs: 1,
+        ..Settings::default()
+    });
+    app.put("/api/brand-data/acme.json", BRAND);
+    let id = submit_brief(&app, "Cancelled");
+    app.send(ApiRequest::new("POST", &format!("/api/jobs/{id}/cancel")));
+    let blocker = submit_brief(&app, "Blocker");
+    let full = app.send(ApiRequest::new("POST", &format!("/api/jobs/{id}/retry")));
+    assert_error(&full, 429, "queue is full");
+    assert!(job(&app, &id)["retried_as"].is_null());
+    app.send(ApiRequest::new(
+        "POST",
+        &format!("/api/jobs/{blocker}/cancel"),
+    ));
+    let retried = app.send(ApiRequest::new("POST", &format!("/api/jobs/{id}/retry")));
+    assert_eq!(
+        retried.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&retried.body)
+    );
 }
 
 #[test]
