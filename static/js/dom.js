@@ -172,12 +172,30 @@ export function announce(message, { tone = 'info', timeout = 4500 } = {}) {
   }
   const host = document.getElementById('toasts');
   if (!host) return;
-  const toast = h('div', { class: ['toast', `toast-${tone}`] },
+  // The same message again replaces the one shown instead of stacking a copy.
+  for (const old of host.querySelectorAll('.toast')) if (old.dataset.message === message) old.remove();
+  const dismiss = () => toast.remove();
+  const toast = h('div', { class: ['toast', `toast-${tone}`], dataset: { message } },
     h('span', { text: message }),
-    button('Dismiss', { icon: 'close', variant: 'ghost', small: true, iconOnly: true, onClick: () => toast.remove() }));
+    button('Dismiss', { icon: 'close', variant: 'ghost', small: true, iconOnly: true, onClick: dismiss }));
   host.append(toast);
   while (host.children.length > 3) host.firstElementChild.remove();
-  if (timeout) setTimeout(() => toast.remove(), timeout);
+  placeToasts(host);
+  if (timeout) setTimeout(dismiss, timeout);
+}
+
+/** A modal dialog covers (and makes inert) everything outside it, so while one is open the
+ * toasts live inside it; when it closes they return to the page. */
+function placeToasts(host) {
+  if (!host.dataset.placed) {
+    host.dataset.placed = 'yes';
+    document.addEventListener('close', (event) => {
+      if (host.parentElement === event.target) placeToasts(host);
+    }, true);
+  }
+  const modal = [...document.querySelectorAll('dialog[open]')].filter((d) => d.matches(':modal')).pop();
+  const parent = modal ?? document.body;
+  if (host.parentElement !== parent) parent.append(host);
 }
 
 /** Returns the URL if it is an absolute http(s) URL, otherwise null. */

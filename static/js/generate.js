@@ -218,7 +218,9 @@ export class GenerateDialog {
     try {
       const res = await api.generate(this.collection, check.params);
       this.dialog.close('submitted');
-      announce(`${FORMS[this.collection].title.replace(/^Generate (a )?/, '').replace(/^./, (c) => c.toUpperCase())} job queued`, { tone: 'success' });
+      const kind = FORMS[this.collection].title.replace(/^Generate (a )?/, '').replace(/^./, (c) => c.toUpperCase());
+      const what = check.params.title ?? check.params.brand_name ?? check.params.brief;
+      announce(`${kind} job queued: “${what}”`, { tone: 'success' });
       this.app.jobSubmitted(res.job_id);
     } catch (err) {
       replaceChildren(this.formError, h('div', { class: 'notice notice-error' }, icon('close'), h('p', { text: err.message })));

@@ -222,7 +222,7 @@ export class JobsPanel {
       h('div', { class: 'job-top' },
         h('span', { class: 'job-type', text: JOB_TYPES[job.type] ?? job.type }),
         statusBadge(job.status)),
-      h('p', { class: 'job-title', text: jobTitle(job) }),
+      h('p', { class: 'job-title', text: jobTitle(job), attrs: { title: jobTitle(job) } }),
       h('p', { class: 'job-detail' }, ...this.detail(job)),
       job.submitted_by && h('p', { class: 'job-by', text: `Submitted by ${job.submitted_by}` }),
       job.error && job.status === 'failed' && h('p', { class: 'job-error', text: job.error }),

@@ -143,16 +143,16 @@ export class LogViewer {
       const cancel = button(job.cancel_requested ? 'Cancelling…' : 'Cancel job', { icon: 'stop', variant: 'secondary', small: true, attrs: { 'data-action': 'cancel' } });
       cancel.disabled = Boolean(job.cancel_requested);
       cancel.addEventListener('click', async () => {
-        try { await api.cancelJob(job.id); announce('Cancel requested'); } catch (err) { announce(`Could not cancel: ${err.message}`, { tone: 'error' }); }
+        try { await api.cancelJob(job.id); announce(`Cancel requested for “${jobTitle(job)}”`); } catch (err) { announce(`Could not cancel: ${err.message}`, { tone: 'error' }); }
         this.app.refreshJobs();
       });
       items.push(cancel);
     }
-    if ((job.status === 'failed' || job.status === 'cancelled') && write) {
+    if ((job.status === 'failed' || job.status === 'cancelled') && write && !job.retried_as) {
       items.push(button('Retry', { icon: 'retry', variant: 'secondary', small: true, attrs: { 'data-action': 'retry' }, onClick: async () => {
         try {
           const { job_id: newId } = await api.retryJob(job.id);
-          announce('Retry queued', { tone: 'success' });
+          announce(`Retry queued for “${jobTitle(job)}”`, { tone: 'success' });
           this.app.refreshJobs();
           if (newId) this.open(newId);
         } catch (err) { announce(`Could not retry: ${err.message}`, { tone: 'error' }); }

@@ -161,6 +161,72 @@ test('a brief can queue its draft, and the draft says what it was made from', { 
   });
 });
 
+test('toasts name what they are about, replace their own copies and show above dialogs', { skip }, async () => {
+  await queueIdle();
+  await control('queue/pause');
+  const title = `${RUN_ID} Toast subject`;
+  const { job_id: id } = await submit('briefs', { title, primary_keyword: 'kw', secondary_keywords: [], brand_data: BRAND });
+  try {
+    await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+      await jobCard(page, id).locator('[data-action="logs"]').click();
+      const dialog = page.locator('dialog.dialog-logs[open]');
+      await dialog.locator('[data-action="cancel"]').click();
+      const toast = page.locator('.toast', { hasText: `Cancel requested for “${title}”` });
+      await toast.waitFor();
+      // Above the modal dialog: the toast is what the pointer would hit at its centre.
+      const onTop = await toast.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return el.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));
+      });
+      assert.equal(onTop, true, 'the toast is not under the dialog');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      // The same message twice shows once.
+      const before = await page.locator('.toast').count();
+      for (let i = 0; i < 2; i++) {
+        await selectTab(page, 'briefs');
+        await page.locator('[role="tabpanel"][data-collection="briefs"] input[type="file"]').setInputFiles({ name: 'wrong.json', mimeType: 'application/json', buffer: Buffer.from('{}') });
+      }
+      const copies = page.locator('.toast', { hasText: 'only accepts .md files' });
+      await copies.first().waitFor();
+      assert.equal(await copies.count(), 1, 'one toast for a repeated message');
+      assert.ok((await page.locator('.toast').count()) <= before + 1);
+    });
+  } finally {
+    await control('queue/resume');
+  }
+});
+
+test('long titles are clamped in job cards, and a form says when a field hits its limit', { skip }, async () => {
+  await queueIdle();
+  await control('queue/pause');
+  const long = `${RUN_ID} ${'very long title '.repeat(19)}`.slice(0, 300);
+  const { job_id: id } = await submit('briefs', { title: long, primary_keyword: 'kw', secondary_keywords: [], brand_data: BRAND });
+  try {
+    await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+      const title = jobCard(page, id).locator('.job-title');
+      await title.waitFor();
+      const box = await title.evaluate((el) => ({ shown: el.clientHeight, full: el.scrollHeight, line: parseFloat(getComputedStyle(el).lineHeight) || 20 }));
+      assert.ok(box.shown <= 2 * box.line + 2, `two lines at most (${box.shown}px for ${box.line}px lines)`);
+      assert.ok(box.full > box.shown, 'the rest is cut off');
+      assert.equal(await title.getAttribute('title'), long, 'the whole title on hover');
+
+      await selectTab(page, 'briefs');
+      await panel(page, 'briefs').locator('[data-action="generate"]').click();
+      const dialog = page.locator('dialog[open]');
+      const input = dialog.getByLabel('Article title');
+      await input.fill('x'.repeat(10_000));
+      assert.equal((await input.inputValue()).length, 300);
+      await dialog.locator('.field-limit', { hasText: '300 characters at most' }).waitFor();
+      await input.fill('Short');
+      assert.equal(await dialog.locator('.field-limit:not(:empty)').count(), 0);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+    });
+  } finally {
+    await control('queue/resume');
+  }
+});
+
 /** Waits until the mock runner has finished every job earlier tests left queued or running, so
  * that queue positions count this test's jobs only. */
 async function queueIdle() {
