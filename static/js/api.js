@@ -126,6 +126,34 @@ export async function uploadDocuments(collection, files) {
   return (await request('POST', `/api/${collection}/upload`, { body: form })).json();
 }
 
+// ---- history: versions and the trash ----
+
+/** `{items: [{version, etag, size, created_at, created_by, source}]}`, newest (current) first. */
+export async function listVersions(collection, name) {
+  return (await request('GET', `${documentUrl(collection, name)}/versions`)).json();
+}
+
+/** One version's content. */
+export async function getVersion(collection, name, version) {
+  return (await request('GET', `${documentUrl(collection, name)}/versions/${version}`)).text();
+}
+
+/** Makes `version` current again, provided the document is still at `etag`. */
+export async function restoreVersion(collection, name, version, etag) {
+  const headers = etag ? { 'If-Match': etag } : {};
+  return (await request('POST', `${documentUrl(collection, name)}/versions/${version}/restore`, { headers })).json();
+}
+
+/** A page of deleted documents, newest deletion first. */
+export async function listTrash(cursor) {
+  return (await request('GET', `/api/trash?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json();
+}
+
+/** Brings a deleted document back. */
+export async function restoreFromTrash(collection, name) {
+  return (await request('POST', `/api/trash/${collection}/${encodeURIComponent(name)}/restore`)).json();
+}
+
 export async function deleteDocument(collection, name) {
   await request('DELETE', documentUrl(collection, name));
 }

@@ -2,6 +2,7 @@
 // uploads (button and drag-and-drop), and the detail pane that shows the viewer or an editor.
 // Viewers (who may only read) get no upload or generate controls.
 
+import { openTrash } from './history.js';
 import * as api from './api.js';
 import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
 import { DocumentViewer } from './viewer.js';
@@ -63,9 +64,11 @@ export class DocumentsPanel {
         h('div', { class: 'panel-heading' },
           h('h1', { class: 'panel-title', text: label }),
           h('p', { class: 'panel-sub', text: DESCRIPTIONS[this.collection] })),
-        write && h('div', { class: 'panel-actions' },
-          button('Upload', { icon: 'upload', variant: 'secondary', onClick: () => this.fileInput.click(), attrs: { 'data-action': 'upload' } }),
-          button(generateLabel, { icon: 'spark', variant: 'primary', onClick: () => this.app.openGenerate(this.collection), attrs: { 'data-action': 'generate' } }))),
+        h('div', { class: 'panel-actions' },
+          button('Trash', { icon: 'trash', variant: 'ghost', attrs: { 'data-action': 'trash' },
+            onClick: () => openTrash(this.app, { onRestored: (collection, name) => this.app.openDocument(collection, name) }) }),
+          write && button('Upload', { icon: 'upload', variant: 'secondary', onClick: () => this.fileInput.click(), attrs: { 'data-action': 'upload' } }),
+          write && button(generateLabel, { icon: 'spark', variant: 'primary', onClick: () => this.app.openGenerate(this.collection), attrs: { 'data-action': 'generate' } }))),
       h('div', { class: 'docs-layout' },
         h('div', { class: 'doc-list-col card' },
           h('div', { class: 'list-toolbar' },

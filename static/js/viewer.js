@@ -2,6 +2,7 @@
 // actions (edit, download, delete, generate from it; only download for viewers), brand data as a
 // tree, Markdown as the API's sanitized preview.
 
+import { openHistory } from './history.js';
 import * as api from './api.js';
 import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
 import { confirmDialog } from './dialogs.js';
@@ -129,8 +130,11 @@ export class DocumentViewer {
       'brand-data': ['Generate brief', 'briefs', { brand_data: name }],
       briefs: ['Generate draft', 'drafts', brand ? { brief: name, brand_data: brand } : { brief: name }],
     }[this.collection];
-    if (!this.app.canWrite) return h('div', { class: 'viewer-actions' }, download);
+    const history = button('History', { icon: 'logs', variant: 'ghost', small: true, attrs: { 'data-action': 'history' },
+      onClick: () => openHistory(this.app, this.collection, name, { onRestored: () => { this.show(name); this.callbacks.onChanged(); } }) });
+    if (!this.app.canWrite) return h('div', { class: 'viewer-actions' }, download, history);
     return h('div', { class: 'viewer-actions' },
+      history,
       next && button(next[0], { icon: 'spark', variant: 'secondary', small: true, onClick: () => this.app.openGenerate(next[1], next[2]), attrs: { 'data-action': 'generate-next' } }),
       button('Edit', { icon: 'edit', variant: 'secondary', small: true, onClick: () => this.edit(), attrs: { 'data-action': 'edit' } }),
       download,

@@ -132,6 +132,8 @@ export function createDocuments() {
   const data = Object.fromEntries(Object.keys(COLLECTIONS).map((c) => [c, new Map()]));
   let gen = 0;
   let order = 0;
+  const versions = new Map();
+  const trash = new Map();
   const item = (d) => ({
     name: d.name, size: d.content.length, created_at: d.created, updated_at: d.updated, title: d.title, word_count: d.word_count,
     created_by: d.created_by, updated_by: d.updated_by, sources: d.sources ?? null,
@@ -148,7 +150,7 @@ export function createDocuments() {
     exists: (collection, name) => data[collection].has(name),
     /** `by` names the writer (`created_by` stays the first writer's). */
     /** `sources`: what a job made it from; a write without keeps what the document had. */
-    put(collection, name, content, ifMatch, by = 'admin', sources = undefined) {
+    put(collection, name, content, ifMatch, by = 'admin', sources = undefined, source = 'edit') {
       validateName(collection, name);
       const existing = data[collection].get(name);
       if (ifMatch !== undefined) {
@@ -164,12 +166,46 @@ export function createDocuments() {
         created_by: existing?.created_by ?? by, updated_by: by, sources: sources ?? existing?.sources ?? null,
       };
       data[collection].set(name, doc);
+      // Every write is a version (the history outlives a delete, as on the server).
+      const key = `${collection}/${name}`;
+      const history = versions.get(key) ?? [];
+      history.push({ version: (history.at(-1)?.version ?? 0) + 1, etag: `"${doc.gen}"`, size: content.length, created_at: now, created_by: by, source, content });
+      versions.set(key, history);
+      trash.delete(key);
       return { doc, created: !existing };
     },
+    versions(collection, name) {
+      this.get(collection, name);
+      return [...(versions.get(`${collection}/${name}`) ?? [])].reverse();
+    },
+    version(collection, name, number) {
+      const v = this.versions(collection, name).find((x) => x.version === number);
+      if (!v) throw new HttpError(404, `${collection}/${name} version ${number} does not exist`);
+      return v;
+    },
+    trashList() {
+      return [...trash.values()].sort((a, b) => b.order - a.order).map(({ order, ...t }) => t);
+    },
+    restoreFromTrash(collection, name, by) {
+      const key = `${collection}/${name}`;
+      const entry = trash.get(key);
+      if (!entry) throw new HttpError(404, `${collection}/${name} in the trash does not exist`);
+      if (data[collection].has(name)) throw new HttpError(409, `${name}: a document of that name exists again; delete or rename it first`);
+      const v = versions.get(key).find((x) => x.version === entry.version);
+      return this.put(collection, name, v.content, undefined, by, undefined, `restore:${entry.version}`).doc;
+    },
     check: (collection, name, content) => { validateName(collection, name); derive(collection, name, content); },
-    delete(collection, name) {
+    delete(collection, name, by = 'admin') {
       validateName(collection, name);
-      if (!data[collection].delete(name)) throw new HttpError(404, `${collection}/${name} does not exist`);
+      const doc = data[collection].get(name);
+      if (!doc) throw new HttpError(404, `${collection}/${name} does not exist`);
+      data[collection].delete(name);
+      const deleted = new Date();
+      const history = versions.get(`${collection}/${name}`) ?? [];
+      trash.set(`${collection}/${name}`, {
+        collection, name, title: doc.title, size: doc.content.length, version: history.at(-1)?.version ?? 1,
+        deleted_at: deleted.toISOString(), deleted_by: by, purge_at: new Date(deleted.getTime() + 7 * 86_400_000).toISOString(), order: ++order,
+      });
     },
     list(collection, limit, cursor) {
       const all = [...data[collection].values()].sort((a, b) => b.order - a.order);
@@ -242,13 +278,25 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
       if (checked.every((c) => c.error)) {
         throw new HttpError(checked[0].status ?? 400, checked.map((c) => `file ${JSON.stringify(c.file)}: ${c.error}`).join('; '));
       }
-      const items = checked.filter((c) => !c.error).map((c) => docs.item(docs.put(collection, c.name, c.body, undefined, by).doc));
+      const items = checked.filter((c) => !c.error).map((c) => docs.item(docs.put(collection, c.name, c.body, undefined, by, undefined, 'upload').doc));
       return send(res, 201, { items, files: checked.map((c) => ({ file: c.file, name: c.error ? null : c.name, error: c.error ?? null })) });
     }
     if (parts.length === 3 && name === 'generate' && method === 'POST') {
       let params;
       try { params = JSON.parse((await readBody(req)).toString() || 'null'); } catch { throw new HttpError(400, 'body is not valid JSON'); }
       return send(res, 202, jobs.submit(collection, params ?? {}, by));
+    }
+    if (parts.length === 4 && parts[3] === 'versions' && method === 'GET') {
+      return send(res, 200, { items: docs.versions(collection, name).map(({ content, ...v }) => v) }, { 'cache-control': 'no-cache' });
+    }
+    if (parts.length === 5 && parts[3] === 'versions' && method === 'GET') {
+      const v = docs.version(collection, name, Number(parts[4]));
+      return send(res, 200, v.content, { 'content-type': COLLECTIONS[collection].type, etag: v.etag, 'cache-control': 'no-cache' });
+    }
+    if (parts.length === 6 && parts[3] === 'versions' && parts[5] === 'restore' && method === 'POST') {
+      const v = docs.version(collection, name, Number(parts[4]));
+      const { doc } = docs.put(collection, name, v.content, req.headers['if-match'], by, undefined, `restore:${v.version}`);
+      return send(res, 200, docs.item(doc), { etag: `"${doc.gen}"`, location: `/api/${collection}/${name}` });
     }
     if (parts.length === 4 && parts[3] === 'preview' && method === 'GET') {
       const doc = docs.get(collection, name);
@@ -269,7 +317,7 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
       return send(res, created ? 201 : 200, docs.item(doc), { etag: `"${doc.gen}"`, location: `/api/${collection}/${name}` });
     }
     if (method === 'DELETE') {
-      docs.delete(collection, name);
+      docs.delete(collection, name, by);
       return send(res, 204, null);
     }
     throw new HttpError(405, `method ${method} is not allowed here`);
@@ -318,6 +366,11 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
         const by = auth.label(principal);
         if (parts[1] === 'jobs') return await jobs.handle(req, res, url, parts.slice(2), send, by);
         if (COLLECTIONS[parts[1]]) return await handleDocs(req, res, url, parts, by);
+        if (parts[1] === 'trash' && parts.length === 2 && req.method === 'GET') return send(res, 200, { items: docs.trashList(), next_cursor: null });
+        if (parts[1] === 'trash' && parts.length === 5 && parts[4] === 'restore' && req.method === 'POST' && COLLECTIONS[parts[2]]) {
+          const doc = docs.restoreFromTrash(parts[2], decodeURIComponent(parts[3]), by);
+          return send(res, 201, docs.item(doc), { etag: `"${doc.gen}"`, location: `/api/${parts[2]}/${doc.name}` });
+        }
         if (url.pathname === '/api/render') return await handleRender(req, res);
         if ((await auth.handle(req, res, url, parts, principal, send, () => readJson(req))) !== false) return;
         throw new HttpError(404, `no endpoint at ${url.pathname}`);

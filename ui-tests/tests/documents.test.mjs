@@ -287,6 +287,46 @@ test('delete asks for confirmation first', async () => {
   });
 });
 
+test('the history shows and restores any version, and the trash brings a deleted document back', async () => {
+  const name = n('history', '.md');
+  await putDocument(target.url, 'briefs', name, '# History\n\nthe first words\n');
+  await putDocument(target.url, 'briefs', name, '# History\n\nthe second words\n');
+  await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
+    await openDocument(page, 'briefs', name);
+    const p = panel(page, 'briefs');
+    await p.locator('[data-action="history"]').click();
+    const dialog = page.locator('dialog.dialog-history[open]');
+    await dialog.locator('.version-row[data-version="1"]').waitFor();
+    assert.equal(await dialog.locator('.version-row').count(), 2);
+    assert.match(await dialog.locator('.version-row').first().textContent(), /^Version 2 \(current\) · Edited by /);
+    assert.equal(await dialog.locator('.version-row[data-version="2"] [data-action="restore-version"]').count(), 0, 'the current version is not offered');
+    await dialog.locator('.version-row[data-version="1"] [data-action="show-version"]').click();
+    await dialog.locator('.version-content', { hasText: 'the first words' }).waitFor();
+    await screenshot(page, 'history-1280');
+    await dialog.locator('.version-row[data-version="1"] [data-action="restore-version"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('#live-status', { hasText: `Restored ${name} to version 1` }).waitFor();
+    await p.locator('.md-preview', { hasText: 'the first words' }).waitFor();
+    const versions = (await apiFetch(target.url, 'GET', `/api/briefs/${name}/versions`)).json().items;
+    assert.deepEqual(versions.map((v) => v.source), ['restore:1', 'edit', 'edit']);
+
+    await p.locator('[data-action="delete"]').click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await docItem(page, 'briefs', name).waitFor({ state: 'detached' });
+    await p.locator('[data-action="trash"]').click();
+    const trash = page.locator('dialog.dialog-trash[open]');
+    const row = trash.locator(`.trash-row[data-name="${name}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), /deleted by /);
+    await screenshot(page, 'trash-1280');
+    await row.locator('[data-action="restore-trash"]').click();
+    await trash.waitFor({ state: 'detached' });
+    await p.locator('.viewer-name', { hasText: name }).waitFor();
+    await p.locator('.md-preview', { hasText: 'the first words' }).waitFor();
+    assert.equal((await apiFetch(target.url, 'GET', `/api/briefs/${name}`)).status, 200);
+  });
+});
+
 test('download saves exactly the stored bytes', async () => {
   const md = n('bytes', '.md');
   const json = n('bytes', '.json');
