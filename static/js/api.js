@@ -160,6 +160,19 @@ export async function deleteDocument(collection, name) {
 
 // ---- jobs ----
 
+/** Queues many generate requests at once; resolves to `{batch_id, job_ids}`. */
+export async function generateBatch(collection, items) {
+  return (await request('POST', `/api/${collection}/generate/batch`, { json: { items } })).json();
+}
+
+export async function getBatch(id) {
+  return (await request('GET', `/api/batches/${encodeURIComponent(id)}`)).json();
+}
+
+export async function cancelBatch(id) {
+  return (await request('POST', `/api/batches/${encodeURIComponent(id)}/cancel`)).json();
+}
+
 /** Submits a generation job; resolves to `{job_id, status}`. */
 export async function generate(collection, params) {
   return (await request('POST', `/api/${collection}/generate`, { json: params })).json();

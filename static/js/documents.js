@@ -3,6 +3,7 @@
 // Viewers (who may only read) get no upload or generate controls.
 
 import { openTrash } from './history.js';
+import { BatchDialog } from './batch.js';
 import * as api from './api.js';
 import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
 import { DocumentViewer } from './viewer.js';
@@ -68,6 +69,8 @@ export class DocumentsPanel {
           button('Trash', { icon: 'trash', variant: 'ghost', attrs: { 'data-action': 'trash' },
             onClick: () => openTrash(this.app, { onRestored: (collection, name) => this.app.openDocument(collection, name) }) }),
           write && button('Upload', { icon: 'upload', variant: 'secondary', onClick: () => this.fileInput.click(), attrs: { 'data-action': 'upload' } }),
+          write && this.collection === 'briefs' && button('From CSV', { icon: 'upload', variant: 'secondary', attrs: { 'data-action': 'batch' },
+            onClick: () => new BatchDialog(this.app).open() }),
           write && button(generateLabel, { icon: 'spark', variant: 'primary', onClick: () => this.app.openGenerate(this.collection), attrs: { 'data-action': 'generate' } }))),
       h('div', { class: 'docs-layout' },
         h('div', { class: 'doc-list-col card' },

@@ -281,6 +281,13 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
       const items = checked.filter((c) => !c.error).map((c) => docs.item(docs.put(collection, c.name, c.body, undefined, by, undefined, 'upload').doc));
       return send(res, 201, { items, files: checked.map((c) => ({ file: c.file, name: c.error ? null : c.name, error: c.error ?? null })) });
     }
+    if (parts.length === 4 && name === 'generate' && parts[3] === 'batch' && method === 'POST') {
+      if (collection === 'brand-data') throw new HttpError(404, 'brand data is researched one brand at a time; batches are for briefs and drafts');
+      let body;
+      try { body = JSON.parse((await readBody(req)).toString() || 'null'); } catch { throw new HttpError(400, 'body is not valid JSON'); }
+      const queued = jobs.submitBatch(collection, body?.items, by);
+      return send(res, 202, queued, { location: `/api/batches/${queued.batch_id}` });
+    }
     if (parts.length === 3 && name === 'generate' && method === 'POST') {
       let params;
       try { params = JSON.parse((await readBody(req)).toString() || 'null'); } catch { throw new HttpError(400, 'body is not valid JSON'); }
@@ -366,6 +373,8 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
         const by = auth.label(principal);
         if (parts[1] === 'jobs') return await jobs.handle(req, res, url, parts.slice(2), send, by);
         if (COLLECTIONS[parts[1]]) return await handleDocs(req, res, url, parts, by);
+        if (parts[1] === 'batches' && parts.length === 3 && req.method === 'GET') return send(res, 200, jobs.batchView(decodeURIComponent(parts[2])));
+        if (parts[1] === 'batches' && parts.length === 4 && parts[3] === 'cancel' && req.method === 'POST') return send(res, 202, jobs.cancelBatch(decodeURIComponent(parts[2])));
         if (parts[1] === 'trash' && parts.length === 2 && req.method === 'GET') return send(res, 200, { items: docs.trashList(), next_cursor: null });
         if (parts[1] === 'trash' && parts.length === 5 && parts[4] === 'restore' && req.method === 'POST' && COLLECTIONS[parts[2]]) {
           const doc = docs.restoreFromTrash(parts[2], decodeURIComponent(parts[3]), by);

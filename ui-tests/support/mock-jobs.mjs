@@ -24,6 +24,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
   let runnerSeen = new Date().toISOString();
   let sseEnabled = true;
   const streams = new Set();
+  const batches = new Map();
   const timers = new Set();
 
   const later = (fn, ms) => {
@@ -298,5 +299,40 @@ export function createJobs({ docs, stepMs, HttpError }) {
     for (const s of streams) s.destroy();
   }
 
-  return { submit, handle, control, health, runners, stop, jobs };
+  /** Every item checked before any is queued, as the server does; one bad item queues nothing. */
+  function submitBatch(collection, items, by) {
+    if (!Array.isArray(items) || !items.length || items.length > 100) throw new HttpError(400, `items must hold 1 to 100 requests, not ${items?.length ?? 0}`);
+    items.forEach((item, i) => {
+      try { validate(collection, item ?? {}); } catch (e) { throw new HttpError(400, `items[${i}]: ${e.message}`); }
+    });
+    const id = `b${++counter}-${Math.random().toString(16).slice(2, 10)}`;
+    const ids = items.map((item) => {
+      const { job_id: jobId } = submit(collection, item, by);
+      jobs.get(jobId).batch_id = id;
+      return jobId;
+    });
+    batches.set(id, { id, collection, job_ids: ids, created_at: new Date().toISOString(), created_by: by });
+    return { batch_id: id, job_ids: ids };
+  }
+
+  function batchView(id) {
+    const batch = batches.get(id);
+    if (!batch) throw new HttpError(404, `no batch with id ${JSON.stringify(id)}`);
+    const members = batch.job_ids.map((j) => jobs.get(j)).filter(Boolean);
+    const counts = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+    for (const j of members) counts[j.status] += 1;
+    return { ...batch, total: members.length, counts, done: members.every((j) => FINAL.has(j.status)) };
+  }
+
+  function cancelBatch(id) {
+    for (const jobId of batchView(id).job_ids) {
+      const job = jobs.get(jobId);
+      if (FINAL.has(job.status)) continue;
+      if (job.status === 'queued') finish(job, 'cancelled');
+      else { job.cancel_requested = true; changed(job); }
+    }
+    return batchView(id);
+  }
+
+  return { submit, submitBatch, batchView, cancelBatch, handle, control, health, runners, stop, jobs };
 }

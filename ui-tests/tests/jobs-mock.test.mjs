@@ -227,6 +227,50 @@ test('long titles are clamped in job cards, and a form says when a field hits it
   }
 });
 
+test('briefs from a CSV file: a preview with every row checked, one batch, then its progress', { skip }, async () => {
+  await queueIdle();
+  await control('queue/pause');
+  const lines = [
+    'Title,Primary keyword,Secondary keywords,Brand data',
+    `"${RUN_ID} Trail shoes, reviewed",trail shoes,grip; waterproof,${BRAND}`,
+    `${RUN_ID} Hiking socks,hiking socks,,${BRAND}`,
+    `${RUN_ID} No brand,boots,,missing.json`,
+  ];
+  const csv = (rows) => ({ name: 'briefs.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\r\n')) });
+  try {
+    await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+      await selectTab(page, 'briefs');
+      await panel(page, 'briefs').locator('[data-action="batch"]').click();
+      const dialog = page.locator('dialog.dialog-batch[open]');
+      const file = dialog.locator('input[type="file"]');
+      await file.setInputFiles(csv(lines));
+      await dialog.locator('tr[data-row="2"]').waitFor();
+      assert.equal(await dialog.locator('.batch-table tbody tr').count(), 3);
+      assert.equal(await dialog.locator('.batch-table tbody tr.is-bad').count(), 1);
+      assert.equal(await dialog.locator('tr[data-row="2"] .batch-check').textContent(), 'no brand data named missing.json');
+      assert.equal(await dialog.locator('tr[data-row="0"] td').nth(1).textContent(), `${RUN_ID} Trail shoes, reviewed`);
+      assert.equal(await dialog.locator('tr[data-row="0"] td').nth(3).textContent(), 'grip, waterproof');
+      assert.equal(await dialog.locator('[data-action="submit-batch"]').isDisabled(), true, 'a bad row blocks the batch');
+
+      await file.setInputFiles(csv(lines.slice(0, 3)));
+      await dialog.getByText('2 briefs ready to queue.').waitFor();
+      const posted = page.waitForRequest((r) => r.url().endsWith('/api/briefs/generate/batch'));
+      await dialog.locator('[data-action="submit-batch"]').click();
+      const { items } = JSON.parse((await posted).postData());
+      assert.deepEqual(items, [
+        { title: `${RUN_ID} Trail shoes, reviewed`, primary_keyword: 'trail shoes', secondary_keywords: ['grip', 'waterproof'], brand_data: BRAND },
+        { title: `${RUN_ID} Hiking socks`, primary_keyword: 'hiking socks', secondary_keywords: [], brand_data: BRAND },
+      ]);
+      await dialog.locator('.batch-counts', { hasText: '2 briefs: 0 completed, 0 running, 2 queued' }).waitFor();
+      await screenshot(page, 'batch-1280');
+      await control('queue/resume');
+      await dialog.locator('.batch-counts[data-done="true"]', { hasText: '2 completed' }).waitFor({ timeout: 30_000 });
+    });
+  } finally {
+    await control('queue/resume');
+  }
+});
+
 /** Waits until the mock runner has finished every job earlier tests left queued or running, so
  * that queue positions count this test's jobs only. */
 async function queueIdle() {
