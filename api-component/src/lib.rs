@@ -26,6 +26,7 @@ pub mod access;
 pub mod api_doc;
 pub mod assets;
 pub mod blob;
+pub mod diff;
 pub mod documents;
 pub mod error;
 pub mod guard;
@@ -237,6 +238,22 @@ fn dispatch(
         Endpoint::Generate => jobs::submit::generate(ctx, c()?, &req.body, &by),
         Endpoint::GenerateBatch => jobs::batches::submit(ctx, c()?, &req.body, &by),
         Endpoint::BatchGet => jobs::batches::get(ctx, p("id")),
+        Endpoint::Revise => jobs::revise::submit(ctx, c()?, n()?, &req.body, &by),
+        Endpoint::ProposalGet => jobs::revise::get(ctx, p("id")),
+        Endpoint::ProposalApprove => audited(
+            ctx,
+            req,
+            principal,
+            ("proposal_approved", p("id")),
+            jobs::revise::approve(ctx, p("id"), &req.body, &by),
+        ),
+        Endpoint::ProposalReject => audited(
+            ctx,
+            req,
+            principal,
+            ("proposal_rejected", p("id")),
+            jobs::revise::reject(ctx, p("id"), &by),
+        ),
         Endpoint::BatchCancel => audited(
             ctx,
             req,

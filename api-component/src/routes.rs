@@ -38,6 +38,10 @@ pub enum Endpoint {
     DocPreview,
     DocVersions,
     DocVersionGet,
+    Revise,
+    ProposalGet,
+    ProposalApprove,
+    ProposalReject,
     DocVersionRestore,
     TrashList,
     TrashRestore,
@@ -67,14 +71,13 @@ impl Endpoint {
         match self {
             Generate | RunnerClaim | RunnerClaimStop | RunnerHeartbeat | RunnerLogChunk
             | RunnerFinish | AuthLogin | AuthAccept | AuthLink | UsersCreate | UserPatch
-            | TokensCreate | RunnerTokensCreate | GenerateBatch => true,
+            | TokensCreate | RunnerTokensCreate | GenerateBatch | Revise | ProposalApprove => true,
             Health | OpenApi | Render | JobsList | JobGet | JobDelete | JobCancel | JobRetry
             | JobLogs | JobEvents | RunnerOutput | DocsList | DocsUpload | DocGet | DocPut
             | DocDelete | DocPreview | DocVersions | DocVersionGet | DocVersionRestore
-            | TrashList | TrashRestore | BatchGet | BatchCancel | AuthLogout | SignInLinks | Me
-            | UsersList | TokensList | TokenDelete | RunnerTokensList | RunnersList | AuditList => {
-                false
-            }
+            | TrashList | TrashRestore | BatchGet | BatchCancel | ProposalGet | ProposalReject
+            | AuthLogout | SignInLinks | Me | UsersList | TokensList | TokenDelete
+            | RunnerTokensList | RunnersList | AuditList => false,
         }
     }
 }
@@ -128,6 +131,17 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
         Endpoint::GenerateBatch,
     ),
     ("GET", "/api/batches/{id}", Endpoint::BatchGet),
+    ("GET", "/api/proposals/{id}", Endpoint::ProposalGet),
+    (
+        "POST",
+        "/api/proposals/{id}/approve",
+        Endpoint::ProposalApprove,
+    ),
+    (
+        "POST",
+        "/api/proposals/{id}/reject",
+        Endpoint::ProposalReject,
+    ),
     ("POST", "/api/batches/{id}/cancel", Endpoint::BatchCancel),
     ("GET", "/api/{collection}", Endpoint::DocsList),
     ("POST", "/api/{collection}/upload", Endpoint::DocsUpload),
@@ -139,6 +153,7 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
         "/api/{collection}/{name}/preview",
         Endpoint::DocPreview,
     ),
+    ("POST", "/api/{collection}/{name}/revise", Endpoint::Revise),
     (
         "GET",
         "/api/{collection}/{name}/versions",
@@ -265,8 +280,9 @@ fn match_pattern(pattern: &'static str, segments: &[&str]) -> Option<Vec<(&'stat
 }
 
 /// First path segments under `/api/` that are not collections.
-const RESERVED: [&str; 12] = [
+const RESERVED: [&str; 13] = [
     "jobs",
+    "proposals",
     "batches",
     "trash",
     "runner",

@@ -56,6 +56,9 @@ pub enum JobType {
     BrandData,
     Brief,
     Draft,
+    /// A revision of a brief or draft by instructions; its output is a proposal to review, not
+    /// a document.
+    Revision,
     /// A type this side does not know (a newer server's).
     #[serde(other)]
     Unknown,
@@ -63,13 +66,19 @@ pub enum JobType {
 
 impl JobType {
     /// Every type but `Unknown`.
-    pub const KNOWN: [JobType; 3] = [JobType::BrandData, JobType::Brief, JobType::Draft];
+    pub const KNOWN: [JobType; 4] = [
+        JobType::BrandData,
+        JobType::Brief,
+        JobType::Draft,
+        JobType::Revision,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobType::BrandData => "brand_data",
             JobType::Brief => "brief",
             JobType::Draft => "draft",
+            JobType::Revision => "revision",
             JobType::Unknown => "unknown",
         }
     }

@@ -10,7 +10,7 @@ import { h, button, icon, announce, statusBadge, formatClock, formatDuration, fo
 const POLL_MS = 2000;
 const MAX_POLL_MS = 15000;
 
-export const JOB_TYPES = { brand_data: 'Brand data', brief: 'Brief', draft: 'Draft' };
+export const JOB_TYPES = { brand_data: 'Brand data', brief: 'Brief', draft: 'Draft', revision: 'Revision' };
 
 /** A short human description of what a job makes, from its parameters. */
 export function jobTitle(job) {
@@ -18,6 +18,7 @@ export function jobTitle(job) {
   if (job.type === 'brand_data') return p.brand_name || 'Brand research';
   if (job.type === 'brief') return p.title || p.primary_keyword || 'Content brief';
   if (job.type === 'draft') return p.brief ? `Draft of ${p.brief}` : 'Article draft';
+  if (job.type === 'revision') return p.name ? `Revision of ${p.name}` : 'Revision';
   return job.id;
 }
 

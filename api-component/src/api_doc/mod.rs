@@ -31,6 +31,7 @@ use utoipa::openapi::{
 
 mod batches;
 mod history;
+mod revise;
 
 use crate::VERSION;
 use crate::access::endpoints::{
@@ -707,6 +708,7 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
             history::describe(endpoint, s)
         }
         GenerateBatch | BatchGet | BatchCancel => batches::describe(endpoint, s),
+        Revise | ProposalGet | ProposalApprove | ProposalReject => revise::describe(endpoint, s),
         AuditList => Described::new("auditList", "access", "The audit log, newest first")
             .parameter(limit(50, 200))
             .parameter(cursor())

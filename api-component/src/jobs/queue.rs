@@ -11,7 +11,7 @@
 //! lost to another caller is an answer ([`Latch::Lost`], [`Take::Lost`]), not an error. The
 //! endpoints decide what each answer means to their client.
 
-use super::model::{DocRef, JobRecord, Status, Usage, keys};
+use super::model::{DocRef, JobRecord, JobType, Status, Usage, keys};
 use super::{cancel_requested, save};
 use crate::Ctx;
 use crate::blob;
@@ -179,6 +179,13 @@ fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> StoreResult<JobRe
             set_chunks(&mut record, attempt, log_chunks);
             record.usage = usage;
             match status {
+                // A revision's output is a proposal to review, never a document write.
+                Status::Completed if record.kind == JobType::Revision => {
+                    match super::proposals::store(ctx, &record) {
+                        Ok(()) => finish(&mut record, Status::Completed, None),
+                        Err(why) => finish(&mut record, Status::Failed, Some(why)),
+                    }
+                }
                 Status::Completed => match commit_outputs(ctx, &record) {
                     Ok(docs) => {
                         record.output_documents = docs;

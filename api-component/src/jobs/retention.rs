@@ -35,6 +35,9 @@ pub fn purge(ctx: &Ctx, record: &JobRecord) -> StoreResult<()> {
         keys::retry_latch(id),
         keys::ticket(record.ticket),
     ];
+    if record.kind == super::model::JobType::Revision {
+        doomed.extend(super::proposals::keys_of(ctx, record)?);
+    }
     for attempt in 1..=record.attempt {
         doomed.push(keys::claim_latch(id, attempt));
         doomed.push(keys::end_latch(id, attempt));

@@ -174,6 +174,12 @@ pub fn job_retry(ctx: &Ctx, id: &str, by: &str) -> ApiResult<ApiResponse> {
         super::model::JobType::BrandData => Collection::BrandData,
         super::model::JobType::Brief => Collection::Briefs,
         super::model::JobType::Draft => Collection::Drafts,
+        super::model::JobType::Revision => {
+            return Err(ApiError::Conflict(format!(
+                "job {id} is a revision: ask for it again from the document (its text may have \
+                 changed since)"
+            )));
+        }
         super::model::JobType::Unknown => {
             return Err(ApiError::Conflict(format!(
                 "job {id} has a type this server does not know; it cannot be retried here"

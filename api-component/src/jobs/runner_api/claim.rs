@@ -11,7 +11,7 @@ use crate::documents::{DocError, Documents};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiResponse, json_body};
 use crate::jobs::counter;
-use crate::jobs::model::{DocRef, JobRecord, Status, keys};
+use crate::jobs::model::{DocRef, JobRecord, JobType, Status, keys};
 use crate::jobs::queue::{self, Ending, Take};
 use crate::jobs::{retention, scan};
 use crate::names::DocName;
@@ -166,7 +166,13 @@ pub fn claim_response(ctx: &Ctx, jobs: Vec<ClaimedJob>) -> ApiResponse {
 fn handout(ctx: &Ctx, record: JobRecord) -> ApiResult<Option<ClaimedJob>> {
     let mut inputs = Vec::new();
     for input in &record.inputs {
-        match read_input(ctx, input)? {
+        // A revision works on the text it was asked for, whatever the document holds now.
+        let content = if record.kind == JobType::Revision {
+            crate::jobs::proposals::base(ctx, &record)?
+        } else {
+            read_input(ctx, input)?
+        };
+        match content {
             Some(content) => inputs.push(InputFile {
                 collection: input.collection.clone(),
                 name: input.name.clone(),

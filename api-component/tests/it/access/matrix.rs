@@ -30,6 +30,8 @@ fn expected(endpoint: Endpoint) -> Expect {
         DocVersionRestore | TrashRestore => Expect::Editor,
         GenerateBatch | BatchCancel => Expect::Editor,
         BatchGet => Expect::Viewer,
+        Revise | ProposalApprove | ProposalReject => Expect::Editor,
+        ProposalGet => Expect::Viewer,
         TokensList | TokensCreate | TokenDelete => Expect::Viewer,
         JobCancel | JobRetry | JobDelete | Generate => Expect::Editor,
         DocsUpload | DocPut | DocDelete => Expect::Editor,

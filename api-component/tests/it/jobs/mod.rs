@@ -8,6 +8,7 @@ mod faults;
 mod pipeline;
 mod protocol;
 mod retention;
+mod revise;
 mod submission;
 
 use api_component::http::{ApiRequest, ApiResponse};
