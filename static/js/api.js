@@ -173,6 +173,24 @@ export async function cancelBatch(id) {
   return (await request('POST', `/api/batches/${encodeURIComponent(id)}/cancel`)).json();
 }
 
+/** Asks for a revision of a brief or draft at version `etag`; resolves to `{job_id}`. */
+export async function revise(collection, name, instructions, etag) {
+  return (await request('POST', `${documentUrl(collection, name)}/revise`, { json: { instructions, base_etag: etag } })).json();
+}
+
+export async function getProposal(jobId) {
+  return (await request('GET', `/api/proposals/${encodeURIComponent(jobId)}`)).json();
+}
+
+/** Applies the hunks numbered in `hunks` of a proposal. */
+export async function approveProposal(jobId, hunks) {
+  return (await request('POST', `/api/proposals/${encodeURIComponent(jobId)}/approve`, { json: { hunks } })).json();
+}
+
+export async function rejectProposal(jobId) {
+  return (await request('POST', `/api/proposals/${encodeURIComponent(jobId)}/reject`)).json();
+}
+
 /** Submits a generation job; resolves to `{job_id, status}`. */
 export async function generate(collection, params) {
   return (await request('POST', `/api/${collection}/generate`, { json: params })).json();

@@ -4,6 +4,7 @@
 // produced. Polls GET /api/jobs every ~2 s while the page is visible and someone is signed in.
 // Cards are updated in place so keyboard focus survives a refresh.
 
+import { reviewProposal } from './review.js';
 import * as api from './api.js';
 import { h, button, icon, announce, statusBadge, formatClock, formatDuration, formatCost, formatCompact, replaceChildren } from './dom.js';
 
@@ -216,6 +217,9 @@ export class JobsPanel {
     }
     if (job.retried_as) actions.append(h('span', { class: 'job-link', attrs: { 'data-link': 'retried-as' }, text: 'Retried' }));
     if (job.retry_of) actions.append(h('span', { class: 'job-link', attrs: { 'data-link': 'retry-of' }, text: 'Retry' }));
+    if (job.type === 'revision' && job.status === 'completed') {
+      actions.append(button('Review changes', { icon: 'doc', variant: 'link', small: true, onClick: () => reviewProposal(this.app, job.id), attrs: { 'data-action': 'review' } }));
+    }
     for (const doc of job.output_documents ?? []) {
       actions.append(button(`Open ${doc.name}`, { icon: 'doc', variant: 'link', small: true, onClick: () => this.app.openDocument(doc.collection, doc.name), attrs: { 'data-action': 'open-output' } }));
     }

@@ -3,6 +3,7 @@
 // tree, Markdown as the API's sanitized preview.
 
 import { openHistory } from './history.js';
+import { askRevision } from './review.js';
 import * as api from './api.js';
 import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
 import { confirmDialog } from './dialogs.js';
@@ -133,7 +134,10 @@ export class DocumentViewer {
     const history = button('History', { icon: 'logs', variant: 'ghost', small: true, attrs: { 'data-action': 'history' },
       onClick: () => openHistory(this.app, this.collection, name, { onRestored: () => { this.show(name); this.callbacks.onChanged(); } }) });
     if (!this.app.canWrite) return h('div', { class: 'viewer-actions' }, download, history);
+    const revise = this.meta.format === 'markdown' && button('Revise with AI', { icon: 'spark', variant: 'secondary', small: true, attrs: { 'data-action': 'revise' },
+      onClick: () => askRevision(this.app, this.collection, name, this.doc?.etag) });
     return h('div', { class: 'viewer-actions' },
+      revise,
       history,
       next && button(next[0], { icon: 'spark', variant: 'secondary', small: true, onClick: () => this.app.openGenerate(next[1], next[2]), attrs: { 'data-action': 'generate-next' } }),
       button('Edit', { icon: 'edit', variant: 'secondary', small: true, onClick: () => this.edit(), attrs: { 'data-action': 'edit' } }),

@@ -293,6 +293,13 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
       try { params = JSON.parse((await readBody(req)).toString() || 'null'); } catch { throw new HttpError(400, 'body is not valid JSON'); }
       return send(res, 202, jobs.submit(collection, params ?? {}, by));
     }
+    if (parts.length === 4 && parts[3] === 'revise' && method === 'POST') {
+      if (collection === 'brand-data') throw new HttpError(404, 'revisions are for briefs and drafts; edit brand data directly');
+      let body;
+      try { body = JSON.parse((await readBody(req)).toString() || 'null'); } catch { throw new HttpError(400, 'body is not valid JSON'); }
+      const queued = jobs.submitRevision(collection, name, body?.instructions, body?.base_etag, by);
+      return send(res, 202, queued, { location: `/api/proposals/${queued.job_id}` });
+    }
     if (parts.length === 4 && parts[3] === 'versions' && method === 'GET') {
       return send(res, 200, { items: docs.versions(collection, name).map(({ content, ...v }) => v) }, { 'cache-control': 'no-cache' });
     }
@@ -373,6 +380,14 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
         const by = auth.label(principal);
         if (parts[1] === 'jobs') return await jobs.handle(req, res, url, parts.slice(2), send, by);
         if (COLLECTIONS[parts[1]]) return await handleDocs(req, res, url, parts, by);
+        if (parts[1] === 'proposals' && parts.length === 3 && req.method === 'GET') return send(res, 200, jobs.proposalView(decodeURIComponent(parts[2])));
+        if (parts[1] === 'proposals' && parts.length === 4 && ['approve', 'reject'].includes(parts[3]) && req.method === 'POST') {
+          const raw = (await readBody(req)).toString();
+          let hunks;
+          try { hunks = raw.trim() ? JSON.parse(raw).hunks : undefined; } catch { throw new HttpError(400, 'body is not valid JSON'); }
+          const out = jobs.decide(decodeURIComponent(parts[2]), parts[3] === 'approve' ? 'approved' : 'rejected', by, hunks);
+          return send(res, out.status, out.body, out.headers ?? {});
+        }
         if (parts[1] === 'batches' && parts.length === 3 && req.method === 'GET') return send(res, 200, jobs.batchView(decodeURIComponent(parts[2])));
         if (parts[1] === 'batches' && parts.length === 4 && parts[3] === 'cancel' && req.method === 'POST') return send(res, 202, jobs.cancelBatch(decodeURIComponent(parts[2])));
         if (parts[1] === 'trash' && parts.length === 2 && req.method === 'GET') return send(res, 200, { items: docs.trashList(), next_cursor: null });

@@ -119,7 +119,8 @@ export function createAuth({ HttpError, adminToken = secret('admin-'), runners =
 
   function checkJson(req, parts) {
     const key = parts.slice(1).map((p, i) => (i === 1 && parts[1] === 'users' ? '*' : p)).join('/');
-    const generate = (parts.length === 3 && parts[2] === 'generate') || (parts.length === 4 && parts[2] === 'generate' && parts[3] === 'batch');
+    const generate = (parts.length === 3 && parts[2] === 'generate') || (parts.length === 4 && parts[2] === 'generate' && parts[3] === 'batch')
+      || (parts.length === 4 && parts[3] === 'revise') || (parts.length === 4 && parts[1] === 'proposals' && parts[3] === 'approve');
     if (req.method === 'GET' || !(JSON_ENDPOINTS.has(key) || generate)) return;
     const mime = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (mime !== 'application/json') throw new HttpError(415, 'this endpoint takes a JSON body; send Content-Type: application/json');

@@ -25,6 +25,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
   let sseEnabled = true;
   const streams = new Set();
   const batches = new Map();
+  const proposals = new Map();
   const timers = new Set();
 
   const later = (fn, ms) => {
@@ -156,6 +157,13 @@ export function createJobs({ docs, stepMs, HttpError }) {
       if (i < steps.length) { steps[i++](); return later(step, stepMs); }
       if (fails) return finish(job, 'failed', 'Claude exited with status 1: API Error: 529 Overloaded');
       const p = job.params;
+      if (job.type === 'revision') {
+        // The proposal: the base with a sharper title and one more closing sentence.
+        const proposed = p.base.replace(/^# (.*)$/m, '# $1, revised').replace(/\s*$/, '\n\nA closing sentence the revision added.\n');
+        proposals.set(job.id, { job_id: job.id, collection: p.collection, name: p.name, base: p.base, proposed, base_gen: p.base_gen, status: 'pending', decided_by: null, created_at: new Date().toISOString() });
+        log(job, 'result', 'Completed · proposal ready to review');
+        return finish(job, 'completed');
+      }
       const sources = job.type === 'draft'
         ? { job_id: job.id, brief: p.brief, brand_data: p.brand_data, target_word_count: p.target_word_count ?? 2000 }
         : { job_id: job.id, brand_data: p.brand_data, primary_keyword: p.primary_keyword, secondary_keywords: p.secondary_keywords ?? [] };
@@ -334,5 +342,59 @@ export function createJobs({ docs, stepMs, HttpError }) {
     return batchView(id);
   }
 
-  return { submit, submitBatch, batchView, cancelBatch, handle, control, health, runners, stop, jobs };
+  /** A revision of a stored document at generation `gen`. */
+  function submitRevision(collection, name, instructions, etag, by) {
+    const doc = docs.get(collection, name);
+    if (!instructions?.trim()) throw new HttpError(400, 'instructions is required');
+    if (etag && etag.replace(/"/g, '') !== String(doc.gen)) throw new HttpError(412, `${name} was changed since you loaded it (ETag mismatch); reload it and ask again`);
+    const job = create('revision', { collection, name, instructions: instructions.trim(), base: doc.content.toString('utf8'), base_gen: doc.gen }, { collection, name }, by);
+    return { job_id: job.id, status: 'queued' };
+  }
+
+  /** Word-level runs between two texts (tokens are words and the whitespace between them). */
+  function segments(base, proposed) {
+    const a = base.split(/(\s+)/).filter((t) => t !== '');
+    const b = proposed.split(/(\s+)/).filter((t) => t !== '');
+    const lcs = Array.from({ length: a.length + 1 }, () => new Array(b.length + 1).fill(0));
+    for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    const out = [];
+    const push = (kind, removed, added) => {
+      const last = out.at(-1);
+      if (kind === 'same') { if (last?.kind === 'same') last.text += removed; else out.push({ kind, text: removed }); return; }
+      if (last?.kind === 'hunk') { last.removed += removed; last.added += added; } else out.push({ kind: 'hunk', index: out.filter((s) => s.kind === 'hunk').length, removed, added });
+    };
+    let i = 0; let j = 0;
+    while (i < a.length || j < b.length) {
+      if (i < a.length && j < b.length && a[i] === b[j]) { push('same', a[i]); i++; j++; } else if (j < b.length && (i === a.length || lcs[i][j + 1] >= lcs[i + 1][j])) { push('hunk', '', b[j]); j++; } else { push('hunk', a[i], ''); i++; }
+    }
+    return out;
+  }
+
+  function proposalView(id) {
+    const p = proposals.get(id);
+    if (!p) throw new HttpError(404, `no proposal from job ${JSON.stringify(id)}: it is not a revision, has not finished, or failed`);
+    const segs = segments(p.base, p.proposed);
+    return { job_id: p.job_id, collection: p.collection, name: p.name, base_etag: `"${p.base_gen}"`, status: p.status, base: p.base, proposed: p.proposed, segments: segs, hunk_count: segs.filter((s) => s.kind === 'hunk').length, created_at: p.created_at, decided_by: p.decided_by };
+  }
+
+  function decide(id, status, by, hunks) {
+    const view = proposalView(id);
+    const p = proposals.get(id);
+    if (p.status !== 'pending') return { status: 409, body: { error: `the proposal of job ${id} was ${p.status} already` } };
+    if (status === 'approved') {
+      const doc = docs.data[p.collection].get(p.name);
+      if (!doc || doc.gen !== p.base_gen) return { status: 409, body: { error: `${p.name} changed since the revision was asked for; nothing was written`, current: doc ? doc.content.toString('utf8') : null, current_etag: doc ? `"${doc.gen}"` : null } };
+      const take = hunks ? new Set(hunks) : null;
+      const text = view.segments.map((s) => (s.kind === 'same' ? s.text : !take || take.has(s.index) ? s.added : s.removed)).join('');
+      const { doc: written } = docs.put(p.collection, p.name, Buffer.from(text), undefined, by, undefined, `revision:${id}`);
+      p.status = 'approved';
+      p.decided_by = by;
+      return { status: 200, body: docs.item(written), headers: { etag: `"${written.gen}"`, location: `/api/${p.collection}/${p.name}` } };
+    }
+    p.status = 'rejected';
+    p.decided_by = by;
+    return { status: 200, body: proposalView(id) };
+  }
+
+  return { submit, submitBatch, batchView, cancelBatch, submitRevision, proposalView, decide, handle, control, health, runners, stop, jobs };
 }

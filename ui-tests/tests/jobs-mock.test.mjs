@@ -271,6 +271,77 @@ test('briefs from a CSV file: a preview with every row checked, one batch, then 
   }
 });
 
+test('revise with AI: ask, then review the changes side by side (inline on a phone) and take some', { skip }, async () => {
+  await queueIdle();
+  const name = `${RUN_ID}-revise-me.md`;
+  await putDocument(url, 'briefs', name, '# Revise me\n\nThe first paragraph stays.\n\nThe end.\n');
+  const revisionOf = async () => waitFor(async () => {
+    const items = (await apiFetch(url, 'GET', '/api/jobs?limit=100')).json().items;
+    return items.find((j) => j.type === 'revision' && j.params.name === name && j.status === 'completed' && !seen.has(j.id));
+  }, { timeout: 30_000, message: 'the revision to complete' });
+  const seen = new Set();
+  await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+    await openDocument(page, 'briefs', name);
+    await panel(page, 'briefs').locator('[data-action="revise"]').click();
+    const ask = page.locator('dialog.dialog-revise[open]');
+    await ask.locator('[data-action="submit-revision"]').click();
+    await ask.getByText('Say what should change.').waitFor();
+    await ask.getByLabel('What should change?').fill('Sharpen the title and add a closing line.');
+    const posted = page.waitForRequest((r) => r.url().endsWith('/revise'));
+    await ask.locator('[data-action="submit-revision"]').click();
+    const sent = JSON.parse((await posted).postData());
+    assert.equal(sent.instructions, 'Sharpen the title and add a closing line.');
+    assert.match(sent.base_etag, /^"\d+"$/);
+    const job = await revisionOf();
+    seen.add(job.id);
+
+    await jobCard(page, job.id).locator('[data-action="review"]').click();
+    const review = page.locator('dialog.dialog-review[open]');
+    await review.locator('.diff-side').waitFor();
+    assert.equal(await review.locator('.diff-inline').isVisible(), false, 'side by side at 1280 px');
+    await review.locator('.diff-old del').first().waitFor();
+    await review.locator('.diff-new ins', { hasText: 'A closing sentence the revision added.' }).waitFor();
+    const toggles = review.locator('.diff-new .hunk-toggle');
+    assert.equal(await toggles.count(), 2);
+    await review.getByText('2 of 2 changes taken').waitFor();
+    await screenshot(page, 'review-1280');
+    await toggles.nth(1).click();
+    await review.getByText('1 of 2 changes taken').waitFor();
+    assert.equal(await toggles.nth(1).getAttribute('aria-pressed'), 'false');
+    await review.locator('[data-action="apply"]').click();
+    await review.waitFor({ state: 'detached' });
+    await page.locator('#live-status', { hasText: `Applied 1 of 2 changes to ${name}` }).waitFor();
+    const text = (await apiFetch(url, 'GET', `/api/briefs/${name}`)).text;
+    assert.ok(text.startsWith('# Revise me, revised'), text);
+    assert.ok(!text.includes('closing sentence'), text);
+  });
+  // On a phone the same review is inline; this one is rejected.
+  await submitRevision(name);
+  const job = await revisionOf();
+  await withApp(browser, url, { viewport: PHONE }, async ({ page }) => {
+    await page.getByRole('button', { name: /^Jobs/ }).click();
+    await jobCard(page, job.id).locator('[data-action="review"]').click();
+    const review = page.locator('dialog.dialog-review[open]');
+    await review.locator('.diff-inline').waitFor();
+    assert.equal(await review.locator('.diff-side').isVisible(), false, 'inline at 390 px');
+    const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    assert.ok(m.scroll <= m.client, 'no sideways scroll at 390 px');
+    await screenshot(page, 'review-390');
+    await review.locator('[data-action="reject"]').click();
+    await review.waitFor({ state: 'detached' });
+    assert.equal((await apiFetch(url, 'GET', `/api/proposals/${job.id}`)).json().status, 'rejected');
+  });
+});
+
+async function submitRevision(name) {
+  const doc = await apiFetch(url, 'GET', `/api/briefs/${name}`);
+  const res = await apiFetch(url, 'POST', `/api/briefs/${name}/revise`, {
+    body: JSON.stringify({ instructions: 'Again, please.', base_etag: doc.headers.get('etag') }),
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(res.status, 202, res.text);
+}
+
 /** Waits until the mock runner has finished every job earlier tests left queued or running, so
  * that queue positions count this test's jobs only. */
 async function queueIdle() {
