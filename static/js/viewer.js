@@ -65,8 +65,11 @@ export class DocumentViewer {
     try {
       const doc = await api.getDocument(this.collection, name);
       const preview = this.meta.format === 'markdown' ? await api.getPreview(this.collection, name) : null;
+      // Opened by a link before its listing page was loaded: its history says when and by whom.
+      const known = this.item ?? await this.itemFromHistory(name, doc.text);
       if (token !== this.token) return;
       this.doc = doc;
+      this.item = known;
       this.render(preview);
     } catch (err) {
       if (token !== this.token) return;
@@ -76,6 +79,27 @@ export class DocumentViewer {
           h('p', { text: gone ? `${name} no longer exists. It may have been deleted.` : `Could not open ${name}: ${err.message}` }),
           !gone && button('Try again', { variant: 'secondary', small: true, onClick: () => this.show(name, item) }))));
       if (gone) this.callbacks.onChanged();
+    }
+  }
+
+  /** A listing item for a document known only by name: title from its text, dates and
+   * authors from its versions (null if those cannot be read). */
+  async itemFromHistory(name, text) {
+    try {
+      const { items } = await api.listVersions(this.collection, name);
+      if (!items.length) return null;
+      const [latest, first] = [items[0], items.at(-1)];
+      let title = null;
+      if (this.meta.format === 'markdown') title = /^#[ \t]+(.+?)[ \t#]*$/m.exec(text)?.[1] ?? null;
+      else {
+        try {
+          const v = JSON.parse(text)?.brandInfo?.companyName;
+          title = typeof v === 'string' ? v : (typeof v?.value === 'string' ? v.value : null);
+        } catch { /* the name stands in */ }
+      }
+      return { name, size: latest.size, title: title ?? name, updated_at: latest.created_at, updated_by: latest.created_by, created_by: first.created_by, sources: null };
+    } catch {
+      return null;
     }
   }
 

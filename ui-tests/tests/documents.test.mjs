@@ -456,6 +456,20 @@ test('Back and Forward walk through tabs and documents, and an edited address is
   });
 });
 
+test('a link to a document beyond the first page shows its title, date and author', async () => {
+  const name = n('deep-link', '.md');
+  await putDocument(target.url, 'briefs', name, '# Deep link heading\n\nSome words.\n');
+  // Fifty newer briefs push it off the first page of the listing.
+  await Promise.all(Array.from({ length: 50 }, (_, i) => putDocument(target.url, 'briefs', n(`filler-${i}`, '.md'), `# Filler ${i}\n`)));
+  await withApp(browser, target.url, { viewport: DESKTOP, hash: `#briefs/${encodeURIComponent(name)}` }, async ({ page }) => {
+    const p = panel(page, 'briefs');
+    await p.locator('.viewer-name', { hasText: name }).waitFor();
+    await p.locator('.viewer-title', { hasText: 'Deep link heading' }).waitFor();
+    await p.locator('.viewer-updated', { hasText: 'by admin' }).waitFor();
+    assert.equal(await docItem(page, 'briefs', name).count(), 0, 'not in the loaded page');
+  });
+});
+
 test('dialogs keep focus inside and close with Escape', async () => {
   await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
     await selectTab(page, 'briefs');
