@@ -207,6 +207,25 @@ impl Slots {
     }
 }
 
+/// A decimal number written with `set` (a time, a position: not a counter), if `key` holds one.
+pub fn read_number(store: &dyn Store, key: &str) -> StoreResult<Option<i64>> {
+    Ok(store
+        .get(key)?
+        .and_then(|b| String::from_utf8(b).ok()?.parse().ok()))
+}
+
+/// Whether a periodic pass whose last start is recorded at `key` is due at `now_ms` (at least
+/// `every_ms` later, or the clock went back); if so, records `now_ms` as its start. Concurrent
+/// callers may both see it due: the passes it gates are safe to run twice.
+pub fn due(store: &dyn Store, key: &str, now_ms: i64, every_ms: i64) -> StoreResult<bool> {
+    let last = read_number(store, key)?.unwrap_or(0);
+    if (0..every_ms).contains(&(now_ms - last)) {
+        return Ok(false);
+    }
+    store.set(key, now_ms.to_string().as_bytes())?;
+    Ok(true)
+}
+
 /// How the in-memory store (and Spin's SQLite backend) encode a counter: 8 little-endian bytes.
 /// Redis keeps a decimal string instead, so the API never reads a counter with `get`; it reads
 /// one with `increment(key, 0)`, which every backend answers the same way.

@@ -198,16 +198,9 @@ fn live(ctx: &Ctx, slots: Vec<(i64, Vec<u8>)>) -> StoreResult<Vec<(i64, TrashEnt
 
 /// A janitor pass if the last one was [`SWEEP_EVERY_MS`] ago or more.
 pub fn sweep_if_due(ctx: &Ctx) -> StoreResult<usize> {
-    let last = ctx
-        .store
-        .get(SWEPT_KEY)?
-        .and_then(|raw| String::from_utf8_lossy(&raw).parse::<i64>().ok())
-        .unwrap_or(0);
-    if (0..SWEEP_EVERY_MS).contains(&(ctx.now_ms - last)) {
+    if !crate::store::due(ctx.store, SWEPT_KEY, ctx.now_ms, SWEEP_EVERY_MS)? {
         return Ok(0);
     }
-    ctx.store
-        .set(SWEPT_KEY, ctx.now_ms.to_string().as_bytes())?;
     sweep(ctx)
 }
 
@@ -215,10 +208,7 @@ pub fn sweep_if_due(ctx: &Ctx) -> StoreResult<usize> {
 /// [`SWEEP_BATCH`] slots, stopping at the first that must stay. Returns how many went.
 pub fn sweep(ctx: &Ctx) -> StoreResult<usize> {
     let newest = SLOTS.len(ctx.store)?;
-    let oldest = ctx
-        .store
-        .get(OLDEST_KEY)?
-        .and_then(|raw| String::from_utf8_lossy(&raw).parse::<i64>().ok())
+    let oldest = crate::store::read_number(ctx.store, OLDEST_KEY)?
         .unwrap_or(1)
         .clamp(1, newest + 1);
     let last = newest.min(oldest + SWEEP_BATCH - 1);

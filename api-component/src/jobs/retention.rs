@@ -89,12 +89,9 @@ fn stored_chunks(ctx: &Ctx, id: &str, attempt: u32) -> StoreResult<u32> {
 
 /// One janitor pass if none ran within [`SWEEP_EVERY_MS`]; returns how many jobs it removed.
 pub fn sweep_if_due(ctx: &Ctx) -> StoreResult<usize> {
-    let last = read_number(ctx, keys::SWEPT_AT)?.unwrap_or(0);
-    if (0..SWEEP_EVERY_MS).contains(&(ctx.now_ms - last)) {
+    if !crate::store::due(ctx.store, keys::SWEPT_AT, ctx.now_ms, SWEEP_EVERY_MS)? {
         return Ok(0);
     }
-    ctx.store
-        .set(keys::SWEPT_AT, ctx.now_ms.to_string().as_bytes())?;
     sweep(ctx)
 }
 
@@ -103,7 +100,7 @@ pub fn sweep_if_due(ctx: &Ctx) -> StoreResult<usize> {
 pub fn sweep(ctx: &Ctx) -> StoreResult<usize> {
     let store = ctx.store;
     let newest = counter(store, keys::JOB_COUNTER)?;
-    let oldest = read_number(ctx, keys::OLDEST_JOB)?
+    let oldest = crate::store::read_number(store, keys::OLDEST_JOB)?
         .unwrap_or(1)
         .clamp(1, newest + 1);
     let cutoff = ctx.now_ms - ctx.settings.job_retention_ms();
@@ -141,11 +138,4 @@ pub fn sweep(ctx: &Ctx) -> StoreResult<usize> {
         store.set(keys::OLDEST_JOB, next.to_string().as_bytes())?;
     }
     Ok(removed)
-}
-
-fn read_number(ctx: &Ctx, key: &str) -> StoreResult<Option<i64>> {
-    Ok(ctx
-        .store
-        .get(key)?
-        .and_then(|b| String::from_utf8(b).ok()?.parse().ok()))
 }

@@ -66,10 +66,7 @@ fn entries(
 }
 
 fn hint(store: &dyn Store, key: &str) -> StoreResult<i64> {
-    Ok(store
-        .get(key)?
-        .and_then(|b| String::from_utf8(b).ok()?.parse::<i64>().ok())
-        .unwrap_or(1))
+    Ok(crate::store::read_number(store, key)?.unwrap_or(1))
 }
 
 fn set_hint(store: &dyn Store, key: &str, old: i64, new: i64) -> StoreResult<()> {
@@ -284,12 +281,9 @@ fn census(ctx: &Ctx, counter_key: &str, observed: i64) -> StoreResult<()> {
 /// [`reap`], unless some caller did within [`REAP_EVERY_MS`]: what heartbeats and claims call,
 /// so that each of them costs two store calls here, not a read of every running attempt.
 pub fn reap_if_due(ctx: &Ctx) -> StoreResult<()> {
-    let last = hint(ctx.store, keys::REAPED_AT)?;
-    if (0..REAP_EVERY_MS).contains(&(ctx.now_ms - last)) {
+    if !crate::store::due(ctx.store, keys::REAPED_AT, ctx.now_ms, REAP_EVERY_MS)? {
         return Ok(());
     }
-    ctx.store
-        .set(keys::REAPED_AT, ctx.now_ms.to_string().as_bytes())?;
     reap(ctx).map(drop)
 }
 
