@@ -111,6 +111,7 @@ fn the_domain_knows_nothing_of_http() {
         "documents/mod.rs",
         "documents/versions.rs",
         "documents/trash.rs",
+        "documents/listing.rs",
         "blob.rs",
         "store.rs",
         "jobs/queue.rs",
