@@ -198,13 +198,54 @@ impl Slots {
             .iter()
             .map(|(_, id)| record_key(&String::from_utf8_lossy(id)))
             .collect();
-        Ok(store
-            .get_many(&keys)?
-            .into_iter()
-            .flatten()
-            .filter_map(|b| serde_json::from_slice(&b).ok())
-            .collect())
+        read_json(store, &keys)
     }
+}
+
+/// The JSON values stored at `keys`, in that order; keys that are missing or do not parse are
+/// left out.
+pub fn read_json<T: serde::de::DeserializeOwned>(
+    store: &dyn Store,
+    keys: &[String],
+) -> StoreResult<Vec<T>> {
+    Ok(store
+        .get_many(keys)?
+        .into_iter()
+        .flatten()
+        .filter_map(|b| serde_json::from_slice(&b).ok())
+        .collect())
+}
+
+/// One page of a newest-first listing over numbered slots: walks down from `top` in batches
+/// (twice what is still wanted, 16 to 500), asking `live(from, to)` what the slots `from..=to`
+/// still stand for, highest first, until `limit` items or `max_slots` slots beyond a page were
+/// read. Returns the items and the cursor of the next page (the highest slot not consumed;
+/// `None` at the bottom).
+pub fn page_down<T>(
+    top: i64,
+    limit: usize,
+    max_slots: i64,
+    mut live: impl FnMut(i64, i64) -> StoreResult<Vec<(i64, T)>>,
+) -> StoreResult<(Vec<T>, Option<String>)> {
+    let floor = (top - max_slots - limit as i64).max(0);
+    let mut items = Vec::with_capacity(limit);
+    let mut next = top;
+    while next > floor && items.len() < limit {
+        let batch = ((limit - items.len()) as i64 * 2)
+            .clamp(16, 500)
+            .min(next - floor);
+        let from = next - batch + 1;
+        let found = live(from, next)?;
+        next = from - 1;
+        for (slot, item) in found {
+            if items.len() == limit {
+                next = slot;
+                break;
+            }
+            items.push(item);
+        }
+    }
+    Ok((items, (next > 0).then(|| next.to_string())))
 }
 
 /// A decimal number written with `set` (a time, a position: not a counter), if `key` holds one.

@@ -161,13 +161,7 @@ impl Documents<'_> {
     /// The stored versions among `numbers`, in that order.
     fn version_entries(&self, name: &str, numbers: &[u64]) -> StoreResult<Vec<VersionMeta>> {
         let keys: Vec<String> = numbers.iter().map(|v| self.version_key(name, *v)).collect();
-        Ok(self
-            .store
-            .get_many(&keys)?
-            .into_iter()
-            .flatten()
-            .filter_map(|raw| serde_json::from_slice(&raw).ok())
-            .collect())
+        crate::store::read_json(self.store, &keys)
     }
 
     /// Removes the versions that `newest` pushed past `keep`, with their content.

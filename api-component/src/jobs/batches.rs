@@ -166,13 +166,7 @@ fn load(ctx: &Ctx, id: &str) -> ApiResult<BatchRecord> {
 /// The batch's jobs that still exist, in its order.
 fn jobs_of(ctx: &Ctx, batch: &BatchRecord) -> ApiResult<Vec<JobRecord>> {
     let keys: Vec<String> = batch.job_ids.iter().map(|id| keys::job(id)).collect();
-    Ok(ctx
-        .store
-        .get_many(&keys)?
-        .into_iter()
-        .flatten()
-        .filter_map(|raw| serde_json::from_slice(&raw).ok())
-        .collect())
+    Ok(crate::store::read_json(ctx.store, &keys)?)
 }
 
 fn view(batch: BatchRecord, jobs: &[JobRecord]) -> BatchView {
