@@ -3,7 +3,7 @@
 //! [`super`]); superseded slots are removed on the way.
 
 use super::{DocMeta, DocPage, DocResult, Documents, MAX_SLOTS_PER_PAGE, parse_meta};
-use crate::store::StoreResult;
+use crate::store::{StoreResult, page_down};
 
 impl Documents<'_> {
     /// Newest first, `limit` items from `cursor` (a slot number, inclusive) downwards.
@@ -12,25 +12,14 @@ impl Documents<'_> {
             Some(c) => c,
             None => self.store.increment(&self.slot_counter_key(), 0)?,
         };
-        let floor = (top - MAX_SLOTS_PER_PAGE - limit as i64).max(0);
-        let mut items = Vec::with_capacity(limit);
-        // `next` is the highest slot not yet consumed: where the next page starts.
-        let mut next = top;
-        while next > floor && items.len() < limit {
-            let batch = ((limit - items.len()) as i64 * 2)
-                .clamp(16, 500)
-                .min(next - floor);
-            let slots: Vec<i64> = (next - batch + 1..=next).rev().collect();
-            next -= batch;
-            for (slot, meta) in self.live_entries(&slots)? {
-                if items.len() == limit {
-                    next = slot;
-                    break;
-                }
-                items.push(meta.item());
-            }
-        }
-        let next_cursor = (next > 0).then(|| next.to_string());
+        let (items, next_cursor) = page_down(top, limit, MAX_SLOTS_PER_PAGE, |from, to| {
+            let slots: Vec<i64> = (from..=to).rev().collect();
+            let live = self.live_entries(&slots)?;
+            Ok(live
+                .into_iter()
+                .map(|(slot, meta)| (slot, meta.item()))
+                .collect())
+        })?;
         Ok(DocPage { items, next_cursor })
     }
 

@@ -17,7 +17,7 @@ use super::versions::{Source, Write};
 use super::{DocError, DocMeta, DocResult, Documents, Precondition, rfc3339};
 use crate::Ctx;
 use crate::names::{Collection, DocName};
-use crate::store::{Slots, StoreResult};
+use crate::store::{Slots, StoreResult, page_down};
 
 const SLOTS: Slots = Slots::new("trash");
 const OLDEST_KEY: &str = "trash/oldest";
@@ -143,36 +143,29 @@ pub fn list(ctx: &Ctx, limit: usize, cursor: Option<i64>) -> StoreResult<TrashPa
         Some(c) => c,
         None => SLOTS.len(ctx.store)?,
     };
-    let floor = (top - MAX_SLOTS_PER_PAGE - limit as i64).max(0);
     let keep_ms = ctx.settings.trash_ms();
-    let mut items = Vec::with_capacity(limit);
-    let mut next = top;
-    while next > floor && items.len() < limit {
-        let batch = ((limit - items.len()) as i64 * 2)
-            .clamp(16, 500)
-            .min(next - floor);
-        let slots = SLOTS.read(ctx.store, next - batch + 1, next)?;
-        next -= batch;
-        for (slot, entry) in live(ctx, slots)?.into_iter().rev() {
-            if items.len() == limit {
-                next = slot;
-                break;
-            }
-            if entry.deleted_ms + keep_ms > ctx.now_ms {
-                items.push(TrashItem {
-                    collection: entry.collection,
-                    name: entry.name,
-                    title: entry.title,
-                    size: entry.size,
-                    version: entry.version,
-                    deleted_at: rfc3339(entry.deleted_ms),
-                    deleted_by: entry.deleted_by,
-                    purge_at: rfc3339(entry.deleted_ms + keep_ms),
-                });
-            }
-        }
-    }
-    let next_cursor = (next > 0).then(|| next.to_string());
+    // Entries past `trash_days` are hidden at once; the janitor removes them soon after.
+    let (items, next_cursor) = page_down(top, limit, MAX_SLOTS_PER_PAGE, |from, to| {
+        let slots = SLOTS.read(ctx.store, from, to)?;
+        Ok(live(ctx, slots)?
+            .into_iter()
+            .rev()
+            .filter(|(_, e)| e.deleted_ms + keep_ms > ctx.now_ms)
+            .map(|(slot, e)| {
+                let item = TrashItem {
+                    collection: e.collection,
+                    name: e.name,
+                    title: e.title,
+                    size: e.size,
+                    version: e.version,
+                    deleted_at: rfc3339(e.deleted_ms),
+                    deleted_by: e.deleted_by,
+                    purge_at: rfc3339(e.deleted_ms + keep_ms),
+                };
+                (slot, item)
+            })
+            .collect())
+    })?;
     Ok(TrashPage { items, next_cursor })
 }
 
