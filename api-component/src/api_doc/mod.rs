@@ -31,6 +31,7 @@ use utoipa::openapi::{
 
 mod batches;
 mod history;
+mod job_list;
 mod revise;
 
 use crate::VERSION;
@@ -265,16 +266,7 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
             415,
             "The body is labelled as something other than Markdown or plain text",
         ),
-        JobsList => Described::new("jobsList", "jobs", "List jobs, newest first")
-            .parameter(query(
-                "status",
-                "Only jobs with this status",
-                s.of::<Status>(),
-            ))
-            .parameter(limit(views::DEFAULT_LIMIT, views::MAX_LIMIT))
-            .parameter(cursor())
-            .answer(200, json_response("One page", s.of::<JobPage>()))
-            .refuse(400, "An unknown status, or a bad limit or cursor"),
+        JobsList => job_list::describe(endpoint, s),
         JobGet => Described::new("jobGet", "jobs", "One job")
             .answer(200, json_response("The job", s.of::<JobView>()))
             .refuse(404, "No job with this id"),

@@ -12,12 +12,13 @@
 //! - [`runner_api`]: what runners call, one module per verb: claim, heartbeat, uploads (log
 //!   chunks, outputs), finish, and the registry of runners.
 //! - [`logs`]: log chunks in the store and reading them back; [`events`]: the SSE event stream.
-//! - [`views`]: list, get, cancel, delete; [`retention`]: removing finished jobs, on request
-//!   or after `job_retention_days`.
+//! - [`views`]: list, get, cancel, delete; [`filter`]: what a listing keeps; [`retention`]:
+//!   removing finished jobs, on request or after `job_retention_days`.
 
 pub mod batches;
 pub mod enqueue;
 pub mod events;
+pub mod filter;
 pub mod logs;
 pub mod model;
 pub mod pipeline;

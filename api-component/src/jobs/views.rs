@@ -1,7 +1,9 @@
-//! Client endpoints over jobs: list newest first, get one, cancel, retry.
+//! Client endpoints over jobs: list newest first (filtered, see [`super::filter`]), get one,
+//! cancel, retry.
 
 use serde::Serialize;
 
+use super::filter::JobFilter;
 use super::model::{JobRecord, JobView, Status, keys};
 use super::queue::{self, Latch};
 use super::scan;
@@ -14,75 +16,88 @@ use crate::names::Collection;
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
-/// Index entries one listing reads at most (a status filter may skip many).
-const MAX_SCANNED: i64 = 2_000;
+/// Jobs one listing request examines at most. A filter that few jobs match ends its page there,
+/// short (even empty), with a `next_cursor` to go on from: a rare filter never walks the whole
+/// history in one request. Without filters a page of [`MAX_LIMIT`] examines one job more.
+pub const MAX_EXAMINED: i64 = 500;
+/// Index entries read per store round trip once the first page-sized read is done.
+const WALK_BATCH: i64 = 64;
 
 /// One page of the job listing, newest first.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobPage {
     pub items: Vec<JobView>,
-    /// Pass back as `cursor` for the next page; `null` at the end.
+    /// Pass back as `cursor` for the next page; `null` at the end. A filtered page may be
+    /// short, even empty, and still have one: it examined as many jobs as one request may.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
-/// `GET /api/jobs?status=&limit=&cursor=`.
+/// `GET /api/jobs?status=&type=&q=&submitted_by=&from=&to=&limit=&cursor=`.
 pub fn jobs_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
-    let status = match req.query_param("status").filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(Status::parse(&s).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "status {s:?} is not one of queued, running, completed, failed, cancelled"
-            ))
-        })?),
-    };
+    let filter = JobFilter::from_request(req)?;
     let limit = req.limit_param("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
     let top = match req.cursor_param()? {
         Some(cursor) => cursor,
         None => counter(ctx.store, keys::JOB_COUNTER)?,
     };
-    let floor = (top - MAX_SCANNED).max(0);
-    let mut records: Vec<JobRecord> = Vec::new();
-    let mut next = top;
-    // A page and one more (to know whether another page follows), then wider steps while a
-    // status filter skips jobs.
-    let mut batch = (limit as i64 + 1).min(64);
-    'scan: while next > floor && records.len() < limit {
-        let numbers: Vec<i64> = (next.saturating_sub(batch - 1).max(floor + 1)..=next)
-            .rev()
-            .collect();
-        batch = 64;
-        next = numbers.last().copied().unwrap_or(1) - 1;
-        let ids = ctx.store.get_many(
-            &numbers
-                .iter()
-                .map(|n| keys::job_index(*n))
-                .collect::<Vec<_>>(),
-        )?;
-        let job_keys: Vec<String> = ids
-            .iter()
-            .map(|id| keys::job(&String::from_utf8_lossy(id.as_deref().unwrap_or_default())))
-            .collect();
-        for (n, raw) in numbers.iter().zip(ctx.store.get_many(&job_keys)?) {
-            let Some(record) = raw.and_then(|b| serde_json::from_slice::<JobRecord>(&b).ok())
-            else {
-                continue;
-            };
-            if status.is_none_or(|s| s == record.status) {
-                if records.len() == limit {
-                    next = *n;
-                    break 'scan;
-                }
-                records.push(record);
-            }
-        }
-    }
+    let (records, next) = walk(ctx, &filter, top, limit)?;
     let page = JobPage {
         items: views_of(ctx, &records)?,
         next_cursor: (next > 0).then(|| next.to_string()),
     };
     Ok(ApiResponse::json(200, &page))
+}
+
+/// Walks the jobs index down from `top` (newest first), keeping up to `limit` records that
+/// match, and examining at most [`MAX_EXAMINED`]. Returns them with the number to go on from
+/// (0: nothing older is left, or nothing older can match).
+fn walk(ctx: &Ctx, filter: &JobFilter, top: i64, limit: usize) -> ApiResult<(Vec<JobRecord>, i64)> {
+    let floor = (top - MAX_EXAMINED).max(0);
+    let mut records: Vec<JobRecord> = Vec::new();
+    let mut next = top;
+    // A page and one more (to know whether another page follows), then wider steps while a
+    // filter skips jobs.
+    let mut batch = (limit as i64 + 1).min(WALK_BATCH);
+    while next > floor && records.len() < limit {
+        let numbers: Vec<i64> = ((next - batch + 1).max(floor + 1)..=next).rev().collect();
+        batch = WALK_BATCH;
+        for (n, record) in load_numbered(ctx, &numbers)? {
+            if let Some(record) = record {
+                if filter.is_past(&record) {
+                    return Ok((records, 0));
+                }
+                if filter.matches(&record) {
+                    if records.len() == limit {
+                        return Ok((records, n));
+                    }
+                    records.push(record);
+                }
+            }
+            next = n - 1;
+        }
+    }
+    Ok((records, next))
+}
+
+/// The records the index entries `numbers` name (`None` where the job is gone).
+fn load_numbered(ctx: &Ctx, numbers: &[i64]) -> ApiResult<Vec<(i64, Option<JobRecord>)>> {
+    let ids = ctx.store.get_many(
+        &numbers
+            .iter()
+            .map(|n| keys::job_index(*n))
+            .collect::<Vec<_>>(),
+    )?;
+    let job_keys: Vec<String> = ids
+        .iter()
+        .map(|id| keys::job(&String::from_utf8_lossy(id.as_deref().unwrap_or_default())))
+        .collect();
+    Ok(numbers
+        .iter()
+        .zip(ctx.store.get_many(&job_keys)?)
+        .map(|(n, raw)| (*n, raw.and_then(|b| serde_json::from_slice(&b).ok())))
+        .collect())
 }
 
 /// Public views, with queue positions when any job is queued.

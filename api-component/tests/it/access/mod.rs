@@ -21,7 +21,7 @@ fn bearer(req: ApiRequest, token: &str) -> ApiRequest {
     req.with_header("Authorization", &format!("Bearer {token}"))
 }
 
-fn with_cookie(req: ApiRequest, cookie: &str) -> ApiRequest {
+pub(crate) fn with_cookie(req: ApiRequest, cookie: &str) -> ApiRequest {
     req.with_header("Cookie", cookie)
 }
 
@@ -34,7 +34,7 @@ fn session_cookie(resp: &ApiResponse) -> String {
 }
 
 /// Creates a user with `role` (as the admin) and accepts the invite: the session cookie.
-fn user_session(app: &App, email: &str, role: &str, password: &str) -> String {
+pub(crate) fn user_session(app: &App, email: &str, role: &str, password: &str) -> String {
     let resp = app.post_json("/api/users", &json!({"email": email, "role": role}));
     assert_eq!(resp.status, 201, "{}", String::from_utf8_lossy(&resp.body));
     let url = resp.json_body()["invite_url"].as_str().unwrap().to_owned();

@@ -5,6 +5,7 @@ mod attempts;
 mod batches;
 mod costs;
 mod faults;
+mod listing;
 mod pipeline;
 mod protocol;
 mod retention;
