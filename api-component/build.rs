@@ -1,8 +1,11 @@
 //! Embeds the web UI: every file under `../static` becomes an entry of `STATIC_FILES`
-//! (`(url path, bytes)`), so the component serves the UI with no filesystem access.
+//! (`(url path, ETag, bytes)`), so the component serves the UI with no filesystem access. The
+//! ETag is a digest of the bytes, so it changes exactly when the file does.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static");
@@ -10,15 +13,18 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
-    let mut out = String::from("pub static STATIC_FILES: &[(&str, &[u8])] = &[\n");
+    let mut out = String::from("pub static STATIC_FILES: &[(&str, &str, &[u8])] = &[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let rel = path.strip_prefix(&root).expect("under static/");
         let url = format!("/{}", rel.to_string_lossy().replace('\\', "/"));
         let abs = path.canonicalize().expect("static file readable");
+        let digest = Sha256::digest(std::fs::read(&abs).expect("static file readable"));
+        let etag: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         writeln!(
             out,
-            "    ({url:?}, include_bytes!({:?})),",
+            "    ({url:?}, {:?}, include_bytes!({:?})),",
+            format!("\"{etag}\""),
             abs.to_string_lossy()
         )
         .unwrap();

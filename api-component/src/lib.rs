@@ -154,8 +154,10 @@ fn respond(ctx: &Ctx, req: &ApiRequest, outcome: ApiResult<Routed>, head: bool) 
     let resp = outcome
         .and_then(|routed| match routed {
             Routed::Api(matched, principal) => dispatch(ctx, req, matched, principal.as_ref()),
-            Routed::Static if head || req.method == "GET" => assets::static_file(&req.path)
-                .ok_or_else(|| ApiError::NotFound(format!("nothing at {}", req.path))),
+            Routed::Static if head || req.method == "GET" => {
+                assets::static_file(&req.path, req.header("if-none-match"))
+                    .ok_or_else(|| ApiError::NotFound(format!("nothing at {}", req.path)))
+            }
             Routed::Static => Err(ApiError::MethodNotAllowed {
                 method: req.method.clone(),
                 allowed: "GET",

@@ -1,12 +1,14 @@
-// Editing a document: brand data in a JSON editor that refuses invalid JSON before saving;
-// briefs and drafts in a Markdown editor whose live preview the API renders (`POST /api/render`)
+// Editing a document: brand data in a code editor (jsoneditor.js: CodeMirror, line numbers,
+// highlighting, errors marked where they are) that opens the JSON pretty-printed and refuses
+// invalid JSON before saving; briefs and drafts in a plain textarea (the browser's own spelling
+// check and text handling suit prose) whose live preview the API renders (`POST /api/render`)
 // exactly as it renders the saved document's preview.
 // Saves are conditional on the ETag the document was opened with, so a concurrent edit is
 // reported (HTTP 412) with a choice to reload or overwrite instead of being silently lost.
 
 import * as api from './api.js';
 import { h, button, announce, debounce, replaceChildren, COLLECTIONS } from './dom.js';
-import { checkJson } from './jsoncheck.js';
+import { brandDataProblem, mountJsonEditor } from './jsoneditor.js';
 import { previewFragment } from './preview.js';
 
 /** Quiet time after a keystroke before the live preview is rendered again. */
@@ -17,19 +19,35 @@ export class DocumentEditor {
     this.collection = collection;
     this.name = name;
     this.meta = COLLECTIONS[collection];
-    this.original = text;
+    this.original = this.meta.format === 'json' ? pretty(text) : text;
     this.etag = etag;
     this.onSaved = onSaved;
     this.onCancel = onCancel;
     this.saving = false;
-    this.element = this.build(text);
+    this.element = this.build(this.original);
   }
 
   get dirty() {
-    return this.textarea.value !== this.original;
+    return this.text() !== this.original;
   }
 
-  focus() {
+  /** The text being edited. */
+  text() {
+    if (this.meta.format !== 'json') return this.textarea.value;
+    return this.code ? this.code.text() : this.original;
+  }
+
+  setText(text) {
+    if (this.meta.format === 'json') this.code?.setText(text);
+    else this.textarea.value = text;
+  }
+
+  async focus() {
+    if (this.meta.format === 'json') {
+      await this.ready;
+      this.code?.focus();
+      return;
+    }
     this.textarea.focus();
     this.textarea.setSelectionRange(0, 0);
     this.textarea.scrollTop = 0;
@@ -38,7 +56,7 @@ export class DocumentEditor {
   build(text) {
     const isJson = this.meta.format === 'json';
     const id = `editor-${this.collection}`;
-    this.textarea = h('textarea', {
+    this.textarea = !isJson && h('textarea', {
       id, class: ['code-input', isJson ? 'json-input' : 'md-input'], value: text, spellcheck: !isJson,
       attrs: { 'aria-describedby': `${id}-status`, autocapitalize: 'off', autocomplete: 'off' },
       on: {
@@ -64,9 +82,19 @@ export class DocumentEditor {
         actions));
     let body;
     if (isJson) {
+      // The message stays above the editor, where it is seen whatever the editor scrolls to.
+      this.status.setAttribute('role', 'status');
+      const host = h('div', { class: 'code-editor', id, attrs: { 'data-testid': 'json-editor' } },
+        h('p', { class: 'muted loading', text: 'Loading the editor…' }));
       body = h('div', { class: 'editor-body' },
-        h('label', { class: 'field-label', htmlFor: id, text: 'Brand data (JSON)' }),
-        this.textarea, this.status);
+        h('p', { class: 'field-label', attrs: { 'aria-hidden': 'true' }, text: 'Brand data (JSON)' }),
+        this.status, host);
+      this.ready = mountJsonEditor(host, {
+        text, label: 'Brand data (JSON)', onChange: () => this.changed(), onSave: () => this.save(),
+      }).then((code) => { this.code = code; }, (err) => {
+        host.replaceChildren(h('div', { class: 'notice notice-error', attrs: { role: 'alert' } },
+          h('p', { text: `The editor could not be loaded (${err.message}). Reload the page to try again.` })));
+      });
     } else {
       this.preview = h('div', { class: 'prose md-live', attrs: { 'aria-label': 'Live preview', role: 'region' } });
       this.previewAsked = 0;
@@ -103,7 +131,7 @@ export class DocumentEditor {
     this.preview.setAttribute('aria-busy', 'true');
     let content;
     try {
-      content = previewFragment(await api.renderMarkdown(this.textarea.value));
+      content = previewFragment(await api.renderMarkdown(this.text()));
     } catch (err) {
       content = h('p', { class: 'notice notice-error', text: `Preview unavailable: ${err.message}` });
     }
@@ -115,31 +143,32 @@ export class DocumentEditor {
     if (asked === this.previewAsked) this.preview.setAttribute('aria-busy', 'false');
   }
 
-  /** Checks the JSON; shows where it is wrong. Returns the parse result. */
+  /** Checks the JSON; says above the editor what is wrong and where. Returns the problem, or
+   * null when the text is a JSON object. */
   validate() {
-    const result = checkJson(this.textarea.value);
-    this.status.classList.toggle('is-invalid', !result.ok || !isObject(result.value));
-    if (!result.ok) {
+    const problem = brandDataProblem(this.text());
+    const result = problem?.result;
+    this.status.classList.toggle('is-invalid', Boolean(problem));
+    if (problem && !result.ok) {
       this.status.textContent = `Invalid JSON at line ${result.line}, column ${result.column}: ${result.message}`;
-    } else if (!isObject(result.value)) {
-      this.status.textContent = 'Brand data must be a JSON object: { "name": … }';
+    } else if (problem) {
+      this.status.textContent = problem.message;
     } else {
       this.status.textContent = this.dirty ? 'Valid JSON · unsaved changes' : 'Valid JSON · no changes';
     }
-    return result;
+    return problem;
   }
 
   format() {
-    const result = this.validate();
-    if (!result.ok) { this.showJsonError(result); return; }
-    this.textarea.value = JSON.stringify(result.value, null, 2) + '\n';
-    this.changed();
+    const problem = this.validate();
+    if (problem && !problem.result.ok) { this.showJsonError(problem); return; }
+    this.setText(pretty(this.text()));
   }
 
-  showJsonError(result) {
-    this.showError(`Not saved: the JSON is invalid at line ${result.line}, column ${result.column}. ${result.message}`);
-    this.textarea.focus();
-    this.textarea.setSelectionRange(result.position, Math.min(result.position + 1, this.textarea.value.length));
+  showJsonError(problem) {
+    const { line, column, message } = problem.result;
+    this.showError(`Not saved: the JSON is invalid at line ${line}, column ${column}. ${message}`);
+    this.code?.select(problem.from, problem.to);
   }
 
   showError(message) {
@@ -148,13 +177,13 @@ export class DocumentEditor {
 
   async save({ overwrite = false } = {}) {
     if (this.saving) return;
-    const text = this.textarea.value;
+    const text = this.text();
     if (this.meta.format === 'json') {
-      const result = this.validate();
-      if (!result.ok) { this.showJsonError(result); return; }
-      if (!isObject(result.value)) {
+      const problem = this.validate();
+      if (problem && !problem.result.ok) { this.showJsonError(problem); return; }
+      if (problem) {
         this.showError('Not saved: brand data must be a JSON object ({ … }), not a list or a single value.');
-        this.textarea.focus();
+        this.code?.select(0);
         return;
       }
     }
@@ -207,13 +236,13 @@ export class DocumentEditor {
   async reloadTheirs() {
     try {
       const doc = await api.getDocument(this.collection, this.name);
-      this.original = doc.text;
+      this.original = this.meta.format === 'json' ? pretty(doc.text) : doc.text;
       this.etag = doc.etag;
-      this.textarea.value = doc.text;
+      this.setText(this.original);
       this.conflictBox.replaceChildren();
       this.changed();
       announce(`Reloaded the latest version of ${this.name}`);
-      this.textarea.focus();
+      this.focus();
     } catch (err) {
       this.showError(`Could not reload: ${err.message}`);
     }
@@ -224,6 +253,11 @@ export class DocumentEditor {
   }
 }
 
-function isObject(v) {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+/** JSON as the editor shows it: two-space indents and a final newline; other text as it is. */
+function pretty(text) {
+  try {
+    return `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
+  } catch {
+    return text;
+  }
 }

@@ -8,6 +8,7 @@
 //
 // Run on its own for manual work: `node support/mock-api.mjs [port]`; it prints a sign-in link.
 
+import crypto from 'node:crypto';
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -31,7 +32,7 @@ const MAX_DOC_BYTES = 1024 * 1024;
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
 };
 
 class HttpError extends Error {
@@ -358,8 +359,12 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
     let body;
     try { body = await fs.readFile(file); } catch { throw new HttpError(404, `nothing at ${url.pathname}`); }
     const ext = path.extname(file);
-    const headers = { 'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-cache' };
+    // As the component: revalidated each time, by an ETag that is a digest of the bytes.
+    const etag = `"${crypto.createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
+    const headers = { 'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-cache', etag };
     if (ext === '.html') Object.assign(headers, { 'content-security-policy': PAGE_CSP, 'referrer-policy': 'no-referrer' });
+    const known = (req.headers['if-none-match'] ?? '').split(',').map((t) => t.trim().replace(/^W\//, ''));
+    if (known.includes(etag)) return send(res, 304, '', headers);
     send(res, 200, body, headers);
   }
 

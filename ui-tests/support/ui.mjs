@@ -68,6 +68,23 @@ export async function signOut(page) {
   await page.locator('body.is-ready[data-screen="signin"]').waitFor();
 }
 
+/** The text of the code editor (CodeMirror) inside `locator`, as the editor holds it. */
+export async function codeEditorText(locator) {
+  return locator.locator('.cm-editor').evaluate(async (el) => {
+    const { EditorView } = await import('/vendor/codemirror.js');
+    return EditorView.findFromDOM(el).state.doc.toString();
+  });
+}
+
+/** The selection `[anchor, head]` of the code editor inside `locator`. */
+export async function codeEditorSelection(locator) {
+  return locator.locator('.cm-editor').evaluate(async (el) => {
+    const { EditorView } = await import('/vendor/codemirror.js');
+    const { anchor, head } = EditorView.findFromDOM(el).state.selection.main;
+    return [anchor, head];
+  });
+}
+
 export async function putDocument(baseUrl, collection, name, content, headers = {}) {
   const type = collection === 'brand-data' ? 'application/json' : 'text/markdown';
   const res = await apiFetch(baseUrl, 'PUT', `/api/${collection}/${encodeURIComponent(name)}`, { body: content, headers: { 'content-type': type, ...headers } });

@@ -74,6 +74,7 @@ test('no WCAG 2.1 A/AA violations on any screen', async () => {
     await openDocument(page, 'brand-data', BRAND);
     problems.push(...await violations(page, 'brand data viewer'));
     await panel(page, 'brand-data').locator('[data-action="edit"]').click();
+    await panel(page, 'brand-data').locator('.cm-content').waitFor();
     problems.push(...await violations(page, 'JSON editor'));
     await openDocument(page, 'briefs', BRIEF);
     problems.push(...await violations(page, 'brief preview'));

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { startTarget, launchBrowser, screenshot, apiFetch, waitFor, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
-import { panel, selectTab, docItem, openDocument, uploadWithChooser, dropFiles, putDocument, withApp, brandJson } from '../support/ui.mjs';
+import { panel, selectTab, docItem, openDocument, uploadWithChooser, dropFiles, putDocument, withApp, brandJson, codeEditorText, codeEditorSelection } from '../support/ui.mjs';
 
 let target;
 let browser;
@@ -110,39 +110,80 @@ test('uploads derive a name from any file name and store the good files when one
   });
 });
 
-test('the JSON editor refuses invalid JSON, showing where it is wrong', async () => {
+test('the JSON editor opens pretty-printed, marks invalid JSON where it is wrong and refuses to save it', async () => {
   const name = n('editme', '.json');
-  await putDocument(target.url, 'brand-data', name, brandJson('Edit Me Ltd'));
+  await putDocument(target.url, 'brand-data', name, JSON.stringify(JSON.parse(brandJson('Edit Me Ltd'))));
   await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
     const puts = [];
-    page.on('request', (r) => { if (r.method() === 'PUT') puts.push(r.url()); });
+    const vendor = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PUT') puts.push(r.url());
+      if (r.url().includes('/vendor/')) vendor.push(new URL(r.url()).pathname);
+    });
     await openDocument(page, 'brand-data', name);
+    assert.deepEqual(vendor, [], 'the editor bundle is fetched only for editing');
     const p = panel(page, 'brand-data');
     await p.locator('[data-action="edit"]').click();
-    const editor = p.locator('textarea.json-input');
-    await editor.fill('{\n  "name": "Edit Me Ltd",\n  "markets": ["UK", "DE",]\n}\n');
+    const host = p.getByTestId('json-editor');
+    const content = host.locator('.cm-content');
+    await content.waitFor();
+    assert.deepEqual(vendor, ['/vendor/codemirror.js']);
+    // The stored JSON was minified; the editor shows it with two-space indents, numbered lines.
+    assert.equal(await codeEditorText(host), brandJson('Edit Me Ltd'));
+    assert.ok(await host.locator('.cm-lineNumbers .cm-gutterElement', { hasText: /^12$/ }).count() === 1, 'line numbers');
+    assert.ok(await host.locator('.cm-line span').count() > 10, 'highlighted tokens');
+    await p.locator('.editor-status', { hasText: 'Valid JSON · no changes' }).waitFor();
+    assert.equal(await content.getAttribute('aria-label'), 'Brand data (JSON)');
+
+    await content.fill('{\n  "name": "Edit Me Ltd",\n  "markets": ["UK", "DE",]\n}\n');
     await p.locator('.editor-status', { hasText: 'Invalid JSON at line 3, column 26' }).waitFor();
+    // Inline: a mark in the lint gutter and the place underlined, the message on it.
+    await host.locator('.cm-lint-marker-error').waitFor();
+    await host.locator('.cm-lintRange-error').waitFor();
+    await host.locator('.cm-lint-marker-error').hover();
+    await host.locator('.cm-tooltip', { hasText: 'Line 3, column 26: Remove the comma before “]”' }).waitFor();
     await p.locator('[data-action="save"]').click();
     await p.locator('.editor-error', { hasText: 'Not saved: the JSON is invalid at line 3, column 26' }).waitFor();
-    assert.equal(await editor.evaluate((t) => document.activeElement === t), true, 'focus goes to the error');
-    assert.equal(await editor.evaluate((t) => t.selectionStart), '{\n  "name": "Edit Me Ltd",\n  "markets": ["UK", "DE",'.length);
+    assert.equal(await content.evaluate((c) => c.getRootNode().activeElement === c), true, 'focus goes to the error');
+    const at = '{\n  "name": "Edit Me Ltd",\n  "markets": ["UK", "DE",'.length;
+    assert.deepEqual(await codeEditorSelection(host), [at, at + 1]);
+    // The message stays in view above the editor.
+    const [status, editorTop] = await Promise.all([p.locator('.editor-status').boundingBox(), host.boundingBox()]);
+    assert.ok(status.y < editorTop.y, 'the message is above the editor');
     await screenshot(page, 'json-editor-invalid-1280');
 
-    await editor.fill('["a list", "is not brand data"]');
+    await content.fill('["a list", "is not brand data"]');
     await p.locator('[data-action="save"]').click();
     await p.locator('.editor-error', { hasText: 'must be a JSON object' }).waitFor();
     assert.deepEqual(puts, [], 'nothing was sent while the JSON was invalid');
 
-    await editor.fill('{"name": "Renamed Brand", "markets": ["UK"]}');
-    await p.locator('.editor-status', { hasText: 'Valid JSON' }).waitFor();
+    await content.fill('{"name": "Renamed Brand", "markets": ["UK"]}');
+    await p.locator('.editor-status', { hasText: 'Valid JSON · unsaved changes' }).waitFor();
+    await host.locator('.cm-lint-marker-error').waitFor({ state: 'detached' });
     await p.locator('[data-action="format"]').click();
-    assert.equal(await editor.inputValue(), '{\n  "name": "Renamed Brand",\n  "markets": [\n    "UK"\n  ]\n}\n');
-    await p.locator('[data-action="save"]').click();
+    assert.equal(await codeEditorText(host), '{\n  "name": "Renamed Brand",\n  "markets": [\n    "UK"\n  ]\n}\n');
+    await content.click();
+    await page.keyboard.press('Control+s');
     await p.locator('.viewer-title', { hasText: 'Renamed Brand' }).waitFor();
     assert.equal(puts.length, 1);
     const stored = await apiFetch(target.url, 'GET', `/api/brand-data/${name}`);
     assert.deepEqual(JSON.parse(stored.text), { name: 'Renamed Brand', markets: ['UK'] });
   });
+});
+
+test('the editor bundle is served as JavaScript, revalidated by its ETag, with its licence beside it', async () => {
+  const js = await apiFetch(target.url, 'GET', '/vendor/codemirror.js', { auth: false });
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /^text\/javascript/);
+  assert.equal(js.headers.get('cache-control'), 'no-cache');
+  const etag = js.headers.get('etag');
+  assert.match(etag ?? '', /^"[0-9a-f]{16,}"$/, 'a strong ETag');
+  const again = await apiFetch(target.url, 'GET', '/vendor/codemirror.js', { auth: false, headers: { 'if-none-match': etag } });
+  assert.equal(again.status, 304);
+  assert.equal(again.body.length, 0);
+  const licence = await apiFetch(target.url, 'GET', '/vendor/codemirror.LICENSE.txt', { auth: false });
+  assert.equal(licence.status, 200);
+  assert.match(licence.text, /@codemirror\/view .*\(MIT\)/);
 });
 
 test('the Markdown editor previews unsaved text exactly as the saved preview shows it, then saves', async () => {
