@@ -15,7 +15,8 @@ import { confirmDialog } from './dialogs.js';
 import { Tabs } from './tabs.js';
 import { DocumentsPanel } from './documents.js';
 import { GenerateDialog } from './generate.js';
-import { JobsPanel } from './jobs.js';
+import { JobsPanel, PHONE } from './jobs.js';
+import { JobState } from './jobstate.js';
 import { LogViewer } from './logs.js';
 import { HealthIndicator } from './health.js';
 import { AuthScreen, readAuthFragment } from './auth.js';
@@ -28,8 +29,7 @@ let tabs;
 let jobs;
 let logs;
 let generateDialog;
-let health;
-let lastCounts = '';
+let jobState;
 let me = null;
 let started = false;
 let view = 'documents';
@@ -71,15 +71,11 @@ const app = {
   },
   jobSubmitted() {
     jobs.refresh();
-    if (window.matchMedia('(max-width: 1023px)').matches) jobs.setExpanded(true);
+    // On a phone the jobs bar shows the new count; its sheet would cover what the user was doing.
+    if (window.matchMedia('(max-width: 1023px)').matches && !window.matchMedia(PHONE).matches) jobs.setExpanded(true);
   },
   /** Finished jobs may have produced documents: refresh listings that were loaded. */
   jobsUpdated(list) {
-    const counts = `${list.filter((j) => j.status === 'running').length}/${list.filter((j) => j.status === 'queued').length}`;
-    if (counts !== lastCounts) {
-      lastCounts = counts;
-      health.refresh();
-    }
     const finishedNow = list.filter((j) => j.status === 'completed' && !seenCompleted.has(j.id));
     for (const job of finishedNow) {
       seenCompleted.add(job.id);
@@ -178,18 +174,18 @@ function init() {
     if (view === 'documents' && !routing) writeHash(collection, selection[collection]);
     $('#nav [data-view="documents"]').href = `#${collection}`;
   });
-  jobs = new JobsPanel($('#jobs'), app);
+  jobState = new JobState();
+  jobs = new JobsPanel($('#jobs'), app, jobState);
   logs = new LogViewer(app);
   generateDialog = new GenerateDialog(app);
-  health = new HealthIndicator($('#health'), { onUpdate: (data) => jobs.setHealth(data) });
+  new HealthIndicator($('#health'), jobState);
 
   const route = parseRoute() ?? { view: 'documents', collection: 'brand-data', name: null };
   view = route.view;
   tabs.select(route.collection ?? 'brand-data');
   if (route.name) panels[route.collection].open(route.name);
   for (const c of Object.keys(panels)) if (c !== tabs.selected) panels[c].activate();
-  health.start();
-  jobs.start();
+  jobState.start();
 }
 
 const sameAccount = (a, b) => a && b && a.kind === b.kind && a.id === b.id && a.role === b.role;
@@ -208,8 +204,7 @@ function start(next) {
     started = true;
     init();
   } else {
-    jobs.resume();
-    health.resume();
+    jobState.resume();
     panels[tabs.selected].reload();
   }
   setScreen('app');
@@ -218,8 +213,7 @@ function start(next) {
 /** A request was refused for want of a session: sign in again over the kept page. */
 function sessionEnded() {
   if (!started || document.body.dataset.screen !== 'app') return;
-  jobs.pause();
-  health.pause();
+  jobState.pause();
   logs.close();
   for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close('cancel');
   auth.showSignIn({ notice: 'Your session has ended. Sign in again to carry on where you were.' }).then(start);

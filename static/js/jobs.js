@@ -1,15 +1,15 @@
 // The active-jobs panel: queued jobs with their queue position, running jobs with a ticking
 // elapsed time and their runner, recently finished ones with duration, cost and tokens; cancel,
 // retry (for editors and admins), logs, who submitted each job, and a link to the document a job
-// produced. Polls GET /api/jobs every ~2 s while the page is visible and someone is signed in.
-// Cards are updated in place so keyboard focus survives a refresh.
+// produced. It shows each snapshot of the page's job state (jobstate.js, which polls), the same
+// one the header shows. Cards are updated in place so keyboard focus survives a refresh.
+// Up to 1023 px the panel folds under a toggle above the documents; up to 600 px it is a bar
+// fixed at the bottom of the screen ("2 running · 1 queued") that opens as a sheet.
 
 import { reviewProposal } from './review.js';
 import * as api from './api.js';
 import { h, button, icon, announce, statusBadge, formatClock, formatDuration, formatCost, formatCompact, replaceChildren } from './dom.js';
-
-const POLL_MS = 2000;
-const MAX_POLL_MS = 15000;
+import { countsText } from './jobstate.js';
 
 export const JOB_TYPES = { brand_data: 'Brand data', brief: 'Brief', draft: 'Draft', revision: 'Revision' };
 
@@ -41,19 +41,20 @@ export function usageText(usage) {
   ].filter(Boolean).join(' · ');
 }
 
+/** Where the panel is a bar at the bottom of the screen. */
+export const PHONE = '(max-width: 600px)';
+
 export class JobsPanel {
-  constructor(root, app) {
+  /** `state` is the page's JobState. */
+  constructor(root, app, state) {
     this.root = root;
     this.app = app;
+    this.state = state;
     this.jobs = [];
     this.cards = new Map();
-    this.timer = null;
-    this.delay = POLL_MS;
-    this.health = null;
-    this.enabled = true;
     this.build();
-    document.addEventListener('visibilitychange', () => (document.hidden ? this.stop() : this.start()));
     setInterval(() => this.tickClocks(), 1000);
+    state.subscribe((snapshot) => this.show(snapshot));
   }
 
   build() {
@@ -62,6 +63,13 @@ export class JobsPanel {
       type: 'button', class: 'jobs-toggle', attrs: { 'aria-expanded': 'false', 'aria-controls': 'jobs-body' },
       on: { click: () => this.setExpanded(this.toggle.getAttribute('aria-expanded') !== 'true') },
     }, h('span', { class: 'jobs-toggle-label', text: 'Jobs' }), this.summary, icon('chevron'));
+    // The phone's sheet closes with Escape, as a sheet does, and gives focus back to its bar.
+    this.root.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || this.toggle.getAttribute('aria-expanded') !== 'true') return;
+      if (!window.matchMedia(PHONE).matches) return;
+      this.setExpanded(false);
+      this.toggle.focus();
+    });
     this.notice = h('div', { class: 'jobs-notice', attrs: { role: 'status' } });
     this.sections = {
       running: this.section('Running'),
@@ -71,8 +79,10 @@ export class JobsPanel {
     this.empty = h('div', { class: 'jobs-empty' },
       h('p', { class: 'empty-title', text: 'No jobs yet' }),
       h('p', { class: 'muted', text: 'Generate brand data, a brief or a draft and it will show up here with its live log.' }));
+    this.more = h('p', { class: 'jobs-more muted', hidden: true });
     this.body = h('div', { class: 'jobs-body', id: 'jobs-body' },
-      this.notice, this.sections.running.el, this.sections.queued.el, this.sections.recent.el, this.empty);
+      this.notice, this.sections.running.el, this.sections.queued.el, this.more, this.sections.recent.el, this.empty,
+      h('p', { class: 'jobs-history-link' }, h('a', { href: '#jobs', text: 'All jobs, with filters →' })));
     replaceChildren(this.root,
       h('div', { class: 'jobs-head' },
         h('h2', { class: 'jobs-title', id: 'jobs-title' }, 'Jobs ', h('span', { class: 'jobs-summary-wide' })),
@@ -93,57 +103,21 @@ export class JobsPanel {
     this.root.classList.toggle('is-collapsed', !on);
   }
 
-  start() {
-    if (this.timer !== null || !this.enabled) return;
-    this.timer = 0;
-    this.poll();
-  }
-
-  stop() {
-    clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  /** Stops polling until `resume` (while nobody is signed in). */
-  pause() {
-    this.enabled = false;
-    this.stop();
-  }
-
-  resume() {
-    this.enabled = true;
-    this.delay = POLL_MS;
-    this.start();
-  }
-
-  /** Refreshes now (after a submit, cancel or retry), then keeps the usual rhythm. */
+  /** Reads the job state now (after a submit, cancel or retry). */
   refresh() {
-    clearTimeout(this.timer);
-    if (this.timer === null) return this.fetch();
-    this.timer = 0;
-    return this.poll();
+    return this.state.refresh();
   }
 
-  async poll() {
-    await this.fetch();
-    if (this.timer !== null) this.timer = setTimeout(() => this.poll(), this.delay);
-  }
-
-  async fetch() {
-    try {
-      const page = await api.listJobs({ limit: 20 });
-      this.delay = POLL_MS;
+  /** Shows a snapshot of the job state. */
+  show(snapshot) {
+    this.snapshot = snapshot;
+    if (snapshot.jobsError) {
+      this.setNotice(`Jobs are unavailable right now (${snapshot.jobsError.message}). Retrying…`, 'error');
+    } else {
       this.setNotice(null);
-      this.update(page.items ?? []);
-    } catch (err) {
-      this.delay = Math.min(MAX_POLL_MS, this.delay * 2);
-      this.setNotice(`Jobs are unavailable right now (${err.message}). Retrying…`, 'error');
     }
-  }
-
-  setHealth(health) {
-    this.health = health;
-    this.updateSummary();
+    if (snapshot.jobs) this.update(snapshot.jobs);
+    else this.updateSummary();
   }
 
   setNotice(text, tone = 'info') {
@@ -169,18 +143,22 @@ export class JobsPanel {
     }
     for (const id of [...this.cards.keys()]) if (!seen.has(id)) this.cards.delete(id);
     this.empty.hidden = jobs.length > 0;
+    const counts = this.snapshot?.counts;
+    const unseen = counts ? Math.max(0, counts.running - groups.running.length) + Math.max(0, counts.queued - groups.queued.length) : 0;
+    this.more.hidden = unseen === 0;
+    this.more.textContent = unseen ? `${unseen} more active ${unseen === 1 ? 'job is' : 'jobs are'} older than the ${jobs.length} shown here; see all jobs.` : '';
     this.updateSummary();
     this.tickClocks();
     this.app.jobsUpdated?.(jobs);
   }
 
   updateSummary() {
-    const running = this.jobs.filter((j) => j.status === 'running').length;
-    const queued = this.jobs.filter((j) => j.status === 'queued').length;
-    const text = running || queued ? `${running} running · ${queued} queued` : 'None active';
+    const counts = this.snapshot?.counts ?? { running: 0, queued: 0 };
+    const text = countsText(counts);
     this.summary.textContent = text;
-    this.root.querySelector('.jobs-summary-wide').textContent = running || queued ? text : '';
-    const noRunner = this.health && Number(this.health.runners_online ?? 0) === 0 && queued > 0;
+    this.root.querySelector('.jobs-summary-wide').textContent = counts.running || counts.queued ? text : '';
+    const health = this.snapshot?.health;
+    const noRunner = health && Number(health.runners_online ?? 0) === 0 && counts.queued > 0;
     if (!this.notice.querySelector('.notice-error')) {
       this.setNotice(noRunner ? 'No runner is online, so queued jobs will wait until one connects.' : null, 'warning');
     }

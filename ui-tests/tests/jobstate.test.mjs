@@ -1,0 +1,148 @@
+// One source of job state: the header's counts and the jobs panel's summary come from the same
+// snapshot (static/js/jobstate.js), so as the queue changes they change together and never
+// disagree, not even for a moment; and the panel as a bar at the bottom of a phone's screen
+// that opens as a sheet.
+//
+// Mock only: the queue is held and released on demand (POST /__mock/queue/pause | resume).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
+import { startMockServer } from '../support/mock-api.mjs';
+import { panel, putDocument, withApp, brandJson } from '../support/ui.mjs';
+
+const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
+const skip = realServer ? 'runs against the mock only (its queue can be held)' : false;
+
+let mock;
+let browser;
+let url;
+const BRAND = `${RUN_ID}-state.json`;
+
+const control = (path) => apiFetch(url, 'POST', `/__mock/${path}`);
+const submitBrief = async (title) => (await apiFetch(url, 'POST', '/api/briefs/generate', {
+  body: JSON.stringify({ title, primary_keyword: 'boots', brand_data: BRAND }), headers: { 'content-type': 'application/json' },
+})).json();
+
+before(async () => {
+  if (skip) return;
+  mock = await startMockServer({ jobStepMs: 120 });
+  url = mock.url;
+  setAdminToken(url, mock.adminToken);
+  browser = await launchBrowser();
+  await putDocument(url, 'brand-data', BRAND, brandJson('State Outdoor'));
+});
+
+after(async () => {
+  await browser?.close();
+  await mock?.close();
+});
+
+/** Records, after every change to the page, what the header and the panel say. */
+async function recordCounts(page) {
+  await page.evaluate(() => {
+    window.__counts = [];
+    const text = (sel) => document.querySelector(sel)?.textContent ?? null;
+    const read = () => {
+      const running = text('#health [data-stat="running"] .health-stat-value');
+      const queued = text('#health [data-stat="queued"] .health-stat-value');
+      const summary = text('#jobs .jobs-summary');
+      if (running === null || queued === null || summary === null || summary === 'Loading…') return;
+      const header = `${parseInt(running, 10)} running · ${queued} queued`;
+      window.__counts.push({ header, panel: summary === 'None active' ? '0 running · 0 queued' : summary });
+    };
+    new MutationObserver(read).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+/** Waits until both say `expected` ("1 running · 2 queued"), reading both at the same instant. */
+async function bothSay(page, expected) {
+  await waitFor(async () => {
+    const now = await page.evaluate(() => ({
+      running: parseInt(document.querySelector('#health [data-stat="running"] .health-stat-value')?.textContent, 10),
+      queued: document.querySelector('#health [data-stat="queued"] .health-stat-value')?.textContent,
+      summary: document.querySelector('#jobs .jobs-summary')?.textContent,
+    }));
+    const panelSays = now.summary === 'None active' ? '0 running · 0 queued' : now.summary;
+    return `${now.running} running · ${now.queued} queued` === expected && panelSays === expected;
+  }, { message: `header and panel both at “${expected}”`, timeout: 15_000 });
+}
+
+test('the header and the jobs panel show the same counts at every step of the queue', { skip }, async () => {
+  await control('queue/pause');
+  await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+    await page.locator('#health [data-stat="queued"]').waitFor();
+    await recordCounts(page);
+    await bothSay(page, '0 running · 0 queued');
+
+    const ids = [];
+    for (const title of ['Boots one', 'Boots two', 'Boots three']) {
+      ids.push((await submitBrief(`${title} ${RUN_ID}`)).job_id);
+      await bothSay(page, `0 running · ${ids.length} queued`);
+    }
+    await apiFetch(url, 'POST', `/api/jobs/${ids[1]}/cancel`);
+    await bothSay(page, '0 running · 2 queued');
+    // The UI's own action moves both at once too.
+    await page.locator(`.job-card[data-job-id="${ids[2]}"] [data-action="cancel"]`).click();
+    await bothSay(page, '0 running · 1 queued');
+
+    // Slow steps, so the one running job is seen running before it ends.
+    await control('steps/500');
+    await control('queue/resume');
+    await bothSay(page, '1 running · 0 queued');
+    await control('steps/60');
+    await bothSay(page, '0 running · 0 queued');
+
+    const seen = await page.evaluate(() => window.__counts);
+    assert.ok(seen.length >= 6, `${seen.length} changes recorded`);
+    const apart = seen.filter((c) => c.header !== c.panel);
+    assert.deepEqual(apart, [], 'after every change the header and the panel agreed');
+    const states = [...new Set(seen.map((c) => c.header))];
+    for (const s of ['0 running · 3 queued', '0 running · 2 queued', '0 running · 1 queued', '1 running · 0 queued']) {
+      assert.ok(states.includes(s), `passed through “${s}”: ${states.join(' | ')}`);
+    }
+  });
+});
+
+test('at 390 px the jobs panel is a bar at the bottom that opens as a sheet and closes with Escape', { skip }, async () => {
+  await control('queue/pause');
+  const ids = [(await submitBrief(`Phone one ${RUN_ID}`)).job_id, (await submitBrief(`Phone two ${RUN_ID}`)).job_id];
+  try {
+    await withApp(browser, url, { viewport: PHONE }, async ({ page }) => {
+      const bar = page.locator('#jobs');
+      const toggle = bar.locator('.jobs-toggle');
+      await toggle.filter({ hasText: '0 running · 2 queued' }).waitFor();
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+      const box = await bar.boundingBox();
+      assert.equal(Math.round(box.y + box.height), PHONE.height, 'the bar sits on the bottom edge');
+      assert.ok(box.height <= 64, `a slim bar (${box.height}px)`);
+      assert.ok(box.x === 0 && Math.round(box.width) === PHONE.width, 'the full width');
+      // The documents start at the top: nothing of the jobs is above them.
+      const title = await panel(page, 'brand-data').locator('.panel-title').boundingBox();
+      assert.ok(title.y < 240, `the collection's title at ${title.y}px`);
+      await screenshot(page, 'jobs-bar-390');
+
+      await toggle.click();
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+      const sheet = page.locator('#jobs-body');
+      await sheet.locator(`.job-card[data-job-id="${ids[0]}"]`).waitFor();
+      const open = await bar.boundingBox();
+      assert.equal(Math.round(open.y + open.height), PHONE.height);
+      assert.ok(open.height <= PHONE.height * 0.8, `the sheet leaves the page in sight (${open.height}px)`);
+      const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.equal(sideways, 0, 'nothing scrolls sideways');
+      await screenshot(page, 'jobs-sheet-390');
+
+      await sheet.locator(`.job-card[data-job-id="${ids[0]}"] [data-action="logs"]`).focus();
+      await page.keyboard.press('Escape');
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+      assert.equal(await sheet.isVisible(), false);
+      assert.equal(await toggle.evaluate((t) => document.activeElement === t), true, 'focus back on the bar');
+      await page.keyboard.press('Enter');
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'true', 'the bar is a button');
+    });
+  } finally {
+    for (const id of ids) await apiFetch(url, 'POST', `/api/jobs/${id}/cancel`);
+    await control('queue/resume');
+  }
+});
