@@ -196,9 +196,12 @@ export async function generate(collection, params) {
   return (await request('POST', `/api/${collection}/generate`, { json: params })).json();
 }
 
-export function listJobs({ limit = 20, status } = {}) {
+/** A page of jobs, newest first. Filters (each optional): `status`, `type`, `q` (text),
+ * `submitted_by`, `from` and `to` (dates or RFC 3339 times); `cursor` from the last page. */
+export function listJobs({ limit = 20, cursor = null, ...filters } = {}) {
   const q = new URLSearchParams({ limit: String(limit) });
-  if (status) q.set('status', status);
+  for (const [name, value] of Object.entries(filters)) if (value) q.set(name, value);
+  if (cursor) q.set('cursor', cursor);
   return getJson(`/api/jobs?${q}`);
 }
 

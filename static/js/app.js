@@ -2,9 +2,9 @@
 // builds the page's parts and connects them. Each part gets `app`, the small interface below,
 // instead of importing the others, so the modules stay independent.
 //
-// The address bar mirrors the open tab and document (#briefs/launch-plan.md) or the admin page
-// (#admin; #tokens for everyone else's own tokens), so a reload or a shared link comes back to
-// the same place. `#invite=<secret>` and `#signin=<code>` are one-time secrets handled before
+// The address bar mirrors the open tab and document (#briefs/launch-plan.md), the job history
+// (#jobs) or the admin page (#admin; #tokens for everyone else's own tokens), so a reload or a
+// shared link comes back to the same place. `#invite=<secret>` and `#signin=<code>` are one-time secrets handled before
 // anything else (see auth.js). A 401 later on (the session expired or was ended) brings back the
 // sign-in screen over the app, which is kept as it was: signing in again as the same person
 // carries on; anyone else gets a fresh page.
@@ -22,6 +22,7 @@ import { HealthIndicator } from './health.js';
 import { AuthScreen, readAuthFragment } from './auth.js';
 import { UserMenu } from './usermenu.js';
 import { AdminScreen } from './admin.js';
+import { JobHistoryScreen } from './jobhistory.js';
 
 const panels = {};
 const selection = {};
@@ -34,12 +35,13 @@ let me = null;
 let started = false;
 let view = 'documents';
 let adminScreen = null;
+let historyScreen = null;
 /** Set while the page follows the address bar (so it does not write the address back). */
 let routing = false;
 /** Set when the page reloads on purpose (signing out), so no "unsaved changes" prompt stops it. */
 let leaving = false;
 
-const screens = { auth: $('#auth-main'), workspace: $('#workspace'), admin: $('#admin-main') };
+const screens = { auth: $('#auth-main'), workspace: $('#workspace'), admin: $('#admin-main'), jobs: $('#jobs-main') };
 const auth = new AuthScreen(screens.auth, { onShow: (kind) => setScreen(kind) });
 const userMenu = new UserMenu($('#user-menu'), { onSignOut: () => signOut() });
 
@@ -116,6 +118,7 @@ function writeHash(collection, name, { replace = false } = {}) {
 function parseRoute(hash = location.hash) {
   const raw = hash.slice(1);
   if (raw === 'admin' || raw === 'tokens') return { view: 'admin' };
+  if (raw === 'jobs') return { view: 'jobs' };
   const [collection, name] = raw.split('/');
   if (!COLLECTIONS[collection]) return null;
   return { view: 'documents', collection, name: name ? decodeURIComponent(name) : null };
@@ -128,33 +131,40 @@ function setScreen(screen) {
   screens.auth.hidden = signedIn;
   $('#health').hidden = !signedIn;
   $('#user-menu').hidden = !signedIn;
-  $('#nav').hidden = !signedIn || me?.role !== 'admin';
+  $('#nav').hidden = !signedIn;
+  $('#nav [data-view="admin"]').hidden = me?.role !== 'admin';
   if (signedIn) {
     showView(view);
   } else {
     screens.workspace.hidden = true;
     screens.admin.hidden = true;
+    screens.jobs.hidden = true;
     setSkipTarget(screens.auth);
   }
   document.body.classList.add('is-ready');
 }
 
-/** The documents (tabs and jobs) or the admin page. */
+/** The documents (tabs and jobs panel), the job history or the admin page. */
 function showView(next) {
   view = next;
   screens.workspace.hidden = next !== 'documents';
   screens.admin.hidden = next !== 'admin';
+  screens.jobs.hidden = next !== 'jobs';
   document.body.dataset.view = next;
   for (const link of document.querySelectorAll('#nav [data-view]')) {
     if (link.dataset.view === next) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
   }
   if (tabs) $('#nav [data-view="documents"]').href = `#${tabs.selected}`;
-  setSkipTarget(next === 'admin' ? screens.admin : $('#main'));
+  setSkipTarget(next === 'documents' ? $('#main') : screens[next]);
   if (next === 'admin' && me) {
     adminScreen ??= new AdminScreen(screens.admin, me);
     adminScreen.load();
     const hash = me.role === 'admin' ? '#admin' : '#tokens';
     if (location.hash !== hash) history.replaceState(null, '', hash);
+  } else if (next === 'jobs' && me) {
+    historyScreen ??= new JobHistoryScreen(screens.jobs, app);
+    historyScreen.show();
+    if (location.hash !== '#jobs') history.replaceState(null, '', '#jobs');
   } else if (next === 'documents' && tabs && !routing) {
     writeHash(tabs.selected, selection[tabs.selected], { replace: true });
   }
@@ -246,7 +256,7 @@ function onHashChange() {
   if (!started || document.body.dataset.screen !== 'app') return;
   const route = parseRoute();
   if (!route) return;
-  if (route.view === 'admin') return showView('admin');
+  if (route.view !== 'documents') return showView(route.view);
   // Back, Forward or a hand-edited address: show what it names, without writing it again.
   routing = true;
   try {

@@ -114,10 +114,11 @@ export function formatCompact(n) {
   return `${(v / 1_000_000).toFixed(1)}M`;
 }
 
+/** US dollars as money: four decimals under a dollar (jobs cost cents), two above. */
 export function formatCost(usd) {
   if (usd === null || usd === undefined) return '';
   const v = Number(usd);
-  return v < 0.01 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`;
+  return v < 1 ? `$${v.toFixed(4)}` : `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
 /** Milliseconds → "42s", "3m 05s", "1h 02m". */

@@ -6,10 +6,13 @@
 //   POST /__mock/sse/disable | /__mock/sse/enable     make /events fail (test polling fallback)
 //   POST /__mock/steps/<ms>                           time between simulated log steps
 //   POST /__mock/runner/offline | /__mock/runner/online  the simulated runner leaves / returns
+//   POST /__mock/jobs/seed [{type, status, params, created_at, usage, …}]  finished jobs from the past
 // A brief whose title contains "fail" fails, to exercise errors and retry; one whose title
 // contains "verbose" writes a long log, to exercise scrolling.
 
 const MAX_CONCURRENT = 2;
+/** Jobs one listing request examines at most, as on the server (jobs/views.rs). */
+const MAX_EXAMINED = 500;
 const RUNNER = 'mock-runner-1';
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
@@ -227,15 +230,63 @@ export function createJobs({ docs, stepMs, HttpError }) {
     res.on('close', cleanup);
   }
 
+  /** `GET /api/jobs`: filtered as the server filters (jobs/filter.rs), newest first, each page
+   * examining at most MAX_EXAMINED jobs and saying where to go on from. */
+  function list(params) {
+    const filter = listFilter(params);
+    const limit = Number(params.get('limit') ?? 50);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError(400, 'limit must be a whole number from 1 to 200');
+    const rawCursor = params.get('cursor');
+    if (rawCursor && !(Number(rawCursor) > 0 && Number.isInteger(Number(rawCursor)))) throw new HttpError(400, 'cursor is not one this API returned');
+    const top = rawCursor ? Number(rawCursor) : counter;
+    const byTicket = new Map([...jobs.values()].map((j) => [j.ticket, j]));
+    const items = [];
+    const floor = Math.max(0, top - MAX_EXAMINED);
+    for (let n = top; n > floor; n--) {
+      const job = byTicket.get(n);
+      if (!job) continue;
+      if (filter.from !== null && Date.parse(job.created_at) < filter.from - 60_000) return { items: items.map(view), next_cursor: null };
+      if (!filter.matches(job)) continue;
+      if (items.length === limit) return { items: items.map(view), next_cursor: String(n) };
+      items.push(job);
+    }
+    return { items: items.map(view), next_cursor: floor > 0 ? String(floor) : null };
+  }
+
+  function listFilter(params) {
+    const get = (name) => (params.get(name) ?? '').trim() || null;
+    const status = get('status');
+    if (status && !['queued', 'running', 'completed', 'failed', 'cancelled'].includes(status)) throw new HttpError(400, `status ${JSON.stringify(status)} is not one of queued, running, completed, failed, cancelled`);
+    const type = get('type');
+    if (type && !['brand_data', 'brief', 'draft', 'revision'].includes(type)) throw new HttpError(400, `type ${JSON.stringify(type)} is not one of brand_data, brief, draft, revision`);
+    const q = get('q')?.toLowerCase() ?? null;
+    if (q && q.length > 200) throw new HttpError(400, 'q is longer than 200 characters');
+    const by = get('submitted_by')?.toLowerCase() ?? null;
+    const instant = (name, end) => {
+      const raw = get(name);
+      if (!raw) return null;
+      const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
+      const ms = day ? Date.UTC(+day[1], +day[2] - 1, +day[3] + (end ? 1 : 0)) : (/^\d{4}-\d{2}-\d{2}T/.test(raw) ? Date.parse(raw) + (end ? 1 : 0) : NaN);
+      if (!Number.isFinite(ms)) throw new HttpError(400, `${name} ${JSON.stringify(raw)} is not a date (YYYY-MM-DD) or an RFC 3339 time such as 2026-01-31T09:00:00Z`);
+      return ms;
+    };
+    const from = instant('from', false);
+    const before = instant('to', true);
+    if (from !== null && before !== null && from >= before) throw new HttpError(400, 'from is after to: the window holds no time');
+    const names = (j) => [j.params.title, j.params.primary_keyword, j.params.brand_name, j.params.brand_data, j.params.brief, j.params.name,
+      ...(j.params.secondary_keywords ?? []), j.script.output?.name, ...j.output_documents.map((d) => d.name)].filter((v) => typeof v === 'string');
+    return {
+      from,
+      matches: (j) => (!status || j.status === status) && (!type || j.type === type) && (!by || j.submitted_by.toLowerCase() === by)
+        && (from === null || Date.parse(j.created_at) >= from) && (before === null || Date.parse(j.created_at) < before)
+        && (!q || names(j).some((v) => v.toLowerCase().includes(q))),
+    };
+  }
+
   /** `by` names the caller, for a retry's `submitted_by`. */
   async function handle(req, res, url, parts, send, by) {
     const method = req.method;
-    if (!parts.length && method === 'GET') {
-      const limit = Number(url.searchParams.get('limit') ?? 50);
-      const status = url.searchParams.get('status');
-      const all = [...jobs.values()].sort((a, b) => b.ticket - a.ticket).filter((j) => !status || j.status === status);
-      return send(res, 200, { items: all.slice(0, limit).map(view), next_cursor: null });
-    }
+    if (!parts.length && method === 'GET') return send(res, 200, list(url.searchParams));
     const job = get(decodeURIComponent(parts[0]));
     if (parts.length === 1 && method === 'GET') return send(res, 200, view(job));
     if (parts[1] === 'cancel' && method === 'POST') {
@@ -265,9 +316,27 @@ export function createJobs({ docs, stepMs, HttpError }) {
     throw new HttpError(404, `no endpoint at ${url.pathname}`);
   }
 
-  async function control(req, res, parts, send) {
+  /** Finished jobs from the past, as given (`[{type, status, params, created_at, usage, …}]`). */
+  function seed(list) {
+    for (const given of list) {
+      const { output, ...fields } = given;
+      const id = `job_${String(++counter).padStart(4, '0')}${Math.random().toString(36).slice(2, 6)}`;
+      const created = fields.created_at ?? new Date().toISOString();
+      const job = {
+        id, type: 'brief', status: 'completed', attempt: 1, runner: RUNNER, created_at: created, started_at: created,
+        finished_at: new Date(Date.parse(created) + 42_000).toISOString(), params: {}, output_documents: [], error: null, usage: null,
+        cancel_requested: false, submitted_by: 'admin', batch_id: null, parent_job_id: null, child_job_ids: [], retry_of: null, retried_as: null,
+        ...fields, ticket: counter, lines: [], listeners: new Set(), script: { output: output ?? null },
+      };
+      jobs.set(id, job);
+      log(job, 'result', `Completed (${job.type})`);
+    }
+  }
+
+  async function control(req, res, parts, send, readBody) {
     const action = parts.join('/');
-    if (action === 'queue/pause') paused = true;
+    if (action === 'jobs/seed') seed(JSON.parse((await readBody(req)).toString()));
+    else if (action === 'queue/pause') paused = true;
     else if (action === 'queue/resume') { paused = false; schedule(); }
     else if (action === 'sse/drop') { for (const s of streams) s.destroy(); streams.clear(); }
     else if (action === 'sse/disable') { sseEnabled = false; for (const s of streams) s.destroy(); streams.clear(); }

@@ -104,6 +104,10 @@ test('no WCAG 2.1 A/AA violations on any screen', async () => {
     await page.getByTestId('new-token').waitFor();
     await page.locator('#audit .audit-entry').first().waitFor();
     problems.push(...await violations(page, 'admin page'));
+    await page.locator('#nav [data-view="jobs"]').click();
+    await page.locator('#jobs-main h1').waitFor();
+    await page.locator('#jobs-main .jh-table tbody tr, #jobs-main .empty-state').first().waitFor();
+    problems.push(...await violations(page, 'job history'));
     await page.locator('#nav [data-view="documents"]').click();
     await page.locator('#main').waitFor();
 
@@ -128,6 +132,9 @@ test('no WCAG 2.1 A/AA violations on any screen', async () => {
     const { page } = phone;
     await page.getByRole('button', { name: /^Jobs/ }).click();
     problems.push(...await violations(page, 'phone list with jobs open'));
+    await page.goto('/#jobs');
+    await page.locator('#jobs-main .jh-table tbody tr, #jobs-main .empty-state').first().waitFor();
+    problems.push(...await violations(page, 'phone job history'));
     await page.goto('/#admin');
     await page.locator('#audit .audit-entry').first().waitFor();
     problems.push(...await violations(page, 'phone admin page'));

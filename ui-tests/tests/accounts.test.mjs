@@ -92,7 +92,8 @@ test('invite an editor, who sets a password, signs out and in, generates a brief
     await page.locator('body.is-ready[data-screen="app"]').waitFor();
     assert.doesNotMatch(page.url(), /invite=/, 'the invite leaves the address bar');
     assert.deepEqual(await whoAmI(page), { who: editor, role: 'Editor' });
-    assert.equal(await page.locator('#nav').isHidden(), true, 'no admin page for an editor');
+    assert.equal(await page.locator('#nav [data-view="admin"]').isHidden(), true, 'no admin page for an editor');
+    assert.equal(await page.locator('#nav [data-view="jobs"]').isVisible(), true, 'the job history is for everyone');
 
     await signOut(page);
     const wrong = page.locator('#auth-main form');
