@@ -116,20 +116,30 @@ export class BatchDialog {
     }
   }
 
-  /** Shows the batch's counts until every job has ended; offers to cancel the rest. */
-  async follow(id) {
-    const cancel = button('Cancel the batch', { variant: 'danger-ghost', small: true, attrs: { 'data-action': 'cancel-batch' },
-      onClick: async () => { await api.cancelBatch(id); announce('Cancelled the batch\u2019s remaining briefs'); } });
-    while (!this.stopped) {
-      let batch;
-      try { batch = await api.getBatch(id); } catch (err) { replaceChildren(this.status, h('p', { class: 'notice notice-error', text: err.message })); return; }
-      const c = batch.counts;
-      replaceChildren(this.status,
-        h('p', { class: 'batch-counts', dataset: { done: String(batch.done) } },
-          `${batch.total} briefs: ${c.completed} completed, ${c.running} running, ${c.queued} queued, ${c.failed} failed, ${c.cancelled} cancelled`),
-        !batch.done && cancel);
-      if (batch.done) return;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+  follow(id) {
+    return followBatch({ status: this.status, id, noun: 'briefs', stopped: () => this.stopped, onChange: () => this.app.refreshJobs() });
+  }
+}
+
+/** Shows a batch's counts in `status` until every job has ended (or `stopped()`), offering to
+ * cancel the rest meanwhile. `noun`: what its jobs make ("briefs", "drafts"); `onChange()` runs
+ * when the counts move (the page's job state is read again then, so it agrees). */
+export async function followBatch({ status, id, noun, stopped, onChange }) {
+  let last = null;
+  const cancel = button('Cancel the batch', { variant: 'danger-ghost', small: true, attrs: { 'data-action': 'cancel-batch' },
+    onClick: async () => { await api.cancelBatch(id); announce(`Cancelled the batch\u2019s remaining ${noun}`); } });
+  while (!stopped()) {
+    let batch;
+    try { batch = await api.getBatch(id); } catch (err) { replaceChildren(status, h('p', { class: 'notice notice-error', text: err.message })); return; }
+    const c = batch.counts;
+    const counts = JSON.stringify(c);
+    if (last !== null && counts !== last) onChange?.();
+    last = counts;
+    replaceChildren(status,
+      h('p', { class: 'batch-counts', dataset: { done: String(batch.done) } },
+        `${batch.total} ${noun}: ${c.completed} completed, ${c.running} running, ${c.queued} queued, ${c.failed} failed, ${c.cancelled} cancelled`),
+      !batch.done && cancel);
+    if (batch.done) return;
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }

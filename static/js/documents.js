@@ -4,6 +4,7 @@
 
 import { openTrash } from './history.js';
 import { BatchDialog } from './batch.js';
+import { DraftBatchDialog } from './draftbatch.js';
 import * as api from './api.js';
 import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
 import { DocumentViewer } from './viewer.js';
@@ -71,6 +72,8 @@ export class DocumentsPanel {
           write && button('Upload', { icon: 'upload', variant: 'secondary', onClick: () => this.fileInput.click(), attrs: { 'data-action': 'upload' } }),
           write && this.collection === 'briefs' && button('From CSV', { icon: 'upload', variant: 'secondary', attrs: { 'data-action': 'batch' },
             onClick: () => new BatchDialog(this.app).open() }),
+          write && this.collection === 'drafts' && button('From several briefs', { icon: 'spark', variant: 'secondary', attrs: { 'data-action': 'draft-batch' },
+            onClick: () => new DraftBatchDialog(this.app).open() }),
           write && button(generateLabel, { icon: 'spark', variant: 'primary', onClick: () => this.app.openGenerate(this.collection), attrs: { 'data-action': 'generate' } }))),
       h('div', { class: 'docs-layout' },
         h('div', { class: 'doc-list-col card' },
