@@ -120,7 +120,8 @@ function renderReview(app, dialog, body, p) {
   }
   const status = p.status === 'pending' ? '' : `This proposal was ${p.status}${p.decided_by ? ` by ${p.decided_by}` : ''}.`;
   replaceChildren(body,
-    h('p', { class: 'review-doc' }, `Changes to ${p.name}`, status && h('strong', { text: ` ${status}` })),
+    h('p', { class: 'review-doc' }, 'Changes to ', h('strong', { text: p.name }), status && h('strong', { text: ` ${status}` })),
+    pending && p.hunk_count ? h('p', { class: 'review-hint muted', text: 'Every change is taken unless you leave it: press ✓ beside a change to leave it (✗), press again to take it back.' }) : null,
     p.hunk_count ? null : h('p', { class: 'notice notice-info', text: 'The proposal is the same as the current text.' }),
     sideBySide, inline, summary, notice, actions);
   sync();

@@ -1,8 +1,10 @@
 // The whole content workflow in a browser against the real stack: the `runner up` binary (the
 // embedded .wasm API plus a worker) on an ephemeral port, with the fake Claude CLI writing the
 // outputs. Upload brand data → generate a brief → watch its log to the end → open its preview →
-// generate a draft from it → cancel a queued job → download the draft and compare bytes.
-// Screenshots of each tab and of the log viewer at 1280 and 390 px go to
+// generate a draft from it → cancel a queued job → download the draft and compare bytes. Then a
+// revision: a draft is revised with AI, the fake CLI writes the revised text, the review shows
+// the changes, some are taken and the approval writes a version whose source is the revision.
+// Screenshots of each tab, of the log viewer and of the review at 1280 and 390 px go to
 // ci-artifacts/screenshots/e2e-*.png.
 //
 // Signing in as its operator would: the browser opens the sign-in link `runner up` prints on
@@ -26,7 +28,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startRunner, launchBrowser, screenshot, apiFetch, waitFor, signInLink, REPO_ROOT, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
-import { panel, selectTab, uploadWithChooser, withApp, brandJson } from '../support/ui.mjs';
+import { panel, selectTab, uploadWithChooser, withApp, brandJson, openDocument, putDocument } from '../support/ui.mjs';
 
 const runnerBin = process.env.CWM_E2E_RUNNER_BIN || process.env.CWM_RUNNER_BIN ||
   ['target/debug/runner', 'target/release/runner'].map((p) => path.join(REPO_ROOT, p)).find(existsSync);
@@ -210,5 +212,74 @@ test('content workflow: brand data → brief → live log → preview → draft 
     const dialog = page.locator('dialog.dialog-logs[open]');
     await dialog.locator('[data-testid="log-summary"]', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'e2e-log-viewer-390');
+  });
+});
+
+test('revise with AI: the fake CLI rewrites a draft, the review shows its changes, some are taken and become a new version', { skip, timeout: 180_000 }, async (t) => {
+  if (noWayIn) {
+    if (process.env.CWM_E2E_REQUIRED) throw new Error(`end-to-end scenario cannot sign in: ${noWayIn}`);
+    return t.skip(noWayIn);
+  }
+  const url = server.url;
+  const name = `${SLUG}.md`;
+  // The fake CLI writes OUTPUT at output/<name>, where a revision of <name> must leave its text:
+  // a draft that says two things differently gets a proposal that says them as OUTPUT does.
+  const base = OUTPUT.replace('Trail shoes that last', 'Trail shoes that wear out').replace('- Fit\n', '- Comfort\n');
+  assert.notEqual(base, OUTPUT);
+  await putDocument(url, 'drafts', name, base);
+  let jobId;
+  await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+    await openDocument(page, 'drafts', name);
+    await panel(page, 'drafts').locator('[data-action="revise"]').click();
+    const ask = page.locator('dialog.dialog-revise[open]');
+    await ask.getByLabel('What should change?').fill('Make the title promise durability and list fit, not comfort.');
+    await ask.locator('[data-action="submit-revision"]').click();
+    await ask.waitFor({ state: 'detached' });
+    const job = await waitForJob(url, (j) => j.type === 'revision' && j.params?.name === name, 'the revision job');
+    jobId = job.id;
+    await page.locator(`.job-card[data-job-id="${jobId}"] .badge`, { hasText: 'Completed' }).waitFor({ timeout: 90_000 });
+  });
+
+  // The review on a phone: the changes inline, each with its own toggle.
+  await withApp(browser, url, { viewport: PHONE }, async ({ page }) => {
+    await page.locator('#jobs .jobs-toggle').click();
+    await page.locator(`.job-card[data-job-id="${jobId}"] [data-action="review"]`).click();
+    const review = page.locator('dialog.dialog-review[open]');
+    await review.locator('.diff-inline .hunk').first().waitFor();
+    assert.equal(await review.locator('.diff-side').isHidden(), true, 'inline, not side by side');
+    await screenshot(page, 'e2e-review-390');
+  });
+
+  await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+    await page.locator(`.job-card[data-job-id="${jobId}"] [data-action="review"]`).click();
+    const review = page.locator('dialog.dialog-review[open]');
+    await review.locator('.diff-side .hunk').first().waitFor();
+    const proposal = (await apiFetch(url, 'GET', `/api/proposals/${jobId}`)).json();
+    assert.equal(proposal.base, base, 'the proposal revises the text as it was asked for');
+    assert.equal(proposal.proposed, OUTPUT, 'and proposes what the CLI wrote');
+    assert.ok(proposal.hunk_count >= 2, `${proposal.hunk_count} changes`);
+    const removed = await review.locator('.diff-old del').allTextContents();
+    const added = await review.locator('.diff-new ins').allTextContents();
+    assert.ok(removed.join(' ').includes('wear') && removed.join(' ').includes('Comfort'), `removed: ${removed}`);
+    assert.ok(added.join(' ').includes('last') && added.join(' ').includes('Fit'), `added: ${added}`);
+    await review.locator('.review-summary', { hasText: `${proposal.hunk_count} of ${proposal.hunk_count} changes taken` }).waitFor();
+    await screenshot(page, 'e2e-review-1280');
+
+    // Leave the first change, take the rest.
+    await review.locator('.diff-new .hunk-toggle[data-hunk="0"]').click();
+    await review.locator('.review-summary', { hasText: `${proposal.hunk_count - 1} of ${proposal.hunk_count} changes taken` }).waitFor();
+    await review.locator('[data-action="apply"]').click();
+    await review.waitFor({ state: 'detached' });
+    await panel(page, 'drafts').locator('.viewer-name', { hasText: name }).waitFor();
+
+    const expected = proposal.segments.map((seg) => (seg.kind === 'same' ? seg.text : seg.index === 0 ? seg.removed : seg.added)).join('');
+    const stored = (await apiFetch(url, 'GET', `/api/drafts/${name}`)).text;
+    assert.equal(stored, expected, 'the base with every change but the first');
+    assert.notEqual(stored, base);
+    assert.notEqual(stored, OUTPUT);
+    const versions = (await apiFetch(url, 'GET', `/api/drafts/${name}/versions`)).json().items;
+    assert.equal(versions[0].source, `revision:${jobId}`, 'the new version names the revision');
+    assert.equal((await apiFetch(url, 'GET', `/api/proposals/${jobId}`)).json().status, 'approved');
+    await panel(page, 'drafts').locator('.md-preview h1').waitFor();
   });
 });
