@@ -139,7 +139,8 @@ pub fn host_name(authority: &str) -> String {
     name.trim_end_matches('.').to_owned()
 }
 
-fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+/// The first value of header `name` (case-insensitive) in `headers`.
+pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))

@@ -10,6 +10,8 @@
 //!   parameters, JSON bodies, and how an [`error::ApiError`] becomes a response.
 //! - [`handlers`]: document endpoints; [`multipart`]: browser uploads.
 //! - [`jobs`]: the job queue, runner protocol, logs and live event streams.
+//! - [`webhooks`]: finished jobs POSTed to `webhook_url`: the outbox, signing, backoff, and
+//!   the pass hosts run to send them ([`serving::deliver_webhooks`]).
 //! - [`documents`]: how documents, their metadata and the listing index sit in the store. It
 //!   returns [`documents::DocError`]; [`error`] maps that (and store errors) to HTTP statuses.
 //! - [`names`]: collections and document-name validation; [`render`]: titles, word counts and
@@ -40,6 +42,7 @@ pub mod routes;
 pub mod serving;
 pub mod settings;
 pub mod store;
+pub mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 mod spin;
@@ -311,6 +314,14 @@ fn dispatch(
         Endpoint::RunnerTokensCreate => acc::runner_tokens_create(ctx, req, who()?),
         Endpoint::RunnersList => acc::runners_list(ctx),
         Endpoint::AuditList => acc::audit_list(ctx, req),
+        Endpoint::WebhookDeliveries => webhooks::deliveries_list(ctx, req),
+        Endpoint::WebhookTest => audited(
+            ctx,
+            req,
+            principal,
+            ("webhook_tested", "webhook_url"),
+            webhooks::test(ctx),
+        ),
     }
 }
 

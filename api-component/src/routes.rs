@@ -61,6 +61,8 @@ pub enum Endpoint {
     RunnerTokensCreate,
     RunnersList,
     AuditList,
+    WebhookDeliveries,
+    WebhookTest,
 }
 
 impl Endpoint {
@@ -77,7 +79,7 @@ impl Endpoint {
             | DocDelete | DocPreview | DocVersions | DocVersionGet | DocVersionRestore
             | TrashList | TrashRestore | BatchGet | BatchCancel | ProposalGet | ProposalReject
             | AuthLogout | SignInLinks | Me | UsersList | TokensList | TokenDelete
-            | RunnerTokensList | RunnersList | AuditList => false,
+            | RunnerTokensList | RunnersList | AuditList | WebhookDeliveries | WebhookTest => false,
         }
     }
 }
@@ -118,6 +120,12 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("POST", "/api/runners/tokens", Endpoint::RunnerTokensCreate),
     ("GET", "/api/runners", Endpoint::RunnersList),
     ("GET", "/api/audit", Endpoint::AuditList),
+    (
+        "GET",
+        "/api/webhooks/deliveries",
+        Endpoint::WebhookDeliveries,
+    ),
+    ("POST", "/api/webhooks/test", Endpoint::WebhookTest),
     ("GET", "/api/trash", Endpoint::TrashList),
     (
         "POST",
@@ -280,7 +288,7 @@ fn match_pattern(pattern: &'static str, segments: &[&str]) -> Option<Vec<(&'stat
 }
 
 /// First path segments under `/api/` that are not collections.
-const RESERVED: [&str; 13] = [
+const RESERVED: [&str; 14] = [
     "jobs",
     "proposals",
     "batches",
@@ -294,6 +302,7 @@ const RESERVED: [&str; 13] = [
     "tokens",
     "runners",
     "audit",
+    "webhooks",
 ];
 
 /// A path under a collection that fits no route can only be a name with a `/` in it.

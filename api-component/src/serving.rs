@@ -1,19 +1,22 @@
 //! How a host drives the replies that wait ([`Reply::Claim`], [`Reply::Events`]): how often it
 //! looks at the store again, when an event stream ends or sends a keepalive, and how large a
-//! request body it reads. The `.wasm` entry point and the native test host both follow it, so
-//! they cannot differ in anything but their transport.
+//! request body it reads; and the webhook pass it runs beside some answers
+//! ([`webhook_trigger`], [`deliver_webhooks`]). The `.wasm` entry point and the native test
+//! host both follow it, so they cannot differ in anything but their transport.
 //!
 //! [`Reply::Claim`]: crate::Reply::Claim
 //! [`Reply::Events`]: crate::Reply::Events
 
 use std::time::Duration;
 
-use crate::Ctx;
 use crate::error::ApiError;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::jobs::events::EventStream;
 use crate::jobs::runner_api::WaitingClaim;
+use crate::routes::{self, Resolved};
 use crate::settings::Settings;
+use crate::webhooks::sender::{self, Outbound, Trigger};
+use crate::{Ctx, Reply};
 
 /// How often waiting claims and event streams look at the store again (there is no watch).
 /// A submitted job waits for at most one interval before a waiting claim sees it, and a stored
@@ -171,3 +174,49 @@ pub const EVENT_STREAM_HEADERS: [(&str, &str); 4] = [
     ("x-accel-buffering", "no"),
     ("x-content-type-options", "nosniff"),
 ];
+
+/// The webhook pass a host runs beside its answer to `req`, if any: after a successful runner
+/// call, end of a job, test delivery or deliveries listing (see [`sender::trigger`]). The host
+/// starts it without waiting for it: the answer never waits for a receiver.
+pub fn webhook_trigger(req: &ApiRequest, reply: &Reply) -> Option<Trigger> {
+    let status = match reply {
+        Reply::Full(resp) => resp.status,
+        Reply::Claim(_) => 200,
+        Reply::Events(_) => return None,
+    };
+    if status >= 400 {
+        return None;
+    }
+    match routes::resolve(&req.method, &req.path) {
+        Ok(Resolved::Api(matched)) => sender::trigger(matched.endpoint),
+        _ => None,
+    }
+}
+
+/// What a host gives a webhook pass: a context of the moment (as for a request) and its way
+/// out ([`Outbound`]).
+pub trait WebhookHost: Outbound {
+    fn with_ctx<T>(&self, f: impl FnOnce(&Ctx) -> T) -> T;
+}
+
+/// One webhook pass: takes the due deliveries, sends them all at once through the host, and
+/// records what came of each. A store failure is logged; what it left undone is picked up by a
+/// later pass.
+pub async fn deliver_webhooks(host: &impl WebhookHost, trigger: Trigger) {
+    let sends = match host.with_ctx(|ctx| sender::start(ctx, trigger)) {
+        Ok(sends) => sends,
+        Err(e) => {
+            eprintln!("error: webhook pass: {e}");
+            return;
+        }
+    };
+    if sends.is_empty() {
+        return;
+    }
+    let outcomes = futures::future::join_all(sends.iter().map(|s| host.send(&s.request))).await;
+    for (send, outcome) in sends.iter().zip(outcomes) {
+        if let Err(e) = host.with_ctx(|ctx| sender::record(ctx, send, outcome)) {
+            eprintln!("error: webhook pass: recording an attempt: {e}");
+        }
+    }
+}

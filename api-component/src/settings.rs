@@ -74,6 +74,13 @@ pub struct Settings {
     pub trusted_identity_header: Option<String>,
     /// `session_hours`: how long a browser session lasts.
     pub session_hours: u64,
+    /// `webhook_url`: where finished jobs are POSTed (see [`crate::webhooks`]); empty: off.
+    pub webhook_url: String,
+    /// `webhook_secret`: the key of each delivery's HMAC-SHA256 signature.
+    pub webhook_secret: String,
+    /// `webhook_outbound_host`: `scheme://host[:port]`, the one destination the host lets the
+    /// component call (spin.toml's `allowed_outbound_hosts`); `webhook_url` must lie on it.
+    pub webhook_outbound_host: String,
 }
 
 impl Default for Settings {
@@ -96,6 +103,9 @@ impl Default for Settings {
             admin_token: String::new(),
             trusted_identity_header: None,
             session_hours: DEFAULT_SESSION_HOURS,
+            webhook_url: String::new(),
+            webhook_secret: String::new(),
+            webhook_outbound_host: String::new(),
         }
     }
 }
@@ -104,6 +114,7 @@ impl Settings {
     /// Builds settings from a lookup function (the host's config store in production).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let d = Settings::default();
+        let text = |key: &str| lookup(key).map(|v| v.trim().to_owned()).unwrap_or_default();
         let positive = |key: &str, default: u64| match lookup(key) {
             None => default,
             Some(raw) => match raw.trim().parse::<u64>() {
@@ -161,6 +172,9 @@ impl Settings {
                 .map(|h| h.trim().to_ascii_lowercase())
                 .filter(|h| !h.is_empty()),
             session_hours: positive("session_hours", d.session_hours).min(24 * 366),
+            webhook_url: text("webhook_url"),
+            webhook_secret: text("webhook_secret"),
+            webhook_outbound_host: text("webhook_outbound_host"),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The wasm entry point: converts between wasi:http and [`ApiRequest`]/[`ApiResponse`], and
-//! adapts the host's `wasi:keyvalue` bucket and `wasi:config` store. Nothing else lives here.
+//! adapts the host's `wasi:keyvalue` bucket, `wasi:config` store and `wasi:http/client` (the
+//! webhook pass's way out). Nothing else lives here.
 
 use spin_sdk::experimental::wasi::config::store as config;
 use spin_sdk::experimental::wasi::keyvalue::{atomics, batch, store};
@@ -11,9 +12,10 @@ use spin_sdk::http::body::stream;
 
 use crate::error::ApiError;
 use crate::http::{ApiRequest, ApiResponse};
-use crate::serving::{self, EVENT_STREAM_HEADERS, EventPump, POLL_INTERVAL};
+use crate::serving::{self, EVENT_STREAM_HEADERS, EventPump, POLL_INTERVAL, WebhookHost};
 use crate::settings::Settings;
 use crate::store::{Backend, Store, StoreError, StoreResult};
+use crate::webhooks::sender::{Outbound, Outcome, OutgoingRequest};
 use crate::{Ctx, Reply, handle};
 
 type Body = http_body_util::Either<
@@ -33,6 +35,16 @@ async fn serve(req: Request) -> spin_sdk::http::Response<Body> {
         Err(resp) => return into_http(resp),
     };
     let reply = handle(&ctx(&kv, &settings), &api_req);
+    if let Some(trigger) = serving::webhook_trigger(&api_req, &reply)
+        && let Ok(kv) = open_store(&settings)
+    {
+        // Runs beside the answer (and after it, until done): the answer never waits for it.
+        let host = Host {
+            kv,
+            settings: settings.clone(),
+        };
+        spin_sdk::wasip3::spawn(async move { serving::deliver_webhooks(&host, trigger).await });
+    }
     match reply {
         Reply::Full(resp) => into_http(resp),
         Reply::Claim(wait) => loop {
@@ -74,6 +86,64 @@ fn open_store(settings: &Settings) -> Result<Backend<KvStore>, ApiResponse> {
     store::open("default").map(backend).map_err(|e| {
         ApiError::Store(StoreError(format!("open default store: {e:?}"))).into_response()
     })
+}
+
+/// What a webhook pass runs on: its own store handle and the settings.
+struct Host {
+    kv: Backend<KvStore>,
+    settings: Settings,
+}
+
+impl WebhookHost for Host {
+    fn with_ctx<T>(&self, f: impl FnOnce(&Ctx) -> T) -> T {
+        f(&ctx(&self.kv, &self.settings))
+    }
+}
+
+impl Outbound for Host {
+    /// `wasi:http/client.send`, given up after the request's timeout. The host decides whether
+    /// the destination is allowed at all (Spin: `allowed_outbound_hosts`).
+    async fn send(&self, request: &OutgoingRequest) -> Outcome {
+        let mut builder = spin_sdk::http::Request::builder()
+            .method("POST")
+            .uri(request.url.as_str());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let body = http_body_util::Full::new(bytes::Bytes::from(request.body.clone()));
+        let outgoing = builder
+            .body(body)
+            .map_err(|e| format!("invalid request: {e}"))?;
+        let answer = std::pin::pin!(spin_sdk::http::send(outgoing));
+        let timeout = std::pin::pin!(spin_sdk::time::sleep(request.timeout));
+        match futures::future::select(answer, timeout).await {
+            futures::future::Either::Left((Ok(response), _)) => Ok(response.status().as_u16()),
+            futures::future::Either::Left((Err(e), _)) => Err(describe(&e)),
+            futures::future::Either::Right(_) => {
+                Err(format!("no answer within {} s", request.timeout.as_secs()))
+            }
+        }
+    }
+}
+
+/// A `wasi:http` error in words, for the deliveries admins read.
+fn describe(e: &spin_sdk::wasip3::http::types::ErrorCode) -> String {
+    use spin_sdk::wasip3::http::types::ErrorCode as E;
+    match e {
+        E::HttpRequestDenied => {
+            "refused by the server's host: not an allowed outbound destination".into()
+        }
+        E::ConnectionRefused => "connection refused".into(),
+        E::ConnectionTimeout => "the connection timed out".into(),
+        E::DnsError(_) | E::DnsTimeout | E::DestinationNotFound => {
+            "the host name could not be resolved".into()
+        }
+        E::TlsCertificateError | E::TlsProtocolError | E::TlsAlertReceived(_) => {
+            format!("TLS failed ({e:?})")
+        }
+        E::HttpResponseTimeout | E::ConnectionReadTimeout => "no answer in time".into(),
+        other => format!("{other:?}"),
+    }
 }
 
 /// Streams a job's events: polls the store and sends whatever is new, until the job's log is

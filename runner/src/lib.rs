@@ -269,6 +269,8 @@ async fn prepare(
             Backend::Redis(Arc::new(host::redis_kv::RedisKv::connect(&url).await?))
         }
     };
+    let outbound = host::outbound::AllowedHosts::parse(&component_settings.allowed_outbound_hosts)
+        .with_context(|| format!("in {manifest}"))?;
     let listener = host::serve::bind(settings.listen)?;
     let worker = match (&settings.role, &settings.worker) {
         (Role::Up, Some(args)) => {
@@ -300,11 +302,13 @@ async fn prepare(
         store = %backend.describe(),
         instances = ?settings.instances,
         %loaded,
+        outbound = ?outbound.describe(),
         "serving"
     );
     let shared = SharedState {
         keyvalue: KeyValueCtx::new(backend, component_settings.key_value_stores),
         config: ConfigCtx::new(component_settings.variables),
+        outbound: Arc::new(outbound),
     };
     let server = Server::new(&component, shared, settings.instances, settings.limits)?;
     Ok((server, listener, worker, admin))

@@ -1,9 +1,13 @@
-//! What the host reads from `spin.toml`: the HTTP component's key-value stores and variables.
+//! What the host reads from `spin.toml`: the HTTP component's key-value stores, variables and
+//! `allowed_outbound_hosts`.
 //!
 //! Variables resolve the way `spin up` resolves them: an application variable takes its value
 //! from the environment variable `SPIN_VARIABLE_<NAME>` (name upper-cased), else its `default`;
 //! a component variable is a template such as `"{{ max_upload_bytes }}"` over those values.
-//! Only the component's own variables are visible to it.
+//! Only the component's own variables are visible to it. `allowed_outbound_hosts` entries are
+//! templates over the application variables too; one that resolves to nothing (or to a bare
+//! `http://` or `https://`) is dropped, as Spin drops it, so an empty variable means "no
+//! destination".
 
 use std::collections::BTreeMap;
 
@@ -49,6 +53,8 @@ struct Component {
     #[serde(default)]
     key_value_stores: Vec<String>,
     #[serde(default)]
+    allowed_outbound_hosts: Vec<String>,
+    #[serde(default)]
     variables: BTreeMap<String, String>,
 }
 
@@ -61,6 +67,8 @@ pub struct ComponentSettings {
     pub key_value_stores: Vec<String>,
     /// Component variables with their final values.
     pub variables: BTreeMap<String, String>,
+    /// `allowed_outbound_hosts`, resolved; empty resolutions left out.
+    pub allowed_outbound_hosts: Vec<String>,
 }
 
 impl Manifest {
@@ -86,10 +94,19 @@ impl Manifest {
                 .with_context(|| format!("component variable `{name}` of `{id}`"))?;
             variables.insert(name.clone(), value);
         }
+        let mut allowed_outbound_hosts = Vec::new();
+        for template in &component.allowed_outbound_hosts {
+            let host = render_template(template, |var| self.variable_value(var, &env))
+                .with_context(|| format!("allowed_outbound_hosts of `{id}`"))?;
+            if !matches!(host.trim(), "" | "http://" | "https://") {
+                allowed_outbound_hosts.push(host.trim().to_owned());
+            }
+        }
         Ok(ComponentSettings {
             id,
             key_value_stores: component.key_value_stores.clone(),
             variables,
+            allowed_outbound_hosts,
         })
     }
 
@@ -161,6 +178,20 @@ mod tests {
         assert_eq!(settings.id, "api");
         assert_eq!(settings.key_value_stores, vec!["default".to_string()]);
         assert_eq!(settings.variables["max_document_bytes"], "1048576");
+        assert_eq!(settings.variables["webhook_url"], "");
+        assert!(
+            settings.allowed_outbound_hosts.is_empty(),
+            "no destination unless webhook_outbound_host is set"
+        );
+        let env = |name: &str| {
+            (name == "SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST").then(|| "https://hooks.example".into())
+        };
+        let settings = manifest.component_settings(env).unwrap();
+        assert_eq!(settings.allowed_outbound_hosts, ["https://hooks.example"]);
+        assert_eq!(
+            settings.variables["webhook_outbound_host"],
+            "https://hooks.example"
+        );
     }
 
     #[test]

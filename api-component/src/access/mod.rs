@@ -153,7 +153,9 @@ pub fn need(endpoint: Endpoint) -> Need {
         | DocVersionRestore | TrashRestore | GenerateBatch | BatchCancel | Revise
         | ProposalApprove | ProposalReject => Need::Role(Role::Editor),
         UsersList | UsersCreate | UserPatch | RunnerTokensList | RunnerTokensCreate
-        | RunnersList | SignInLinks | AuditList => Need::Role(Role::Admin),
+        | RunnersList | SignInLinks | AuditList | WebhookDeliveries | WebhookTest => {
+            Need::Role(Role::Admin)
+        }
         RunnerClaim | RunnerClaimStop | RunnerHeartbeat | RunnerLogChunk | RunnerOutput
         | RunnerFinish => Need::Runner,
     }

@@ -33,6 +33,7 @@ mod batches;
 mod history;
 mod job_list;
 mod revise;
+mod webhooks;
 
 use crate::VERSION;
 use crate::access::endpoints::{
@@ -701,6 +702,7 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
         }
         GenerateBatch | BatchGet | BatchCancel => batches::describe(endpoint, s),
         Revise | ProposalGet | ProposalApprove | ProposalReject => revise::describe(endpoint, s),
+        WebhookDeliveries | WebhookTest => webhooks::describe(endpoint, s),
         AuditList => Described::new("auditList", "access", "The audit log, newest first")
             .parameter(limit(50, 200))
             .parameter(cursor())

@@ -118,6 +118,7 @@ pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> StoreResult<Latch<JobR
     record.finished_ms = Some(ctx.now_ms);
     record.error = Some("cancelled before it started".into());
     save(ctx.store, &record)?;
+    announce(ctx, &record);
     // The first in line leaving: the jobs behind move up now, not at the next claim.
     if super::scan::head(ctx)? == record.ticket {
         ctx.store
@@ -208,6 +209,9 @@ fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> StoreResult<JobRe
         }
     }
     save(ctx.store, &record)?;
+    if record.status.is_final() {
+        announce(ctx, &record);
+    }
     if record.status == Status::Completed {
         // Stored as documents now (and the record says so): the staged copies go. Should that
         // fail, retention removes them with the job.
@@ -217,6 +221,17 @@ fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> StoreResult<JobRe
         let _ = ctx.store.delete_many(&staged);
     }
     Ok(record)
+}
+
+/// Records the `job.finished` webhook of a job that just ended (see [`crate::webhooks`]): only
+/// the winner of the latch that ended it gets here, so each job is announced once. The job is
+/// shown as `GET /api/jobs/{id}` shows it now.
+fn announce(ctx: &Ctx, record: &JobRecord) {
+    if !crate::webhooks::records(ctx.settings) {
+        return;
+    }
+    let cancel_requested = cancel_requested(ctx.store, &record.id).unwrap_or(false);
+    crate::webhooks::job_finished(ctx, &record.id, &record.view(None, cancel_requested));
 }
 
 fn finish(record: &mut JobRecord, status: Status, error: Option<String>) {

@@ -428,6 +428,30 @@ fn batch_flows(app: &App) {
     );
 }
 
+/// Webhook deliveries: a cancelled job's and a test one, listed a page at a time; bad input
+/// refused.
+fn webhook_flows(app: &App) {
+    let queued = expect(
+        app.post_json(
+            "/api/brand-data/generate",
+            &json!({"brand_name": "Acme", "urls": ["https://acme.example"]}),
+        ),
+        202,
+    )
+    .json_body();
+    let cancel = format!("/api/jobs/{}/cancel", queued["job_id"].as_str().unwrap());
+    expect(app.send(ApiRequest::new("POST", &cancel)), 202);
+    expect(app.send(ApiRequest::new("POST", "/api/webhooks/test")), 202);
+    let page = expect(app.get("/api/webhooks/deliveries?limit=1"), 200).json_body();
+    let next = page["next_cursor"].as_str().unwrap();
+    expect(
+        app.get(&format!("/api/webhooks/deliveries?cursor={next}")),
+        200,
+    );
+    expect(app.get("/api/webhooks/deliveries?limit=0"), 400);
+    expect(app.get("/api/webhooks/deliveries?cursor=x"), 400);
+}
+
 /// Versions and the trash.
 fn history_flows(app: &App) {
     let v1 = expect(
@@ -845,6 +869,12 @@ fn every_route_works_without_batch_reads() {
 fn keeps_the_contract(settings: Settings) {
     let app = App::recording(settings.clone());
     let revising = App::recording(settings.clone());
+    let hooked = App::recording(Settings {
+        webhook_url: "http://127.0.0.1:9/cwm".into(),
+        webhook_secret: "contract".into(),
+        webhook_outbound_host: "http://127.0.0.1:9".into(),
+        ..settings.clone()
+    });
     let strict = App::recording(Settings {
         allowed_hosts: vec!["cwm.example".into()],
         ..settings
@@ -855,6 +885,7 @@ fn keeps_the_contract(settings: Settings) {
     batch_flows(&app);
     guard_flows(&app, &strict);
     revise_flows(&revising);
+    webhook_flows(&hooked);
 
     let mut contract = Contract::served();
     let mut exercised = BTreeSet::new();
@@ -864,6 +895,7 @@ fn keeps_the_contract(settings: Settings) {
         .into_iter()
         .chain(strict.recorded())
         .chain(revising.recorded())
+        .chain(hooked.recorded())
         .collect();
     for (req, resp) in &exchanges {
         if let Some((pattern, _)) = contract.operation(req)

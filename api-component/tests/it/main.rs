@@ -9,4 +9,5 @@ mod layers;
 mod openapi;
 mod support;
 mod upload;
+mod webhooks;
 mod world;

@@ -5,30 +5,37 @@
 //! - [`world_check`] refuses a component that imports anything outside `wit/`;
 //! - [`keyvalue`] + [`sqlite`] implement `wasi:keyvalue` on Spin's SQLite layout;
 //! - [`config`] implements `wasi:config` from the manifest's variables;
+//! - [`outbound`] sends the component's outgoing HTTP to `allowed_outbound_hosts` only;
 //! - [`serve`] accepts HTTP connections and hands requests to component instances.
 
 pub mod bindings;
 pub mod component;
 pub mod config;
 pub mod keyvalue;
+pub mod outbound;
 pub mod redis_kv;
 pub mod serve;
 pub mod sqlite;
 pub mod world_check;
 
+use std::sync::Arc;
+
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiHttp, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+use wasmtime_wasi_http::{WasiHttp, WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use self::config::ConfigCtx;
 use self::keyvalue::{KeyValueCtx, KeyValueView};
+use self::outbound::{AllowedHosts, OutboundHttp};
 
-/// State shared by every instance: the database and the component's settings.
+/// State shared by every instance: the database, the component's settings, and where its
+/// outgoing requests may go.
 #[derive(Clone)]
 pub struct SharedState {
     pub keyvalue: KeyValueCtx,
     pub config: ConfigCtx,
+    pub outbound: Arc<AllowedHosts>,
 }
 
 /// What one component instance owns (the `T` of its `Store<T>`).
@@ -36,14 +43,15 @@ pub struct HostState {
     table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,
-    hooks: NoOutgoingHttp,
+    hooks: OutboundHttp,
     keyvalue: KeyValueCtx,
     config: ConfigCtx,
 }
 
 impl HostState {
-    /// A fresh state: no arguments, no environment, no preopened directories, no sockets;
-    /// the guest's stdout and stderr go to the host's.
+    /// A fresh state: no arguments, no environment, no preopened directories, no sockets,
+    /// outgoing HTTP only to `allowed_outbound_hosts`; the guest's stdout and stderr go to the
+    /// host's.
     pub fn new(shared: &SharedState) -> Self {
         let wasi = WasiCtxBuilder::new()
             .inherit_stdout()
@@ -53,7 +61,9 @@ impl HostState {
             table: ResourceTable::new(),
             wasi,
             http: WasiHttpCtx::new(),
-            hooks: NoOutgoingHttp,
+            hooks: OutboundHttp {
+                allowed: shared.outbound.clone(),
+            },
             keyvalue: shared.keyvalue.clone(),
             config: shared.config.clone(),
         }
@@ -97,26 +107,6 @@ impl WasiHttpView for HostState {
     }
 }
 
-/// The world imports `wasi:http/types` but not an outgoing handler, so a request can never be
-/// sent; this refuses it should the hook ever be reached.
-struct NoOutgoingHttp;
-
-type HttpFuture<T> = Box<dyn Future<Output = wasmtime_wasi_http::Result<T>> + Send>;
-
-impl WasiHttpHooks for NoOutgoingHttp {
-    fn send_request(
-        &mut self,
-        _request: http::Request<wasmtime_wasi_http::WasiBody>,
-        _options: Option<wasmtime_wasi_http::RequestOptions>,
-        _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
-    ) -> HttpFuture<(
-        http::Response<wasmtime_wasi_http::WasiBody>,
-        Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
-    )> {
-        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
-    }
-}
-
 /// A linker providing exactly the imports of the world `api-component` in `wit/`.
 pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
@@ -127,8 +117,12 @@ pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     let l = &mut linker;
 
-    // wasi:http/types@0.3.0 (the handler export is called, not linked).
+    // wasi:http/types@0.3.0 and the client (the handler export is called, not linked).
     wasmtime_wasi_http::p3::bindings::http::types::add_to_linker::<_, WasiHttp>(
+        l,
+        HostState::http,
+    )?;
+    wasmtime_wasi_http::p3::bindings::http::client::add_to_linker::<_, WasiHttp>(
         l,
         HostState::http,
     )?;

@@ -179,6 +179,10 @@ mod tests {
             "{names:?}"
         );
         assert!(
+            names.contains(&"wasi:http/client@0.3.0".to_string()),
+            "{names:?}"
+        );
+        assert!(
             !names.iter().any(|n| n.starts_with("wasi:filesystem")),
             "{names:?}"
         );

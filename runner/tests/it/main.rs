@@ -12,3 +12,4 @@ mod origins;
 mod shutdown;
 mod startup;
 mod up;
+mod webhooks;

@@ -5,7 +5,9 @@
 //! semantics) that do not test the component's packaging: it starts in milliseconds instead of
 //! compiling a component, and every test gets a store of its own. It drives long-poll claims and
 //! event streams with [`api_component::serving`], as the `.wasm` entry point does, and sets the
-//! client-address header as a host must. What it leaves out is what the black-box tests against
+//! client-address header as a host must. It runs the webhook pass beside the answers that call
+//! for one ([`serving::deliver_webhooks`]), sending with hyper's client ([`outbound`]). What it
+//! leaves out is what the black-box tests against
 //! `runner serve` keep covering: the component's imports, the SQLite store, admission limits,
 //! timeouts, and surviving a killed process.
 //!
@@ -22,10 +24,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
+mod outbound;
+
 use api_component::http::{ApiRequest, ApiResponse};
-use api_component::serving::{self, EVENT_STREAM_HEADERS, EventPump, POLL_INTERVAL};
+use api_component::serving::{self, EVENT_STREAM_HEADERS, EventPump, POLL_INTERVAL, WebhookHost};
 use api_component::settings::Settings;
 use api_component::store::MemoryStore;
+use api_component::webhooks::sender::{Outbound, Outcome, OutgoingRequest};
 use api_component::{Ctx, Reply, handle};
 use bytes::Bytes;
 use http_body_util::channel::Channel;
@@ -125,7 +130,7 @@ struct Shared {
     draws: AtomicU64,
 }
 
-impl Shared {
+impl WebhookHost for Shared {
     /// Runs `f` with a context of this moment.
     fn with_ctx<T>(&self, f: impl FnOnce(&Ctx) -> T) -> T {
         let random = || {
@@ -139,6 +144,12 @@ impl Shared {
             random: &random,
         };
         f(&ctx)
+    }
+}
+
+impl Outbound for Shared {
+    fn send(&self, request: &OutgoingRequest) -> impl Future<Output = Outcome> {
+        outbound::send(request)
     }
 }
 
@@ -188,6 +199,10 @@ async fn answer(
         Err(refused) => return Ok(full(refused)),
     };
     let reply = shared.with_ctx(|ctx| handle(ctx, &api_req));
+    if let Some(trigger) = serving::webhook_trigger(&api_req, &reply) {
+        let shared = shared.clone();
+        tokio::spawn(async move { serving::deliver_webhooks(&*shared, trigger).await });
+    }
     Ok(match reply {
         Reply::Full(resp) => full(resp),
         Reply::Claim(wait) => loop {

@@ -38,6 +38,7 @@ fn expected(endpoint: Endpoint) -> Expect {
         UsersList | UsersCreate | UserPatch => Expect::Admin,
         RunnerTokensList | RunnerTokensCreate | RunnersList => Expect::Admin,
         SignInLinks | AuditList => Expect::Admin,
+        WebhookDeliveries | WebhookTest => Expect::Admin,
         RunnerClaim | RunnerClaimStop | RunnerHeartbeat => Expect::Runner,
         RunnerLogChunk | RunnerOutput | RunnerFinish => Expect::Runner,
     }

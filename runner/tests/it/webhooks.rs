@@ -1,0 +1,201 @@
+//! Job notifications through the real `.wasm` in `runner serve`: a finished job is POSTed to a
+//! receiver on loopback, signed; a 500 is retried after the backoff and the retry is delivered.
+//! And the host refuses outgoing requests to anything but `allowed_outbound_hosts`, even when
+//! the component asks.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use api_component::webhooks::signing;
+use serde_json::{Value, json};
+use webhook_receiver::Receiver;
+
+use crate::api::block_on;
+use crate::harness::{Host, client};
+
+const SECRET: &str = "runner-webhook-secret";
+/// The first retry comes 30 s after a failed attempt (see `webhooks::backoff`), then a pass.
+const RETRY_WAIT: Duration = Duration::from_secs(120);
+
+fn serve(data_dir: &Path, env: &[(&str, &str)]) -> Host {
+    Host::serve_with_env(data_dir, env)
+}
+
+/// Queues a brand-data job and cancels it while queued: one finished job. Returns its id.
+async fn cancelled_job(host: &Host) -> String {
+    let http = client();
+    let queued: Value = http
+        .post(host.url("/api/brand-data/generate"))
+        .json(&json!({"brand_name": "Acme", "urls": ["https://acme.example"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = queued["job_id"].as_str().unwrap().to_owned();
+    let resp = http
+        .post(host.url(&format!("/api/jobs/{id}/cancel")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    id
+}
+
+/// Lists deliveries (each listing also runs a pass when one is due) until the newest one
+/// satisfies `done`; returns it.
+async fn wait_for_delivery(host: &Host, timeout: Duration, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let page: Value = client()
+            .get(host.url("/api/webhooks/deliveries"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(d) = page["items"].get(0).filter(|d| done(d)) {
+            return d.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never happened; last page: {page:#}\nstderr:\n{}",
+            host.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[test]
+fn a_finished_job_is_delivered_signed_and_a_failed_attempt_is_retried() {
+    let receiver = Receiver::start(vec![500, 200]);
+    let origin = format!("http://{}", receiver.addr());
+    let url = receiver.url("/hooks/cwm?team=content");
+    let data = tempfile::tempdir().unwrap();
+    let host = serve(
+        data.path(),
+        &[
+            ("SPIN_VARIABLE_WEBHOOK_URL", &url),
+            ("SPIN_VARIABLE_WEBHOOK_SECRET", SECRET),
+            ("SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST", &origin),
+        ],
+    );
+    block_on(async {
+        let id = cancelled_job(&host).await;
+        let first = wait_for_delivery(&host, RETRY_WAIT, |d| {
+            d["attempts"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+        assert_eq!(first["state"], "pending");
+        assert_eq!(first["attempts"][0]["status_code"], 500);
+        assert!(first["next_attempt_at"].is_string());
+
+        let done = wait_for_delivery(&host, RETRY_WAIT, |d| d["state"] == "delivered").await;
+        let codes: Vec<&Value> = done["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| &a["status_code"])
+            .collect();
+        assert_eq!(codes, [&json!(500), &json!(200)]);
+        assert_eq!(done["next_attempt_at"], Value::Null);
+
+        let got = receiver.received();
+        assert_eq!(got.len(), 2, "one failed attempt and one retry, no more");
+        for (n, hit) in got.iter().enumerate() {
+            assert_eq!(hit.method, "POST");
+            assert_eq!(hit.path, "/hooks/cwm");
+            assert_eq!(hit.header("content-type"), Some("application/json"));
+            assert_eq!(hit.header("x-cwm-event"), Some("job.finished"));
+            assert_eq!(hit.header("x-cwm-delivery"), done["id"].as_str());
+            assert_eq!(
+                hit.header("x-cwm-attempt"),
+                Some((n + 1).to_string().as_str())
+            );
+            let timestamp: i64 = hit.header("x-cwm-timestamp").unwrap().parse().unwrap();
+            let signature = hit.header("x-cwm-signature").unwrap();
+            assert!(
+                signing::verify(SECRET, timestamp, &hit.body, signature),
+                "attempt {} is signed with webhook_secret",
+                n + 1
+            );
+            assert!(!signing::verify(
+                "another secret",
+                timestamp,
+                &hit.body,
+                signature
+            ));
+        }
+        assert_eq!(got[0].body, got[1].body, "the retry sends the same bytes");
+        let body: Value = serde_json::from_slice(&got[1].body).unwrap();
+        assert_eq!(body["event"], "job.finished");
+        let job: Value = client()
+            .get(host.url(&format!("/api/jobs/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            body["job"], job,
+            "the job as GET /api/jobs/{{id}} returns it"
+        );
+        assert_eq!(done["payload"], body);
+    });
+}
+
+/// The repository's spin.toml with `allowed_outbound_hosts` pinned to `allowed`, whatever the
+/// variables say.
+fn manifest_allowing(dir: &Path, allowed: &str) -> String {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spin.toml")).unwrap();
+    let line = "allowed_outbound_hosts = [\"{{ webhook_outbound_host }}\"]";
+    assert!(
+        text.contains(line),
+        "spin.toml templates allowed_outbound_hosts"
+    );
+    let text = text.replace(line, &format!("allowed_outbound_hosts = [\"{allowed}\"]"));
+    let path = dir.join("spin.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn the_host_refuses_requests_to_any_other_destination() {
+    let receiver = Receiver::start(vec![200]);
+    let origin = format!("http://{}", receiver.addr());
+    let data = tempfile::tempdir().unwrap();
+    // The component is told the receiver is allowed; the host allows only another port.
+    let manifest = manifest_allowing(data.path(), "http://127.0.0.1:9");
+    let host = serve(
+        data.path(),
+        &[
+            ("CWM_MANIFEST", &manifest),
+            ("SPIN_VARIABLE_WEBHOOK_URL", &receiver.url("/hook")),
+            ("SPIN_VARIABLE_WEBHOOK_SECRET", SECRET),
+            ("SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST", &origin),
+        ],
+    );
+    block_on(async {
+        cancelled_job(&host).await;
+        let d = wait_for_delivery(&host, RETRY_WAIT, |d| {
+            d["attempts"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+        assert_eq!(d["state"], "pending");
+        assert_eq!(d["attempts"][0]["status_code"], Value::Null);
+        let error = d["attempts"][0]["error"].as_str().unwrap();
+        assert!(
+            error.contains("not an allowed outbound destination"),
+            "{error}"
+        );
+    });
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the receiver"
+    );
+    host.wait_for_stderr("outgoing request refused", Duration::from_secs(10));
+}

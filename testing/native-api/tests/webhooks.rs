@@ -1,0 +1,128 @@
+//! The native host sends webhook deliveries as the `.wasm` does: a finished job reaches a real
+//! receiver on loopback, signed, and what came of each attempt is listed; a receiver that is
+//! down leaves the delivery pending with the error.
+
+use std::time::{Duration, Instant};
+
+use api_component::settings::Settings;
+use api_component::webhooks::signing;
+use native_api::NativeApi;
+use serde_json::{Value, json};
+use webhook_receiver::Receiver;
+
+const ADMIN: &str = "native-admin";
+const SECRET: &str = "native-webhook-secret";
+const WAIT: Duration = Duration::from_secs(30);
+
+fn api(url: &str, outbound_host: &str) -> NativeApi {
+    NativeApi::start(Settings {
+        admin_token: ADMIN.into(),
+        webhook_url: url.into(),
+        webhook_secret: SECRET.into(),
+        webhook_outbound_host: outbound_host.into(),
+        ..Settings::default()
+    })
+}
+
+/// Queues a brand-data job and cancels it: a finished job.
+async fn cancelled_job(api: &NativeApi) -> String {
+    let http = reqwest::Client::new();
+    let queued: Value = http
+        .post(api.url("/api/brand-data/generate"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"brand_name": "Acme", "urls": ["https://acme.example"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = queued["job_id"].as_str().unwrap().to_owned();
+    let cancel = http
+        .post(api.url(&format!("/api/jobs/{id}/cancel")))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status(), 202);
+    id
+}
+
+/// Lists deliveries until `done` holds for the first one (listing also nudges a pass).
+async fn wait_for_delivery(api: &NativeApi, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let page: Value = reqwest::Client::new()
+            .get(api.url("/api/webhooks/deliveries"))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(d) = page["items"].get(0).filter(|d| done(d)) {
+            return d.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never happened; last page: {page:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_finished_job_is_delivered_signed_to_the_receiver() {
+    let receiver = Receiver::start(vec![204]);
+    let origin = format!("http://{}", receiver.addr());
+    let api = api(&receiver.url("/hooks/cwm"), &origin);
+    let id = cancelled_job(&api).await;
+
+    // Kept until the end: its answer must reach the API.
+    let (_receiver, got) = tokio::task::spawn_blocking(move || {
+        let got = receiver.wait_for(1, WAIT);
+        (receiver, got)
+    })
+    .await
+    .unwrap();
+    let hit = &got[0];
+    assert_eq!(
+        (hit.method.as_str(), hit.path.as_str()),
+        ("POST", "/hooks/cwm")
+    );
+    assert_eq!(hit.header("content-type"), Some("application/json"));
+    assert_eq!(hit.header("x-cwm-event"), Some("job.finished"));
+    let timestamp: i64 = hit.header("x-cwm-timestamp").unwrap().parse().unwrap();
+    assert!(signing::verify(
+        SECRET,
+        timestamp,
+        &hit.body,
+        hit.header("x-cwm-signature").unwrap()
+    ));
+    let body: Value = serde_json::from_slice(&hit.body).unwrap();
+    assert_eq!(body["event"], "job.finished");
+    assert_eq!(body["job"]["id"], id.as_str());
+    assert_eq!(body["job"]["status"], "cancelled");
+
+    let d = wait_for_delivery(&api, |d| d["state"] == "delivered").await;
+    assert_eq!(d["id"].as_str(), hit.header("x-cwm-delivery"));
+    assert_eq!(d["attempts"].as_array().unwrap().len(), 1);
+    assert_eq!(d["attempts"][0]["status_code"], 204);
+}
+
+#[tokio::test]
+async fn a_receiver_that_is_down_leaves_the_delivery_pending_with_the_error() {
+    // A port nothing listens on any more.
+    let gone = Receiver::start(vec![]);
+    let (url, origin) = (gone.url("/hook"), format!("http://{}", gone.addr()));
+    drop(gone);
+    let api = api(&url, &origin);
+    cancelled_job(&api).await;
+    let d = wait_for_delivery(&api, |d| !d["attempts"].as_array().unwrap().is_empty()).await;
+    assert_eq!(d["state"], "pending");
+    assert_eq!(d["attempts"][0]["status_code"], Value::Null);
+    let error = d["attempts"][0]["error"].as_str().unwrap();
+    assert!(error.contains("cannot connect"), "{error}");
+    assert!(d["next_attempt_at"].is_string());
+}
