@@ -1,5 +1,6 @@
 // The admin page (`#admin`): users (invite with a role, change roles, disable and enable), API
-// tokens, runner tokens, the runners the API has seen, and the audit log, newest first. Someone
+// tokens, runner tokens, the runners the API has seen, the webhook deliveries (deliveries.js),
+// and the audit log, newest first. Someone
 // who is not an admin gets the same page with their own API tokens only (`#tokens`).
 
 import * as api from './api.js';
@@ -8,6 +9,7 @@ import { confirmDialog } from './dialogs.js';
 import { field, showFormError } from './forms.js';
 import { ROLE_LABELS } from './usermenu.js';
 import { ApiTokensSection, RunnerTokensSection, section, row, badge, roleSelect, secretBox } from './tokens.js';
+import { DeliveriesSection } from './deliveries.js';
 
 const AUDIT_PAGE = 50;
 
@@ -17,7 +19,7 @@ const ACTIONS = {
   invite_accepted: ['accepted the invite', true], sign_in_link_created: ['made a sign-in link', true],
   user_created: ['invited'], role_changed: ['changed the role of'], user_disabled: ['disabled'], user_enabled: ['enabled'],
   token_created: ['created the token'], token_revoked: ['revoked the token'], runner_token_created: ['created the runner token'],
-  document_deleted: ['deleted'], job_cancelled: ['cancelled the job'],
+  document_deleted: ['deleted'], job_cancelled: ['cancelled the job'], webhook_tested: ['sent a test webhook delivery', true],
 };
 
 function auditText(e) {
@@ -32,12 +34,12 @@ export class AdminScreen {
     this.me = me;
     const admin = me.role === 'admin';
     this.tokens = new ApiTokensSection(me);
-    this.parts = admin ? [new UsersSection(me), this.tokens, new RunnerTokensSection(), new RunnersSection(), new AuditSection()] : [this.tokens];
+    this.parts = admin ? [new UsersSection(me), this.tokens, new RunnerTokensSection(), new RunnersSection(), new DeliveriesSection(), new AuditSection()] : [this.tokens];
     replaceChildren(root,
       h('div', { class: 'panel-head' },
         h('div', { class: 'panel-heading' },
           h('h1', { class: 'panel-title', text: admin ? 'Administration' : 'API tokens' }),
-          h('p', { class: 'panel-sub', text: admin ? 'Who can sign in and with which role, tokens for scripts and runners, the runners, and what happened.' : 'Tokens that let scripts act as you, with at most your role.' }))),
+          h('p', { class: 'panel-sub', text: admin ? 'Who can sign in and with which role, tokens for scripts and runners, the runners, webhook deliveries, and what happened.' : 'Tokens that let scripts act as you, with at most your role.' }))),
       h('div', { class: 'admin-grid' }, this.parts.map((p) => p.element)));
   }
 

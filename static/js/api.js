@@ -259,6 +259,16 @@ export function listAudit({ limit = 50, cursor = null } = {}) {
   return getJson(`/api/audit?${q}`);
 }
 
+export function listWebhookDeliveries({ limit = 20, cursor = null } = {}) {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (cursor) q.set('cursor', cursor);
+  return getJson(`/api/webhooks/deliveries?${q}`);
+}
+
+export async function testWebhook() {
+  return (await request('POST', '/api/webhooks/test')).json();
+}
+
 export function jobEventsUrl(id, after = null) {
   const base = `/api/jobs/${enc(id)}/events`;
   return after === null || after === undefined ? base : `${base}?after=${enc(String(after))}`;

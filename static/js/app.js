@@ -23,6 +23,7 @@ import { AuthScreen, readAuthFragment } from './auth.js';
 import { UserMenu } from './usermenu.js';
 import { AdminScreen } from './admin.js';
 import { JobHistoryScreen } from './jobhistory.js';
+import { JobNotifier } from './notify.js';
 
 const panels = {};
 const selection = {};
@@ -43,7 +44,9 @@ let leaving = false;
 
 const screens = { auth: $('#auth-main'), workspace: $('#workspace'), admin: $('#admin-main'), jobs: $('#jobs-main') };
 const auth = new AuthScreen(screens.auth, { onShow: (kind) => setScreen(kind) });
-const userMenu = new UserMenu($('#user-menu'), { onSignOut: () => signOut() });
+// A notification's click opens what its job made, through `app` (defined below).
+const notifier = new JobNotifier({ openDocument: (c, name) => app.openDocument(c, name), openLogs: (id) => app.openLogs(id) });
+const userMenu = new UserMenu($('#user-menu'), { onSignOut: () => signOut(), notifier });
 
 const app = {
   /** Who is signed in: `{kind, id, email, role, via}`. */
@@ -84,6 +87,7 @@ const app = {
       if (!firstJobsLoad) for (const doc of job.output_documents ?? []) panels[doc.collection]?.loaded && panels[doc.collection].reload();
     }
     firstJobsLoad = false;
+    notifier.jobsUpdated(list, me);
   },
   setCount(collection, count, more) {
     const el = $(`#tab-${collection} .tab-count`);

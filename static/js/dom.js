@@ -58,6 +58,8 @@ const ICONS = {
   chevron: ['M9 6l6 6-6 6'],
   arrowDown: ['M12 5v14', 'M6 13l6 6 6-6'],
   refresh: ['M20 12a8 8 0 1 1-2.3-5.6', 'M20 4v4h-4'],
+  send: ['M4 12l16-8-6 16-3-7z', 'M11 13l9-9'],
+  bell: ['M6 16v-5a6 6 0 0 1 12 0v5l2 2H4z', 'M10 20a2 2 0 0 0 4 0'],
 };
 
 /** An inline SVG icon (decorative: hidden from assistive technology). */
@@ -140,11 +142,18 @@ export function formatClock(ms) {
   return hh ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
 }
 
-/** An RFC 3339 time as "just now", "5 min ago", "yesterday", or a date. */
+/** An RFC 3339 time as "just now", "5 min ago", "yesterday", or a date; a time to come as
+ * "in 30 s", "in 5 min", "in 2 h". */
 export function formatRelative(iso, now = Date.now()) {
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return '';
   const s = Math.round((now - t) / 1000);
+  if (s < -5) {
+    const ahead = -s;
+    if (ahead < 60) return `in ${ahead} s`;
+    if (ahead < 3600) return `in ${Math.round(ahead / 60)} min`;
+    if (ahead < 86400) return `in ${Math.round(ahead / 3600)} h`;
+  }
   if (s < 45) return 'just now';
   if (s < 3600) return `${Math.max(1, Math.round(s / 60))} min ago`;
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;

@@ -1,8 +1,9 @@
 // The header's account menu: who is signed in (an email, or "admin" for the holder of the admin
-// token or a sign-in link), their role, a way to their API tokens or the admin page, and
-// "Sign out". A disclosure: the button opens a panel, Escape or a click elsewhere closes it.
+// token or a sign-in link), their role, a way to their API tokens or the admin page, the opt-in
+// for desktop notifications when their jobs finish (notify.js), and "Sign out". A disclosure:
+// the button opens a panel, Escape or a click elsewhere closes it.
 
-import { h, icon, replaceChildren } from './dom.js';
+import { h, icon, announce, replaceChildren } from './dom.js';
 
 export const ROLE_LABELS = { viewer: 'Viewer', editor: 'Editor', admin: 'Admin' };
 
@@ -18,10 +19,11 @@ const VIA_LABELS = {
 export const whoLabel = (me) => (me.kind === 'admin' ? 'admin' : me.email ?? me.id ?? 'user');
 
 export class UserMenu {
-  /** `onSignOut()` runs when the user asks to sign out. */
-  constructor(container, { onSignOut }) {
+  /** `onSignOut()` runs when the user asks to sign out; `notifier` is a JobNotifier. */
+  constructor(container, { onSignOut, notifier }) {
     this.container = container;
     this.onSignOut = onSignOut;
+    this.notifier = notifier;
     document.addEventListener('click', (e) => { if (this.isOpen && !this.container.contains(e.target)) this.setOpen(false); });
     // Tabbing out of the menu closes it too.
     container.addEventListener('focusout', (e) => { if (this.isOpen && e.relatedTarget && !container.contains(e.relatedTarget)) this.setOpen(false); });
@@ -63,8 +65,34 @@ export class UserMenu {
         h('p', { class: 'user-menu-email', dataset: { testid: 'who' }, text: who }),
         h('p', { class: 'muted' }, h('span', { dataset: { testid: 'role' }, text: role }), ` · ${VIA_LABELS[me.via] ?? me.via}`)),
       h('a', { class: 'menu-item', href: page[0], attrs: { 'data-action': 'open-access' }, on: { click: () => this.setOpen(false) } }, icon('logs'), h('span', { text: page[1] })),
+      this.notifyToggle(),
       // Only a browser session can be ended from here; a token or a proxy stays valid.
       me.via === 'session' && signOut);
     replaceChildren(this.container, this.toggle, this.panel);
+  }
+
+  /** "Notify me when my jobs finish": on, off, or why it cannot be on. */
+  notifyToggle() {
+    const notifier = this.notifier;
+    if (!notifier?.supported) return null;
+    const state = h('span', { class: 'menu-item-state', attrs: { 'data-testid': 'notify-state' } });
+    const item = h('button', { type: 'button', class: 'menu-item', attrs: { 'data-action': 'notify-toggle' } },
+      icon('bell'), h('span', { text: 'Notify me when my jobs finish' }), state);
+    const show = () => {
+      const now = notifier.state;
+      item.setAttribute('aria-pressed', String(now === 'on'));
+      state.textContent = { on: 'On', off: 'Off', blocked: 'Blocked' }[now] ?? '';
+      item.title = now === 'blocked' ? 'Notifications are blocked for this site in your browser settings' : '';
+    };
+    item.addEventListener('click', async () => {
+      const was = notifier.state;
+      const now = was === 'on' ? notifier.disable() : await notifier.enable();
+      show();
+      if (now === 'on') announce('You will get a desktop notification when a job you submitted finishes', { tone: 'success' });
+      else if (now === 'blocked') announce('Notifications are blocked for this site: allow them in your browser’s site settings', { tone: 'error' });
+      else if (was === 'on') announce('Job notifications are off');
+    });
+    show();
+    return item;
   }
 }

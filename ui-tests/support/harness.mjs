@@ -159,11 +159,13 @@ export async function signInLink(baseUrl) {
  *
  * `signIn`: 'admin' (default) opens a fresh sign-in link first; `{ link }` opens that link;
  * false opens the page signed out (it shows the sign-in screen, or what `hash` asks for).
- * Then `hash` (e.g. '#briefs/a.md') is opened.
+ * Then `hash` (e.g. '#briefs/a.md') is opened. `permissions` are granted to the page's origin
+ * (e.g. ['notifications']); `initScripts` run in the page before its own scripts.
  */
-export async function openApp(browser, baseUrl, { viewport = DESKTOP, hash = '', bypassCSP = false, signIn = 'admin' } = {}) {
+export async function openApp(browser, baseUrl, { viewport = DESKTOP, hash = '', bypassCSP = false, signIn = 'admin', permissions = [], initScripts = [] } = {}) {
   // bypassCSP only for injecting test tools (axe); the other tests keep the page's real policy.
   const context = await browser.newContext({ viewport, acceptDownloads: true, baseURL: baseUrl, reducedMotion: 'reduce', bypassCSP });
+  if (permissions.length) await context.grantPermissions(permissions, { origin: baseUrl });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const found = [];
@@ -174,6 +176,7 @@ export async function openApp(browser, baseUrl, { viewport = DESKTOP, hash = '',
     if (!apiStatus) found.push(`console: ${text} (${msg.location()?.url ?? ''})`);
   });
   page.on('pageerror', (err) => found.push(`uncaught: ${err.message}`));
+  for (const script of initScripts) await page.addInitScript(script);
   page.on('response', (res) => {
     const url = new URL(res.url());
     if (res.status() >= 400 && !url.pathname.startsWith('/api/') && url.pathname !== '/health') found.push(`HTTP ${res.status()} for ${url.pathname}`);

@@ -2,7 +2,8 @@
 // It serves ../static with the same Content-Security-Policy as the real component and implements
 // the documents contract, accounts and access (support/mock-auth.mjs: every /api request needs a
 // session cookie or a bearer token, with the real roles), plus a simulated jobs backend (queue,
-// runner, logs, SSE) that tests steer through /__mock/* endpoints (which need no credential).
+// runner, logs, SSE) and webhook deliveries (support/mock-webhooks.mjs) that tests steer through
+// /__mock/* endpoints (which need no credential).
 // The real host is the reference: tests run against it when CWM_BASE_URL or CWM_RUNNER_BIN is set,
 // and every answer the mock gives is checked against its OpenAPI document (support/contract.mjs).
 //
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJobs } from './mock-jobs.mjs';
 import { createAuth } from './mock-auth.mjs';
+import { createWebhooks } from './mock-webhooks.mjs';
 import { createContract } from './contract.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -249,8 +251,10 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
     rawSend(res, status, body, headers);
   };
   const docs = createDocuments();
-  const jobs = createJobs({ docs, stepMs: jobStepMs, HttpError });
+  let webhooks = null;
+  const jobs = createJobs({ docs, stepMs: jobStepMs, HttpError, onFinished: (job) => webhooks.jobFinished(job) });
   const auth = createAuth({ HttpError, runners: () => jobs.runners() });
+  webhooks = createWebhooks({ HttpError, audit: auth.audit });
 
   async function handleDocs(req, res, url, parts, by) {
     const collection = parts[1];
@@ -377,6 +381,7 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
         const full = jobs.health();
         return send(res, 200, auth.admit(req, ['health']) ? full : { status: full.status });
       }
+      if (parts[0] === '__mock' && parts[1] === 'webhooks') return webhooks.control(parts.slice(2), res, send);
       if (parts[0] === '__mock') return await jobs.control(req, res, parts.slice(1), send, readBody);
       if (parts[0] === 'api') {
         auth.checkOrigin(req);
@@ -401,6 +406,7 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
           return send(res, 201, docs.item(doc), { etag: `"${doc.gen}"`, location: `/api/${parts[2]}/${doc.name}` });
         }
         if (url.pathname === '/api/render') return await handleRender(req, res);
+        if (parts[1] === 'webhooks') return webhooks.handle(req, res, url, parts, send, by);
         if ((await auth.handle(req, res, url, parts, principal, send, () => readJson(req))) !== false) return;
         throw new HttpError(404, `no endpoint at ${url.pathname}`);
       }
@@ -420,6 +426,7 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
     docs,
     jobs,
     auth,
+    webhooks,
     violations: contract.violations,
     close: () => new Promise((resolve, reject) => {
       jobs.stop();

@@ -28,7 +28,7 @@ export function need(method, parts) {
   const path = parts.join('/');
   if (path === 'health') return 'public';
   if (parts[1] === 'auth') return parts[2] === 'signin-links' ? 'admin' : 'public';
-  if (['users', 'runners', 'audit'].includes(parts[1])) return 'admin';
+  if (['users', 'runners', 'audit', 'webhooks'].includes(parts[1])) return 'admin';
   if (parts[1] === 'me' || parts[1] === 'tokens' || parts[1] === 'render') return 'viewer';
   if (parts[1] === 'jobs') return method === 'POST' ? 'editor' : 'viewer';
   // Documents: reading is for viewers, everything else (upload, generate, PUT, DELETE) for editors.
@@ -311,6 +311,8 @@ export function createAuth({ HttpError, adminToken = secret('admin-'), runners =
     checkOrigin,
     checkJson,
     handle,
+    /** Adds an audit entry `(actor, action, target)` for what another part of the mock did. */
+    audit: record,
     /** Who `principal` is in documents' and jobs' `*_by` fields. */
     label: (principal) => (principal ? label(principal.actor) : 'anonymous'),
     /** Test setup without the browser: a user with a password, signed in by nobody. */

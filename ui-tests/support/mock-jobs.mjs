@@ -18,7 +18,8 @@ const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
 const slug = (s) => String(s).toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'untitled';
 
-export function createJobs({ docs, stepMs, HttpError }) {
+/** `onFinished(view)` hears of every job that ends (the webhook outbox, mock-webhooks.mjs). */
+export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
   const jobs = new Map();
   let counter = 0;
   let seqCounter = 100;
@@ -193,6 +194,7 @@ export function createJobs({ docs, stepMs, HttpError }) {
     }
     if (status === 'cancelled') log(job, 'info', 'Job cancelled');
     changed(job);
+    onFinished(view(job));
     schedule();
   }
 
