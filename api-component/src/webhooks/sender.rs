@@ -204,8 +204,11 @@ fn request(target: &Target, delivery: &Delivery, k: u32, now_ms: i64) -> Outgoin
     let timestamp = now_ms.div_euclid(1000);
     let body = delivery.body.as_bytes().to_vec();
     let signature = signing::signature(&target.secret, timestamp, &body);
+    // Content-Length rather than a chunked body: receivers may refuse chunked requests (411)
+    // or answer before reading one.
     let headers = [
         ("Content-Type", "application/json".to_owned()),
+        ("Content-Length", body.len().to_string()),
         ("User-Agent", format!("cwm-webhooks/{}", crate::VERSION)),
         ("X-CWM-Event", delivery.event.clone()),
         ("X-CWM-Delivery", delivery.id.clone()),
@@ -320,6 +323,7 @@ mod tests {
         let req = &sends[0].request;
         assert_eq!(req.url, "http://127.0.0.1:9/hook");
         assert_eq!(req.header("x-cwm-attempt"), Some("1"));
+        assert_eq!(req.header("content-length"), Some(req.body.len().to_string().as_str()));
         assert_eq!(req.header("x-cwm-timestamp"), Some("1"));
         let signature = req.header("x-cwm-signature").unwrap();
         assert!(signing::verify("secret", 1, &req.body, signature));

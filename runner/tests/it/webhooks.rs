@@ -108,6 +108,11 @@ fn a_finished_job_is_delivered_signed_and_a_failed_attempt_is_retried() {
             assert_eq!(hit.method, "POST");
             assert_eq!(hit.path, "/hooks/cwm");
             assert_eq!(hit.header("content-type"), Some("application/json"));
+            assert_eq!(
+                hit.header("content-length"),
+                Some(hit.body.len().to_string().as_str()),
+                "a sized body, not a chunked one"
+            );
             assert_eq!(hit.header("x-cwm-event"), Some("job.finished"));
             assert_eq!(hit.header("x-cwm-delivery"), done["id"].as_str());
             assert_eq!(
