@@ -23,6 +23,9 @@ function subject(d) {
   return `${JOB_TYPES[job.type] ?? 'Job'} “${jobTitle(job)}”`;
 }
 
+/** What an empty list means. */
+const emptyText = (page) => (page.enabled || page.problem ? 'No deliveries yet: they appear here as jobs finish.' : 'Nothing is recorded while webhooks are off.');
+
 function stateBadge(d) {
   const [label, tone] = STATES[d.state] ?? (d.attempts.length ? ['Retrying', 'warning'] : ['Sending', 'info']);
   return badge(label, tone);
@@ -50,7 +53,7 @@ export class DeliveriesSection {
       this.showStatus(page);
       const rows = page.items.map((d) => this.renderDelivery(d));
       if (cursor) this.list.append(...rows);
-      else replaceChildren(this.list, rows.length ? rows : h('li', { class: 'muted empty-row', text: 'No deliveries yet: they appear here as jobs finish.' }));
+      else replaceChildren(this.list, rows.length ? rows : h('li', { class: 'muted empty-row', text: emptyText(page) }));
       this.cursor = page.next_cursor;
       this.more.hidden = !page.next_cursor;
       if (cursor) announce(`Loaded ${rows.length} older deliveries`);
@@ -70,7 +73,7 @@ export class DeliveriesSection {
         h('p', { class: 'notice-title', text: 'Deliveries are waiting: the webhook settings cannot be used' }),
         h('p', { text: page.problem })));
     } else {
-      replaceChildren(this.status, h('p', { class: 'muted', text: 'Webhooks are off. Set webhook_url, webhook_secret and webhook_outbound_host on the server to send each finished job to another system.' }));
+      replaceChildren(this.status, h('p', { class: 'muted webhook-target', text: 'Webhooks are off. Set webhook_url, webhook_secret and webhook_outbound_host on the server to send each finished job to another system.' }));
     }
   }
 

@@ -9,10 +9,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
 import { startMockServer } from '../support/mock-api.mjs';
 import { panel, putDocument, withApp, brandJson } from '../support/ui.mjs';
 
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
 const skip = realServer ? 'runs against the mock only (see runner/tests/it/webhooks.rs for the real host)' : false;
 
@@ -131,8 +133,33 @@ test('admins see each delivery with its state, attempts and last error, and can 
       window.scrollBy(0, -document.querySelector('.app-header, header').offsetHeight - 12);
     });
     await screenshot(page, 'webhook-deliveries-390');
+    // Turned off: it says so and how to turn it on; what was recorded stays listed.
+    await control('webhooks/off');
+    await section.locator('[data-action="refresh-deliveries"]').click();
+    await section.getByText('Webhooks are off. Set webhook_url').waitFor();
+    assert.equal(await section.locator('[data-action="webhook-test"]').isDisabled(), true);
+    assert.equal(await section.locator('.admin-row', { hasText: 'Spring hiking checklist' }).count(), 1);
   });
   await control('webhooks/on');
+
+  // Every state on one page passes axe's WCAG 2.1 A/AA rules, attempts open.
+  await control('webhooks/receiver/502');
+  await finished(await brief('Gear list for a long weekend'));
+  await control('webhooks/receiver/200');
+  await withApp(browser, url, { viewport: DESKTOP, hash: '#admin', bypassCSP: true }, async ({ page }) => {
+    const section = page.locator('#webhooks');
+    for (const state of ['pending', 'delivered', 'failed']) await section.locator(`.admin-row[data-state="${state}"]`).first().waitFor();
+    await section.getByText('Retrying').waitFor();
+    for (const summary of await section.locator('details summary').all()) await summary.click();
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const result = await window.axe.run(document.querySelector('#webhooks'), {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'],
+      });
+      return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+    });
+    assert.deepEqual(violations, []);
+  });
 });
 
 /** Replaces `Notification` with a recorder: the browser's own permission (granted to this
