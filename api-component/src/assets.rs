@@ -24,7 +24,11 @@ pub fn static_file(path: &str, if_none_match: Option<&str>) -> Option<ApiRespons
             .map(|t| t.trim().trim_start_matches("W/"))
             .any(|t| t == *etag || t == "*")
     });
-    let (status, body) = if cached { (304, Vec::new()) } else { (200, bytes.to_vec()) };
+    let (status, body) = if cached {
+        (304, Vec::new())
+    } else {
+        (200, bytes.to_vec())
+    };
     let mut resp = ApiResponse::new(status, content_type(path), body)
         .with_header("cache-control", "no-cache")
         .with_header("etag", *etag);

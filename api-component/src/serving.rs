@@ -16,6 +16,7 @@ use crate::jobs::runner_api::WaitingClaim;
 use crate::routes::{self, Resolved};
 use crate::settings::Settings;
 use crate::webhooks::sender::{self, Outbound, Trigger};
+use crate::webhooks::target::Config;
 use crate::{Ctx, Reply};
 
 /// How often waiting claims and event streams look at the store again (there is no watch).
@@ -175,10 +176,14 @@ pub const EVENT_STREAM_HEADERS: [(&str, &str); 4] = [
     ("x-content-type-options", "nosniff"),
 ];
 
-/// The webhook pass a host runs beside its answer to `req`, if any: after a successful runner
-/// call, end of a job, test delivery or deliveries listing (see [`sender::trigger`]). The host
-/// starts it without waiting for it: the answer never waits for a receiver.
-pub fn webhook_trigger(req: &ApiRequest, reply: &Reply) -> Option<Trigger> {
+/// The webhook pass a host runs beside its answer to `req`, if any: while deliveries are being
+/// sent, after a successful runner call, end of a job, test delivery or deliveries listing (see
+/// [`sender::trigger`]). The host starts it without waiting for it: the answer never waits for a
+/// receiver.
+pub fn webhook_trigger(settings: &Settings, req: &ApiRequest, reply: &Reply) -> Option<Trigger> {
+    if !matches!(Config::from_settings(settings), Config::On(_)) {
+        return None;
+    }
     let status = match reply {
         Reply::Full(resp) => resp.status,
         Reply::Claim(_) => 200,

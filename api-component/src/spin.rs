@@ -35,7 +35,7 @@ async fn serve(req: Request) -> spin_sdk::http::Response<Body> {
         Err(resp) => return into_http(resp),
     };
     let reply = handle(&ctx(&kv, &settings), &api_req);
-    if let Some(trigger) = serving::webhook_trigger(&api_req, &reply)
+    if let Some(trigger) = serving::webhook_trigger(&settings, &api_req, &reply)
         && let Ok(kv) = open_store(&settings)
     {
         // Runs beside the answer (and after it, until done): the answer never waits for it.

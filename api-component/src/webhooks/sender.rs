@@ -323,7 +323,10 @@ mod tests {
         let req = &sends[0].request;
         assert_eq!(req.url, "http://127.0.0.1:9/hook");
         assert_eq!(req.header("x-cwm-attempt"), Some("1"));
-        assert_eq!(req.header("content-length"), Some(req.body.len().to_string().as_str()));
+        assert_eq!(
+            req.header("content-length"),
+            Some(req.body.len().to_string().as_str())
+        );
         assert_eq!(req.header("x-cwm-timestamp"), Some("1"));
         let signature = req.header("x-cwm-signature").unwrap();
         assert!(signing::verify("secret", 1, &req.body, signature));

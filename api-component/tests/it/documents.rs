@@ -530,5 +530,8 @@ fn the_editor_bundle_is_javascript_revalidated_by_its_etag() {
     );
     assert_eq!(stale.status, 200);
     let licence = app.get("/vendor/codemirror.LICENSE.txt");
-    assert_eq!(licence.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        licence.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
 }

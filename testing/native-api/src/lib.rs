@@ -199,7 +199,7 @@ async fn answer(
         Err(refused) => return Ok(full(refused)),
     };
     let reply = shared.with_ctx(|ctx| handle(ctx, &api_req));
-    if let Some(trigger) = serving::webhook_trigger(&api_req, &reply) {
+    if let Some(trigger) = serving::webhook_trigger(&shared.settings, &api_req, &reply) {
         let shared = shared.clone();
         tokio::spawn(async move { serving::deliver_webhooks(&*shared, trigger).await });
     }
