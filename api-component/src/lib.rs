@@ -14,6 +14,8 @@
 //!   the pass hosts run to send them ([`serving::deliver_webhooks`]).
 //! - [`documents`]: how documents, their metadata and the listing index sit in the store. It
 //!   returns [`documents::DocError`]; [`error`] maps that (and store errors) to HTTP statuses.
+//! - [`quality`]: the quality checks of briefs and drafts, from their text alone (pure);
+//!   [`quality_endpoint`]: `GET .../quality`, graded against a document's sources.
 //! - [`names`]: collections and document-name validation; [`render`]: titles, word counts and
 //!   HTML previews; [`assets`]: the embedded UI and the OpenAPI document, which `api_doc`
 //!   (feature `openapi`, native only) generates from the route table and the wire types.
@@ -37,6 +39,8 @@ pub mod http;
 pub mod jobs;
 pub mod multipart;
 pub mod names;
+pub mod quality;
+pub mod quality_endpoint;
 pub mod render;
 pub mod routes;
 pub mod serving;
@@ -229,6 +233,7 @@ fn dispatch(
         ),
         Endpoint::JobRetry => views::job_retry(ctx, p("id"), &by),
         Endpoint::JobLogs => jobs::logs::logs_get(ctx, req, p("id")),
+        Endpoint::JobPrompt => views::job_prompt(ctx, p("id")),
         // Answered by `handle` before dispatch; reaching here means a plain GET of a stream.
         Endpoint::JobEvents | Endpoint::RunnerClaim => Err(ApiError::BadRequest("not here".into())),
         Endpoint::RunnerClaimStop => runner_api::stop_claims(ctx, &req.body, bound),
@@ -278,6 +283,7 @@ fn dispatch(
             handlers::doc_delete(ctx, c()?, n()?, &by),
         ),
         Endpoint::DocPreview => handlers::doc_preview(ctx, c()?, n()?),
+        Endpoint::DocQuality => quality_endpoint::doc_quality(ctx, req, c()?, n()?),
         Endpoint::DocVersions => handlers::doc_versions(ctx, c()?, n()?),
         Endpoint::DocVersionGet => handlers::doc_version_get(ctx, c()?, n()?, p("version")),
         Endpoint::DocVersionRestore => audited(

@@ -20,6 +20,7 @@ pub enum Endpoint {
     JobRetry,
     JobLogs,
     JobEvents,
+    JobPrompt,
     RunnerClaim,
     RunnerClaimStop,
     RunnerHeartbeat,
@@ -36,6 +37,7 @@ pub enum Endpoint {
     DocPut,
     DocDelete,
     DocPreview,
+    DocQuality,
     DocVersions,
     DocVersionGet,
     Revise,
@@ -75,11 +77,12 @@ impl Endpoint {
             | RunnerFinish | AuthLogin | AuthAccept | AuthLink | UsersCreate | UserPatch
             | TokensCreate | RunnerTokensCreate | GenerateBatch | Revise | ProposalApprove => true,
             Health | OpenApi | Render | JobsList | JobGet | JobDelete | JobCancel | JobRetry
-            | JobLogs | JobEvents | RunnerOutput | DocsList | DocsUpload | DocGet | DocPut
-            | DocDelete | DocPreview | DocVersions | DocVersionGet | DocVersionRestore
-            | TrashList | TrashRestore | BatchGet | BatchCancel | ProposalGet | ProposalReject
-            | AuthLogout | SignInLinks | Me | UsersList | TokensList | TokenDelete
-            | RunnerTokensList | RunnersList | AuditList | WebhookDeliveries | WebhookTest => false,
+            | JobLogs | JobEvents | JobPrompt | RunnerOutput | DocsList | DocsUpload | DocGet
+            | DocPut | DocDelete | DocPreview | DocQuality | DocVersions | DocVersionGet
+            | DocVersionRestore | TrashList | TrashRestore | BatchGet | BatchCancel
+            | ProposalGet | ProposalReject | AuthLogout | SignInLinks | Me | UsersList
+            | TokensList | TokenDelete | RunnerTokensList | RunnersList | AuditList
+            | WebhookDeliveries | WebhookTest => false,
         }
     }
 }
@@ -98,6 +101,7 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("POST", "/api/jobs/{id}/retry", Endpoint::JobRetry),
     ("GET", "/api/jobs/{id}/logs", Endpoint::JobLogs),
     ("GET", "/api/jobs/{id}/events", Endpoint::JobEvents),
+    ("GET", "/api/jobs/{id}/prompt", Endpoint::JobPrompt),
     ("POST", runner::CLAIM, Endpoint::RunnerClaim),
     ("POST", runner::CLAIM_STOP, Endpoint::RunnerClaimStop),
     ("POST", runner::HEARTBEAT, Endpoint::RunnerHeartbeat),
@@ -162,6 +166,11 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
         Endpoint::DocPreview,
     ),
     ("POST", "/api/{collection}/{name}/revise", Endpoint::Revise),
+    (
+        "GET",
+        "/api/{collection}/{name}/quality",
+        Endpoint::DocQuality,
+    ),
     (
         "GET",
         "/api/{collection}/{name}/versions",

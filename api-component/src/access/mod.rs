@@ -147,11 +147,11 @@ pub fn need(endpoint: Endpoint) -> Need {
     match endpoint {
         Health | AuthLogin | AuthLogout | AuthAccept | AuthLink => Need::Public,
         OpenApi | Render | JobsList | JobGet | JobLogs | JobEvents | DocsList | DocGet
-        | DocPreview | DocVersions | DocVersionGet | TrashList | BatchGet | ProposalGet | Me
-        | TokensList | TokensCreate | TokenDelete => Need::Role(Role::Viewer),
+        | DocPreview | DocQuality | DocVersions | DocVersionGet | TrashList | BatchGet
+        | ProposalGet | Me | TokensList | TokensCreate | TokenDelete => Need::Role(Role::Viewer),
         JobCancel | JobRetry | JobDelete | Generate | DocsUpload | DocPut | DocDelete
         | DocVersionRestore | TrashRestore | GenerateBatch | BatchCancel | Revise
-        | ProposalApprove | ProposalReject => Need::Role(Role::Editor),
+        | ProposalApprove | ProposalReject | JobPrompt => Need::Role(Role::Editor),
         UsersList | UsersCreate | UserPatch | RunnerTokensList | RunnerTokensCreate
         | RunnersList | SignInLinks | AuditList | WebhookDeliveries | WebhookTest => {
             Need::Role(Role::Admin)

@@ -32,6 +32,7 @@ use utoipa::openapi::{
 mod batches;
 mod history;
 mod job_list;
+mod quality;
 mod revise;
 mod webhooks;
 
@@ -703,6 +704,7 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
         GenerateBatch | BatchGet | BatchCancel => batches::describe(endpoint, s),
         Revise | ProposalGet | ProposalApprove | ProposalReject => revise::describe(endpoint, s),
         WebhookDeliveries | WebhookTest => webhooks::describe(endpoint, s),
+        DocQuality | JobPrompt => quality::describe(endpoint, s),
         AuditList => Described::new("auditList", "access", "The audit log, newest first")
             .parameter(limit(50, 200))
             .parameter(cursor())

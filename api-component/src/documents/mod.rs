@@ -20,6 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod grading;
 mod listing;
 pub mod trash;
 pub mod versions;
@@ -28,6 +29,7 @@ pub use versions::{Source, Write};
 
 use crate::blob;
 use crate::names::{Collection, DocName, Format};
+use crate::quality::Summary;
 use crate::render;
 use crate::store::{Store, StoreError};
 
@@ -90,6 +92,9 @@ pub struct DocMeta {
     /// What a job made it from; kept through later edits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<DocSources>,
+    /// The quality of this version (briefs and drafts), graded when it was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Summary>,
 }
 
 /// What a generated document was made from: the job and its inputs.
@@ -134,6 +139,11 @@ pub struct DocItem {
     /// What a job made it from (`null` for documents people wrote).
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub sources: Option<DocSources>,
+    /// Briefs and drafts: the quality of this version, graded against its sources as they were
+    /// when it was written (`GET /api/{collection}/{name}/quality` grades it now, with every
+    /// check); `null` for brand data.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub quality: Option<Summary>,
 }
 
 impl DocMeta {
@@ -148,6 +158,7 @@ impl DocMeta {
             created_by: self.created_by.clone(),
             updated_by: self.updated_by.clone(),
             sources: self.sources.clone(),
+            quality: self.quality.clone(),
         }
     }
 
@@ -345,7 +356,9 @@ impl<'a> Documents<'a> {
                 .sources
                 .clone()
                 .or_else(|| old.as_ref().and_then(|m| m.sources.clone())),
+            quality: None,
         };
+        meta.quality = self.grade_written(body, meta.sources.as_ref());
         let (mut entries, chunks) = blob::chunk_entries(&self.chunk_prefix(&meta), body);
         meta.chunks = chunks;
         entries.push((self.slot_key(slot), name.as_str().as_bytes().to_vec()));

@@ -90,6 +90,8 @@ fn write_queued(ctx: &Ctx, s: Submission, by: &str, taken: &mut Taken) -> ApiRes
         child_job_ids: Vec::new(),
         retry_of: s.retry_of,
         retried_as: None,
+        template: Some(s.template),
+        quality: None,
     };
     // The prompt and the record first: whoever finds the ticket or index entry must find them.
     store.set(&keys::job_prompt(&id), s.prompt.as_bytes())?;

@@ -29,6 +29,7 @@ pub mod revise;
 pub mod runner_api;
 pub mod scan;
 pub mod submit;
+pub mod templates;
 pub mod views;
 
 use crate::error::{ApiError, ApiResult};

@@ -9,8 +9,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::templates::TemplateVersion;
 use crate::documents::rfc3339;
 use crate::names::Collection;
+use crate::quality::Summary;
 
 pub use protocol::{JobType, Usage};
 
@@ -120,6 +122,12 @@ pub struct JobRecord {
     /// The job that retries this one (a job is retried once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retried_as: Option<String>,
+    /// The instruction file its prompt was rendered from (absent in records older than that).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateVersion>,
+    /// The quality of the brief or draft it wrote, graded when it completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Summary>,
 }
 
 /// The job as clients see it. Every field is always present (`null` when it does not apply).
@@ -173,6 +181,14 @@ pub struct JobView {
     /// The job that retries this one, or `null` (a job is retried once).
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub retried_as: Option<String>,
+    /// The instruction file (`instructions/`) and its SHA-256 the prompt was rendered from
+    /// (`GET /api/jobs/{id}/prompt` shows the prompt), or `null` for jobs older than that.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub template: Option<TemplateVersion>,
+    /// The quality of the brief or draft the job wrote (score and failed checks, graded when it
+    /// completed: `GET /api/{collection}/{name}/quality` has every check), or `null`.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub quality: Option<Summary>,
 }
 
 impl JobRecord {
@@ -202,6 +218,8 @@ impl JobRecord {
             child_job_ids: self.child_job_ids.clone(),
             retry_of: self.retry_of.clone(),
             retried_as: self.retried_as.clone(),
+            template: self.template.clone(),
+            quality: self.quality.clone(),
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::Ctx;
 use crate::blob;
 use crate::documents::{DocSources, Documents, Source, Write};
 use crate::names::DocName;
+use crate::quality::Summary;
 use crate::store::StoreResult;
 
 /// What an atomic latch decided for this call.
@@ -188,8 +189,9 @@ fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> StoreResult<JobRe
                     }
                 }
                 Status::Completed => match commit_outputs(ctx, &record) {
-                    Ok(docs) => {
+                    Ok((docs, quality)) => {
                         record.output_documents = docs;
+                        record.quality = quality;
                         finish(&mut record, Status::Completed, None);
                     }
                     Err(why) => finish(&mut record, Status::Failed, Some(why)),
@@ -270,8 +272,9 @@ fn requeue(ctx: &Ctx, mut record: JobRecord) -> StoreResult<JobRecord> {
 }
 
 /// Moves the attempt's staged outputs into their collections; every expected output must be
-/// there and valid, else nothing is stored and the reason is returned.
-fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> {
+/// there and valid, else nothing is stored and the reason is returned. With them, the quality
+/// of the first (graded as it was written).
+fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<(Vec<DocRef>, Option<Summary>), String> {
     let mut ready = Vec::new();
     for (i, out) in record.outputs.iter().enumerate() {
         let content = staged_output(ctx, record, i)
@@ -291,8 +294,9 @@ fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> 
         ready.push((collection, name, content));
     }
     let mut stored = Vec::new();
+    let mut quality = None;
     for (collection, name, content) in ready {
-        Documents::new(ctx.store, collection)
+        let (_, meta) = Documents::new(ctx.store, collection)
             .put(
                 &name,
                 &content,
@@ -306,9 +310,10 @@ fn commit_outputs(ctx: &Ctx, record: &JobRecord) -> Result<Vec<DocRef>, String> 
                 .with_sources(sources_of(record)),
             )
             .map_err(|e| e.to_string())?;
+        quality = quality.or(meta.quality);
         stored.push(DocRef::new(collection, name.as_str()));
     }
-    Ok(stored)
+    Ok((stored, quality))
 }
 
 /// What a job's outputs are made from, as its parameters say.

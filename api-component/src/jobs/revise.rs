@@ -12,7 +12,8 @@ use super::enqueue::enqueue;
 use super::load;
 use super::model::{DocRef, JobType, Status};
 use super::proposals::{self, Proposal, ProposalStatus};
-use super::submit::{Queued, Submission, render};
+use super::submit::{Queued, Submission};
+use super::templates;
 use crate::Ctx;
 use crate::diff::{self, Segment};
 use crate::documents::{DocError, Documents, Precondition, Source, Write, rfc3339};
@@ -20,7 +21,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiResponse, json_body};
 use crate::names::{Collection, DocName};
 
-const TEMPLATE: &str = include_str!("../../../instructions/revision_instructions.md");
 /// Longest instructions a revision takes.
 pub const MAX_INSTRUCTIONS_CHARS: usize = 4_000;
 
@@ -131,15 +131,12 @@ pub fn submit(
     } else {
         "article draft"
     };
-    let prompt = render(
-        TEMPLATE,
-        &[
-            ("kind", kind),
-            ("document_path", &doc.input_path()),
-            ("instructions", instructions),
-            ("output_path", &doc.output_path()),
-        ],
-    );
+    let prompt = templates::REVISION.render(&[
+        ("kind", kind),
+        ("document_path", &doc.input_path()),
+        ("instructions", instructions),
+        ("output_path", &doc.output_path()),
+    ]);
     // The base is stored before the job is queued, so that any claim of the job finds it.
     let base_key = format!("revision/{:016x}{:016x}", (ctx.random)(), (ctx.random)());
     let (entries, chunks) = proposals::base_entries(&base_key, &content);
@@ -154,6 +151,7 @@ pub fn submit(
         inputs: vec![doc.clone()],
         outputs: vec![doc],
         prompt,
+        template: templates::REVISION.version(),
         batch_id: None,
         parent_job_id: None,
         retry_of: None,

@@ -5,16 +5,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::model::{DocRef, JobType, Status};
+use super::templates::{self, TemplateVersion};
 use crate::Ctx;
 use crate::documents::Documents;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiResponse, json_body};
 use crate::names::{Collection, DocName, slug};
-
-const BRAND_TEMPLATE: &str =
-    include_str!("../../../instructions/brand_data_generation_instructions.md");
-const BRIEF_TEMPLATE: &str = include_str!("../../../instructions/brief_generation_instructions.md");
-const DRAFT_TEMPLATE: &str = include_str!("../../../instructions/draft_generation_instructions.md");
 
 /// Longest accepted text field, in characters.
 const MAX_FIELD_CHARS: usize = 300;
@@ -131,6 +127,8 @@ pub struct Submission {
     pub inputs: Vec<DocRef>,
     pub outputs: Vec<DocRef>,
     pub prompt: String,
+    /// The instruction file the prompt was rendered from.
+    pub template: TemplateVersion,
     /// The batch it is queued in (see [`super::batches`]).
     pub batch_id: Option<String>,
     /// The job whose success queued it (see [`super::pipeline`]).
@@ -222,20 +220,18 @@ pub fn prepare_among(
             let urls: Vec<String> = urls.into_iter().map(check_url).collect::<ApiResult<_>>()?;
             let output = unused_name(ctx, Collection::BrandData, &slug(&brand))?;
             let url_list: String = urls.iter().map(|u| format!("- {u}\n")).collect();
-            let prompt = render(
-                BRAND_TEMPLATE,
-                &[
-                    ("brand_name", &brand),
-                    ("urls", url_list.trim_end()),
-                    ("output_path", &output.output_path()),
-                ],
-            );
+            let prompt = templates::BRAND_DATA.render(&[
+                ("brand_name", &brand),
+                ("urls", url_list.trim_end()),
+                ("output_path", &output.output_path()),
+            ]);
             Ok(Submission {
                 kind: JobType::BrandData,
                 params: json!({ "brand_name": brand, "urls": urls }),
                 inputs: vec![],
                 outputs: vec![output],
                 prompt,
+                template: templates::BRAND_DATA.version(),
                 batch_id: None,
                 parent_job_id: None,
                 retry_of: None,
@@ -256,16 +252,13 @@ pub fn prepare_among(
                 .collect::<ApiResult<_>>()?;
             let brand = existing(ctx, Collection::BrandData, "brand_data", req.brand_data)?;
             let output = unused_name(ctx, Collection::Briefs, &slug(&title))?;
-            let prompt = render(
-                BRIEF_TEMPLATE,
-                &[
-                    ("title", &title),
-                    ("primary_keyword", &primary),
-                    ("secondary_keywords", &secondary.join(", ")),
-                    ("brand_data_path", &brand.input_path()),
-                    ("output_path", &output.output_path()),
-                ],
-            );
+            let prompt = templates::BRIEF.render(&[
+                ("title", &title),
+                ("primary_keyword", &primary),
+                ("secondary_keywords", &secondary.join(", ")),
+                ("brand_data_path", &brand.input_path()),
+                ("output_path", &output.output_path()),
+            ]);
             let mut params = json!({
                 "title": title, "primary_keyword": primary,
                 "secondary_keywords": secondary, "brand_data": brand.name,
@@ -281,6 +274,7 @@ pub fn prepare_among(
                 inputs: vec![brand],
                 outputs: vec![output],
                 prompt,
+                template: templates::BRIEF.version(),
                 batch_id: None,
                 parent_job_id: None,
                 retry_of: None,
@@ -292,21 +286,19 @@ pub fn prepare_among(
             let brand = existing(ctx, Collection::BrandData, "brand_data", req.brand_data)?;
             let stem = brief.name.trim_end_matches(".md").to_owned();
             let output = unused_name(ctx, Collection::Drafts, &stem)?;
-            let prompt = render(
-                DRAFT_TEMPLATE,
-                &[
-                    ("brief_path", &brief.input_path()),
-                    ("brand_data_path", &brand.input_path()),
-                    ("target_word_count", &words.to_string()),
-                    ("output_path", &output.output_path()),
-                ],
-            );
+            let prompt = templates::DRAFT.render(&[
+                ("brief_path", &brief.input_path()),
+                ("brand_data_path", &brand.input_path()),
+                ("target_word_count", &words.to_string()),
+                ("output_path", &output.output_path()),
+            ]);
             Ok(Submission {
                 kind: JobType::Draft,
                 params: json!({ "brief": brief.name, "brand_data": brand.name, "target_word_count": words }),
                 inputs: vec![brief, brand],
                 outputs: vec![output],
                 prompt,
+                template: templates::DRAFT.version(),
                 batch_id: None,
                 parent_job_id: None,
                 retry_of: None,
@@ -384,7 +376,7 @@ fn unused_name(
 }
 
 /// The named input document, which must exist (422 naming it otherwise).
-fn existing(
+pub(crate) fn existing(
     ctx: &Ctx,
     collection: Collection,
     field: &str,

@@ -1,5 +1,5 @@
 //! Client endpoints over jobs: list newest first (filtered, see [`super::filter`]), get one,
-//! cancel, retry.
+//! its prompt, cancel, retry.
 
 use serde::Serialize;
 
@@ -8,6 +8,7 @@ use super::model::{JobRecord, JobView, Status, keys};
 use super::queue::{self, Latch};
 use super::scan;
 use super::submit;
+use super::templates::TemplateVersion;
 use super::{cancel_requested, counter, load};
 use crate::Ctx;
 use crate::error::{ApiError, ApiResult};
@@ -122,6 +123,41 @@ pub fn job_get(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     let record = load(ctx.store, id)?;
     let view = views_of(ctx, std::slice::from_ref(&record))?.pop();
     Ok(ApiResponse::json(200, &view))
+}
+
+/// `GET /api/jobs/{id}/prompt`: what the job was asked, and from which template.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobPrompt {
+    pub job_id: String,
+    /// The instruction file and its SHA-256, or `null` for jobs older than that.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub template: Option<TemplateVersion>,
+    /// The prompt as rendered when the job was queued, given to the CLI on stdin.
+    pub prompt: String,
+}
+
+/// `GET /api/jobs/{id}/prompt`.
+pub fn job_prompt(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
+    let record = load(ctx.store, id)?;
+    let prompt = if record.prompt.is_empty() {
+        ctx.store
+            .get(&keys::job_prompt(id))?
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("the prompt of job {id} is no longer stored"))
+            })?
+    } else {
+        record.prompt.clone()
+    };
+    Ok(ApiResponse::json(
+        200,
+        &JobPrompt {
+            job_id: record.id,
+            template: record.template,
+            prompt,
+        },
+    ))
 }
 
 /// `DELETE /api/jobs/{id}`: removes a finished job with its logs and staged outputs (409

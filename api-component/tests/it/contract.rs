@@ -286,6 +286,12 @@ fn document_flows(app: &App) {
     expect(app.get("/api/brand-data/acme.json/preview"), 200);
     expect(app.get("/api/briefs/missing.md/preview"), 404);
     expect(
+        app.get("/api/briefs/intro.md/quality?primary_keyword=bread"),
+        200,
+    );
+    expect(app.get("/api/brand-data/acme.json/quality"), 404);
+    expect(app.get("/api/drafts/x.md/quality?target_word_count=0"), 400);
+    expect(
         app.send(
             ApiRequest::new("POST", "/api/render")
                 .with_header("content-type", "text/markdown")
@@ -542,6 +548,7 @@ fn job_flows(app: &App) {
     expect(app.get("/api/jobs?status=queued&limit=2"), 200);
     expect(app.get("/api/jobs?status=lost"), 400);
     expect(app.get(&format!("/api/jobs/{draft_job}")), 200);
+    expect(app.get(&format!("/api/jobs/{draft_job}/prompt")), 200);
     expect(app.get("/api/jobs/0-0"), 404);
     expect(
         app.send(ApiRequest::new(

@@ -7,6 +7,7 @@ mod history;
 mod jobs;
 mod layers;
 mod openapi;
+mod quality;
 mod support;
 mod upload;
 mod webhooks;
