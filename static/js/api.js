@@ -191,6 +191,16 @@ export async function rejectProposal(jobId) {
   return (await request('POST', `/api/proposals/${encodeURIComponent(jobId)}/reject`)).json();
 }
 
+/** Every quality check of a brief or draft: `{score, checks: [{id, label, status, detail}]}`. */
+export async function getQuality(collection, name) {
+  return (await request('GET', `${documentUrl(collection, name)}/quality`)).json();
+}
+
+/** The prompt a job was given and its template: `{job_id, template, prompt}` (editors). */
+export async function getJobPrompt(jobId) {
+  return (await request('GET', `/api/jobs/${encodeURIComponent(jobId)}/prompt`)).json();
+}
+
 /** Submits a generation job; resolves to `{job_id, status}`. */
 export async function generate(collection, params) {
   return (await request('POST', `/api/${collection}/generate`, { json: params })).json();

@@ -8,6 +8,7 @@ import { DraftBatchDialog } from './draftbatch.js';
 import * as api from './api.js';
 import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
 import { DocumentViewer } from './viewer.js';
+import { qualityBadge } from './quality.js';
 
 const PAGE_SIZE = 50;
 
@@ -206,7 +207,7 @@ export class DocumentsPanel {
       },
       h('span', { class: 'doc-item-title', text: item.title || item.name }),
       h('span', { class: 'doc-item-name', text: item.name }),
-      h('span', { class: 'doc-item-meta' }, h('span', { text: size }), h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' }, text: '·' }), timeEl(item.updated_at))));
+      h('span', { class: 'doc-item-meta' }, h('span', { text: size }), h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' }, text: '·' }), timeEl(item.updated_at), qualityBadge(item.quality))));
   }
 
   /** Opens a document in the detail pane (it need not be in the loaded page). */

@@ -1,12 +1,15 @@
 // The active-jobs panel: queued jobs with their queue position, running jobs with a ticking
 // elapsed time and their runner, recently finished ones with duration, cost and tokens; cancel,
-// retry (for editors and admins), logs, who submitted each job, and a link to the document a job
-// produced. It shows each snapshot of the page's job state (jobstate.js, which polls), the same
-// one the header shows. Cards are updated in place so keyboard focus survives a refresh.
+// retry (for editors and admins), logs, who submitted each job, a link to the document a job
+// produced with its quality score, and (for editors) the prompt the job was given. It shows each
+// snapshot of the page's job state (jobstate.js, which polls), the same one the header shows.
+// Cards are updated in place so keyboard focus survives a refresh.
 // Up to 1023 px the panel folds under a toggle above the documents; up to 600 px it is a bar
 // fixed at the bottom of the screen ("2 running · 1 queued") that opens as a sheet.
 
 import { reviewProposal } from './review.js';
+import { qualityBadge } from './quality.js';
+import { showPrompt } from './prompt.js';
 import * as api from './api.js';
 import { h, button, icon, announce, statusBadge, formatClock, formatDuration, formatCost, formatCompact, replaceChildren } from './dom.js';
 import { countsText } from './jobstate.js';
@@ -166,7 +169,7 @@ export class JobsPanel {
 
   /** The card for `job`, reusing the existing node when nothing visible changed. */
   card(job) {
-    const signature = JSON.stringify([job.status, job.queue_position, job.runner, job.started_at, job.finished_at, job.cancel_requested, job.error, job.usage, job.output_documents, job.attempt, job.submitted_by, job.retry_of, job.retried_as]);
+    const signature = JSON.stringify([job.status, job.queue_position, job.runner, job.started_at, job.finished_at, job.cancel_requested, job.error, job.usage, job.output_documents, job.attempt, job.submitted_by, job.retry_of, job.retried_as, job.quality]);
     const cached = this.cards.get(job.id);
     if (cached && cached.signature === signature) return cached.node;
     const node = this.renderCard(job);
@@ -195,6 +198,9 @@ export class JobsPanel {
     }
     if (job.retried_as) actions.append(h('span', { class: 'job-link', attrs: { 'data-link': 'retried-as' }, text: 'Retried' }));
     if (job.retry_of) actions.append(h('span', { class: 'job-link', attrs: { 'data-link': 'retry-of' }, text: 'Retry' }));
+    if (write && job.template) {
+      actions.append(button('Prompt', { icon: 'doc', variant: 'ghost', small: true, onClick: () => showPrompt(job), attrs: { 'data-action': 'prompt', 'aria-label': `Prompt of ${jobTitle(job)}` } }));
+    }
     if (job.type === 'revision' && job.status === 'completed') {
       actions.append(button('Review changes', { icon: 'doc', variant: 'link', small: true, onClick: () => reviewProposal(this.app, job.id), attrs: { 'data-action': 'review' } }));
     }
@@ -204,7 +210,7 @@ export class JobsPanel {
     return h('li', { class: ['job-card', `is-${job.status}`], dataset: { jobId: job.id } },
       h('div', { class: 'job-top' },
         h('span', { class: 'job-type', text: JOB_TYPES[job.type] ?? job.type }),
-        statusBadge(job.status)),
+        h('span', { class: 'job-badges' }, qualityBadge(job.quality), statusBadge(job.status))),
       h('p', { class: 'job-title', text: jobTitle(job), attrs: { title: jobTitle(job) } }),
       h('p', { class: 'job-detail' }, ...this.detail(job)),
       job.submitted_by && h('p', { class: 'job-by', text: `Submitted by ${job.submitted_by}` }),

@@ -9,14 +9,15 @@ import { h, button, announce, replaceChildren } from './dom.js';
 import { dialogShell, openDialog } from './dialogs.js';
 import { field } from './forms.js';
 
-/** Asks for a revision of `collection/name` at version `etag`. */
-export async function askRevision(app, collection, name, etag) {
-  const text = h('textarea', { class: 'input', rows: 5, maxLength: 4000, attrs: { placeholder: 'e.g. Shorten the introduction and use the primary keyword in the first sentence.' } });
+/** Asks for a revision of `collection/name` at version `etag`; `instructions` prefills it. */
+export async function askRevision(app, collection, name, etag, { instructions: prefill = '', title = null } = {}) {
+  const text = h('textarea', { class: 'input', rows: prefill ? 10 : 5, maxLength: 4000, attrs: { placeholder: 'e.g. Shorten the introduction and use the primary keyword in the first sentence.' } });
+  text.value = prefill;
   const instructions = field('What should change?', text, { required: true, hint: 'Claude proposes the changes; you review them before anything is saved.' });
   const error = h('div', { attrs: { role: 'alert' } });
   const submit = button('Ask for a revision', { variant: 'primary', attrs: { 'data-action': 'submit-revision' } });
   const body = h('div', { class: 'dialog-body' }, instructions, error, h('div', { class: 'dialog-actions' }, submit));
-  const dialog = dialogShell({ title: `Revise ${name} with AI`, className: 'dialog-revise', body });
+  const dialog = dialogShell({ title: title ?? `Revise ${name} with AI`, className: 'dialog-revise', body });
   submit.addEventListener('click', async () => {
     const value = text.value.trim();
     instructions.setError(value ? null : 'Say what should change.');
@@ -32,7 +33,11 @@ export async function askRevision(app, collection, name, etag) {
       submit.disabled = false;
     }
   });
-  await openDialog(dialog, { initialFocus: text });
+  const opened = openDialog(dialog, { initialFocus: text });
+  // Prefilled instructions are read from the top.
+  text.setSelectionRange(0, 0);
+  text.scrollTop = 0;
+  await opened;
   dialog.remove();
 }
 

@@ -1,9 +1,11 @@
 // The detail pane of a collection: a document's header (who created and last changed it) and
 // actions (edit, download, delete, generate from it; only download for viewers), brand data as a
-// tree, Markdown as the API's sanitized preview.
+// tree, Markdown as the API's sanitized preview under its quality checklist (with "Fix with AI"
+// for editors).
 
 import { openHistory } from './history.js';
 import { askRevision } from './review.js';
+import { qualityPanel, fixInstructions } from './quality.js';
 import * as api from './api.js';
 import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
 import { confirmDialog } from './dialogs.js';
@@ -61,10 +63,15 @@ export class DocumentViewer {
     this.editor = null;
     this.setEditing(false);
     this.item = item ?? null;
+    this.quality = null;
     replaceChildren(this.container, this.header(name), h('div', { class: 'viewer-body' }, h('p', { class: 'muted loading', text: 'Loading…' })));
     try {
+      const markdown = this.meta.format === 'markdown';
+      // The checklist loads beside the text; a failure there leaves the text readable.
+      const quality = markdown ? api.getQuality(this.collection, name).catch((err) => ({ error: err })) : null;
       const doc = await api.getDocument(this.collection, name);
-      const preview = this.meta.format === 'markdown' ? await api.getPreview(this.collection, name) : null;
+      const preview = markdown ? await api.getPreview(this.collection, name) : null;
+      this.quality = await quality;
       // Opened by a link before its listing page was loaded: its history says when and by whom.
       const known = this.item ?? await this.itemFromHistory(name, doc.text);
       if (token !== this.token) return;
@@ -180,9 +187,24 @@ export class DocumentViewer {
       }
       if (value !== undefined) body.append(this.brandDataView(value));
     } else {
-      body.append(h('article', { class: 'md-preview prose' }, previewFragment(previewHtml)));
+      body.append(this.qualityView(), h('article', { class: 'md-preview prose' }, previewFragment(previewHtml)));
     }
     replaceChildren(this.container, this.header(this.name), body);
+  }
+
+  /** The checklist of the shown version, or why it could not be loaded. */
+  qualityView() {
+    const report = this.quality;
+    if (!report) return null;
+    if (report.error) {
+      return h('p', { class: 'notice notice-info quality-unavailable', text: `Quality checks are unavailable: ${report.error.message}` });
+    }
+    const kind = this.collection === 'briefs' ? 'brief' : 'draft';
+    const onFix = this.app.canWrite ? (r) => askRevision(this.app, this.collection, this.name, this.doc?.etag, {
+      instructions: fixInstructions(r, kind),
+      title: `Fix ${this.name} with AI`,
+    }) : null;
+    return qualityPanel(report, { onFix });
   }
 
   brandDataView(value) {

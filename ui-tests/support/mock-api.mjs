@@ -18,6 +18,7 @@ import { createJobs } from './mock-jobs.mjs';
 import { createAuth } from './mock-auth.mjs';
 import { createWebhooks } from './mock-webhooks.mjs';
 import { createContract } from './contract.mjs';
+import { grade, summary } from './mock-quality.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const STATIC_DIR = path.resolve(HERE, '../../static');
@@ -139,7 +140,7 @@ export function createDocuments() {
   const trash = new Map();
   const item = (d) => ({
     name: d.name, size: d.content.length, created_at: d.created, updated_at: d.updated, title: d.title, word_count: d.word_count,
-    created_by: d.created_by, updated_by: d.updated_by, sources: d.sources ?? null,
+    created_by: d.created_by, updated_by: d.updated_by, sources: d.sources ?? null, quality: d.quality ?? null,
   });
   return {
     data,
@@ -169,6 +170,9 @@ export function createDocuments() {
         created_by: existing?.created_by ?? by, updated_by: by, sources: sources ?? existing?.sources ?? null,
       };
       data[collection].set(name, doc);
+      // Every write grades the version it writes (briefs and drafts), as the server does.
+      const graded = grade(this, collection, content.toString('utf8'), doc.sources);
+      doc.quality = graded ? summary(graded) : null;
       // Every write is a version (the history outlives a delete, as on the server).
       const key = `${collection}/${name}`;
       const history = versions.get(key) ?? [];
@@ -316,6 +320,13 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
       const v = docs.version(collection, name, Number(parts[4]));
       const { doc } = docs.put(collection, name, v.content, req.headers['if-match'], by, undefined, `restore:${v.version}`);
       return send(res, 200, docs.item(doc), { etag: `"${doc.gen}"`, location: `/api/${collection}/${name}` });
+    }
+    if (parts.length === 4 && parts[3] === 'quality' && method === 'GET') {
+      if (collection === 'brand-data') throw new HttpError(404, 'quality checks are for briefs and drafts');
+      const doc = docs.get(collection, name);
+      const q = Object.fromEntries(['primary_keyword', 'brief', 'brand_data', 'target_word_count'].map((k) => [k, url.searchParams.get(k) || undefined]));
+      if (q.target_word_count !== undefined) q.target_word_count = Number(q.target_word_count);
+      return send(res, 200, grade(docs, collection, doc.content.toString('utf8'), doc.sources, q), { 'cache-control': 'no-cache' });
     }
     if (parts.length === 4 && parts[3] === 'preview' && method === 'GET') {
       const doc = docs.get(collection, name);

@@ -16,6 +16,22 @@ const MAX_EXAMINED = 500;
 const RUNNER = 'mock-runner-1';
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
+/** The instruction files jobs are rendered from (names as the server's; digests made up). */
+const TEMPLATES = {
+  brand_data: { name: 'brand_data_generation_instructions.md', sha256: '1'.repeat(64) },
+  brief: { name: 'brief_generation_instructions.md', sha256: '2'.repeat(64) },
+  draft: { name: 'draft_generation_instructions.md', sha256: '3'.repeat(64) },
+  revision: { name: 'revision_instructions.md', sha256: '4'.repeat(64) },
+};
+
+/** A prompt like the server's, from a job's parameters. */
+function promptOf(job) {
+  const p = job.params;
+  const head = { brand_data: `# Brand data: ${p.brand_name}`, brief: `# Content brief: ${p.title}`, draft: '# Article draft', revision: '# Revise a document' }[job.type];
+  const fields = Object.entries(p).filter(([k]) => k !== 'base').map(([k, v]) => `- ${k}: ${Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : v}`);
+  return `${head}\n\n## Inputs\n\n${fields.join('\n')}\n`;
+}
+
 const slug = (s) => String(s).toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'untitled';
 
 /** `onFinished(view)` hears of every job that ends (the webhook outbox, mock-webhooks.mjs). */
@@ -95,6 +111,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
       id, type, status: 'queued', attempt, runner: null, created_at: new Date().toISOString(), started_at: null, finished_at: null,
       params, output_documents: [], error: null, usage: null, cancel_requested: false, submitted_by: by,
       batch_id: null, parent_job_id: null, child_job_ids: [], retry_of: null, retried_as: null,
+      template: TEMPLATES[type], quality: null,
       ticket: counter, lines: [], listeners: new Set(), script: { output },
     };
     jobs.set(id, job);
@@ -171,8 +188,9 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
       const sources = job.type === 'draft'
         ? { job_id: job.id, brief: p.brief, brand_data: p.brand_data, target_word_count: p.target_word_count ?? 2000 }
         : { job_id: job.id, brand_data: p.brand_data, primary_keyword: p.primary_keyword, secondary_keywords: p.secondary_keywords ?? [] };
-      docs.put(out.collection, out.name, Buffer.from(content(job)), undefined, `job ${job.id}`, job.type === 'brand_data' ? undefined : sources);
+      const { doc } = docs.put(out.collection, out.name, Buffer.from(content(job)), undefined, `job ${job.id}`, job.type === 'brand_data' ? undefined : sources);
       job.output_documents = [out];
+      job.quality = doc.quality ?? null;
       if (job.type === 'brief' && p.then_draft) {
         const child = submit('drafts', { brief: out.name, brand_data: p.brand_data, target_word_count: p.then_draft.target_word_count }, job.submitted_by);
         const draft = jobs.get(child.job_id);
@@ -306,6 +324,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
       changed(job);
       return send(res, 202, { job_id: retry.id, status: 'queued', retry_of: job.id });
     }
+    if (parts[1] === 'prompt' && method === 'GET') return send(res, 200, { job_id: job.id, template: job.template, prompt: promptOf(job) });
     if (parts[1] === 'logs' && method === 'GET') {
       const after = url.searchParams.has('after') ? Number(url.searchParams.get('after')) : -1;
       const limit = Number(url.searchParams.get('limit') ?? 500);
