@@ -24,8 +24,11 @@ export function qualityBadge(summary) {
   const said = `Quality ${summary.score} of 100${n ? `, ${n} ${n === 1 ? 'check' : 'checks'} failed` : ''}`;
   return h('span', {
     class: ['quality-badge', `q-${qualityTone(summary)}`],
-    attrs: { title: said, 'aria-label': said, 'data-quality': String(summary.score) },
-  }, h('span', { class: 'quality-badge-label', attrs: { 'aria-hidden': 'true' }, text: 'Q' }), h('span', { attrs: { 'aria-hidden': 'true' }, text: String(summary.score) }));
+    attrs: { title: said, 'data-quality': String(summary.score) },
+  },
+  h('span', { class: 'visually-hidden', text: said }),
+  h('span', { class: 'quality-badge-label', attrs: { 'aria-hidden': 'true' }, text: 'Q' }),
+  h('span', { attrs: { 'aria-hidden': 'true' }, text: String(summary.score) }));
 }
 
 /** Revise instructions that ask for the checks that did not pass to be fixed, and no more. */
