@@ -1,6 +1,7 @@
 //! The whole stack with the real Claude CLI: `runner up` (API + worker) runs jobs with the real
 //! `claude` 2.1.332 against the mock Messages API. Submit → the CLI writes the file → the
-//! document appears in its collection, and the job's log shows the Write.
+//! document appears in its collection, and the job's log shows the Write; the brief it wrote is
+//! graded when the job completes, and the job shows the template and prompt it ran from.
 //!
 //! Needs the `runner` binary (built into this test's target dir and profile if needed;
 //! `CWM_RUNNER_BIN` overrides) and the CLI (`testing/install-claude-cli.sh`; `CLAUDE_CLI_PATH`
@@ -136,6 +137,7 @@ async fn submitted_jobs_run_the_real_cli_and_their_files_become_documents() {
         job["usage"]["num_turns"].as_u64().unwrap_or(0) >= 2,
         "{job}"
     );
+    check_quality_and_prompt(&api, &brief, &job).await;
 
     // Brand data: a JSON document.
     let job = api.wait_final(&brand_job, &why).await;
@@ -155,6 +157,7 @@ async fn submitted_jobs_run_the_real_cli_and_their_files_become_documents() {
     assert_eq!(status, 200);
     let doc: Value = serde_json::from_slice(&doc).expect("brand data is JSON");
     assert_eq!(doc["brandInfo"]["companyName"], "Crumb and Co");
+    assert_eq!(job["quality"], Value::Null, "brand data has no quality checks");
 
     // The failing job: failed with a reason, and no document.
     let job = api.wait_final(&failing, &why).await;
@@ -181,5 +184,55 @@ async fn submitted_jobs_run_the_real_cli_and_their_files_become_documents() {
             .any(|p| p.contains("output/bread-101.md") && p.contains("Bread 101")),
         "{}",
         mock.summary()
+    );
+}
+
+/// The brief the CLI wrote was graded when its job completed: the job's summary is what
+/// `GET .../quality` says of the document, against the job's keywords; the job names its
+/// template, and its prompt is the one the CLI was given.
+async fn check_quality_and_prompt(api: &Api, id: &str, job: &Value) {
+    let (status, body) = api
+        .send(reqwest::Method::GET, "/api/briefs/bread-101.md/quality", None)
+        .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let report: Value = serde_json::from_slice(&body).unwrap();
+    eprintln!("quality of the brief the CLI wrote: {report:#}");
+    let checks = report["checks"].as_array().expect("checks");
+    assert_eq!(checks.len(), 8, "{report}");
+    let failed: Vec<&Value> = checks
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| &c["id"])
+        .collect();
+    assert_eq!(
+        job["quality"],
+        json!({"score": report["score"], "failed": failed}),
+        "the job's summary is the document's report"
+    );
+    // The scripted brief has an outline of three items but none of the other sections, and
+    // its title lacks the keyword: the checks say so.
+    let status_of = |id: &str| {
+        checks
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["status"].clone())
+    };
+    assert_eq!(status_of("brief.sections"), Some(json!("fail")), "{report}");
+    assert_eq!(status_of("brief.h1_keyword"), Some(json!("fail")), "{report}");
+    assert_eq!(status_of("brief.outline"), Some(json!("pass")), "{report}");
+    assert!(report["score"].as_u64().unwrap() < 50, "{report}");
+
+    assert_eq!(job["template"]["name"], "brief_generation_instructions.md");
+    assert_eq!(job["template"]["sha256"].as_str().map(str::len), Some(64));
+    let (status, body) = api
+        .send(reqwest::Method::GET, &format!("/api/jobs/{id}/prompt"), None)
+        .await;
+    assert_eq!(status, 200);
+    let prompt: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(prompt["template"], job["template"]);
+    let text = prompt["prompt"].as_str().unwrap();
+    assert!(
+        text.starts_with("# Content brief: Bread 101") && text.contains("bread baking"),
+        "{text}"
     );
 }
