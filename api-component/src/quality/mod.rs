@@ -4,15 +4,17 @@
 //! writer can act on; the score is their average (pass 1, warn ½, fail 0) × 100, rounded.
 //!
 //! - [`text`]: the Markdown read once into blocks, words, stems, syllables, readability.
-//! - [`brief`]: the brief checks, and what a draft's checks read from its brief (outline,
-//!   questions, suggested length, stated keyword).
-//! - [`draft`]: the draft checks.
+//! - [`brief`]: the brief checks; [`reading`]: what the checks read from a text (sections,
+//!   FAQ questions, labelled values, the outline's H2s, suggested length, stated keyword).
+//! - [`draft`]: the draft checks; [`hygiene`]: placeholders and malformed links.
 //! - [`brand`]: what the checks read from brand data (words to avoid, reading level), in
 //!   either of its shapes.
 
 pub mod brand;
 pub mod brief;
 pub mod draft;
+pub mod hygiene;
+pub mod reading;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
