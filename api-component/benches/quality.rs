@@ -10,7 +10,10 @@ use api_component::quality::{DraftInputs, Keywords, check_brief, check_draft};
 const RUNS: usize = 300;
 
 fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/quality/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/quality/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -39,7 +42,10 @@ fn draft(words: usize) -> String {
     let mut n = 0;
     let mut section = 0;
     while n < words {
-        out.push_str(&format!("## {} (part {section})\n\n", headings[section % headings.len()]));
+        out.push_str(&format!(
+            "## {} (part {section})\n\n",
+            headings[section % headings.len()]
+        ));
         for sub in 0..3 {
             out.push_str(&format!("### Step {sub} of part {section}\n\n"));
             for p in 0..3 {
@@ -100,10 +106,15 @@ fn main() {
     let (min, median, p95) = time(RUNS, || {
         black_box(check_draft(black_box(&text), &inputs));
     });
-    println!("check_draft (5,000 words, {RUNS} runs): min {min:.2?}, median {median:.2?}, p95 {p95:.2?}");
+    println!(
+        "check_draft (5,000 words, {RUNS} runs): min {min:.2?}, median {median:.2?}, p95 {p95:.2?}"
+    );
     let keywords = inputs.keywords.clone();
     let (min, median, p95) = time(RUNS, || {
         black_box(check_brief(black_box(&brief), &keywords));
     });
-    println!("check_brief ({} bytes, {RUNS} runs): min {min:.2?}, median {median:.2?}, p95 {p95:.2?}", brief.len());
+    println!(
+        "check_brief ({} bytes, {RUNS} runs): min {min:.2?}, median {median:.2?}, p95 {p95:.2?}",
+        brief.len()
+    );
 }
