@@ -1,7 +1,8 @@
 // The Jobs view (#jobs): every job, newest first, filtered by status, type, creation dates and
 // text (GET /api/jobs with `status`, `type`, `from`, `to`, `q`), paged with "Load more". Each
 // row says what the job made, when and for whom, how long it took and what it cost (tokens on
-// demand), with its log, the documents it wrote and, for a revision, its review.
+// demand), the quality score of what it wrote, with its log, the documents it wrote and, for a
+// revision, its review.
 //
 // The API examines a bounded number of jobs per request, so a rare filter can answer a short
 // page that still has a cursor; the view follows such cursors a few times on its own before it
@@ -10,6 +11,7 @@
 import * as api from './api.js';
 import { h, button, icon, statusBadge, formatCost, formatDuration, formatNumber, timeEl, replaceChildren, debounce } from './dom.js';
 import { JOB_TYPES, jobTitle, jobDuration } from './jobs.js';
+import { qualityBadge } from './quality.js';
 import { reviewProposal } from './review.js';
 
 const PAGE = 25;
@@ -172,7 +174,7 @@ export class JobHistoryScreen {
         h('span', { class: 'job-type', text: JOB_TYPES[job.type] ?? job.type }),
         h('span', { class: 'jh-title', text: title }),
         h('span', { class: 'jh-id', text: job.id }))),
-      h('td', { dataset: { label: 'Status' } }, statusBadge(job.status),
+      h('td', { dataset: { label: 'Status' } }, h('span', { class: 'job-badges' }, statusBadge(job.status), qualityBadge(job.quality)),
         job.error && job.status === 'failed' && h('span', { class: 'jh-error', text: job.error })),
       h('td', { class: 'jh-when', dataset: { label: 'Submitted' } }, timeEl(job.created_at),
         job.submitted_by && h('span', { class: 'muted', text: ` by ${job.submitted_by}` })),

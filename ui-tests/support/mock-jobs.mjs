@@ -347,6 +347,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
         id, type: 'brief', status: 'completed', attempt: 1, runner: RUNNER, created_at: created, started_at: created,
         finished_at: new Date(Date.parse(created) + 42_000).toISOString(), params: {}, output_documents: [], error: null, usage: null,
         cancel_requested: false, submitted_by: 'admin', batch_id: null, parent_job_id: null, child_job_ids: [], retry_of: null, retried_as: null,
+        template: TEMPLATES[fields.type ?? 'brief'] ?? null, quality: null,
         ...fields, ticket: counter, lines: [], listeners: new Set(), script: { output: output ?? null },
       };
       jobs.set(id, job);
