@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID, REPO_ROOT } from '../support/harness.mjs';
 import { startMockServer } from '../support/mock-api.mjs';
-import { panel, selectTab, docItem, openDocument, withApp } from '../support/ui.mjs';
+import { panel, selectTab, docItem, openDocument, withApp, signInWithPassword } from '../support/ui.mjs';
 
 const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
 const skip = realServer ? 'runs against the mock only (the API tests cover the real checks)' : false;
@@ -140,5 +140,25 @@ test('Fix with AI asks for the failing checks to be fixed and yields a proposal 
     const after = (await apiFetch(url, 'GET', `/api/drafts/${DRAFT}`)).text;
     assert.notEqual(after, before, 'the approved proposal is the new version');
     await panel(page, 'drafts').locator('.quality-panel').waitFor();
+  });
+});
+
+test('a viewer reads the checklist but is offered no Fix with AI, and the prompt is for editors', { skip }, async () => {
+  const email = `${RUN_ID}-quality-viewer@example.com`;
+  const password = 'viewer password 123';
+  const json = (body) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const created = await apiFetch(url, 'POST', '/api/users', json({ email, role: 'viewer' }));
+  assert.equal(created.status, 201, created.text);
+  const invite = new URL(created.json().invite_url).hash.replace('#invite=', '');
+  assert.equal((await apiFetch(url, 'POST', '/api/auth/accept', { ...json({ invite, password }), auth: false })).status, 200);
+  await withApp(browser, url, { viewport: DESKTOP, signIn: false, allow: [/403/] }, async ({ page }) => {
+    await signInWithPassword(page, email, password);
+    await openDocument(page, 'drafts', DRAFT);
+    const checklist = panel(page, 'drafts').locator('.quality-panel');
+    await checklist.locator('[data-check="draft.links"]').waitFor();
+    assert.equal(await checklist.locator('[data-action="fix-with-ai"]').count(), 0);
+    const jobId = (await apiFetch(url, 'GET', '/api/jobs?limit=1')).json().items[0].id;
+    const prompt = await page.evaluate(async (id) => (await fetch(`/api/jobs/${id}/prompt`)).status, jobId);
+    assert.equal(prompt, 403, 'a viewer may not read prompts');
   });
 });
