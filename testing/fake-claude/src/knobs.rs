@@ -56,6 +56,9 @@ pub struct Knobs {
     /// `api_error`: announce this retry delay and really wait it after each `api_retry` line
     /// (`FAKE_CLAUDE_RETRY_DELAY_MS`), to test idle watchdogs against back-off silence.
     pub retry_delay: Option<u64>,
+    /// `usage_limit`: when the account's limit resets, in Unix seconds
+    /// (`FAKE_CLAUDE_RESETS_AT`); from then on runs go through as `success` does.
+    pub resets_at: Option<u64>,
 }
 
 pub const DEFAULT_OUTPUT_FILE: &str = "output.md";
@@ -101,6 +104,7 @@ impl Knobs {
             stdin_wait: Duration::from_millis(number("FAKE_CLAUDE_STDIN_WAIT_MS").unwrap_or(3000)),
             sigint_no_result: var("FAKE_CLAUDE_SIGINT_NO_RESULT").is_some_and(|v| v != "0"),
             retry_delay: number("FAKE_CLAUDE_RETRY_DELAY_MS"),
+            resets_at: number("FAKE_CLAUDE_RESETS_AT"),
         })
     }
 }

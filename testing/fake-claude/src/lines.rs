@@ -108,6 +108,8 @@ pub struct ApiFailure {
     pub error_type: Option<&'static str>,
     /// Extra `api_error` field, e.g. `usage_limit_reached`.
     pub api_error: Option<&'static str>,
+    /// `api_error_params` of the synthetic message (a usage limit's `rate_limit_info`).
+    pub params: Option<Value>,
 }
 
 pub fn synthetic_error(ctx: &Ctx, failure: &ApiFailure) -> Line {
@@ -128,6 +130,7 @@ pub fn synthetic_error(ctx: &Ctx, failure: &ApiFailure) -> Line {
         .with("is_api_error_message", true)
         .with_opt("api_error_status", failure.status)
         .with_opt("api_error", failure.api_error)
+        .with_opt("api_error_params", failure.params.clone())
         .with_opt("api_error_type", failure.error_type)
 }
 
@@ -216,10 +219,14 @@ pub fn api_retry(
         .with("uuid", new_uuid())
 }
 
+/// The `rate_limit_info` object of the 5-hour limit, as the real CLI writes it.
+pub fn rate_limit_info(status: &str, resets_at: u64) -> Value {
+    json!({"status": status, "resetsAt": resets_at, "rateLimitType": "five_hour", "isUsingOverage": false})
+}
+
 pub fn rate_limit_event(ctx: &Ctx, status: &str, resets_at: u64) -> Line {
-    let info = json!({"status": status, "resetsAt": resets_at, "rateLimitType": "five_hour", "isUsingOverage": false});
     Line::of_type("rate_limit_event")
-        .with("rate_limit_info", info)
+        .with("rate_limit_info", rate_limit_info(status, resets_at))
         .with("uuid", new_uuid())
         .with("session_id", ctx.session_id.clone())
 }

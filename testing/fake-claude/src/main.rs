@@ -16,6 +16,8 @@
 //! - `FAKE_CLAUDE_STDIN_WAIT_MS`: the stdin wait (default 3000, as the real CLI).
 //! - `FAKE_CLAUDE_RETRY_DELAY_MS`: in `api_error`, announce this back-off and stay silent for it
 //!   after each `api_retry` line, as the real CLI does.
+//! - `FAKE_CLAUDE_RESETS_AT`: in `usage_limit`, when the limit resets (Unix seconds; default
+//!   the next full 10 minutes two hours ahead); once it has, runs go through as `success`.
 //!
 //! # Layout
 //! - `cli`: commander-style argument parsing.

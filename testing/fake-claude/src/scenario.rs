@@ -25,7 +25,7 @@ pub fn play(run: &Run) -> i32 {
     match run.knobs.scenario {
         Scenario::ApiError => api_error(run),
         Scenario::AuthError => auth_error(run),
-        Scenario::UsageLimit => usage_limit(run),
+        Scenario::UsageLimit if limited_until(run.knobs).is_some() => usage_limit(run),
         Scenario::Crash => {
             first_message(run);
             eprintln!("Error: fake-claude crashed (FAKE_CLAUDE_SCENARIO=crash)");
@@ -35,9 +35,12 @@ pub fn play(run: &Run) -> i32 {
             first_message(run);
             sleep_forever()
         }
-        Scenario::Success | Scenario::MaxTurns | Scenario::HugeLine | Scenario::HangAfterResult => {
-            write_flow(run)
-        }
+        // A usage limit that has reset: the run goes through.
+        Scenario::UsageLimit
+        | Scenario::Success
+        | Scenario::MaxTurns
+        | Scenario::HugeLine
+        | Scenario::HangAfterResult => write_flow(run),
     }
 }
 
@@ -187,6 +190,7 @@ fn api_error(run: &Run) -> i32 {
         status: Some(529),
         error_type: Some("overloaded_error"),
         api_error: None,
+        params: None,
     })
 }
 
@@ -199,16 +203,24 @@ fn auth_error(run: &Run) -> i32 {
             status: None,
             error_type: None,
             api_error: None,
+            params: None,
         },
     )
 }
 
-fn usage_limit(run: &Run) -> i32 {
+/// When the account's usage limit resets (Unix seconds), while it still holds:
+/// `FAKE_CLAUDE_RESETS_AT`, else the next full 10 minutes two hours from now.
+fn limited_until(knobs: &Knobs) -> Option<u64> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs();
-    let resets_at = (now / 600 + 12) * 600;
+    let resets_at = knobs.resets_at.unwrap_or((now / 600 + 12) * 600);
+    (resets_at > now).then_some(resets_at)
+}
+
+fn usage_limit(run: &Run) -> i32 {
+    let resets_at = limited_until(run.knobs).unwrap_or_default();
     run.out
         .emit(lines::rate_limit_event(run.ctx, "rejected", resets_at));
     fail_with(
@@ -222,6 +234,7 @@ fn usage_limit(run: &Run) -> i32 {
             status: Some(429),
             error_type: Some("rate_limit_error"),
             api_error: Some("usage_limit_reached"),
+            params: Some(json!({"rate_limit_info": lines::rate_limit_info("rejected", resets_at)})),
         },
     )
 }

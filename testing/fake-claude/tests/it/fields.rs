@@ -152,3 +152,33 @@ fn assistant_and_user_lines_match_the_real_nested_shapes() {
         keys(&fake[2]["message"]["content"][0]["input"])
     );
 }
+
+#[test]
+fn a_usage_limit_reads_like_the_real_subscription_limit() {
+    let real = fixture("sublimit.stream.jsonl");
+    let fake = fake_lines("usage_limit", &[]);
+    assert_eq!(fake.len(), real.len());
+    // The event and the synthetic error: the same keys in the same order, and the same shape
+    // of the limit they name.
+    for index in [1, 2] {
+        let names =
+            |line: &Value| -> Vec<String> { line.as_object().unwrap().keys().cloned().collect() };
+        assert_eq!(names(&fake[index]), names(&real[index]), "line {index}");
+    }
+    let info = |line: &Value| line["rate_limit_info"].clone();
+    assert_eq!(keys(&info(&fake[1])), keys(&info(&real[1])));
+    assert_eq!(
+        fake[2]["api_error_params"]["rate_limit_info"],
+        info(&fake[1]),
+        "the error names the limit the event announced"
+    );
+    let result = fake.last().unwrap();
+    for key in [
+        "api_error",
+        "api_error_status",
+        "api_error_type",
+        "terminal_reason",
+    ] {
+        assert_eq!(result[key], real.last().unwrap()[key], "{key}");
+    }
+}

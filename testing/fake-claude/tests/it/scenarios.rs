@@ -267,6 +267,51 @@ fn usage_limit() {
 }
 
 #[test]
+fn usage_limit_resets_when_told_and_then_runs_go_through() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let dir = workdir();
+    // The next 13:05 UTC: the text names it on a 12-hour clock, as the real CLI does.
+    let resets_at = (now / 86_400) * 86_400 + 13 * 3600 + 300;
+    let resets_at = if resets_at > now {
+        resets_at
+    } else {
+        resets_at + 86_400
+    };
+    let mut cmd = scenario(dir.path(), "usage_limit", &[]);
+    cmd.env("FAKE_CLAUDE_RESETS_AT", resets_at.to_string());
+    let out = run(cmd, Some("hi"));
+    assert_eq!(out.status.code(), Some(1));
+    let lines = json_lines(&out);
+    assert_eq!(lines[1]["rate_limit_info"]["resetsAt"], resets_at);
+    assert_eq!(
+        lines[2]["api_error_params"]["rate_limit_info"]["resetsAt"],
+        resets_at
+    );
+    assert_eq!(
+        result_of(&lines)["result"],
+        "You've hit your 5-hour limit · resets 1:05pm (UTC)"
+    );
+
+    // Once the reset has passed, the account works again.
+    let mut cmd = scenario(
+        dir.path(),
+        "usage_limit",
+        &["--permission-mode", "acceptEdits"],
+    );
+    cmd.env("FAKE_CLAUDE_RESETS_AT", (now - 1).to_string());
+    let out = run(cmd, Some("hi"));
+    assert_eq!(out.status.code(), Some(0));
+    let lines = json_lines(&out);
+    assert!(lines.iter().all(|l| l["type"] != "rate_limit_event"));
+    assert_eq!(result_of(&lines)["subtype"], "success");
+    assert_eq!(result_of(&lines)["is_error"], false);
+    assert!(dir.path().join("output.md").exists());
+}
+
+#[test]
 fn max_turns_scenario_and_flag() {
     for (name, extra) in [
         ("max_turns", vec!["--permission-mode", "acceptEdits"]),
