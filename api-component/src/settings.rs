@@ -81,6 +81,9 @@ pub struct Settings {
     /// `webhook_outbound_host`: `scheme://host[:port]`, the one destination the host lets the
     /// component call (spin.toml's `allowed_outbound_hosts`); `webhook_url` must lie on it.
     pub webhook_outbound_host: String,
+    /// `resume_on_usage_limit`: a job whose CLI stops at a usage limit with a reset time waits
+    /// for the reset and runs again (`on`, the default), or fails (`off`).
+    pub resume_on_usage_limit: bool,
 }
 
 impl Default for Settings {
@@ -106,6 +109,7 @@ impl Default for Settings {
             webhook_url: String::new(),
             webhook_secret: String::new(),
             webhook_outbound_host: String::new(),
+            resume_on_usage_limit: true,
         }
     }
 }
@@ -127,6 +131,16 @@ impl Settings {
                 }
             },
         };
+        let switch = |key: &str, default: bool| match lookup(key).as_deref().map(str::trim) {
+            None | Some("") => default,
+            Some("on" | "true") => true,
+            Some("off" | "false") => false,
+            Some(other) => {
+                let word = if default { "on" } else { "off" };
+                eprintln!("warning: setting {key}={other:?} is neither on nor off; using {word}");
+                default
+            }
+        };
         Settings {
             max_document_bytes: positive("max_document_bytes", d.max_document_bytes),
             max_upload_bytes: positive("max_upload_bytes", d.max_upload_bytes),
@@ -135,16 +149,7 @@ impl Settings {
             job_retention_days: positive("job_retention_days", d.job_retention_days).min(100 * 366),
             version_retention: positive("version_retention", d.version_retention).min(1_000),
             trash_days: positive("trash_days", d.trash_days).min(100 * 366),
-            kv_batch_reads: match lookup("kv_batch_reads").as_deref().map(str::trim) {
-                None | Some("" | "on" | "true") => true,
-                Some("off" | "false") => false,
-                Some(other) => {
-                    eprintln!(
-                        "warning: setting kv_batch_reads={other:?} is neither on nor off; using on"
-                    );
-                    true
-                }
-            },
+            kv_batch_reads: switch("kv_batch_reads", true),
             runner_token: lookup("runner_token")
                 .map(|t| t.trim().to_owned())
                 .unwrap_or_default(),
@@ -175,6 +180,7 @@ impl Settings {
             webhook_url: text("webhook_url"),
             webhook_secret: text("webhook_secret"),
             webhook_outbound_host: text("webhook_outbound_host"),
+            resume_on_usage_limit: switch("resume_on_usage_limit", d.resume_on_usage_limit),
         }
     }
 
@@ -231,6 +237,19 @@ mod tests {
         assert_eq!(s.max_document_bytes, 2048);
         assert_eq!(s.max_concurrent_jobs, DEFAULT_MAX_CONCURRENT_JOBS);
         assert_eq!(s.max_upload_bytes, DEFAULT_MAX_UPLOAD_BYTES);
+    }
+
+    #[test]
+    fn switches_read_on_and_off_and_keep_their_default_otherwise() {
+        let s = Settings::from_lookup(|k| match k {
+            "kv_batch_reads" => Some(" off ".into()),
+            "resume_on_usage_limit" => Some("maybe".into()),
+            _ => None,
+        });
+        assert!(!s.kv_batch_reads);
+        assert!(s.resume_on_usage_limit);
+        let s = Settings::from_lookup(|k| (k == "resume_on_usage_limit").then(|| "off".into()));
+        assert!(!s.resume_on_usage_limit && s.kv_batch_reads);
     }
 
     #[test]

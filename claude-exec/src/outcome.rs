@@ -56,6 +56,15 @@ pub enum ExecOutcome {
     },
     /// The caller cancelled it.
     Cancelled { usage: Option<Usage> },
+    /// The CLI stopped at a usage or rate limit that names when it resets: the job did not
+    /// fail, it has to wait. `message` says so in words (`usage limit reached, resets at …`).
+    /// A limit that names no reset time is a [`ExecOutcome::Failed`].
+    UsageLimited {
+        message: String,
+        /// When the limit resets, in milliseconds since the Unix epoch.
+        resets_at_ms: i64,
+        usage: Option<Usage>,
+    },
 }
 
 impl ExecOutcome {
@@ -63,7 +72,9 @@ impl ExecOutcome {
     pub fn usage(&self) -> Option<&Usage> {
         match self {
             ExecOutcome::Succeeded { usage, .. } => Some(usage),
-            ExecOutcome::Failed { usage, .. } | ExecOutcome::Cancelled { usage } => usage.as_ref(),
+            ExecOutcome::Failed { usage, .. }
+            | ExecOutcome::Cancelled { usage }
+            | ExecOutcome::UsageLimited { usage, .. } => usage.as_ref(),
         }
     }
 
@@ -121,7 +132,15 @@ pub(crate) fn decide(
         return fail(no_result_message(status, t), None);
     };
     if result["is_error"] == true {
-        return fail(result_error_message(result, t), usage);
+        let message = result_error_message(result, t);
+        return match limit_reset(result, t) {
+            Some(resets_at) => ExecOutcome::UsageLimited {
+                message,
+                resets_at_ms: resets_at.saturating_mul(1000),
+                usage,
+            },
+            None => fail(message, usage),
+        };
     }
     if let Some(code) = status.and_then(|s| s.code()).filter(|c| *c != 0) {
         return fail(
@@ -199,13 +218,28 @@ fn max_turns(error: &str, result: &Value) -> String {
         .unwrap_or_else(|| result["num_turns"].as_u64().unwrap_or(0).to_string())
 }
 
+/// Whether an error result is a usage or rate limit (the result's `api_error`, or a rejected
+/// `rate_limit_event` before it).
+fn limit_reached(result: &Value, t: &Transcript) -> bool {
+    result["subtype"] == "success"
+        && (result["api_error"] == "usage_limit_reached" || t.rate_limit.is_some())
+}
+
+/// When the limit an error result reports resets (Unix seconds), if it is one and says.
+fn limit_reset(result: &Value, t: &Transcript) -> Option<i64> {
+    if !limit_reached(result, t) {
+        return None;
+    }
+    t.rate_limit.as_ref().and_then(|r| r.resets_at)
+}
+
 fn api_error_message(result: &Value, t: &Transcript, text: &str) -> String {
     let status = result["api_error_status"]
         .as_u64()
         .or(t.api_error.as_ref().and_then(|a| a.status));
     let error = t.api_error.as_ref().map(|a| a.error.as_str()).unwrap_or("");
-    if result["api_error"] == "usage_limit_reached" || t.rate_limit.is_some() {
-        return match t.rate_limit.as_ref().and_then(|r| r.resets_at) {
+    if limit_reached(result, t) {
+        return match limit_reset(result, t) {
             Some(at) => format!("usage limit reached, resets at {}", utc_time(at)),
             None => format!("usage limit reached: {text}"),
         };

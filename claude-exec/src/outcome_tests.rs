@@ -29,14 +29,61 @@ fn api_errors_read_well() {
         message(ERR401, 1),
         "Claude CLI is not logged in (authentication_failed): Invalid API key · Fix external API key"
     );
-    assert_eq!(
-        message(SUBLIMIT, 1),
-        "usage limit reached, resets at 2026-11-29 05:50 UTC"
-    );
     assert_eq!(message(MAXTURNS, 1), "stopped after max turns (2)");
     assert_eq!(
         message(SIGINT, 0),
         "claude stopped during execution (aborted_streaming)"
+    );
+}
+
+/// The real transcript of a subscription's 5-hour limit, through the outcome rules.
+fn sublimit_outcome(jsonl: &str) -> ExecOutcome {
+    let (t, _) = replay(jsonl);
+    decide(exited(1), &t, Path::new("/nonexistent"), &[], vec![])
+}
+
+#[test]
+fn a_usage_limit_with_a_reset_time_is_a_wait_not_a_failure() {
+    let ExecOutcome::UsageLimited {
+        message,
+        resets_at_ms,
+        usage,
+    } = sublimit_outcome(SUBLIMIT)
+    else {
+        panic!("{:?}", sublimit_outcome(SUBLIMIT))
+    };
+    assert_eq!(
+        message,
+        "usage limit reached, resets at 2026-11-29 05:50 UTC"
+    );
+    assert_eq!(resets_at_ms, 1_795_931_458_000);
+    let usage = usage.expect("the result's figures");
+    assert_eq!((usage.cost_usd, usage.num_turns), (0.0, 1));
+
+    // Without the `rate_limit_event` line, the synthetic error's `api_error_params` still
+    // names the reset.
+    let no_event: String = SUBLIMIT
+        .lines()
+        .filter(|l| !l.contains(r#""type":"rate_limit_event""#))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(matches!(
+        sublimit_outcome(&no_event),
+        ExecOutcome::UsageLimited {
+            resets_at_ms: 1_795_931_458_000,
+            ..
+        }
+    ));
+
+    // A limit that names no reset time stays a failure.
+    let no_reset = no_event.replace(r#""api_error_params":{"rate_limit_info":{"status":"rejected","resetsAt":1795931458,"rateLimitType":"five_hour","isUsingOverage":false}},"#, "");
+    assert_ne!(
+        no_reset, no_event,
+        "the fixture names the reset in api_error_params"
+    );
+    assert_eq!(
+        message_of(sublimit_outcome(&no_reset)),
+        "usage limit reached: You've hit your 5-hour limit · resets 5:50am (UTC)"
     );
 }
 

@@ -247,6 +247,9 @@ impl Supervisor<'_> {
                 (LogKind::Error, format!("job failed: {message}"))
             }
             ExecOutcome::Cancelled { .. } => (LogKind::Info, "job cancelled".to_string()),
+            ExecOutcome::UsageLimited { message, .. } => {
+                (LogKind::Error, format!("job stopped: {message}"))
+            }
         };
         self.system(kind, text).await;
     }

@@ -261,6 +261,15 @@ impl Transcript {
                 status: v["api_error_status"].as_u64(),
                 text: text.clone(),
             });
+            // The limit travels with the error too: a stream that lost its
+            // `rate_limit_event` still knows when the limit resets.
+            let info = &v["api_error_params"]["rate_limit_info"];
+            if self.rate_limit.is_none() && str_of(info, "status") == "rejected" {
+                self.rate_limit = Some(RateLimit {
+                    limit_type: str_of(info, "rateLimitType").to_string(),
+                    resets_at: info["resetsAt"].as_i64(),
+                });
+            }
             return vec![out(LogKind::Error, text)];
         }
         blocks

@@ -19,6 +19,24 @@ pub const MAX_JOB_ID_LEN: usize = 64;
 /// Most input or output files of one job.
 pub const MAX_JOB_FILES: usize = 64;
 
+/// Longest a job waits for a usage limit to reset: a weekly limit, and a day to spare. A runner
+/// takes a reset announced further ahead as this far; the server refuses one.
+pub const MAX_USAGE_LIMIT_WAIT_MS: u64 = 8 * 86_400_000;
+/// How long a job stopped by a usage limit waits when the announced reset has passed already
+/// (the clocks disagree): long enough that a job never spins through the limit.
+pub const PAST_RESET_WAIT_MS: u64 = 60_000;
+
+/// When a job stopped by a usage limit that resets at `resets_at_ms` may run again, seen at
+/// `now_ms` (both in milliseconds since the Unix epoch): the reset itself, or
+/// [`PAST_RESET_WAIT_MS`] from now if it has passed; `None` if it lies more than
+/// [`MAX_USAGE_LIMIT_WAIT_MS`] ahead.
+pub fn resume_at(resets_at_ms: u64, now_ms: u64) -> Option<u64> {
+    if resets_at_ms <= now_ms {
+        return Some(now_ms + PAST_RESET_WAIT_MS);
+    }
+    (resets_at_ms - now_ms <= MAX_USAGE_LIMIT_WAIT_MS).then_some(resets_at_ms)
+}
+
 /// Runner names: 1 to 64 characters of `[A-Za-z0-9._-]`.
 pub fn valid_runner_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
@@ -53,5 +71,20 @@ mod tests {
         assert!(!valid_job_id("../etc"));
         assert!(!valid_job_id("ABC"));
         assert!(!valid_job_id(""));
+    }
+
+    #[test]
+    fn a_usage_limit_resumes_at_its_reset_within_bounds() {
+        let now = 1_795_927_858_000;
+        assert_eq!(resume_at(now + 3_600_000, now), Some(now + 3_600_000));
+        assert_eq!(
+            resume_at(now + MAX_USAGE_LIMIT_WAIT_MS, now),
+            Some(now + MAX_USAGE_LIMIT_WAIT_MS)
+        );
+        assert_eq!(resume_at(now + MAX_USAGE_LIMIT_WAIT_MS + 1, now), None);
+        // A reset in the past (or now) never means "at once".
+        assert_eq!(resume_at(now - 5_000, now), Some(now + PAST_RESET_WAIT_MS));
+        assert_eq!(resume_at(now, now), Some(now + PAST_RESET_WAIT_MS));
+        assert_eq!(resume_at(0, now), Some(now + PAST_RESET_WAIT_MS));
     }
 }

@@ -229,6 +229,9 @@ pub enum FinalStatus {
     Completed,
     Failed,
     Cancelled,
+    /// The CLI stopped at a usage or rate limit that resets at the report's `resume_at_ms`:
+    /// the job waits until then and runs again, without using up one of its attempts.
+    UsageLimit,
 }
 
 impl FinalStatus {
@@ -237,6 +240,7 @@ impl FinalStatus {
             FinalStatus::Completed => "completed",
             FinalStatus::Failed => "failed",
             FinalStatus::Cancelled => "cancelled",
+            FinalStatus::UsageLimit => "usage_limit",
         }
     }
 }
@@ -264,6 +268,24 @@ pub struct FinishRequest {
     /// Log chunks the server accepted for this attempt.
     #[serde(default)]
     pub log_chunks: u32,
+    /// With `usage_limit` (and only with it): when the limit resets, in milliseconds since the
+    /// Unix epoch, as the CLI announced it. A reset already past counts as a minute from now;
+    /// one more than 8 days ahead is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_at_ms: Option<u64>,
+}
+
+impl FinishRequest {
+    /// A report with no usage, no reset time and no log chunks (yet).
+    pub fn new(status: FinalStatus, error: Option<String>) -> FinishRequest {
+        FinishRequest {
+            status,
+            error,
+            usage: None,
+            log_chunks: 0,
+            resume_at_ms: None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ mod tests {
 
     use super::*;
     use crate::limits::MAX_SLOTS;
-    use crate::{ClaimRequest, LogKind, LogLine};
+    use crate::{ClaimRequest, FinalStatus, FinishRequest, LogKind, LogLine};
 
     fn schema_of<T: PartialSchema>() -> Value {
         serde_json::to_value(T::schema()).unwrap()
@@ -97,6 +97,13 @@ mod tests {
         // `limits::valid_runner_name` as a regular expression.
         let pattern = claim["properties"]["runner"]["pattern"].as_str().unwrap();
         assert_eq!(pattern, "^[A-Za-z0-9._-]{1,64}$");
+        let finish = schema_of::<FinishRequest>();
+        assert!(finish["properties"]["resume_at_ms"].is_object(), "{finish}");
+        assert_eq!(finish["required"], json!(["status"]), "{finish}");
+        assert_eq!(
+            schema_of::<FinalStatus>()["enum"],
+            json!(["completed", "failed", "cancelled", "usage_limit"])
+        );
         let line = schema_of::<LogLine>();
         assert_eq!(
             line["properties"]["kind"]["default"],

@@ -16,6 +16,7 @@
 //!   (`WorkerArgs`, `ApiArgs`), validation.
 //! - `api`: the HTTP client of `/api/runner/*`: calls, failure classes, retry with back-off.
 //! - `poll`: the claim loop (one long-poll claim for all free slots).
+//! - `pause`: no claims while a usage limit this runner met has not reset.
 //! - `supervise`: one attempt from claim to finish: workspace, claude run, outputs, report.
 //! - `heartbeat`: one task extending the leases of all running jobs, applying cancel/abandon.
 //! - `logs`: protocol lines, chunking, the ordered exactly-once uploader; `spill`: the
@@ -38,6 +39,7 @@ mod heartbeat;
 mod jobs;
 mod logs;
 mod outputs;
+mod pause;
 mod poll;
 pub mod shutdown;
 mod spill;

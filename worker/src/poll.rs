@@ -1,5 +1,5 @@
 //! The claim loop: one long-poll claim per worker for all of its free slots, each job handed
-//! out started in its own task. Network trouble and 5xx are retried with back-off, and so are
+//! out started in its own task; no claim while a usage limit pauses the runner. Network trouble and 5xx are retried with back-off, and so are
 //! other refusals (403, 413, …), logged as errors; only a 401 (a wrong token) stops the worker.
 
 use std::pin::pin;
@@ -29,6 +29,16 @@ pub async fn run(worker: &Arc<Worker>, shutdown: &Shutdown, jobs: &mut JoinSet<(
             _ = fatal.cancelled() => return,
             free = worker.slots.wait_free() => free as u32,
         };
+        if let Some(until) = worker.pause.until() {
+            tokio::select! {
+                biased;
+                _ = shutdown.drained() => return,
+                _ = fatal.cancelled() => return,
+                _ = tokio::time::sleep_until(until) => {}
+            }
+            // The pause may have grown meanwhile; the slots may have changed too.
+            continue;
+        }
         let Some(result) = claim(worker, shutdown, free).await else {
             return;
         };
@@ -63,9 +73,9 @@ pub async fn run(worker: &Arc<Worker>, shutdown: &Shutdown, jobs: &mut JoinSet<(
     }
 }
 
-/// One claim request. A drain does not drop it (a job it brings is run, not stranded): it asks
-/// the server to answer now and waits for that answer. An abort or a fatal error drops it
-/// (`None`).
+/// One claim request. A drain or a usage limit's pause does not drop it (a job it brings is
+/// run or handed back, not stranded): it asks the server to answer now and waits for that
+/// answer. An abort or a fatal error drops it (`None`).
 async fn claim(
     worker: &Worker,
     shutdown: &Shutdown,
@@ -84,10 +94,14 @@ async fn claim(
     }
 }
 
-/// Once draining starts, asks the server to end the pending claim, again every second in case
-/// the claim reached the server after the request; never resolves.
+/// Once draining starts (or a usage limit pauses claims), asks the server to end the pending
+/// claim, again every second in case the claim reached the server after the request; never
+/// resolves.
 async fn stop_claim(worker: &Worker, shutdown: &Shutdown) {
-    shutdown.drained().await;
+    tokio::select! {
+        _ = shutdown.drained() => {}
+        _ = worker.pause.begun() => {}
+    }
     let wait = worker.config.claim_wait;
     for tries in 0u32.. {
         if let Err(e) = worker.api.stop_claims().await {
@@ -108,6 +122,19 @@ async fn stop_claim(worker: &Worker, shutdown: &Shutdown) {
 fn start(worker: &Arc<Worker>, claim: ClaimResponse, jobs: &mut JoinSet<()>) {
     worker.adopt_claim_terms(claim.heartbeat_ms, claim.lease_ms, claim.max_output_bytes);
     for job in claim.jobs {
+        if worker.pause.until().is_some() {
+            // Handed out as the pause began: another runner may run it now.
+            jobs.spawn(supervise::hand_back(
+                worker.clone(),
+                job,
+                FinalStatus::Cancelled,
+                format!(
+                    "runner {} is paused by a usage limit; the job goes back to the queue",
+                    worker.config.name
+                ),
+            ));
+            continue;
+        }
         if let Err(bad) = workspace::check_claimed(&job) {
             tracing::error!(job = ?bad.id, "refusing a claimed job: {}", bad.why);
             if bad.id.is_some() {

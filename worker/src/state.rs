@@ -1,5 +1,6 @@
 //! What the worker's tasks share: the config, the API client, the running jobs, the free slots,
-//! the heartbeat interval the server announced, and the fatal error that stops everything.
+//! the heartbeat interval the server announced, the claim pause after a usage limit, and the
+//! fatal error that stops everything.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,6 +13,7 @@ use crate::api::Api;
 use crate::config::WorkerConfig;
 use crate::error::Fatal;
 use crate::jobs::Registry;
+use crate::pause::Pause;
 
 /// The worker's state, shared by the claim loop, the heartbeat and every job.
 pub struct Worker {
@@ -20,6 +22,8 @@ pub struct Worker {
     pub jobs: Registry,
     pub slots: Arc<Slots>,
     pub fatal: Arc<Fatal>,
+    /// No claims until a usage limit resets.
+    pub pause: Pause,
     /// Why jobs run without the OS sandbox, if they do: the first lines of every job's log.
     pub unconfined: Option<String>,
     heartbeat_ms: AtomicU64,
@@ -35,6 +39,7 @@ impl Worker {
             lease_ms: AtomicU64::new(0),
             max_output_bytes: AtomicU64::new(crate::config::DEFAULT_MAX_OUTPUT_BYTES),
             jobs: Registry::new(fatal.clone()),
+            pause: Pause::default(),
             slots: Arc::new(Slots::new(config.slots as usize)),
             heartbeat_ms: AtomicU64::new(config.heartbeat.as_millis() as u64),
             fatal,

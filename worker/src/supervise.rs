@@ -1,16 +1,20 @@
 //! One claimed attempt from start to report, as named steps: register it (heartbeats start),
 //! prepare its workspace, run claude with live logs and output uploads, wait for the last
-//! output uploads, deliver the last log lines, finish, clean up.
+//! output uploads, deliver the last log lines, finish, clean up. A usage limit pauses the
+//! runner's claims (see [`crate::pause`]) before the job's slot is free.
 
 use std::sync::Arc;
 
 use claude_exec::{ExecEvent, ExecOutcome, JobRun, LogKind};
 use tokio::sync::mpsc;
 
+use protocol::limits;
+
 use crate::api::{AttemptRef, CallError, ClaimedJob, FinalStatus, FinishRequest};
 use crate::jobs::{JobControl, StopReason};
 use crate::logs::{self, LogSink};
 use crate::outputs::Outputs;
+use crate::pause;
 use crate::state::{SlotGuard, Worker};
 use crate::workspace::{self, Workspace};
 
@@ -183,10 +187,8 @@ fn finish_report(
     staged: Result<(), CallError>,
 ) -> (FinishRequest, Option<String>) {
     let report = |status, error: Option<String>, usage| FinishRequest {
-        status,
-        error,
         usage,
-        log_chunks: 0,
+        ..FinishRequest::new(status, error)
     };
     let noted = |report: FinishRequest| {
         let note = report.error.clone();
@@ -203,6 +205,22 @@ fn finish_report(
         },
         ExecOutcome::Failed { message, usage } => {
             (report(FinalStatus::Failed, Some(message), usage), None)
+        }
+        ExecOutcome::UsageLimited {
+            message,
+            resets_at_ms,
+            usage,
+        } => {
+            let now = pause::now_ms();
+            let resume_at = limits::resume_at(resets_at_ms.max(0) as u64, now)
+                .unwrap_or(now + limits::MAX_USAGE_LIMIT_WAIT_MS);
+            // Before the job's slot is free: the claim loop must not claim in between.
+            worker.pause.begin(resume_at, &control.attempt.id);
+            let report = FinishRequest {
+                resume_at_ms: Some(resume_at),
+                ..report(FinalStatus::UsageLimit, Some(message), usage)
+            };
+            (report, None)
         }
         ExecOutcome::Cancelled { usage } => match control.reason() {
             Some(StopReason::Shutdown) => noted(report(
@@ -224,7 +242,20 @@ fn finish_report(
 /// Reports the end of the attempt (after its last log chunk was accepted).
 async fn finish(worker: &Worker, control: &JobControl, report: &FinishRequest) {
     let job = &control.attempt;
-    match worker.api.finish(job, report, &control.quiet).await {
+    let mut sent = worker.api.finish(job, report, &control.quiet).await;
+    if report.status == FinalStatus::UsageLimit
+        && matches!(sent, Err(CallError::Rejected { status: 400, .. }))
+    {
+        // An API from before usage limits knows no such status: report the failure it was.
+        tracing::warn!(job = %job.id, "the API does not know usage limits; reporting the job failed");
+        let failed = FinishRequest {
+            status: FinalStatus::Failed,
+            resume_at_ms: None,
+            ..report.clone()
+        };
+        sent = worker.api.finish(job, &failed, &control.quiet).await;
+    }
+    match sent {
         Ok(()) => tracing::info!(
             job = %job.id,
             attempt = job.attempt,
@@ -250,12 +281,7 @@ pub async fn hand_back(worker: Arc<Worker>, job: ClaimedJob, status: FinalStatus
         attempt: job.attempt,
     };
     tracing::warn!(job = %attempt.id, %status, "handing a claimed job back: {why}");
-    let report = FinishRequest {
-        status,
-        error: Some(why),
-        usage: None,
-        log_chunks: 0,
-    };
+    let report = FinishRequest::new(status, Some(why));
     let stop = worker.fatal.token.child_token();
     if let Err(e) = worker.api.finish(&attempt, &report, &stop).await {
         tracing::warn!(job = %attempt.id, "cannot give the job back: {e}");

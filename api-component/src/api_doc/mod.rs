@@ -280,12 +280,15 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
             )
             .answer(204, ResponseBuilder::new().description("Removed").build())
             .refuse(404, "No job with this id")
-            .refuse(409, "The job is queued or running: cancel it first"),
+            .refuse(
+                409,
+                "The job is queued, running or waiting: cancel it first",
+            ),
         JobCancel => Described::new("jobCancel", "jobs", "Cancel a job")
             .describe(
-                "A queued job is cancelled at once; a running one is flagged, its runner learns \
-                 it within a heartbeat (1 s) and the job becomes `cancelled` once the process is \
-                 gone.",
+                "A queued or waiting job is cancelled at once (it never runs again); a running \
+                 one is flagged, its runner learns it within a heartbeat (1 s) and the job \
+                 becomes `cancelled` once the process is gone.",
             )
             .answer(
                 202,
@@ -456,14 +459,21 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
             .describe(
                 "Sent after the last log chunk was accepted. `completed` commits the staged \
                  outputs (all must be present and valid, else the job fails with the reason); \
-                 `cancelled` without a cancel request gives the job back to the queue.",
+                 `cancelled` without a cancel request gives the job back to the queue; \
+                 `usage_limit` (with `resume_at_ms`, when the limit resets) makes the job \
+                 `waiting` until then, without using up an attempt (or fails it when \
+                 `resume_on_usage_limit` is off).",
             )
             .body(json_body(s.of::<FinishRequest>()))
             .answer(
                 200,
                 json_response("The job after this attempt", s.of::<JobView>()),
             )
-            .refuse(400, "Not a finish report, or a bad attempt number")
+            .refuse(
+                400,
+                "Not a finish report, a bad attempt number, or `resume_at_ms` missing with \
+                 `usage_limit`, given with another status, or more than 8 days ahead",
+            )
             .refuse(404, "No job with this id")
             .refuse(
                 409,

@@ -56,6 +56,8 @@ struct BatchRecord {
 pub struct BatchCounts {
     pub queued: u64,
     pub running: u64,
+    /// Stopped by a usage limit, queued again when it resets.
+    pub waiting: u64,
     pub completed: u64,
     pub failed: u64,
     pub cancelled: u64,
@@ -175,6 +177,7 @@ fn view(batch: BatchRecord, jobs: &[JobRecord]) -> BatchView {
         let slot = match job.status {
             Status::Queued => &mut counts.queued,
             Status::Running => &mut counts.running,
+            Status::Waiting => &mut counts.waiting,
             Status::Completed => &mut counts.completed,
             Status::Failed => &mut counts.failed,
             Status::Cancelled => &mut counts.cancelled,

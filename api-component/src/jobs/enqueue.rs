@@ -78,6 +78,8 @@ fn write_queued(ctx: &Ctx, s: Submission, by: &str, taken: &mut Taken) -> ApiRes
         params: s.params,
         prompt: String::new(),
         run_slot: None,
+        resume_at_ms: None,
+        usage_limited: 0,
         inputs: s.inputs,
         outputs: s.outputs,
         output_documents: vec![],

@@ -40,7 +40,14 @@ impl JobFilter {
                 Status::parse(s.trim()).ok_or_else(|| {
                     ApiError::BadRequest(format!(
                         "status {s:?} is not one of {}",
-                        known(&["queued", "running", "completed", "failed", "cancelled"])
+                        known(&[
+                            "queued",
+                            "running",
+                            "waiting",
+                            "completed",
+                            "failed",
+                            "cancelled"
+                        ])
                     ))
                 })
             })

@@ -2,8 +2,9 @@
 //!
 //! Who writes `job/{id}`: only the winner of a latch (an `increment` that returned 1), so two
 //! writers never race on one record: the submitter creates it; the claim latch of an attempt
-//! lets one runner (or one cancel) move it out of `queued`; the end latch of an attempt lets one
-//! of finish / reap move it on. Everything else (leases, cancel flags, logs, staged outputs)
+//! lets one runner (or one cancel) move it out of `queued` or `waiting`; the end latch of an
+//! attempt lets one of finish / reap move it on (to the next attempt, queued or waiting, or to
+//! its end). Everything else (leases, cancel flags, logs, staged outputs)
 //! lives under keys of its own.
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,8 @@ pub use protocol::{JobType, Usage};
 pub enum Status {
     Queued,
     Running,
+    /// Stopped by a usage limit; queued again at `resume_at`.
+    Waiting,
     Completed,
     Failed,
     Cancelled,
@@ -95,6 +98,13 @@ pub struct JobRecord {
     /// The running index entry of the running attempt (see [`crate::jobs::scan`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_slot: Option<i64>,
+    /// When a `waiting` job may run again (epoch ms): the reset of the usage limit that
+    /// stopped its last attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_at_ms: Option<i64>,
+    /// Attempts that ended at a usage limit: they do not count against `max_attempts`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub usage_limited: u32,
     pub inputs: Vec<DocRef>,
     /// The documents the job must produce.
     pub outputs: Vec<DocRef>,
@@ -130,6 +140,17 @@ pub struct JobRecord {
     pub quality: Option<Summary>,
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl JobRecord {
+    /// Attempts that count against `max_attempts`: all but those a usage limit ended.
+    pub fn attempts_used(&self) -> u32 {
+        self.attempt.saturating_sub(self.usage_limited)
+    }
+}
+
 /// The job as clients see it. Every field is always present (`null` when it does not apply).
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -144,7 +165,8 @@ pub struct JobView {
     /// 1-based; a lost runner's attempt is followed by the next one.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub attempt: u32,
-    /// The runner of the running attempt, or of the one that ended the job.
+    /// The runner of the running attempt, or of the one that ended the job (or stopped at a
+    /// usage limit).
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub runner: Option<String>,
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
@@ -153,6 +175,10 @@ pub struct JobView {
     pub started_at: Option<String>,
     #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
     pub finished_at: Option<String>,
+    /// When a `waiting` job goes back to the queue (its usage limit resets); `null` unless
+    /// waiting.
+    #[cfg_attr(feature = "openapi", schema(required = true, format = DateTime))]
+    pub resume_at: Option<String>,
     /// The generate request's fields, as validated (see the generate endpoint).
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub params: Value,
@@ -207,6 +233,10 @@ impl JobRecord {
             created_at: rfc3339(self.created_ms),
             started_at: self.started_ms.map(rfc3339),
             finished_at: self.finished_ms.map(rfc3339),
+            resume_at: match self.status {
+                Status::Waiting => self.resume_at_ms.map(rfc3339),
+                _ => None,
+            },
             params: self.params.clone(),
             output_documents: self.output_documents.clone(),
             error: self.error.clone(),
@@ -255,6 +285,13 @@ pub mod keys {
     pub const RUNNING_INDEX: crate::store::Slots = crate::store::Slots::new("run");
     /// Lowest running-index entry that may still be running: a hint like [`QUEUE_HEAD`].
     pub const RUNNING_LOW: &str = "run/low";
+    /// The attempts waiting for a usage limit to reset (`{id}:{attempt}`), appended when an
+    /// attempt stops at one.
+    pub const WAITING_INDEX: crate::store::Slots = crate::store::Slots::new("wait");
+    /// Lowest waiting-index entry that may still wait: a hint like [`QUEUE_HEAD`].
+    pub const WAITING_LOW: &str = "wait/low";
+    /// When (epoch ms) waiting attempts were last looked at.
+    pub const WAITING_CHECKED_AT: &str = "wait/checked";
     /// When (epoch ms) expired leases were last looked for.
     pub const REAPED_AT: &str = "run/reaped";
     /// The rendered prompt of a job.
@@ -265,7 +302,7 @@ pub mod keys {
     pub const QUEUED_COUNT: &str = "stats/queued";
     /// Attempts running right now: the semaphore that caps concurrency.
     pub const RUNNING_COUNT: &str = "stats/running";
-    /// Latch: who takes attempt `a` out of the queue (a runner, or a cancel).
+    /// Latch: who takes attempt `a` out of the queue or out of waiting (a runner, or a cancel).
     pub fn claim_latch(id: &str, attempt: u32) -> String {
         format!("job/{id}/a{attempt}/claim")
     }

@@ -1,4 +1,5 @@
-//! The queue's transitions: taking a queued attempt, cancelling one, and the end of an attempt.
+//! The queue's transitions: taking a queued attempt, cancelling one, and the end of an attempt
+//! (requeued, finished, or waiting for a usage limit to reset).
 //!
 //! Each attempt of a job holds one ticket (`queue/t/{n}` = `{id}:{attempt}`); a requeued job
 //! gets a new ticket. [`super::scan`] finds the queued attempts at the head and the running
@@ -73,7 +74,8 @@ pub fn repair_if_stuck(ctx: &Ctx, record: JobRecord) -> StoreResult<Latch<JobRec
     settle(ctx, record, Ending::Lost).map(Latch::Won)
 }
 
-/// Takes a queued attempt for `runner`, if a slot is free and nobody took it first.
+/// Takes a queued attempt (or a waiting one whose usage limit has reset) for `runner`, if a
+/// slot is free and nobody took it first.
 pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> StoreResult<Take> {
     let store = ctx.store;
     let running = store.increment(keys::RUNNING_COUNT, 1)?;
@@ -85,7 +87,11 @@ pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> StoreResult<Take>
         store.increment(keys::RUNNING_COUNT, -1)?;
         return Ok(Take::Lost);
     }
-    store.increment(keys::QUEUED_COUNT, -1)?;
+    // A waiting job is not counted as queued.
+    if record.status == Status::Queued {
+        store.increment(keys::QUEUED_COUNT, -1)?;
+    }
+    record.resume_at_ms = None;
     store.set(
         &keys::lease(&record.id, record.attempt),
         (ctx.now_ms + ctx.settings.lease_ms())
@@ -105,7 +111,8 @@ pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> StoreResult<Take>
     Ok(Take::Taken(Box::new(record)))
 }
 
-/// Cancels a queued attempt if the cancel wins its claim latch (`Lost`: a runner took it).
+/// Cancels a queued or waiting attempt if the cancel wins its claim latch (`Lost`: a runner
+/// took it).
 pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> StoreResult<Latch<JobRecord>> {
     if ctx
         .store
@@ -114,14 +121,22 @@ pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> StoreResult<Latch<JobR
     {
         return Ok(Latch::Lost);
     }
-    ctx.store.increment(keys::QUEUED_COUNT, -1)?;
+    let queued = record.status == Status::Queued;
+    if queued {
+        ctx.store.increment(keys::QUEUED_COUNT, -1)?;
+    }
+    record.error = Some(if queued {
+        "cancelled before it started".into()
+    } else {
+        "cancelled while waiting for the usage limit to reset".into()
+    });
     record.status = Status::Cancelled;
     record.finished_ms = Some(ctx.now_ms);
-    record.error = Some("cancelled before it started".into());
+    record.resume_at_ms = None;
     save(ctx.store, &record)?;
     announce(ctx, &record);
     // The first in line leaving: the jobs behind move up now, not at the next claim.
-    if super::scan::head(ctx)? == record.ticket {
+    if queued && super::scan::head(ctx)? == record.ticket {
         ctx.store
             .set(keys::QUEUE_HEAD, (record.ticket + 1).to_string().as_bytes())?;
     }
@@ -139,11 +154,18 @@ pub enum Ending {
         usage: Option<Usage>,
         log_chunks: u32,
     },
+    /// Its runner reported a usage limit that resets at `resume_at_ms`: the job waits for it
+    /// (unless a cancel was asked for).
+    UsageLimit {
+        resume_at_ms: i64,
+        usage: Option<Usage>,
+        log_chunks: u32,
+    },
 }
 
 /// Ends the running attempt of `record`, if this call wins the attempt's end latch (`Lost`: it
-/// has already ended): frees its concurrency slot, then requeues, fails, cancels or completes
-/// the job.
+/// has already ended): frees its concurrency slot, then requeues, fails, cancels, completes or
+/// sets aside (waiting for a usage limit) the job.
 pub fn end_attempt(ctx: &Ctx, record: JobRecord, ending: Ending) -> StoreResult<Latch<JobRecord>> {
     let store = ctx.store;
     if store.increment(&keys::end_latch(&record.id, record.attempt), 1)? != 1 {
@@ -164,14 +186,31 @@ fn settle(ctx: &Ctx, mut record: JobRecord, ending: Ending) -> StoreResult<JobRe
         Ending::Lost if cancelled => {
             finish(&mut record, Status::Cancelled, Some("cancelled".into()))
         }
-        Ending::Lost if attempt < ctx.settings.max_attempts => return requeue(ctx, record),
-        Ending::Lost => finish(
-            &mut record,
-            Status::Failed,
-            Some(format!(
-                "runner lost: no heartbeat within the lease, {attempt} attempts made"
-            )),
-        ),
+        Ending::Lost if record.attempts_used() < ctx.settings.max_attempts => {
+            return requeue(ctx, record);
+        }
+        Ending::Lost => {
+            let used = record.attempts_used();
+            finish(
+                &mut record,
+                Status::Failed,
+                Some(format!(
+                    "runner lost: no heartbeat within the lease, {used} attempts made"
+                )),
+            )
+        }
+        Ending::UsageLimit {
+            resume_at_ms,
+            usage,
+            log_chunks,
+        } => {
+            set_chunks(&mut record, attempt, log_chunks);
+            record.usage = usage;
+            if !cancelled {
+                return park(ctx, record, resume_at_ms);
+            }
+            finish(&mut record, Status::Cancelled, Some("cancelled".into()));
+        }
         Ending::Finished {
             status,
             error,
@@ -268,6 +307,27 @@ fn requeue(ctx: &Ctx, mut record: JobRecord) -> StoreResult<JobRecord> {
     )?;
     save(store, &record)?;
     store.increment(keys::QUEUED_COUNT, 1)?;
+    Ok(record)
+}
+
+/// Sets the job aside as its next attempt until `resume_at_ms`, when its usage limit resets: it
+/// does not count against `max_attempts`, and a claim takes it then ahead of the queued jobs
+/// (see [`super::scan::waiting_ready`]).
+fn park(ctx: &Ctx, mut record: JobRecord, resume_at_ms: i64) -> StoreResult<JobRecord> {
+    record.attempt += 1;
+    record.usage_limited += 1;
+    record.status = Status::Waiting;
+    record.resume_at_ms = Some(resume_at_ms);
+    record.run_slot = None;
+    record.started_ms = None;
+    record.finished_ms = None;
+    record.error = None;
+    // Indexed before the record says `waiting`, so that claims always find a waiting job.
+    keys::WAITING_INDEX.push(
+        ctx.store,
+        format!("{}:{}", record.id, record.attempt).as_bytes(),
+    )?;
+    save(ctx.store, &record)?;
     Ok(record)
 }
 

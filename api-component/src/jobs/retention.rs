@@ -5,11 +5,11 @@
 //! The janitor walks the job index from the oldest entry (`jobs/oldest`, a hint like the queue
 //! head), at most [`SWEEP_BATCH`] entries per pass and a pass at most every [`SWEEP_EVERY_MS`],
 //! inside the runners' claim and heartbeat calls (there is no cron on Spin). It stops at the
-//! first job it must keep, so a job still running holds back the removal of younger finished
-//! ones until it ends.
+//! first job it must keep, so a job still queued, running or waiting for a usage limit holds
+//! back the removal of younger finished ones until it ends.
 //!
-//! Tickets of earlier attempts and running-index entries stay: they are a few bytes each and
-//! the scans never read them again once past them.
+//! Tickets of earlier attempts, running-index and waiting-index entries stay: they are a few
+//! bytes each and the scans never read them again once past them.
 
 use super::model::{JobRecord, keys};
 use super::{counter, try_load};

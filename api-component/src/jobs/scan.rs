@@ -1,7 +1,8 @@
 //! Finding work without reading the whole queue: the queued attempts at the head of the queue,
-//! the running attempts in the running index, reaping the expired ones, and queue positions.
+//! the running attempts in the running index, reaping the expired ones, the attempts waiting for
+//! a usage limit to reset, and queue positions.
 //!
-//! Two regions, each read from a hint that only moves forward:
+//! Three regions, each read from a hint that only moves forward:
 //! - **Tickets** (`queue/t/{n}`, one per attempt, in FIFO order) from `queue/head`: the first
 //!   ticket that may still be queued. A ticket that is taken, cancelled or superseded never
 //!   becomes queued again (a requeued attempt gets a new ticket at the tail), so a claim reads
@@ -9,6 +10,10 @@
 //! - **The running index** (`run/s/{k}` = `{id}:{attempt}`, appended by [`queue::take`]) from
 //!   `run/low`: the first entry that may still be running. Reaping reads the running attempts,
 //!   plus those that ended after the oldest one still running began.
+//! - **The waiting index** (`wait/s/{k}`, appended when an attempt stops at a usage limit) from
+//!   `wait/low`, alike: claims read the attempts waiting for a limit to reset (at most once a
+//!   second while none is ready), plus those that stopped waiting after the oldest waiting one
+//!   began. A waiting job has no ticket in the queue; it is taken straight from there.
 //!
 //! Hints are plain values: a racing writer may set one back, which costs reads, never a job.
 //! Nothing here depends on how many jobs wait: a heartbeat, a claim, a page of jobs and an
@@ -22,7 +27,7 @@ use super::counter;
 use super::model::{JobRecord, Status, keys};
 use super::queue::{self, Ending, Latch};
 use crate::Ctx;
-use crate::store::{Store, StoreResult};
+use crate::store::{Slots, Store, StoreResult};
 
 /// Most entries read per store round trip.
 const SCAN_BATCH: i64 = 32;
@@ -186,10 +191,49 @@ pub fn index_running(store: &dyn Store, id: &str, attempt: u32) -> StoreResult<i
 /// Every running attempt (from the running index), oldest first; moves `run/low` past the
 /// entries that have ended.
 pub fn running(ctx: &Ctx) -> StoreResult<Vec<Open>> {
+    indexed(ctx, keys::RUNNING_INDEX, keys::RUNNING_LOW, Status::Running)
+}
+
+/// Every attempt waiting for a usage limit to reset (from the waiting index), in the order they
+/// began to wait; moves `wait/low` past the entries that are no longer waiting.
+pub fn waiting(ctx: &Ctx) -> StoreResult<Vec<Open>> {
+    indexed(ctx, keys::WAITING_INDEX, keys::WAITING_LOW, Status::Waiting)
+}
+
+/// The waiting attempts a claim should act on now, in the order they were first queued: those
+/// whose usage limit has reset (to be taken before any queued job: they had reached the front
+/// of the line before the limit stopped them) and those whose cancel is pending. Looked for at
+/// most every [`REAP_EVERY_MS`], unless [`recheck_waiting`] asked for the next pass.
+pub fn waiting_ready(ctx: &Ctx) -> StoreResult<Vec<Open>> {
+    let due = crate::store::due(
+        ctx.store,
+        keys::WAITING_CHECKED_AT,
+        ctx.now_ms,
+        REAP_EVERY_MS,
+    )?;
+    if !due {
+        return Ok(Vec::new());
+    }
+    let mut ready: Vec<Open> = waiting(ctx)?
+        .into_iter()
+        .filter(|o| o.cancel_requested || o.record.resume_at_ms.is_none_or(|t| t <= ctx.now_ms))
+        .collect();
+    ready.sort_by_key(|o| o.record.ticket);
+    Ok(ready)
+}
+
+/// Makes the next claim look at the waiting attempts again (some that were ready are left).
+pub fn recheck_waiting(ctx: &Ctx) -> StoreResult<()> {
+    ctx.store.delete(keys::WAITING_CHECKED_AT)
+}
+
+/// The attempts of an index (`{id}:{attempt}` slots) whose record is still at that attempt in
+/// `status`, oldest first; moves the index's low-water hint past the entries that are not.
+/// Reads the lease of running attempts.
+fn indexed(ctx: &Ctx, index: Slots, low_key: &str, status: Status) -> StoreResult<Vec<Open>> {
     let store = ctx.store;
-    let index = keys::RUNNING_INDEX;
     let last = index.len(store)?;
-    let low = hint(store, keys::RUNNING_LOW)?.clamp(1, last + 1);
+    let low = hint(store, low_key)?.clamp(1, last + 1);
     let mut found = Vec::new();
     let mut seen = HashSet::new();
     let mut first_open: Option<i64> = None;
@@ -207,9 +251,10 @@ pub fn running(ctx: &Ctx) -> StoreResult<Vec<Open>> {
             }
         }
         k = batch_last + 1;
-        for (n, attempt, open) in load_open(store, &named, true)? {
+        let leases = status == Status::Running;
+        for (n, attempt, open) in load_open(store, &named, leases)? {
             let r = &open.record;
-            if r.attempt != attempt || r.status != Status::Running {
+            if r.attempt != attempt || r.status != status {
                 continue;
             }
             first_open.get_or_insert(n);
@@ -218,7 +263,7 @@ pub fn running(ctx: &Ctx) -> StoreResult<Vec<Open>> {
             }
         }
     }
-    set_hint(store, keys::RUNNING_LOW, low, first_open.unwrap_or(k))?;
+    set_hint(store, low_key, low, first_open.unwrap_or(k))?;
     Ok(found)
 }
 

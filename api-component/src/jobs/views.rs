@@ -161,7 +161,7 @@ pub fn job_prompt(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
 }
 
 /// `DELETE /api/jobs/{id}`: removes a finished job with its logs and staged outputs (409
-/// while it is queued or running: cancel it first).
+/// while it is queued, running or waiting: cancel it first).
 pub fn job_delete(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     let record = load(ctx.store, id)?;
     if !record.status.is_final() {
@@ -177,8 +177,8 @@ pub fn job_delete(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     Ok(ApiResponse::empty(204))
 }
 
-/// `POST /api/jobs/{id}/cancel`: a queued job is cancelled now; a running one is flagged and
-/// its runner stops it (the job turns `cancelled` once the process is gone).
+/// `POST /api/jobs/{id}/cancel`: a queued or waiting job is cancelled now; a running one is
+/// flagged and its runner stops it (the job turns `cancelled` once the process is gone).
 pub fn job_cancel(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
     let record = load(ctx.store, id)?;
     if record.status.is_final() {
@@ -187,7 +187,7 @@ pub fn job_cancel(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
         ));
     }
     ctx.store.set(&keys::cancel_flag(id), b"1")?;
-    let record = if record.status == Status::Queued {
+    let record = if matches!(record.status, Status::Queued | Status::Waiting) {
         match queue::cancel_queued(ctx, record)? {
             Latch::Won(record) => record,
             // A runner took it meanwhile: the flag reaches it with its next heartbeat.

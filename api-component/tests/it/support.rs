@@ -68,6 +68,11 @@ impl App {
         self.faults.writes.load(Ordering::SeqCst)
     }
 
+    /// The clock's time for the next request (epoch ms).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.load(Ordering::SeqCst)
+    }
+
     /// Moves the clock forward (leases expire on this clock).
     pub fn advance(&self, ms: i64) {
         self.clock.fetch_add(ms, Ordering::SeqCst);

@@ -79,19 +79,39 @@ async fn auth_error() {
 }
 
 #[tokio::test]
-async fn usage_limit() {
+async fn usage_limit_is_an_outcome_of_its_own_with_the_reset_time() {
     let t = TestJob::new("hi", &[]);
-    let ran = run(&config(&[("FAKE_CLAUDE_SCENARIO", "usage_limit")]), &t.job).await;
+    let resets_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3_600;
+    let knobs = [
+        ("FAKE_CLAUDE_SCENARIO", "usage_limit"),
+        ("FAKE_CLAUDE_RESETS_AT", &resets_at.to_string()),
+    ];
+    let ran = run(&config(&knobs), &t.job).await;
+    let ExecOutcome::UsageLimited {
+        message,
+        resets_at_ms,
+        usage,
+    } = &ran.outcome
+    else {
+        panic!("{:?}", ran.outcome)
+    };
+    assert_eq!(*resets_at_ms, resets_at as i64 * 1000);
     assert!(
-        ran.failure()
-            .starts_with("usage limit reached, resets at 20"),
-        "{}",
-        ran.failure()
+        message.starts_with("usage limit reached, resets at 20") && message.ends_with(" UTC"),
+        "{message}"
     );
-    assert!(ran.failure().ends_with(" UTC"));
+    assert_eq!(usage.as_ref().unwrap().cost_usd, 0.0);
     assert!(ran.stdout_logs().iter().any(
         |(k, text)| *k == LogKind::Error && text.starts_with("rate limit reached (five_hour)")
     ));
+    assert_eq!(
+        ran.logs().last().unwrap().text,
+        format!("job stopped: {message}")
+    );
 }
 
 #[tokio::test]

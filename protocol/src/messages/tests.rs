@@ -72,7 +72,38 @@ fn every_message_round_trips() {
             ..Usage::default()
         }),
         log_chunks: 4,
+        resume_at_ms: None,
     });
+    round_trip(FinishRequest {
+        status: FinalStatus::UsageLimit,
+        error: Some("usage limit reached, resets at 2026-11-29 05:50 UTC".into()),
+        usage: None,
+        log_chunks: 1,
+        resume_at_ms: Some(1_795_931_458_000),
+    });
+}
+
+#[test]
+fn a_usage_limit_finish_reads_with_its_reset_time() {
+    let report: FinishRequest = serde_json::from_str(
+        r#"{"status":"usage_limit","error":"usage limit reached","resume_at_ms":1795931458000,"log_chunks":2}"#,
+    )
+    .unwrap();
+    assert_eq!(report.status, FinalStatus::UsageLimit);
+    assert_eq!(report.resume_at_ms, Some(1_795_931_458_000));
+    // Other reports leave the field out, as runners before it sent them.
+    let completed = serde_json::to_value(FinishRequest::new(FinalStatus::Completed, None)).unwrap();
+    assert!(completed.get("resume_at_ms").is_none(), "{completed}");
+    let old: FinishRequest = serde_json::from_str(r#"{"status":"failed","error":"x"}"#).unwrap();
+    assert_eq!(old.resume_at_ms, None);
+    for bad in [
+        r#"{"status":"usage_limit","resume_at_ms":"tomorrow"}"#,
+        r#"{"status":"usage_limit","resume_at_ms":-1}"#,
+        r#"{"status":"waiting"}"#,
+        r#"{"status":"usage_limit","resets_at":1}"#,
+    ] {
+        assert!(serde_json::from_str::<FinishRequest>(bad).is_err(), "{bad}");
+    }
 }
 
 #[test]

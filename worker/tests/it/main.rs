@@ -12,6 +12,8 @@
 //! - `concurrency`: four runners, three slots each, a cap of three running jobs.
 //! - `shutdown`: SIGTERM drains (the job finishes, heartbeats go on), a second signal cancels
 //!   and gives the job back.
+//! - `usage_limits`: a job stopped by a usage limit waits, its runner claims nothing until the
+//!   reset, then the job runs again first; a paused runner shuts down at once.
 
 mod auth;
 mod concurrency;
@@ -22,3 +24,4 @@ mod hostile;
 mod instances;
 mod jobs;
 mod shutdown;
+mod usage_limits;

@@ -100,21 +100,59 @@ pub fn claim_again(ctx: &Ctx, claim: &WaitingClaim) -> ApiResult<Option<ApiRespo
 /// (the head has moved past them), this many times at most.
 const CLAIM_ROUNDS: usize = 4;
 
-/// One full pass: reaps expired attempts (if due), then takes up to `slots` queued jobs from
-/// the head of the queue, in FIFO order. `None` when nothing was taken (the caller may wait and
-/// try again).
+/// One full pass: reaps expired attempts (if due), then takes up to `slots` jobs: first those
+/// whose usage limit has reset (they had reached the front of the line before), then queued
+/// jobs from the head of the queue, in FIFO order. `None` when nothing was taken (the caller may
+/// wait and try again).
 fn claim_pass(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
     scan::reap_if_due(ctx)?;
     retention::sweep_if_due(ctx)?;
     crate::documents::trash::sweep_if_due(ctx)?;
-    let slots = req.slots as usize;
-    let mut jobs = Vec::new();
-    'rounds: for _ in 0..CLAIM_ROUNDS {
-        let head = scan::queued_head(ctx, slots - jobs.len())?;
+    let mut taking = Taking {
+        runner: &req.runner,
+        slots: req.slots as usize,
+        jobs: Vec::new(),
+    };
+    let resumed = scan::waiting_ready(ctx)?;
+    let resumed_count = resumed.len();
+    let (handled, mut at_cap) = taking.offer(ctx, resumed)?;
+    if handled < resumed_count {
+        scan::recheck_waiting(ctx)?;
+    }
+    for _ in 0..CLAIM_ROUNDS {
+        if at_cap || taking.is_full() {
+            break;
+        }
+        let head = scan::queued_head(ctx, taking.slots - taking.jobs.len())?;
         if head.is_empty() {
             break;
         }
-        for o in head {
+        at_cap = taking.offer(ctx, head)?.1;
+    }
+    if taking.jobs.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(claim_response(ctx, taking.jobs)))
+}
+
+/// The jobs one claim pass takes for its runner.
+struct Taking<'a> {
+    runner: &'a str,
+    slots: usize,
+    jobs: Vec<ClaimedJob>,
+}
+
+impl Taking<'_> {
+    fn is_full(&self) -> bool {
+        self.jobs.len() >= self.slots
+    }
+
+    /// Takes `candidates` in order while slots are free (cancelling those with a pending
+    /// cancel). Returns how many it dealt with, and whether it stopped at the concurrency cap
+    /// (later candidates must not overtake the one that found no slot).
+    fn offer(&mut self, ctx: &Ctx, candidates: Vec<scan::Open>) -> ApiResult<(usize, bool)> {
+        let mut handled = 0;
+        for o in candidates {
             if o.cancel_requested {
                 let record = o.record.clone();
                 if let queue::Latch::Lost = queue::cancel_queued(ctx, o.record)? {
@@ -122,31 +160,29 @@ fn claim_pass(ctx: &Ctx, req: &ClaimRequest) -> ApiResult<Option<ApiResponse>> {
                     // taker died half-way.
                     let _ = queue::repair_if_stuck(ctx, record)?;
                 }
+                handled += 1;
                 continue;
             }
+            if self.is_full() {
+                break;
+            }
             let record = o.record.clone();
-            match queue::take(ctx, o.record, &req.runner)? {
+            match queue::take(ctx, o.record, self.runner)? {
                 Take::Taken(record) => {
                     if let Some(job) = handout(ctx, *record)? {
-                        jobs.push(job);
+                        self.jobs.push(job);
                     }
                 }
-                // Later tickets must not overtake this one.
-                Take::AtCap => break 'rounds,
+                Take::AtCap => return Ok((handled, true)),
                 // Another runner or a cancel is taking it, or one died half-way.
                 Take::Lost => {
                     let _ = queue::repair_if_stuck(ctx, record)?;
                 }
             }
+            handled += 1;
         }
-        if jobs.len() == slots {
-            break;
-        }
+        Ok((handled, false))
     }
-    if jobs.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(claim_response(ctx, jobs)))
 }
 
 /// The answer to a claim, with or without jobs.

@@ -1,5 +1,6 @@
-//! Self-repair: a store write that fails half-way through submit, take, finish, reap or cancel
-//! (every write position of each) leaves nothing stuck. After the next passes of a healthy
+//! Self-repair: a store write that fails half-way through submit, take, finish, reap or cancel,
+//! or through a usage limit's stop, its resumed take or the cancel of a waiting job (every
+//! write position of each) leaves nothing stuck. After the next passes of a healthy
 //! runner, every job is final and the running and queued counters are exact again.
 
 use api_component::jobs::model::keys;
@@ -25,7 +26,16 @@ enum Op {
     Finish,
     Reap,
     Cancel,
+    /// The finish of an attempt stopped by a usage limit.
+    UsageLimit,
+    /// The claim that takes a waiting job once its limit has reset.
+    TakeWaiting,
+    /// The cancel of a waiting job.
+    CancelWaiting,
 }
+
+/// When the usage limit of [`Op::UsageLimit`] resets: within the healing passes.
+const RESET_AFTER_MS: i64 = 10_000;
 
 /// The state just before `op`: the job it acts on, if any.
 fn setup(app: &App, op: Op) -> Option<String> {
@@ -33,7 +43,7 @@ fn setup(app: &App, op: Op) -> Option<String> {
         return None;
     }
     let id = submit_brief(app, "Faulty");
-    if let Op::Finish | Op::Reap = op {
+    if let Op::Finish | Op::Reap | Op::UsageLimit | Op::TakeWaiting | Op::CancelWaiting = op {
         assert_eq!(claim(app, "r1", 1).len(), 1);
         assert_eq!(chunk(app, &id, 1, 0, &["working"]).status, 200);
         let out = app.runner(
@@ -46,6 +56,12 @@ fn setup(app: &App, op: Op) -> Option<String> {
     if let Op::Reap = op {
         app.advance(LEASE_S as i64 * 1000 + 1_000);
     }
+    if let Op::TakeWaiting | Op::CancelWaiting = op {
+        assert_eq!(perform(app, Op::UsageLimit, Some(&id)).status, 200);
+    }
+    if let Op::TakeWaiting = op {
+        app.advance(RESET_AFTER_MS + 1_000);
+    }
     Some(id)
 }
 
@@ -55,10 +71,17 @@ fn perform(app: &App, op: Op, id: Option<&str>) -> ApiResponse {
             "/api/briefs/generate",
             &json!({"title": "Faulty", "primary_keyword": "k", "brand_data": "acme.json"}),
         ),
-        Op::Take => app.runner(
+        Op::Take | Op::TakeWaiting => app.runner(
             "POST",
             "/api/runner/claim",
             json!({"runner": "r1", "slots": 1}).to_string(),
+        ),
+        Op::UsageLimit => finish(
+            app,
+            id.unwrap(),
+            1,
+            json!({"status": "usage_limit", "log_chunks": 1,
+                   "resume_at_ms": app.now_ms() + RESET_AFTER_MS}),
         ),
         Op::Finish => finish(
             app,
@@ -71,7 +94,7 @@ fn perform(app: &App, op: Op, id: Option<&str>) -> ApiResponse {
             "/api/runner/heartbeat",
             json!({"runner": "r2", "jobs": []}).to_string(),
         ),
-        Op::Cancel => app.send(ApiRequest::new(
+        Op::Cancel | Op::CancelWaiting => app.send(ApiRequest::new(
             "POST",
             &format!("/api/jobs/{}/cancel", id.unwrap()),
         )),
@@ -136,7 +159,16 @@ fn heal(app: &App) -> Result<usize, String> {
 #[test]
 fn a_write_failing_at_any_point_of_any_operation_is_repaired_by_the_next_passes() {
     let mut checked = 0;
-    for op in [Op::Submit, Op::Take, Op::Finish, Op::Reap, Op::Cancel] {
+    for op in [
+        Op::Submit,
+        Op::Take,
+        Op::Finish,
+        Op::Reap,
+        Op::Cancel,
+        Op::UsageLimit,
+        Op::TakeWaiting,
+        Op::CancelWaiting,
+    ] {
         // How many writes the operation makes when nothing fails.
         let app = fault_app();
         let id = setup(&app, op);
@@ -145,6 +177,13 @@ fn a_write_failing_at_any_point_of_any_operation_is_repaired_by_the_next_passes(
         assert!(resp.status < 300, "{op:?} without a fault: {}", resp.status);
         let writes = app.writes() - before;
         assert!(writes >= 2, "{op:?} makes {writes} writes");
+        let status = id.as_deref().map(|id| job(&app, id)["status"].clone());
+        match op {
+            Op::UsageLimit => assert_eq!(status, Some(json!("waiting"))),
+            Op::TakeWaiting => assert_eq!(resp.json_body()["jobs"][0]["attempt"], 2),
+            Op::CancelWaiting => assert_eq!(status, Some(json!("cancelled"))),
+            _ => {}
+        }
         heal(&app).unwrap_or_else(|e| panic!("{op:?} without a fault: {e}"));
 
         for n in 1..=writes {

@@ -11,6 +11,7 @@ mod protocol;
 mod retention;
 mod revise;
 mod submission;
+mod usage_limits;
 
 use api_component::http::{ApiRequest, ApiResponse};
 use api_component::settings::Settings;

@@ -1,0 +1,150 @@
+//! A job's CLI stops at a usage limit that resets a few seconds later: the job waits, its
+//! runner claims nothing until the reset (the next queued job is not taken meanwhile), then the
+//! job runs again, first, and completes; a runner paused so shuts down at once.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::harness::{
+    Client, InProcess, Server, WorkerProcess, argv_records, bins, poll_until, serial, worker_config,
+};
+
+/// Unix seconds, `ahead` from now.
+fn unix_secs_ahead(ahead: u64) -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + ahead
+}
+
+/// `2026-01-01T00:00:00.000Z`, as the API writes times.
+fn api_time(unix_secs: u64) -> String {
+    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_secs(unix_secs)).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_job_waits_the_runner_pauses_and_the_job_runs_again_after_the_reset() {
+    let _serial = serial().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::native(&[]);
+    let client = Client::new(&server);
+    client.put_brand("acme.json").await;
+    // Both queued before the runner starts: both are named output/limit.md.
+    let first = client.submit_brief("Limit", "acme.json").await;
+    let second = client.submit_brief("Limit", "acme.json").await;
+
+    // Built (if need be) before the clock starts: the reset is a few seconds ahead.
+    bins();
+    let resets_at = unix_secs_ahead(4);
+    let argv = tmp.path().join("argv.jsonl");
+    let knobs = [
+        ("FAKE_CLAUDE_SCENARIO", "usage_limit"),
+        ("FAKE_CLAUDE_RESETS_AT", &resets_at.to_string()),
+        ("FAKE_CLAUDE_OUTPUT_FILE", "output/limit.md"),
+        ("FAKE_CLAUDE_ARGV_LOG", argv.to_str().unwrap()),
+    ];
+    let mut config = worker_config(&server, "box-1", &tmp.path().join("w"), &knobs);
+    config.slots = 1;
+    let worker = InProcess::start(config);
+
+    let waiting = client
+        .wait_status(&first, "waiting", Duration::from_secs(60))
+        .await;
+    assert_eq!(waiting["resume_at"], api_time(resets_at), "{waiting}");
+    assert_eq!(waiting["runner"], "box-1");
+    assert_eq!(client.job(&second).await["status"], "queued");
+
+    let first_done = client
+        .wait_status(&first, "completed", Duration::from_secs(60))
+        .await;
+    let second_done = client
+        .wait_status(&second, "completed", Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        (
+            first_done["attempt"].as_u64(),
+            first_done["runner"].as_str()
+        ),
+        (Some(2), Some("box-1"))
+    );
+    assert_eq!(second_done["attempt"], 1, "{second_done}");
+    // The runner took nothing while paused; after the reset the waiting job went first.
+    let runs: Vec<String> = argv_records(&argv)
+        .iter()
+        .map(|r| {
+            r["cwd"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            format!("{first}-a1"),
+            format!("{first}-a2"),
+            format!("{second}-a1")
+        ]
+    );
+    let started = second_done["started_at"].as_str().unwrap();
+    assert!(started >= api_time(resets_at).as_str(), "{second_done}");
+
+    // The first attempt's log says why it stopped; the second one's ends in success.
+    let texts = client.log_texts(&first).await;
+    let limit = texts
+        .iter()
+        .position(|t| t.starts_with("job stopped: usage limit reached, resets at "))
+        .unwrap_or_else(|| panic!("{texts:?}"));
+    let success = texts
+        .iter()
+        .position(|t| t.starts_with("job succeeded"))
+        .unwrap_or_else(|| panic!("{texts:?}"));
+    assert!(limit < success, "{texts:?}");
+    worker.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_paused_by_a_usage_limit_says_so_once_and_shuts_down_at_once() {
+    let _serial = serial().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::native(&[]);
+    let client = Client::new(&server);
+    client.put_brand("acme.json").await;
+    let resets_at = unix_secs_ahead(3_600).to_string();
+    let knobs = [
+        ("FAKE_CLAUDE_SCENARIO", "usage_limit"),
+        ("FAKE_CLAUDE_RESETS_AT", resets_at.as_str()),
+    ];
+    let mut worker = WorkerProcess::start(&server, "box-1", &tmp.path().join("w"), 2, &knobs);
+    let first = client.submit_brief("Paused", "acme.json").await;
+    client
+        .wait_status(&first, "waiting", Duration::from_secs(60))
+        .await;
+    // A job queued during the pause stays queued, though a slot is free.
+    let second = client.submit_brief("Not Now", "acme.json").await;
+    let said = poll_until(Duration::from_secs(30), || {
+        worker
+            .stderr()
+            .contains("usage limit reached: claiming no jobs until it resets")
+            .then_some(())
+    });
+    assert!(said.is_some(), "{}", worker.stderr());
+
+    worker.sigterm();
+    let status = worker
+        .wait_exit(Duration::from_secs(30))
+        .expect("a paused worker exits without waiting for the reset");
+    assert_eq!(status.code(), Some(0), "{}", worker.stderr());
+    let log = worker.stderr();
+    assert_eq!(
+        log.matches("usage limit reached: claiming no jobs").count(),
+        1,
+        "{log}"
+    );
+    assert!(!log.contains("claiming jobs again"), "{log}");
+    assert_eq!(client.job(&second).await["status"], "queued");
+    assert_eq!(client.job(&first).await["status"], "waiting");
+}
