@@ -137,7 +137,7 @@ export async function followBatch({ status, id, noun, stopped, onChange }) {
     last = counts;
     replaceChildren(status,
       h('p', { class: 'batch-counts', dataset: { done: String(batch.done) } },
-        `${batch.total} ${noun}: ${c.completed} completed, ${c.running} running, ${c.queued} queued, ${c.failed} failed, ${c.cancelled} cancelled`),
+        `${batch.total} ${noun}: ${c.completed} completed, ${c.running} running, ${c.queued} queued, ${c.waiting ? `${c.waiting} waiting for a usage limit, ` : ''}${c.failed} failed, ${c.cancelled} cancelled`),
       !batch.done && cancel);
     if (batch.done) return;
     await new Promise((r) => setTimeout(r, 1000));

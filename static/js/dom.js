@@ -93,7 +93,7 @@ export function button(label, { icon: iconName, variant = 'secondary', small = f
 
 /** A status badge: colour and text (never colour alone). */
 export function statusBadge(status) {
-  const labels = { queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' };
+  const labels = { queued: 'Queued', running: 'Running', waiting: 'Waiting', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' };
   return h('span', { class: ['badge', `badge-${status}`], text: labels[status] ?? status });
 }
 
@@ -165,6 +165,16 @@ export function formatDateTime(iso) {
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return '';
   return new Date(t).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** An RFC 3339 time in local time as "14:00" on the day of `now`, else "14:00 on 3 Dec" (with the year when it differs). */
+export function formatTimeOfDay(iso, now = new Date()) {
+  const t = new Date(Date.parse(iso));
+  if (!Number.isFinite(t.getTime())) return '';
+  const time = t.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  if (t.toDateString() === now.toDateString()) return time;
+  const year = t.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' };
+  return `${time} on ${t.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', ...year })}`;
 }
 
 /** A <time> element showing relative time, with the exact time as a tooltip. */

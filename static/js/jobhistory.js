@@ -10,14 +10,14 @@
 
 import * as api from './api.js';
 import { h, button, icon, statusBadge, formatCost, formatDuration, formatNumber, timeEl, replaceChildren, debounce } from './dom.js';
-import { JOB_TYPES, jobTitle, jobDuration } from './jobs.js';
+import { JOB_TYPES, jobTitle, jobDuration, resumeText, waitingHelp } from './jobs.js';
 import { qualityBadge } from './quality.js';
 import { reviewProposal } from './review.js';
 
 const PAGE = 25;
 /** Requests one "page" may make while a filter leaves pages short. */
 const MAX_FOLLOW = 4;
-const STATUSES = { queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' };
+const STATUSES = { queued: 'Queued', running: 'Running', waiting: 'Waiting for a usage limit', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' };
 
 /** `YYYY-MM-DD` (a day in the browser's time zone) → the RFC 3339 time it starts, or ends. */
 export function dayBound(day, end = false) {
@@ -175,13 +175,18 @@ export class JobHistoryScreen {
         h('span', { class: 'jh-title', text: title }),
         h('span', { class: 'jh-id', text: job.id }))),
       h('td', { dataset: { label: 'Status' } }, h('span', { class: 'job-badges' }, statusBadge(job.status), qualityBadge(job.quality)),
-        job.error && job.status === 'failed' && h('span', { class: 'jh-error', text: job.error })),
+        job.error && job.status === 'failed' && h('span', { class: 'jh-error', text: job.error }),
+        job.status === 'waiting' && h('span', { class: 'jh-waiting', attrs: { title: waitingHelp(job) }, text: capitalized(resumeText(job)) })),
       h('td', { class: 'jh-when', dataset: { label: 'Submitted' } }, timeEl(job.created_at),
         job.submitted_by && h('span', { class: 'muted', text: ` by ${job.submitted_by}` })),
       h('td', { class: 'jh-num', dataset: { label: 'Took' }, text: duration !== null && job.finished_at ? formatDuration(duration) : '—' }),
       h('td', { class: 'jh-num jh-cost', dataset: { label: 'Cost' } }, usage ? formatCost(usage.cost_usd) : '—', usage && tokens(usage)),
       h('td', { dataset: { label: 'Links' } }, links));
   }
+}
+
+function capitalized(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
 /** The token counts behind a cost, folded away until asked for. */

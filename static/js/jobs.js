@@ -1,5 +1,6 @@
 // The active-jobs panel: queued jobs with their queue position, running jobs with a ticking
-// elapsed time and their runner, recently finished ones with duration, cost and tokens; cancel,
+// elapsed time and their runner, jobs waiting for a usage limit with the time they resume,
+// recently finished ones with duration, cost and tokens; cancel,
 // retry (for editors and admins), logs, who submitted each job, a link to the document a job
 // produced with its quality score, and (for editors) the prompt the job was given. It shows each
 // snapshot of the page's job state (jobstate.js, which polls), the same one the header shows.
@@ -11,7 +12,7 @@ import { reviewProposal } from './review.js';
 import { qualityBadge } from './quality.js';
 import { showPrompt } from './prompt.js';
 import * as api from './api.js';
-import { h, button, icon, announce, statusBadge, formatClock, formatDuration, formatCost, formatCompact, replaceChildren } from './dom.js';
+import { h, button, icon, announce, statusBadge, formatClock, formatDuration, formatCost, formatCompact, formatDateTime, formatTimeOfDay, replaceChildren } from './dom.js';
 import { countsText } from './jobstate.js';
 
 export const JOB_TYPES = { brand_data: 'Brand data', brief: 'Brief', draft: 'Draft', revision: 'Revision' };
@@ -32,6 +33,26 @@ export function jobDuration(job) {
   const end = Date.parse(job.finished_at);
   if (Number.isFinite(start) && Number.isFinite(end)) return end - start;
   return job.usage?.duration_ms ?? null;
+}
+
+/** "resumes at 14:00" (local time; the date too when not today), "resuming now", or "". */
+export function resumeText(job, now = new Date()) {
+  const at = Date.parse(job.resume_at);
+  if (!Number.isFinite(at)) return '';
+  return at <= now.getTime() ? 'resuming now' : `resumes at ${formatTimeOfDay(job.resume_at, now)}`;
+}
+
+/** "Waiting for the usage limit, resumes at 14:00". */
+export function waitingText(job, now = new Date()) {
+  const resume = resumeText(job, now);
+  return resume ? `Waiting for the usage limit, ${resume}` : 'Waiting for the usage limit';
+}
+
+/** What a waiting job's tooltip and log viewer add to `waitingText`. */
+export function waitingHelp(job) {
+  const who = job.runner ? `The runner ${job.runner}` : 'Its runner';
+  const when = formatDateTime(job.resume_at);
+  return `${who} reached its Claude usage limit. The job runs again${when ? ` when the limit resets (${when})` : ' when the limit resets'}, ahead of the queued jobs; nothing is lost and no attempt is used up.`;
 }
 
 /** "$0.0085 · 2.4k in / 84 out tokens · 3 turns" from a job's usage. */
@@ -76,6 +97,7 @@ export class JobsPanel {
     this.notice = h('div', { class: 'jobs-notice', attrs: { role: 'status' } });
     this.sections = {
       running: this.section('Running'),
+      waiting: this.section('Waiting for a usage limit'),
       queued: this.section('Queued'),
       recent: this.section('Recently finished'),
     };
@@ -84,7 +106,7 @@ export class JobsPanel {
       h('p', { class: 'muted', text: 'Generate brand data, a brief or a draft and it will show up here with its live log.' }));
     this.more = h('p', { class: 'jobs-more muted', hidden: true });
     this.body = h('div', { class: 'jobs-body', id: 'jobs-body' },
-      this.notice, this.sections.running.el, this.sections.queued.el, this.more, this.sections.recent.el, this.empty,
+      this.notice, this.sections.running.el, this.sections.waiting.el, this.sections.queued.el, this.more, this.sections.recent.el, this.empty,
       h('p', { class: 'jobs-history-link' }, h('a', { href: '#jobs', text: 'All jobs, with filters →' })));
     replaceChildren(this.root,
       h('div', { class: 'jobs-head' },
@@ -129,13 +151,13 @@ export class JobsPanel {
 
   update(jobs) {
     this.jobs = jobs;
-    const groups = { running: [], queued: [], recent: [] };
+    const groups = { running: [], waiting: [], queued: [], recent: [] };
     for (const job of jobs) {
-      if (job.status === 'running') groups.running.push(job);
-      else if (job.status === 'queued') groups.queued.push(job);
+      if (job.status === 'running' || job.status === 'waiting' || job.status === 'queued') groups[job.status].push(job);
       else groups.recent.push(job);
     }
     groups.queued.sort((a, b) => (a.queue_position ?? 1e9) - (b.queue_position ?? 1e9));
+    groups.waiting.sort((a, b) => String(a.resume_at).localeCompare(String(b.resume_at)));
     const seen = new Set();
     for (const [key, list] of Object.entries(groups)) {
       const section = this.sections[key];
@@ -147,7 +169,7 @@ export class JobsPanel {
     for (const id of [...this.cards.keys()]) if (!seen.has(id)) this.cards.delete(id);
     this.empty.hidden = jobs.length > 0;
     const counts = this.snapshot?.counts;
-    const unseen = counts ? Math.max(0, counts.running - groups.running.length) + Math.max(0, counts.queued - groups.queued.length) : 0;
+    const unseen = counts ? ['running', 'waiting', 'queued'].reduce((sum, status) => sum + Math.max(0, (counts[status] ?? 0) - groups[status].length), 0) : 0;
     this.more.hidden = unseen === 0;
     this.more.textContent = unseen ? `${unseen} more active ${unseen === 1 ? 'job is' : 'jobs are'} older than the ${jobs.length} shown here; see all jobs.` : '';
     this.updateSummary();
@@ -156,10 +178,10 @@ export class JobsPanel {
   }
 
   updateSummary() {
-    const counts = this.snapshot?.counts ?? { running: 0, queued: 0 };
+    const counts = this.snapshot?.counts ?? { running: 0, queued: 0, waiting: 0 };
     const text = countsText(counts);
     this.summary.textContent = text;
-    this.root.querySelector('.jobs-summary-wide').textContent = counts.running || counts.queued ? text : '';
+    this.root.querySelector('.jobs-summary-wide').textContent = counts.running || counts.queued || counts.waiting ? text : '';
     const health = this.snapshot?.health;
     const noRunner = health && Number(health.runners_online ?? 0) === 0 && counts.queued > 0;
     if (!this.notice.querySelector('.notice-error')) {
@@ -169,7 +191,7 @@ export class JobsPanel {
 
   /** The card for `job`, reusing the existing node when nothing visible changed. */
   card(job) {
-    const signature = JSON.stringify([job.status, job.queue_position, job.runner, job.started_at, job.finished_at, job.cancel_requested, job.error, job.usage, job.output_documents, job.attempt, job.submitted_by, job.retry_of, job.retried_as, job.quality]);
+    const signature = JSON.stringify([job.status, job.queue_position, job.runner, job.started_at, job.finished_at, job.resume_at, job.cancel_requested, job.error, job.usage, job.output_documents, job.attempt, job.submitted_by, job.retry_of, job.retried_as, job.quality]);
     const cached = this.cards.get(job.id);
     if (cached && cached.signature === signature) return cached.node;
     const node = this.renderCard(job);
@@ -184,7 +206,7 @@ export class JobsPanel {
   renderCard(job) {
     const actions = h('div', { class: 'job-actions' },
       button('Logs', { icon: 'logs', variant: 'ghost', small: true, onClick: () => this.app.openLogs(job.id), attrs: { 'data-action': 'logs', 'aria-label': `Logs of ${jobTitle(job)}` } }));
-    const active = job.status === 'queued' || job.status === 'running';
+    const active = job.status === 'queued' || job.status === 'running' || job.status === 'waiting';
     const write = this.app.canWrite;
     if (active && write) {
       const cancel = button(job.cancel_requested ? 'Cancelling…' : 'Cancel', { icon: 'stop', variant: 'ghost', small: true, attrs: { 'data-action': 'cancel', 'aria-label': `Cancel ${jobTitle(job)}` } });
@@ -212,7 +234,7 @@ export class JobsPanel {
         h('span', { class: 'job-type', text: JOB_TYPES[job.type] ?? job.type }),
         h('span', { class: 'job-badges' }, qualityBadge(job.quality), statusBadge(job.status))),
       h('p', { class: 'job-title', text: jobTitle(job), attrs: { title: jobTitle(job) } }),
-      h('p', { class: 'job-detail' }, ...this.detail(job)),
+      h('p', { class: 'job-detail', attrs: job.status === 'waiting' ? { title: waitingHelp(job) } : {} }, ...this.detail(job)),
       job.submitted_by && h('p', { class: 'job-by', text: `Submitted by ${job.submitted_by}` }),
       job.error && job.status === 'failed' && h('p', { class: 'job-error', text: job.error }),
       actions);
@@ -224,6 +246,7 @@ export class JobsPanel {
       const pos = job.queue_position;
       return [pos ? `#${pos} in the queue` : 'Waiting in the queue', attempt];
     }
+    if (job.status === 'waiting') return [waitingText(job)];
     if (job.status === 'running') {
       return [
         'Running ',
@@ -231,6 +254,10 @@ export class JobsPanel {
         job.runner ? ` on ${job.runner}` : '',
         attempt,
       ];
+    }
+    // Its last attempt was stopped by the limit at once: no figures worth showing.
+    if (job.status === 'cancelled' && !job.started_at && job.error === 'cancelled while waiting for the usage limit to reset') {
+      return ['Cancelled while waiting for the usage limit', attempt];
     }
     const parts = [];
     const duration = jobDuration(job);
@@ -251,7 +278,7 @@ export class JobsPanel {
   async cancel(job) {
     try {
       await api.cancelJob(job.id);
-      announce(job.status === 'queued' ? `Cancelled “${jobTitle(job)}”` : `Stopping “${jobTitle(job)}”…`);
+      announce(job.status === 'running' ? `Stopping “${jobTitle(job)}”…` : `Cancelled “${jobTitle(job)}”`);
     } catch (err) {
       announce(`Could not cancel: ${err.message}`, { tone: 'error' });
     }

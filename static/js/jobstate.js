@@ -3,9 +3,10 @@
 // together, and hands the pair to every part that shows jobs as one snapshot: the jobs panel and
 // the header read the same numbers from the same snapshot, so they can never disagree.
 //
-// The counts of running and queued jobs are the server's own tallies from /health (they count
-// every job, while the list holds only the newest ones); without them (health unreachable) they
-// are counted from the list. Health also gives the runners online, the concurrency limit and
+// The counts of running, queued and waiting (for a usage limit) jobs are the server's own
+// tallies from /health (they count every job, while the list holds only the newest ones);
+// without them (health unreachable, or a server without a waiting tally) they are counted from
+// the list. Health also gives the runners online, the concurrency limit and
 // whether the service is degraded.
 
 import * as api from './api.js';
@@ -16,7 +17,7 @@ const MAX_POLL_MS = 15000;
 export const LISTED_JOBS = 20;
 
 /**
- * A snapshot: `{ jobs, jobsError, health, healthError, counts: {running, queued}, at }`.
+ * A snapshot: `{ jobs, jobsError, health, healthError, counts: {running, queued, waiting}, at }`.
  * `jobs` is null until the list was read once; `health` is null while it cannot be read.
  */
 export class JobState {
@@ -88,13 +89,18 @@ export class JobState {
   publish({ jobs, jobsError, health, healthError }) {
     const counted = (status) => (jobs ?? []).filter((j) => j.status === status).length;
     const tally = (value, status) => (health && Number.isFinite(Number(value)) ? Number(value) : counted(status));
-    const counts = { running: tally(health?.active_jobs, 'running'), queued: tally(health?.queued_jobs, 'queued') };
+    const counts = {
+      running: tally(health?.active_jobs, 'running'),
+      queued: tally(health?.queued_jobs, 'queued'),
+      waiting: tally(health?.waiting_jobs, 'waiting'),
+    };
     this.snapshot = { jobs, jobsError, health, healthError, counts, at: Date.now() };
     for (const fn of this.listeners) fn(this.snapshot);
   }
 }
 
-/** "2 running · 1 queued", or "None active". */
-export function countsText({ running, queued }) {
-  return running || queued ? `${running} running · ${queued} queued` : 'None active';
+/** "2 running · 1 queued" (and "· 1 waiting" while jobs wait for a usage limit), or "None active". */
+export function countsText({ running, queued, waiting = 0 }) {
+  if (!running && !queued && !waiting) return 'None active';
+  return [`${running} running`, `${queued} queued`, waiting ? `${waiting} waiting` : ''].filter(Boolean).join(' · ');
 }

@@ -3,10 +3,10 @@
 // a "Jump to latest" button appears. Tool calls, tool errors and errors are marked by `kind`.
 
 import * as api from './api.js';
-import { h, button, announce, statusBadge, formatClock, formatDuration, replaceChildren, formatCost, formatNumber } from './dom.js';
+import { h, button, announce, statusBadge, formatClock, formatDuration, formatTimeOfDay, replaceChildren, formatCost, formatNumber } from './dom.js';
 import { dialogShell, openDialog } from './dialogs.js';
 import { LogStream } from './logstream.js';
-import { JOB_TYPES, jobTitle, jobDuration } from './jobs.js';
+import { JOB_TYPES, jobTitle, jobDuration, waitingText, waitingHelp } from './jobs.js';
 
 const KIND_LABELS = {
   text: 'Claude', tool_call: 'Tool', tool_ok: 'Done', tool_error: 'Tool error', retry: 'Retry',
@@ -106,16 +106,31 @@ export class LogViewer {
     if (placeholder) {
       placeholder.textContent = job.status === 'queued'
         ? `Waiting in the queue${job.queue_position ? ` (#${job.queue_position})` : ''}. The log starts when a runner picks the job up.`
-        : job.status === 'running' ? 'Waiting for output…' : 'This job wrote no log lines.';
+        : job.status === 'running' ? 'Waiting for output…'
+          : job.status === 'waiting' ? 'Waiting for the usage limit to reset.' : 'This job wrote no log lines.';
     }
+    this.renderWaiting();
     this.renderStats();
     this.renderActions();
+  }
+
+  /** While the job waits for a usage limit: why, and when it runs again. */
+  renderWaiting() {
+    const shown = this.summary.querySelector('[data-testid="log-waiting"]');
+    if (this.job.status !== 'waiting') {
+      shown?.remove();
+      return;
+    }
+    replaceChildren(this.summary, h('div', { class: 'notice notice-warning', attrs: { 'data-testid': 'log-waiting' } },
+      h('p', { class: 'notice-title', text: waitingText(this.job) }),
+      h('p', { text: waitingHelp(this.job) })));
   }
 
   renderStats() {
     const job = this.job;
     const items = [];
     if (job.status === 'queued') items.push(['Queue', job.queue_position ? `#${job.queue_position}` : 'waiting']);
+    if (job.status === 'waiting' && job.resume_at) items.push(['Resumes', formatTimeOfDay(job.resume_at)]);
     if (job.runner) items.push(['Runner', job.runner]);
     if (job.status === 'running') items.push(['Elapsed', h('span', { class: 'log-elapsed', text: this.elapsed() })]);
     const duration = jobDuration(job);
@@ -139,7 +154,7 @@ export class LogViewer {
     const job = this.job;
     const items = [];
     const write = this.app.canWrite;
-    if ((job.status === 'queued' || job.status === 'running') && write) {
+    if ((job.status === 'queued' || job.status === 'running' || job.status === 'waiting') && write) {
       const cancel = button(job.cancel_requested ? 'Cancelling…' : 'Cancel job', { icon: 'stop', variant: 'secondary', small: true, attrs: { 'data-action': 'cancel' } });
       cancel.disabled = Boolean(job.cancel_requested);
       cancel.addEventListener('click', async () => {

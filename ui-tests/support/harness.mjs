@@ -160,14 +160,17 @@ export async function signInLink(baseUrl) {
  * `signIn`: 'admin' (default) opens a fresh sign-in link first; `{ link }` opens that link;
  * false opens the page signed out (it shows the sign-in screen, or what `hash` asks for).
  * Then `hash` (e.g. '#briefs/a.md') is opened. `permissions` are granted to the page's origin
- * (e.g. ['notifications']); `initScripts` run in the page before its own scripts.
+ * (e.g. ['notifications']); `initScripts` run in the page before its own scripts. `timezoneId`
+ * sets the page's time zone and `fixedTime` (ms or a Date) the time its `Date` shows.
  */
-export async function openApp(browser, baseUrl, { viewport = DESKTOP, hash = '', bypassCSP = false, signIn = 'admin', permissions = [], initScripts = [] } = {}) {
+export async function openApp(browser, baseUrl, { viewport = DESKTOP, hash = '', bypassCSP = false, signIn = 'admin', permissions = [], initScripts = [], timezoneId, fixedTime } = {}) {
   // bypassCSP only for injecting test tools (axe); the other tests keep the page's real policy.
-  const context = await browser.newContext({ viewport, acceptDownloads: true, baseURL: baseUrl, reducedMotion: 'reduce', bypassCSP });
+  const context = await browser.newContext({ viewport, acceptDownloads: true, baseURL: baseUrl, reducedMotion: 'reduce', bypassCSP, timezoneId });
   if (permissions.length) await context.grantPermissions(permissions, { origin: baseUrl });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
+  // The page's `Date` stands still at `fixedTime` (its timers still run), for texts that name a day.
+  if (fixedTime !== undefined) await page.clock.setFixedTime(fixedTime);
   const found = [];
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;

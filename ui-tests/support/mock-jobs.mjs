@@ -7,8 +7,11 @@
 //   POST /__mock/steps/<ms>                           time between simulated log steps
 //   POST /__mock/runner/offline | /__mock/runner/online  the simulated runner leaves / returns
 //   POST /__mock/jobs/seed [{type, status, params, created_at, usage, …}]  finished jobs from the past
+//   POST /__mock/usage-limit/<epoch ms>               when usage limits met from now on reset
 // A brief whose title contains "fail" fails, to exercise errors and retry; one whose title
-// contains "verbose" writes a long log, to exercise scrolling.
+// contains "verbose" writes a long log, to exercise scrolling; one whose title contains
+// "usage limit" meets the runner's usage limit on its first run and waits for its reset (an
+// hour ahead unless set), then runs again ahead of the queued jobs, as the API does.
 
 const MAX_CONCURRENT = 2;
 /** Jobs one listing request examines at most, as on the server (jobs/views.rs). */
@@ -43,6 +46,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
   let runnerOnline = true;
   let runnerSeen = new Date().toISOString();
   let sseEnabled = true;
+  let limitResetsAt = null;
   const streams = new Set();
   const batches = new Map();
   const proposals = new Map();
@@ -55,7 +59,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
 
   function view(job) {
     const queued = [...jobs.values()].filter((j) => j.status === 'queued').sort((a, b) => a.ticket - b.ticket);
-    const { lines, ticket, listeners, script, ...rest } = job;
+    const { lines, ticket, listeners, script, limitMet, due, ...rest } = job;
     return { ...rest, queue_position: job.status === 'queued' ? queued.indexOf(job) + 1 : null };
   }
 
@@ -108,7 +112,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
   function create(type, params, output, by, attempt = 1) {
     const id = `job_${String(++counter).padStart(4, '0')}${Math.random().toString(36).slice(2, 6)}`;
     const job = {
-      id, type, status: 'queued', attempt, runner: null, created_at: new Date().toISOString(), started_at: null, finished_at: null,
+      id, type, status: 'queued', attempt, runner: null, created_at: new Date().toISOString(), started_at: null, finished_at: null, resume_at: null,
       params, output_documents: [], error: null, usage: null, cancel_requested: false, submitted_by: by,
       batch_id: null, parent_job_id: null, child_job_ids: [], retry_of: null, retried_as: null,
       template: TEMPLATES[type], quality: null,
@@ -129,8 +133,31 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
   function schedule() {
     if (paused || !runnerOnline) return;
     const running = [...jobs.values()].filter((j) => j.status === 'running').length;
-    const next = [...jobs.values()].filter((j) => j.status === 'queued').sort((a, b) => a.ticket - b.ticket);
+    const byTicket = (status) => [...jobs.values()].filter((j) => j.status === status && (status !== 'waiting' || j.due)).sort((a, b) => a.ticket - b.ticket);
+    // Jobs whose usage limit has reset go first: they had reached the front of the line before.
+    const next = [...byTicket('waiting'), ...byTicket('queued')];
     for (const job of next.slice(0, Math.max(0, MAX_CONCURRENT - running))) start(job);
+  }
+
+  /** The runner met its usage limit: the job waits for the reset without using up an attempt. */
+  function waitForLimit(job) {
+    const at = limitResetsAt ?? Date.now() + 3_600_000;
+    const reset = new Date(at).toISOString().replace('T', ' ').slice(0, 16);
+    log(job, 'error', `rate limit reached (five_hour), resets at ${reset} UTC`);
+    log(job, 'error', `job stopped: usage limit reached, resets at ${reset} UTC`, 'system');
+    job.limitMet = true;
+    job.status = 'waiting';
+    job.attempt += 1;
+    job.resume_at = new Date(at).toISOString();
+    job.started_at = null;
+    job.usage = { cost_usd: 0, input_tokens: 0, output_tokens: 0, duration_ms: 227, num_turns: 1 };
+    changed(job);
+    later(() => {
+      if (job.status !== 'waiting') return;
+      job.due = true;
+      schedule();
+    }, Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1));
+    schedule();
   }
 
   function content(job) {
@@ -148,8 +175,11 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
     job.status = 'running';
     job.runner = RUNNER;
     job.started_at = new Date().toISOString();
+    job.resume_at = null;
+    job.due = false;
     changed(job);
     const out = job.script.output;
+    const limited = job.type === 'brief' && /usage limit/i.test(job.params.title ?? '') && !job.limitMet;
     const fails = job.type === 'brief' && /fail/i.test(job.params.title ?? '');
     const verbose = job.type === 'brief' && /verbose/i.test(job.params.title ?? '');
     const chatter = verbose ? Array.from({ length: 12 }, (_, s) => () => {
@@ -175,6 +205,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
     const step = () => {
       if (job.status !== 'running') return;
       if (job.cancel_requested) return finish(job, 'cancelled', 'Cancelled by request');
+      if (limited && i === 2) return waitForLimit(job);
       if (i < steps.length) { steps[i++](); return later(step, stepMs); }
       if (fails) return finish(job, 'failed', 'Claude exited with status 1: API Error: 529 Overloaded');
       const p = job.params;
@@ -207,6 +238,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
     job.status = status;
     job.finished_at = new Date().toISOString();
     job.error = error;
+    job.resume_at = null;
     if (status !== 'cancelled' || job.started_at) {
       job.usage = job.started_at ? { cost_usd: 0.0085, input_tokens: 2400, output_tokens: 840, duration_ms: Date.parse(job.finished_at) - Date.parse(job.started_at), num_turns: 3 } : null;
     }
@@ -276,7 +308,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
   function listFilter(params) {
     const get = (name) => (params.get(name) ?? '').trim() || null;
     const status = get('status');
-    if (status && !['queued', 'running', 'completed', 'failed', 'cancelled'].includes(status)) throw new HttpError(400, `status ${JSON.stringify(status)} is not one of queued, running, completed, failed, cancelled`);
+    if (status && !['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled'].includes(status)) throw new HttpError(400, `status ${JSON.stringify(status)} is not one of queued, running, waiting, completed, failed, cancelled`);
     const type = get('type');
     if (type && !['brand_data', 'brief', 'draft', 'revision'].includes(type)) throw new HttpError(400, `type ${JSON.stringify(type)} is not one of brand_data, brief, draft, revision`);
     const q = get('q')?.toLowerCase() ?? null;
@@ -311,8 +343,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
     if (parts.length === 1 && method === 'GET') return send(res, 200, view(job));
     if (parts[1] === 'cancel' && method === 'POST') {
       if (FINAL.has(job.status)) throw new HttpError(409, `job ${job.id} has already finished (${job.status})`);
-      if (job.status === 'queued') finish(job, 'cancelled');
-      else { job.cancel_requested = true; changed(job); }
+      cancelNow(job);
       return send(res, 202, view(job));
     }
     if (parts[1] === 'retry' && method === 'POST') {
@@ -345,7 +376,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
       const created = fields.created_at ?? new Date().toISOString();
       const job = {
         id, type: 'brief', status: 'completed', attempt: 1, runner: RUNNER, created_at: created, started_at: created,
-        finished_at: new Date(Date.parse(created) + 42_000).toISOString(), params: {}, output_documents: [], error: null, usage: null,
+        finished_at: new Date(Date.parse(created) + 42_000).toISOString(), resume_at: null, params: {}, output_documents: [], error: null, usage: null,
         cancel_requested: false, submitted_by: 'admin', batch_id: null, parent_job_id: null, child_job_ids: [], retry_of: null, retried_as: null,
         template: TEMPLATES[fields.type ?? 'brief'] ?? null, quality: null,
         ...fields, ticket: counter, lines: [], listeners: new Set(), script: { output: output ?? null },
@@ -366,6 +397,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
     else if (action === 'runner/offline') { runnerOnline = false; runnerSeen = new Date().toISOString(); }
     else if (action === 'runner/online') { runnerOnline = true; schedule(); }
     else if (parts[0] === 'steps' && Number(parts[1]) > 0) stepMs = Number(parts[1]);
+    else if (parts[0] === 'usage-limit' && Number(parts[1]) > 0) limitResetsAt = Number(parts[1]);
     else throw new HttpError(404, `no mock control ${action}`);
     return send(res, 200, { ok: true });
   }
@@ -418,7 +450,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
     const batch = batches.get(id);
     if (!batch) throw new HttpError(404, `no batch with id ${JSON.stringify(id)}`);
     const members = batch.job_ids.map((j) => jobs.get(j)).filter(Boolean);
-    const counts = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+    const counts = { queued: 0, running: 0, waiting: 0, completed: 0, failed: 0, cancelled: 0 };
     for (const j of members) counts[j.status] += 1;
     return { ...batch, total: members.length, counts, done: members.every((j) => FINAL.has(j.status)) };
   }
@@ -426,11 +458,17 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
   function cancelBatch(id) {
     for (const jobId of batchView(id).job_ids) {
       const job = jobs.get(jobId);
-      if (FINAL.has(job.status)) continue;
-      if (job.status === 'queued') finish(job, 'cancelled');
-      else { job.cancel_requested = true; changed(job); }
+      if (!FINAL.has(job.status)) cancelNow(job);
     }
     return batchView(id);
+  }
+
+  /** As the API cancels: a queued or waiting job at once, a running one once its runner stops. */
+  function cancelNow(job) {
+    job.cancel_requested = true;
+    if (job.status === 'queued') finish(job, 'cancelled', 'cancelled before it started');
+    else if (job.status === 'waiting') finish(job, 'cancelled', 'cancelled while waiting for the usage limit to reset');
+    else changed(job);
   }
 
   /** A revision of a stored document at generation `gen`. */
