@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::harness::{
-    Client, InProcess, Server, argv_records, sample_running, serial, wait_for, worker_config,
+    Client, InProcess, Server, cli_runs, sample_running, serial, wait_for, worker_config,
 };
 
 const JOBS: usize = 60;
@@ -73,19 +73,7 @@ async fn four_runners_with_three_slots_each_respect_a_cap_of_three() {
     );
 
     // Each job's CLI ran once, in the workspace of attempt 1.
-    let records = argv_records(&argv);
-    let dirs: Vec<String> = records
-        .iter()
-        .map(|r| {
-            r["cwd"]
-                .as_str()
-                .unwrap()
-                .rsplit('/')
-                .next()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let dirs = cli_runs(&argv);
     let distinct: HashSet<&String> = dirs.iter().collect();
     assert_eq!(
         (dirs.len(), distinct.len()),

@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::harness::{
-    Client, InProcess, Server, WorkerProcess, argv_records, bins, poll_until, serial, worker_config,
+    Client, InProcess, Server, WorkerProcess, bins, cli_runs, poll_until, serial, worker_config,
 };
 
 /// Unix seconds, `ahead` from now.
@@ -69,18 +69,7 @@ async fn the_job_waits_the_runner_pauses_and_the_job_runs_again_after_the_reset(
     );
     assert_eq!(second_done["attempt"], 1, "{second_done}");
     // The runner took nothing while paused; after the reset the waiting job went first.
-    let runs: Vec<String> = argv_records(&argv)
-        .iter()
-        .map(|r| {
-            r["cwd"]
-                .as_str()
-                .unwrap()
-                .rsplit('/')
-                .next()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let runs = cli_runs(&argv);
     assert_eq!(
         runs,
         [

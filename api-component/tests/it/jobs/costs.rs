@@ -1,6 +1,6 @@
 //! What the hot paths read does not grow with the queue: the same requests against a queue of
-//! 60 and of 2,060 waiting jobs (more than a page either way) read the same number of keys and
-//! about the same bytes.
+//! 60 and of 2,060 queued jobs (more than a page either way), beside a job waiting for a usage
+//! limit, read the same number of keys and about the same bytes.
 
 use super::*;
 
@@ -12,13 +12,18 @@ fn costs(queued: usize) -> Vec<(&'static str, (u64, u64))> {
         ..Settings::default()
     });
     app.put("/api/brand-data/acme.json", BRAND);
-    // One job runs (held by r1); the rest wait, the last one submitted is watched.
+    // One job runs (held by r1), one waits for a usage limit to reset (the claims below read
+    // the waiting index); the rest are queued, the last one submitted is watched.
     let running = submit_brief(&app, "Running");
+    let limited = submit_brief(&app, "Limited");
     let mut watched = String::new();
     for i in 0..queued {
         watched = submit_brief(&app, &format!("Waiting {i}"));
     }
-    assert_eq!(claim(&app, "r1", 1)[0]["id"], running.as_str());
+    assert_eq!(claim(&app, "r1", 2).len(), 2);
+    let stop = json!({"status": "usage_limit", "resume_at_ms": app.now_ms() + 3_600_000});
+    assert_eq!(finish(&app, &limited, 1, stop).status, 200);
+    assert_eq!(job(&app, &limited)["status"], "waiting");
 
     let mut out = Vec::new();
     let mut measure = |label, f: &dyn Fn() -> ApiResponse| {

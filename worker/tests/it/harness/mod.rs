@@ -127,6 +127,18 @@ pub fn argv_records(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// The workspace (`{job}-a{attempt}`) of each CLI run the argv log at `path` recorded, in the
+/// order the runs started.
+pub fn cli_runs(path: &Path) -> Vec<String> {
+    argv_records(path)
+        .iter()
+        .map(|r| {
+            let cwd = r["cwd"].as_str().unwrap_or_default();
+            cwd.rsplit('/').next().unwrap_or_default().to_owned()
+        })
+        .collect()
+}
+
 /// Whether a process exists and is not a zombie.
 pub fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
