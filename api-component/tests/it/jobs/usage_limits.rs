@@ -286,3 +286,51 @@ fn bad_usage_limit_reports_are_refused_and_change_nothing() {
     assert_eq!(finish(&app, &id, 1, limited(now + HOUR_MS)).status, 200);
     assert_eq!(job(&app, &id)["status"], "waiting");
 }
+
+#[test]
+fn the_janitor_keeps_a_waiting_job_and_removes_one_cancelled_while_waiting_whole() {
+    const DAY_MS: i64 = 24 * HOUR_MS;
+    let app = app_with(Settings {
+        job_retention_days: 1,
+        ..Settings::default()
+    });
+    let (cancelled, _) = stopped_by_the_limit(&app, "r1");
+    let resume_at = app.now_ms() + 3 * DAY_MS;
+    let waiting = submit_brief(&app, "Waits Long");
+    assert_eq!(ids(&claim(&app, "r1", 1)), [waiting.as_str()]);
+    assert_eq!(finish(&app, &waiting, 1, limited(resume_at)).status, 200);
+    let cancel = app.send(ApiRequest::new(
+        "POST",
+        &format!("/api/jobs/{cancelled}/cancel"),
+    ));
+    assert_eq!(cancel.status, 202);
+
+    let keys_of = |id: &str| -> Vec<String> {
+        app.store
+            .keys()
+            .into_iter()
+            .filter(|k| k.contains(id))
+            .collect()
+    };
+    app.advance(DAY_MS + 60_000);
+    let beat = json!({"runner": "r2", "jobs": []}).to_string();
+    assert_eq!(
+        app.runner("POST", "/api/runner/heartbeat", beat.clone())
+            .status,
+        200
+    );
+    assert_eq!(
+        keys_of(&cancelled),
+        Vec::<String>::new(),
+        "gone, its next attempt's latch too"
+    );
+    assert_eq!(
+        job(&app, &waiting)["status"],
+        "waiting",
+        "a waiting job is no finished job"
+    );
+
+    app.advance(2 * DAY_MS);
+    let taken = claim(&app, "r2", 1);
+    assert_eq!(ids(&taken), [waiting.as_str()]);
+}
