@@ -388,6 +388,8 @@ pub struct HealthDetail {
     /// Attempts running now.
     pub active_jobs: i64,
     pub queued_jobs: i64,
+    /// Jobs waiting for a usage limit to reset (counted neither as queued nor as active).
+    pub waiting_jobs: i64,
     pub max_concurrent_jobs: u64,
     /// Runners seen recently.
     pub runners_online: u64,
@@ -423,6 +425,7 @@ fn health(ctx: &Ctx, detailed: bool) -> ApiResult<ApiResponse> {
                 timestamp: documents::rfc3339(ctx.now_ms),
                 active_jobs: jobs::counter(ctx.store, keys::RUNNING_COUNT)?.max(0),
                 queued_jobs: queued,
+                waiting_jobs: jobs::counter(ctx.store, keys::WAITING_COUNT)?.max(0),
                 max_concurrent_jobs: ctx.settings.max_concurrent_jobs,
                 runners_online,
                 version: VERSION.to_owned(),

@@ -1,7 +1,8 @@
 // The header's service health: healthy, or degraded with the API's reason (e.g. jobs queued and
-// no runner online); runners online, running and queued jobs against the concurrency limit. It
-// polls nothing itself: it shows each snapshot of the page's job state (jobstate.js), the same
-// snapshot the jobs panel shows, so the two always give the same counts.
+// no runner online); runners online, running and queued jobs against the concurrency limit, and
+// the jobs waiting for a usage limit while there are any. It polls nothing itself: it shows each
+// snapshot of the page's job state (jobstate.js), the same snapshot the jobs panel shows, so the
+// two always give the same counts.
 
 import { h, replaceChildren } from './dom.js';
 
@@ -29,7 +30,9 @@ export class HealthIndicator {
         h('span', { class: 'health-pill-text', text })),
       stat('Runners', String(runners), runners === 0 ? 'warn' : null, 'runners', ' online'),
       stat('Running', max ? `${counts.running} / ${max}` : String(counts.running), null, 'running'),
-      stat('Queued', String(counts.queued), null, 'queued'));
+      stat('Queued', String(counts.queued), null, 'queued'),
+      // Only while jobs wait for a usage limit to reset: rare, and worth seeing then.
+      counts.waiting > 0 && stat('Waiting', String(counts.waiting), 'warn', 'waiting', '', 'Jobs waiting for a Claude usage limit to reset'));
     this.container.title = runners === 0 ? 'No runner is online: new jobs wait in the queue until one connects.' : '';
   }
 
@@ -42,8 +45,8 @@ export class HealthIndicator {
   }
 }
 
-function stat(label, value, tone, key, suffix = '') {
-  return h('span', { class: ['health-stat', tone && `is-${tone}`], dataset: { stat: key } },
+function stat(label, value, tone, key, suffix = '', title = null) {
+  return h('span', { class: ['health-stat', tone && `is-${tone}`], dataset: { stat: key }, title },
     h('span', { class: 'health-stat-label', text: label }),
     h('span', { class: 'health-stat-value', text: value }),
     suffix && h('span', { class: 'health-stat-suffix', text: suffix }));

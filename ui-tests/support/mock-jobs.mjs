@@ -411,6 +411,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
       status: 'healthy', timestamp: new Date().toISOString(), version: 'mock',
       active_jobs: all.filter((j) => j.status === 'running').length,
       queued_jobs: queued,
+      waiting_jobs: all.filter((j) => j.status === 'waiting').length,
       max_concurrent_jobs: MAX_CONCURRENT, runners_online: runners,
     };
     if (queued > 0 && runners === 0) {

@@ -74,6 +74,7 @@ test('a job waiting for the usage limit says when it resumes, and editors can ca
     const section = page.locator('.jobs-section', { has: first });
     assert.match(await section.locator('.jobs-section-title').textContent(), /^Waiting for a usage limit2$/);
     assert.match(await page.locator('.jobs-summary').textContent(), /2 waiting/);
+    assert.equal(await page.locator('[data-stat="waiting"] .health-stat-value').textContent(), '2', 'the header counts them too');
     await screenshot(page, 'jobs-waiting-usage-limit-1280');
 
     // The log viewer: the attempt's log, why the job waits and until when, and Cancel.

@@ -300,6 +300,9 @@ pub mod keys {
     }
     /// Jobs queued right now (moved only by latch winners).
     pub const QUEUED_COUNT: &str = "stats/queued";
+    /// Jobs waiting for a usage limit to reset (moved only by latch winners, recounted by
+    /// `scan::census` from the waiting index).
+    pub const WAITING_COUNT: &str = "stats/waiting";
     /// Attempts running right now: the semaphore that caps concurrency.
     pub const RUNNING_COUNT: &str = "stats/running";
     /// Latch: who takes attempt `a` out of the queue or out of waiting (a runner, or a cancel).

@@ -87,10 +87,7 @@ pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> StoreResult<Take>
         store.increment(keys::RUNNING_COUNT, -1)?;
         return Ok(Take::Lost);
     }
-    // A waiting job is not counted as queued.
-    if record.status == Status::Queued {
-        store.increment(keys::QUEUED_COUNT, -1)?;
-    }
+    store.increment(left_count(record.status), -1)?;
     record.resume_at_ms = None;
     store.set(
         &keys::lease(&record.id, record.attempt),
@@ -111,6 +108,14 @@ pub fn take(ctx: &Ctx, mut record: JobRecord, runner: &str) -> StoreResult<Take>
     Ok(Take::Taken(Box::new(record)))
 }
 
+/// The counter of the jobs in `status` (queued or waiting) that a taken or cancelled job leaves.
+fn left_count(status: Status) -> &'static str {
+    match status {
+        Status::Waiting => keys::WAITING_COUNT,
+        _ => keys::QUEUED_COUNT,
+    }
+}
+
 /// Cancels a queued or waiting attempt if the cancel wins its claim latch (`Lost`: a runner
 /// took it).
 pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> StoreResult<Latch<JobRecord>> {
@@ -122,9 +127,7 @@ pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> StoreResult<Latch<JobR
         return Ok(Latch::Lost);
     }
     let queued = record.status == Status::Queued;
-    if queued {
-        ctx.store.increment(keys::QUEUED_COUNT, -1)?;
-    }
+    ctx.store.increment(left_count(record.status), -1)?;
     record.error = Some(if queued {
         "cancelled before it started".into()
     } else {
@@ -328,6 +331,7 @@ fn park(ctx: &Ctx, mut record: JobRecord, resume_at_ms: i64) -> StoreResult<JobR
         format!("{}:{}", record.id, record.attempt).as_bytes(),
     )?;
     save(ctx.store, &record)?;
+    ctx.store.increment(keys::WAITING_COUNT, 1)?;
     Ok(record)
 }
 

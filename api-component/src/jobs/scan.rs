@@ -214,7 +214,10 @@ pub fn waiting_ready(ctx: &Ctx) -> StoreResult<Vec<Open>> {
     if !due {
         return Ok(Vec::new());
     }
-    let mut ready: Vec<Open> = waiting(ctx)?
+    let all = waiting(ctx)?;
+    // Every waiting attempt was seen: a census of the waiting counter.
+    census(ctx, keys::WAITING_COUNT, all.len() as i64)?;
+    let mut ready: Vec<Open> = all
         .into_iter()
         .filter(|o| o.cancel_requested || o.record.resume_at_ms.is_none_or(|t| t <= ctx.now_ms))
         .collect();
@@ -292,7 +295,7 @@ pub fn reap(ctx: &Ctx) -> StoreResult<usize> {
 }
 
 /// Brings a counter in line with what the source of truth shows (the running index, the
-/// queued tickets), when two censuses at least [`REAP_EVERY_MS`] apart saw the same counter
+/// queued tickets, the waiting index), when two censuses at least [`REAP_EVERY_MS`] apart saw the same counter
 /// value and the same, different, count: a write lost half-way (a store error, a trapped
 /// instance) is repaired, while an operation merely in flight between its writes (which moves
 /// the counter or the count within milliseconds) is left alone. The correction is an

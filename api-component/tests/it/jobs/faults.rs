@@ -1,7 +1,7 @@
 //! Self-repair: a store write that fails half-way through submit, take, finish, reap or cancel,
 //! or through a usage limit's stop, its resumed take or the cancel of a waiting job (every
 //! write position of each) leaves nothing stuck. After the next passes of a healthy
-//! runner, every job is final and the running and queued counters are exact again.
+//! runner, every job is final and the running, queued and waiting counters are exact again.
 
 use api_component::jobs::model::keys;
 use api_component::store::Store;
@@ -121,8 +121,13 @@ fn unsettled(app: &App) -> Option<String> {
         .collect();
     let running = counter(app, keys::RUNNING_COUNT);
     let queued = counter(app, keys::QUEUED_COUNT);
-    (!open.is_empty() || running != 0 || queued != 0)
-        .then(|| format!("open jobs {open:?}, stats/running {running}, stats/queued {queued}"))
+    let waiting = counter(app, keys::WAITING_COUNT);
+    (!open.is_empty() || running != 0 || queued != 0 || waiting != 0).then(|| {
+        format!(
+            "open jobs {open:?}, stats/running {running}, stats/queued {queued}, \
+             stats/waiting {waiting}"
+        )
+    })
 }
 
 /// A healthy runner's passes: claims, runs each job to completion, heartbeats, as time passes.

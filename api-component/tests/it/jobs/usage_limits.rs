@@ -68,13 +68,15 @@ fn a_usage_limit_sets_the_job_aside_until_the_reset_without_using_an_attempt() {
     // Its slot is free and it is not counted as queued.
     assert_eq!(counter(&app, keys::RUNNING_COUNT), 0);
     assert_eq!(counter(&app, keys::QUEUED_COUNT), 0);
+    assert_eq!(counter(&app, keys::WAITING_COUNT), 1);
     let health = app.get("/health").json_body();
     assert_eq!(
         (
             health["active_jobs"].as_i64(),
-            health["queued_jobs"].as_i64()
+            health["queued_jobs"].as_i64(),
+            health["waiting_jobs"].as_i64()
         ),
-        (Some(0), Some(0))
+        (Some(0), Some(0), Some(1))
     );
     let waiting = app.get("/api/jobs?status=waiting").json_body();
     assert_eq!(ids(waiting["items"].as_array().unwrap()), [id.as_str()]);
@@ -107,6 +109,7 @@ fn a_usage_limit_sets_the_job_aside_until_the_reset_without_using_an_attempt() {
     );
     assert_eq!(view["resume_at"], Value::Null);
     assert_eq!(counter(&app, keys::RUNNING_COUNT), 1);
+    assert_eq!(counter(&app, keys::WAITING_COUNT), 0);
 
     // `max_attempts` is 2 and the limited attempt does not count: a lost runner still leaves
     // the job one more attempt.
@@ -177,6 +180,7 @@ fn a_waiting_job_can_be_cancelled_and_never_runs_again() {
     );
     assert_eq!(view["resume_at"], Value::Null);
     assert_eq!(counter(&app, keys::QUEUED_COUNT), 0);
+    assert_eq!(app.get("/health").json_body()["waiting_jobs"], 0);
 
     app.advance(HOUR_MS + 1_000);
     assert_eq!(claim(&app, "r2", 3), Vec::<Value>::new());
