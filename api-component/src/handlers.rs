@@ -15,7 +15,11 @@ use crate::render;
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 500;
 
+/// `GET /api/{collection}?limit=&cursor=`, or with `q` the search in this collection.
 pub fn docs_list(ctx: &Ctx, req: &ApiRequest, collection: Collection) -> ApiResult<ApiResponse> {
+    if crate::search_endpoints::wants_search(req) {
+        return crate::search_endpoints::collection_search(ctx, req, collection);
+    }
     let limit = req.limit_param("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
     let cursor = req.cursor_param()?;
     let page = Documents::new(ctx.store, collection).list(limit, cursor)?;

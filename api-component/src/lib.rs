@@ -9,7 +9,9 @@
 //! - [`http`]: the wire: request and response values, headers (`If-Match`...), query
 //!   parameters, JSON bodies, and how an [`error::ApiError`] becomes a response.
 //! - [`handlers`]: document endpoints; [`multipart`]: browser uploads.
-//! - [`jobs`]: the job queue, runner protocol, logs and live event streams.
+//! - [`jobs`]: the job queue, runner protocol, logs and live event streams, usage totals.
+//! - [`search`]: the search index's words and keys; [`search_endpoints`]: search and its
+//!   rebuild (the queries and the upkeep on every write are in [`documents`]).
 //! - [`webhooks`]: finished jobs POSTed to `webhook_url`: the outbox, signing, backoff, and
 //!   the pass hosts run to send them ([`serving::deliver_webhooks`]).
 //! - [`documents`]: how documents, their metadata and the listing index sit in the store. It
@@ -43,6 +45,8 @@ pub mod quality;
 pub mod quality_endpoint;
 pub mod render;
 pub mod routes;
+pub mod search;
+pub mod search_endpoints;
 pub mod serving;
 pub mod settings;
 pub mod store;
@@ -328,6 +332,9 @@ fn dispatch(
             ("webhook_tested", "webhook_url"),
             webhooks::test(ctx),
         ),
+        Endpoint::Search => search_endpoints::search(ctx, req),
+        Endpoint::SearchRebuild => search_endpoints::rebuild(ctx, req),
+        Endpoint::Usage => jobs::usage::usage_get(ctx, req),
     }
 }
 

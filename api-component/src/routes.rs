@@ -65,6 +65,9 @@ pub enum Endpoint {
     AuditList,
     WebhookDeliveries,
     WebhookTest,
+    Search,
+    SearchRebuild,
+    Usage,
 }
 
 impl Endpoint {
@@ -82,7 +85,7 @@ impl Endpoint {
             | DocVersionRestore | TrashList | TrashRestore | BatchGet | BatchCancel
             | ProposalGet | ProposalReject | AuthLogout | SignInLinks | Me | UsersList
             | TokensList | TokenDelete | RunnerTokensList | RunnersList | AuditList
-            | WebhookDeliveries | WebhookTest => false,
+            | WebhookDeliveries | WebhookTest | Search | SearchRebuild | Usage => false,
         }
     }
 }
@@ -131,6 +134,9 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ),
     ("POST", "/api/webhooks/test", Endpoint::WebhookTest),
     ("GET", "/api/trash", Endpoint::TrashList),
+    ("GET", "/api/search", Endpoint::Search),
+    ("POST", "/api/search/rebuild", Endpoint::SearchRebuild),
+    ("GET", "/api/usage", Endpoint::Usage),
     (
         "POST",
         "/api/trash/{collection}/{name}/restore",
@@ -297,7 +303,9 @@ fn match_pattern(pattern: &'static str, segments: &[&str]) -> Option<Vec<(&'stat
 }
 
 /// First path segments under `/api/` that are not collections.
-const RESERVED: [&str; 14] = [
+const RESERVED: [&str; 16] = [
+    "search",
+    "usage",
     "jobs",
     "proposals",
     "batches",

@@ -248,6 +248,16 @@ pub fn page_down<T>(
     Ok((items, (next > 0).then(|| next.to_string())))
 }
 
+/// A short stand-in for text that may be too long (or hold any character) for a key: the first
+/// 32 hex digits of its SHA-256. Keys stay under the 256 bytes hosted stores allow.
+pub fn key_digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A decimal number written with `set` (a time, a position: not a counter), if `key` holds one.
 pub fn read_number(store: &dyn Store, key: &str) -> StoreResult<Option<i64>> {
     Ok(store

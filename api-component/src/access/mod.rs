@@ -148,14 +148,15 @@ pub fn need(endpoint: Endpoint) -> Need {
         Health | AuthLogin | AuthLogout | AuthAccept | AuthLink => Need::Public,
         OpenApi | Render | JobsList | JobGet | JobLogs | JobEvents | DocsList | DocGet
         | DocPreview | DocQuality | DocVersions | DocVersionGet | TrashList | BatchGet
-        | ProposalGet | Me | TokensList | TokensCreate | TokenDelete => Need::Role(Role::Viewer),
+        | ProposalGet | Me | TokensList | TokensCreate | TokenDelete | Search | Usage => {
+            Need::Role(Role::Viewer)
+        }
         JobCancel | JobRetry | JobDelete | Generate | DocsUpload | DocPut | DocDelete
         | DocVersionRestore | TrashRestore | GenerateBatch | BatchCancel | Revise
         | ProposalApprove | ProposalReject | JobPrompt => Need::Role(Role::Editor),
         UsersList | UsersCreate | UserPatch | RunnerTokensList | RunnerTokensCreate
-        | RunnersList | SignInLinks | AuditList | WebhookDeliveries | WebhookTest => {
-            Need::Role(Role::Admin)
-        }
+        | RunnersList | SignInLinks | AuditList | WebhookDeliveries | WebhookTest
+        | SearchRebuild => Need::Role(Role::Admin),
         RunnerClaim | RunnerClaimStop | RunnerHeartbeat | RunnerLogChunk | RunnerOutput
         | RunnerFinish => Need::Runner,
     }

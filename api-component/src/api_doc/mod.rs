@@ -34,6 +34,7 @@ mod history;
 mod job_list;
 mod quality;
 mod revise;
+mod search;
 mod webhooks;
 
 use crate::VERSION;
@@ -43,7 +44,7 @@ use crate::access::endpoints::{
     UserOne,
 };
 use crate::access::{Need, need};
-use crate::documents::{DocItem, DocPage};
+use crate::documents::DocItem;
 use crate::handlers::{self, Uploaded};
 use crate::http::ErrorBody;
 use crate::jobs::logs::{self, LogPage};
@@ -510,11 +511,18 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
             "An input document (`brand_data`, `brief`) does not exist",
         ),
         DocsList => Described::new("docsList", "documents", "List documents, newest first")
-            .describe("Every write moves a document to the top.")
+            .describe(
+                "Every write moves a document to the top. With `q`, the search of \
+                 `GET /api/search` in this collection instead.",
+            )
             .parameter(limit(handlers::DEFAULT_LIMIT, handlers::MAX_LIMIT))
             .parameter(cursor())
-            .answer(200, json_response("One page", s.of::<DocPage>()))
-            .refuse(400, "A bad limit or cursor"),
+            .parameter(search::docs_list_q())
+            .answer(200, search::docs_list_page(s))
+            .refuse(
+                400,
+                "A bad limit or cursor, or a bad `q` (see `GET /api/search`)",
+            ),
         DocsUpload => Described::new(
             "docsUpload",
             "documents",
@@ -715,6 +723,7 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
         Revise | ProposalGet | ProposalApprove | ProposalReject => revise::describe(endpoint, s),
         WebhookDeliveries | WebhookTest => webhooks::describe(endpoint, s),
         DocQuality | JobPrompt => quality::describe(endpoint, s),
+        Search | SearchRebuild | Usage => search::describe(endpoint, s),
         AuditList => Described::new("auditList", "access", "The audit log, newest first")
             .parameter(limit(50, 200))
             .parameter(cursor())

@@ -13,6 +13,7 @@
 //! - `ver/{c}/{name}/n` and `ver/{c}/{name}/v/{version}`: the document's versions (see
 //!   [`versions`]); the newest is the current content, whose chunks it shares with the meta.
 //! - `trash/...`: deleted documents, kept for `trash_days` (see [`trash`]).
+//! - `srch/...`: the search index, updated by every write (see [`crate::search::index`]).
 //! - `doc/{c}/{name}/if/{etag}`: latch for `If-Match`; the writer whose increment returns 1 wins
 //!   the right to replace that version, so two editors of one version cannot both succeed. The
 //!   winner deletes it with the old version's chunks; a later 1 is refused because the meta has
@@ -22,6 +23,8 @@ use serde::{Deserialize, Serialize};
 
 pub mod grading;
 mod listing;
+pub mod reindex;
+pub mod search;
 pub mod trash;
 pub mod versions;
 
@@ -31,7 +34,7 @@ use crate::blob;
 use crate::names::{Collection, DocName, Format};
 use crate::quality::Summary;
 use crate::render;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreResult};
 
 /// Most index slots one listing request reads before it returns a (possibly short) page.
 const MAX_SLOTS_PER_PAGE: i64 = 2_000;
@@ -264,7 +267,7 @@ impl<'a> Documents<'a> {
     }
 
     fn meta_key(&self, name: &str) -> String {
-        format!("doc/{}/{name}/meta", self.collection)
+        meta_key(self.collection, name)
     }
 
     fn chunk_prefix(&self, meta: &DocMeta) -> String {
@@ -285,18 +288,33 @@ impl<'a> Documents<'a> {
         format!("doc/{}/{name}/if/{generation}", self.collection)
     }
 
-    fn slot_key(&self, slot: i64) -> String {
+    pub(crate) fn slot_key(&self, slot: i64) -> String {
         format!("idx/{}/s/{slot}", self.collection)
     }
 
-    fn slot_counter_key(&self) -> String {
+    pub(crate) fn slot_counter_key(&self) -> String {
         format!("idx/{}/n", self.collection)
     }
 
     /// The metadata of `name`, if it exists.
     pub fn meta(&self, name: &DocName) -> DocResult<Option<DocMeta>> {
-        let raw = self.store.get(&self.meta_key(name.as_str()))?;
+        Ok(self.meta_named(name.as_str())?)
+    }
+
+    /// The metadata of a document known by a stored name (an index entry, a posting).
+    pub fn meta_named(&self, name: &str) -> StoreResult<Option<DocMeta>> {
+        let raw = self.store.get(&self.meta_key(name))?;
         Ok(raw.and_then(|bytes| parse_meta(&bytes)))
+    }
+
+    /// The keys of the content chunks of the version `meta` describes, in order.
+    pub fn content_keys(&self, meta: &DocMeta) -> Vec<String> {
+        self.chunk_keys(meta)
+    }
+
+    /// The content of the version `meta` describes; `None` once that version is gone.
+    pub fn content(&self, meta: &DocMeta) -> StoreResult<Option<Vec<u8>>> {
+        blob::read(self.store, &self.chunk_prefix(meta), meta.chunks)
     }
 
     /// Checks a body without storing it (uploads validate every file before storing any).
@@ -380,6 +398,7 @@ impl<'a> Documents<'a> {
             self.store.delete_many(&stale)?;
         }
         self.prune_versions(name, version, write.keep_versions)?;
+        search::index(self.store, self.collection, &meta, body)?;
         Ok((old.is_none(), meta))
     }
 
@@ -429,6 +448,8 @@ impl<'a> Documents<'a> {
             self.meta_key(name.as_str()),
             self.slot_key(meta.slot),
             self.latch_key(name.as_str(), meta.generation),
+            // Its postings stop counting with it (see `search::index`).
+            crate::search::index::doc_key(self.collection, name.as_str()),
         ];
         // Content from before versions has no version entry to keep it.
         if meta.version == 0 {
@@ -439,7 +460,12 @@ impl<'a> Documents<'a> {
     }
 }
 
-fn parse_meta(bytes: &[u8]) -> Option<DocMeta> {
+/// Where the metadata of `name` in `collection` is.
+pub fn meta_key(collection: Collection, name: &str) -> String {
+    format!("doc/{collection}/{name}/meta")
+}
+
+pub(crate) fn parse_meta(bytes: &[u8]) -> Option<DocMeta> {
     serde_json::from_slice(bytes).ok()
 }
 

@@ -14,6 +14,7 @@
 //! - [`logs`]: log chunks in the store and reading them back; [`events`]: the SSE event stream.
 //! - [`views`]: list, get, cancel, delete; [`filter`]: what a listing keeps; [`retention`]:
 //!   removing finished jobs, on request or after `job_retention_days`.
+//! - [`usage`]: what ended jobs cost, counted once per job as it ends, and `GET /api/usage`.
 
 pub mod batches;
 pub mod enqueue;
@@ -30,6 +31,7 @@ pub mod runner_api;
 pub mod scan;
 pub mod submit;
 pub mod templates;
+pub mod usage;
 pub mod views;
 
 use crate::error::{ApiError, ApiResult};

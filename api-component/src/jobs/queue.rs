@@ -71,7 +71,9 @@ pub fn repair_if_stuck(ctx: &Ctx, record: JobRecord) -> StoreResult<Latch<JobRec
     {
         return Ok(Latch::Lost);
     }
-    settle(ctx, record, Ending::Lost).map(Latch::Won)
+    let record = settle(ctx, record, Ending::Lost)?;
+    super::usage::count_end(ctx, &record)?;
+    Ok(Latch::Won(record))
 }
 
 /// Takes a queued attempt (or a waiting one whose usage limit has reset) for `runner`, if a
@@ -143,6 +145,7 @@ pub fn cancel_queued(ctx: &Ctx, mut record: JobRecord) -> StoreResult<Latch<JobR
         ctx.store
             .set(keys::QUEUE_HEAD, (record.ticket + 1).to_string().as_bytes())?;
     }
+    super::usage::count_end(ctx, &record)?;
     Ok(Latch::Won(record))
 }
 
@@ -177,6 +180,8 @@ pub fn end_attempt(ctx: &Ctx, record: JobRecord, ending: Ending) -> StoreResult<
     let record = settle(ctx, record, ending)?;
     // Only now free the slot: a job never shows `running` beyond the cap, even while ending.
     store.increment(keys::RUNNING_COUNT, -1)?;
+    // Counted here, by the one call that ended it (a requeued job is not counted yet).
+    super::usage::count_end(ctx, &record)?;
     Ok(Latch::Won(record))
 }
 

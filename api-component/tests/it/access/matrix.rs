@@ -40,6 +40,8 @@ fn expected(endpoint: Endpoint) -> Expect {
         RunnerTokensList | RunnerTokensCreate | RunnersList => Expect::Admin,
         SignInLinks | AuditList => Expect::Admin,
         WebhookDeliveries | WebhookTest => Expect::Admin,
+        Search | Usage => Expect::Viewer,
+        SearchRebuild => Expect::Admin,
         RunnerClaim | RunnerClaimStop | RunnerHeartbeat => Expect::Runner,
         RunnerLogChunk | RunnerOutput | RunnerFinish => Expect::Runner,
     }
