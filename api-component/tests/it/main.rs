@@ -8,6 +8,7 @@ mod jobs;
 mod layers;
 mod openapi;
 mod quality;
+mod search;
 mod support;
 mod upload;
 mod webhooks;

@@ -12,6 +12,7 @@ mod retention;
 mod revise;
 mod submission;
 mod usage_limits;
+mod usage;
 
 use api_component::http::{ApiRequest, ApiResponse};
 use api_component::settings::Settings;
