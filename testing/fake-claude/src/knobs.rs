@@ -59,6 +59,22 @@ pub struct Knobs {
     /// `usage_limit`: when the account's limit resets, in Unix seconds
     /// (`FAKE_CLAUDE_RESETS_AT`); from then on runs go through as `success` does.
     pub resets_at: Option<u64>,
+    /// What a run that spends reports in its `result` line instead of the defaults
+    /// (`FAKE_CLAUDE_COST_USD`, `FAKE_CLAUDE_INPUT_TOKENS`, `FAKE_CLAUDE_OUTPUT_TOKENS`,
+    /// `FAKE_CLAUDE_CACHE_READ_TOKENS`, `FAKE_CLAUDE_CACHE_CREATION_TOKENS`,
+    /// `FAKE_CLAUDE_DURATION_MS`), so that tests can tell runs apart by their figures.
+    pub spend: Spend,
+}
+
+/// Usage figures set by knobs; `None` keeps the scenario's own.
+#[derive(Clone, Debug, Default)]
+pub struct Spend {
+    pub cost_usd: Option<f64>,
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub cache_read_input_tokens: Option<u64>,
+    pub cache_creation_input_tokens: Option<u64>,
+    pub duration_ms: Option<u64>,
 }
 
 pub const DEFAULT_OUTPUT_FILE: &str = "output.md";
@@ -105,6 +121,14 @@ impl Knobs {
             sigint_no_result: var("FAKE_CLAUDE_SIGINT_NO_RESULT").is_some_and(|v| v != "0"),
             retry_delay: number("FAKE_CLAUDE_RETRY_DELAY_MS"),
             resets_at: number("FAKE_CLAUDE_RESETS_AT"),
+            spend: Spend {
+                cost_usd: number("FAKE_CLAUDE_COST_USD"),
+                input_tokens: number("FAKE_CLAUDE_INPUT_TOKENS"),
+                output_tokens: number("FAKE_CLAUDE_OUTPUT_TOKENS"),
+                cache_read_input_tokens: number("FAKE_CLAUDE_CACHE_READ_TOKENS"),
+                cache_creation_input_tokens: number("FAKE_CLAUDE_CACHE_CREATION_TOKENS"),
+                duration_ms: number("FAKE_CLAUDE_DURATION_MS"),
+            },
         })
     }
 }

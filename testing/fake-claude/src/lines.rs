@@ -262,6 +262,8 @@ pub struct ResultFields {
     pub cost_usd: f64,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    pub cache_read_input_tokens: u64,
+    pub cache_creation_input_tokens: u64,
     pub duration_ms: u64,
     pub api_error_status: Option<u16>,
     pub api_error_type: Option<&'static str>,
@@ -283,11 +285,30 @@ impl ResultFields {
             cost_usd: COST_USD,
             input_tokens: 2400,
             output_tokens: 84,
+            cache_read_input_tokens: 0,
+            cache_creation_input_tokens: 0,
             duration_ms: 1234,
             api_error_status: None,
             api_error_type: None,
             api_error: None,
             permission_denials: Vec::new(),
+        }
+    }
+
+    /// These figures with the ones `spend` sets in their place.
+    pub fn spending(self, spend: &crate::knobs::Spend) -> Self {
+        ResultFields {
+            cost_usd: spend.cost_usd.unwrap_or(self.cost_usd),
+            input_tokens: spend.input_tokens.unwrap_or(self.input_tokens),
+            output_tokens: spend.output_tokens.unwrap_or(self.output_tokens),
+            cache_read_input_tokens: spend
+                .cache_read_input_tokens
+                .unwrap_or(self.cache_read_input_tokens),
+            cache_creation_input_tokens: spend
+                .cache_creation_input_tokens
+                .unwrap_or(self.cache_creation_input_tokens),
+            duration_ms: spend.duration_ms.unwrap_or(self.duration_ms),
+            ..self
         }
     }
 
@@ -319,13 +340,13 @@ fn cost_value(cost: f64) -> Value {
 }
 
 pub fn result(ctx: &Ctx, f: &ResultFields) -> Line {
-    let usage = json!({"input_tokens": f.input_tokens, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": f.output_tokens,
+    let usage = json!({"input_tokens": f.input_tokens, "cache_creation_input_tokens": f.cache_creation_input_tokens, "cache_read_input_tokens": f.cache_read_input_tokens, "output_tokens": f.output_tokens,
         "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0}, "service_tier": "standard",
         "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0}});
     let mut model_usage = serde_json::Map::new();
     if f.input_tokens > 0 {
-        model_usage.insert(ctx.model.clone(), json!({"inputTokens": f.input_tokens, "outputTokens": f.output_tokens, "cacheReadInputTokens": 0,
-            "cacheCreationInputTokens": 0, "webSearchRequests": 0, "costUSD": f.cost_usd, "contextWindow": 200000, "maxOutputTokens": 32000}));
+        model_usage.insert(ctx.model.clone(), json!({"inputTokens": f.input_tokens, "outputTokens": f.output_tokens, "cacheReadInputTokens": f.cache_read_input_tokens,
+            "cacheCreationInputTokens": f.cache_creation_input_tokens, "webSearchRequests": 0, "costUSD": f.cost_usd, "contextWindow": 200000, "maxOutputTokens": 32000}));
     }
     Line::of_type("result")
         .with("subtype", f.subtype)

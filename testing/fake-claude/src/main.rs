@@ -18,6 +18,10 @@
 //!   after each `api_retry` line, as the real CLI does.
 //! - `FAKE_CLAUDE_RESETS_AT`: in `usage_limit`, when the limit resets (Unix seconds; default
 //!   the next full 10 minutes two hours ahead); once it has, runs go through as `success`.
+//! - `FAKE_CLAUDE_COST_USD`, `FAKE_CLAUDE_INPUT_TOKENS`, `FAKE_CLAUDE_OUTPUT_TOKENS`,
+//!   `FAKE_CLAUDE_CACHE_READ_TOKENS`, `FAKE_CLAUDE_CACHE_CREATION_TOKENS`,
+//!   `FAKE_CLAUDE_DURATION_MS`: the figures a run that spends reports in its `result` line
+//!   (`success`, `max_turns`), instead of the defaults.
 //!
 //! # Layout
 //! - `cli`: commander-style argument parsing.

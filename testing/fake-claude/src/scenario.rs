@@ -102,8 +102,10 @@ fn write_flow(run: &Run) -> i32 {
     emit_message(run, &blocks, "tool_use");
     let denials: Vec<Value> = writes.iter().filter_map(|w| tool_result(run, w)).collect();
     if let Some(limit) = max_turns_limit(run) {
-        run.out
-            .emit(lines::result(run.ctx, &max_turns_result(limit, denials)));
+        run.out.emit(lines::result(
+            run.ctx,
+            &max_turns_result(limit, denials).spending(&run.knobs.spend),
+        ));
         return 1;
     }
     let done = format!("Created {names}.");
@@ -111,7 +113,8 @@ fn write_flow(run: &Run) -> i32 {
     let fields = ResultFields {
         permission_denials: denials,
         ..ResultFields::success(done)
-    };
+    }
+    .spending(&run.knobs.spend);
     run.out.emit(lines::result(run.ctx, &fields));
     if run.knobs.scenario == Scenario::HangAfterResult {
         run.out.finish();
