@@ -69,6 +69,16 @@ async function getJson(path, opts) {
   return (await request('GET', path, opts)).json();
 }
 
+// ---- usage ----
+
+/** `GET /api/usage`: `{group_by, from, to, rows, totals}`. */
+export function getUsage({ groupBy = 'day', from, to } = {}) {
+  const params = new URLSearchParams({ group_by: groupBy });
+  if (from) params.set('from', from);
+  if (to) params.set('to', to);
+  return getJson(`/api/usage?${params}`);
+}
+
 // ---- health ----
 
 export const health = () => getJson('/health');
@@ -82,6 +92,13 @@ export function listDocuments(collection, { limit = 50, cursor = null } = {}) {
 }
 
 /** All documents of a collection (for pickers), following cursors up to `max` items. */
+/** The search in one collection (`GET /api/{collection}?q=`): `{items, next_cursor}`. */
+export function searchDocuments(collection, { q, limit = 20, cursor = null, signal } = {}) {
+  const params = new URLSearchParams({ q, limit: String(limit) });
+  if (cursor) params.set('cursor', cursor);
+  return getJson(`/api/${collection}?${params}`, { signal });
+}
+
 export async function listAllDocuments(collection, max = 2000) {
   const items = [];
   let cursor = null;

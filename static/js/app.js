@@ -3,7 +3,7 @@
 // instead of importing the others, so the modules stay independent.
 //
 // The address bar mirrors the open tab and document (#briefs/launch-plan.md), the job history
-// (#jobs) or the admin page (#admin; #tokens for everyone else's own tokens), so a reload or a
+// (#jobs), the usage page (#usage) or the admin page (#admin; #tokens for everyone else's own tokens), so a reload or a
 // shared link comes back to the same place. `#invite=<secret>` and `#signin=<code>` are one-time secrets handled before
 // anything else (see auth.js). A 401 later on (the session expired or was ended) brings back the
 // sign-in screen over the app, which is kept as it was: signing in again as the same person
@@ -24,6 +24,7 @@ import { UserMenu } from './usermenu.js';
 import { AdminScreen } from './admin.js';
 import { JobHistoryScreen } from './jobhistory.js';
 import { JobNotifier } from './notify.js';
+import { UsageScreen } from './usage.js';
 
 const panels = {};
 const selection = {};
@@ -37,12 +38,13 @@ let started = false;
 let view = 'documents';
 let adminScreen = null;
 let historyScreen = null;
+let usageScreen = null;
 /** Set while the page follows the address bar (so it does not write the address back). */
 let routing = false;
 /** Set when the page reloads on purpose (signing out), so no "unsaved changes" prompt stops it. */
 let leaving = false;
 
-const screens = { auth: $('#auth-main'), workspace: $('#workspace'), admin: $('#admin-main'), jobs: $('#jobs-main') };
+const screens = { auth: $('#auth-main'), workspace: $('#workspace'), admin: $('#admin-main'), jobs: $('#jobs-main'), usage: $('#usage-main') };
 const auth = new AuthScreen(screens.auth, { onShow: (kind) => setScreen(kind) });
 // A notification's click opens what its job made, through `app` (defined below).
 const notifier = new JobNotifier({ openDocument: (c, name) => app.openDocument(c, name), openLogs: (id) => app.openLogs(id) });
@@ -123,6 +125,7 @@ function parseRoute(hash = location.hash) {
   const raw = hash.slice(1);
   if (raw === 'admin' || raw === 'tokens') return { view: 'admin' };
   if (raw === 'jobs') return { view: 'jobs' };
+  if (raw === 'usage') return { view: 'usage' };
   const [collection, name] = raw.split('/');
   if (!COLLECTIONS[collection]) return null;
   return { view: 'documents', collection, name: name ? decodeURIComponent(name) : null };
@@ -143,17 +146,19 @@ function setScreen(screen) {
     screens.workspace.hidden = true;
     screens.admin.hidden = true;
     screens.jobs.hidden = true;
+    screens.usage.hidden = true;
     setSkipTarget(screens.auth);
   }
   document.body.classList.add('is-ready');
 }
 
-/** The documents (tabs and jobs panel), the job history or the admin page. */
+/** The documents (tabs and jobs panel), the job history, the usage page or the admin page. */
 function showView(next) {
   view = next;
   screens.workspace.hidden = next !== 'documents';
   screens.admin.hidden = next !== 'admin';
   screens.jobs.hidden = next !== 'jobs';
+  screens.usage.hidden = next !== 'usage';
   document.body.dataset.view = next;
   for (const link of document.querySelectorAll('#nav [data-view]')) {
     if (link.dataset.view === next) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
@@ -169,6 +174,10 @@ function showView(next) {
     historyScreen ??= new JobHistoryScreen(screens.jobs, app);
     historyScreen.show();
     if (location.hash !== '#jobs') history.replaceState(null, '', '#jobs');
+  } else if (next === 'usage' && me) {
+    usageScreen ??= new UsageScreen(screens.usage);
+    usageScreen.load();
+    if (location.hash !== '#usage') history.replaceState(null, '', '#usage');
   } else if (next === 'documents' && tabs && !routing) {
     writeHash(tabs.selected, selection[tabs.selected], { replace: true });
   }

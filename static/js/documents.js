@@ -1,6 +1,7 @@
-// One tab panel per collection: the newest-first listing with "Load more", the search filter,
-// uploads (button and drag-and-drop), and the detail pane that shows the viewer or an editor.
-// Viewers (who may only read) get no upload or generate controls.
+// One tab panel per collection: the newest-first listing with "Load more", the search box (the
+// server's search of the whole collection, with snippets; see search.js), uploads (button and
+// drag-and-drop), and the detail pane that shows the viewer or an editor. Viewers (who may only
+// read) get no upload or generate controls.
 
 import { openTrash } from './history.js';
 import { BatchDialog } from './batch.js';
@@ -9,6 +10,7 @@ import * as api from './api.js';
 import { h, button, icon, announce, formatBytes, formatNumber, timeEl, replaceChildren, COLLECTIONS } from './dom.js';
 import { DocumentViewer } from './viewer.js';
 import { qualityBadge } from './quality.js';
+import { CollectionSearch, snippetElement } from './search.js';
 
 const PAGE_SIZE = 50;
 
@@ -30,6 +32,7 @@ export class DocumentsPanel {
     this.selected = null;
     this.loaded = false;
     this.loading = false;
+    this.search = new CollectionSearch(collection, () => this.renderList());
     this.build();
     this.viewer = new DocumentViewer(this.detail, collection, app, {
       onChanged: () => this.reload(),
@@ -41,17 +44,17 @@ export class DocumentsPanel {
   build() {
     const { label, ext } = this.meta;
     this.searchInput = h('input', {
-      type: 'search', id: `search-${this.collection}`, class: 'input', placeholder: `Search ${label.toLowerCase()} by title or name`,
-      attrs: { 'aria-describedby': `search-hint-${this.collection}`, autocomplete: 'off' },
-      on: { input: () => this.renderList() },
+      type: 'search', id: `search-${this.collection}`, class: 'input', placeholder: `Search ${label.toLowerCase()} for words in them`,
+      attrs: { 'aria-describedby': `search-hint-${this.collection}`, autocomplete: 'off', 'aria-controls': `list-${this.collection}` },
+      on: { input: () => this.search.set(this.searchInput.value) },
     });
-    this.searchHint = h('p', { class: 'hint', id: `search-hint-${this.collection}` });
+    this.searchHint = h('p', { class: 'hint', id: `search-hint-${this.collection}`, attrs: { 'aria-live': 'polite' } });
     this.fileInput = h('input', {
       type: 'file', multiple: true, accept: ext, class: 'visually-hidden', tabIndex: -1,
       attrs: { 'aria-hidden': 'true', 'data-testid': `file-input-${this.collection}` },
       on: { change: () => { this.upload([...this.fileInput.files]); this.fileInput.value = ''; } },
     });
-    this.list = h('ul', { class: 'doc-list', attrs: { role: 'list', 'aria-label': `${label} documents` } });
+    this.list = h('ul', { class: 'doc-list', id: `list-${this.collection}`, attrs: { role: 'list', 'aria-label': `${label} documents` } });
     this.listStatus = h('div', { class: 'list-status' });
     this.loadMoreBtn = button('Load more', { variant: 'secondary', onClick: () => this.loadMore() });
     this.loadMoreBtn.classList.add('load-more');
@@ -143,9 +146,11 @@ export class DocumentsPanel {
     }
     this.renderList();
     this.app.setCount(this.collection, this.items.length, Boolean(this.nextCursor));
+    this.search.refresh();
   }
 
   async loadMore() {
+    if (this.search.active) return this.search.more();
     if (!this.nextCursor) return;
     this.loadMoreBtn.disabled = true;
     try {
@@ -167,21 +172,12 @@ export class DocumentsPanel {
     replaceChildren(this.listStatus, text && h('p', { class: isError ? 'error-text' : 'muted', text }));
   }
 
-  filtered() {
-    const q = this.searchInput.value.trim().toLowerCase();
-    if (!q) return this.items;
-    return this.items.filter((i) => i.name.toLowerCase().includes(q) || (i.title ?? '').toLowerCase().includes(q));
-  }
-
   renderList() {
-    const items = this.filtered();
-    const q = this.searchInput.value.trim();
-    const more = this.nextCursor ? ' Load more to include older ones.' : '';
-    this.searchHint.textContent = q
-      ? `${items.length} of ${this.items.length} loaded ${this.items.length === 1 ? 'document matches' : 'documents match'}.${more}`
-      : `Search filters the ${this.items.length} loaded ${this.items.length === 1 ? 'document' : 'documents'}.${more}`;
-    this.list.replaceChildren(...items.map((item) => this.renderItem(item)));
+    if (this.search.active) return this.renderMatches();
+    this.searchHint.textContent = '';
+    this.list.replaceChildren(...this.items.map((item) => this.renderItem(item)));
     this.loadMoreBtn.hidden = !this.nextCursor;
+    this.loadMoreBtn.disabled = false;
     if (this.loaded && !this.items.length) {
       this.list.append(h('li', { class: 'empty-state' },
         h('p', { class: 'empty-title', text: `No ${this.meta.label.toLowerCase()} yet` }),
@@ -190,12 +186,31 @@ export class DocumentsPanel {
           : this.collection === 'brand-data'
             ? 'Upload a brand data .json file, or generate one from a brand’s website.'
             : `Upload ${this.meta.ext} files, or generate one from ${this.collection === 'briefs' ? 'brand data' : 'a brief'}.` })));
-    } else if (this.loaded && !items.length) {
-      this.list.append(h('li', { class: 'empty-state' }, h('p', { class: 'muted', text: `Nothing matches “${q}”.` })));
     }
   }
 
-  renderItem(item) {
+  /** The search's matches, each with its snippet, and where the search stands. */
+  renderMatches() {
+    const { q, items, pending, error, nextCursor } = this.search;
+    const label = this.meta.label.toLowerCase();
+    const count = `${items.length}${nextCursor ? '+' : ''}`;
+    this.searchHint.textContent = error
+      ? `Search failed: ${error}`
+      : pending && !items.length
+        ? `Searching all ${label}…`
+        : `${count} ${items.length === 1 && !nextCursor ? 'document matches' : 'documents match'} every word of “${q}”.`;
+    this.searchHint.classList.toggle('error-text', Boolean(error));
+    this.list.replaceChildren(...items.map((item) => this.renderItem(item, item.snippet)));
+    this.loadMoreBtn.hidden = !nextCursor;
+    this.loadMoreBtn.disabled = pending;
+    if (!pending && !error && !items.length) {
+      this.list.append(h('li', { class: 'empty-state' },
+        h('p', { class: 'empty-title', text: `No ${label} match “${q}”` }),
+        h('p', { class: 'muted', text: 'Every word must be in the title, the name or the text. Try fewer words.' })));
+    }
+  }
+
+  renderItem(item, snippet = null) {
     const isJson = this.meta.format === 'json';
     const size = isJson ? formatBytes(item.size) : `${formatNumber(item.word_count)} words`;
     const current = item.name === this.selected;
@@ -207,14 +222,16 @@ export class DocumentsPanel {
       },
       h('span', { class: 'doc-item-title', text: item.title || item.name }),
       h('span', { class: 'doc-item-name', text: item.name }),
-      h('span', { class: 'doc-item-meta' }, h('span', { text: size }), h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' }, text: '·' }), timeEl(item.updated_at), qualityBadge(item.quality))));
+      h('span', { class: 'doc-item-meta' }, h('span', { text: size }), h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' }, text: '·' }), timeEl(item.updated_at), qualityBadge(item.quality)),
+      snippet && snippet.text && snippetElement(snippet)));
   }
 
   /** Opens a document in the detail pane (it need not be in the loaded page). */
   async open(name) {
     if (!(await this.viewer.confirmLeave())) return;
     this.select(name);
-    const shown = this.viewer.show(name, this.items.find((i) => i.name === name));
+    const known = this.items.find((i) => i.name === name) ?? this.search.items.find((i) => i.name === name);
+    const shown = this.viewer.show(name, known);
     // On narrow screens the viewer replaces the list: bring its top into view.
     if (this.list.offsetParent === null) this.detail.scrollIntoView({ block: 'start' });
     await shown;
@@ -234,6 +251,7 @@ export class DocumentsPanel {
 
   removed(name) {
     this.items = this.items.filter((i) => i.name !== name);
+    this.search.removed(name);
     this.select(null);
     this.renderList();
     this.app.setCount(this.collection, this.items.length, Boolean(this.nextCursor));

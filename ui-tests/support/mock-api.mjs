@@ -1,9 +1,10 @@
 // A throwaway, in-memory stand-in for the API, for running the UI tests without the Rust host.
 // It serves ../static with the same Content-Security-Policy as the real component and implements
 // the documents contract, accounts and access (support/mock-auth.mjs: every /api request needs a
-// session cookie or a bearer token, with the real roles), plus a simulated jobs backend (queue,
-// runner, logs, SSE) and webhook deliveries (support/mock-webhooks.mjs) that tests steer through
-// /__mock/* endpoints (which need no credential).
+// session cookie or a bearer token, with the real roles), search and usage totals
+// (support/mock-search.mjs), plus a simulated jobs backend (queue, runner, logs, SSE) and webhook
+// deliveries (support/mock-webhooks.mjs) that tests steer through /__mock/* endpoints (which need
+// no credential).
 // The real host is the reference: tests run against it when CWM_BASE_URL or CWM_RUNNER_BIN is set,
 // and every answer the mock gives is checked against its OpenAPI document (support/contract.mjs).
 //
@@ -19,6 +20,7 @@ import { createAuth } from './mock-auth.mjs';
 import { createWebhooks } from './mock-webhooks.mjs';
 import { createContract } from './contract.mjs';
 import { grade, summary } from './mock-quality.mjs';
+import { createSearch } from './mock-search.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const STATIC_DIR = path.resolve(HERE, '../../static');
@@ -259,11 +261,15 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
   const jobs = createJobs({ docs, stepMs: jobStepMs, HttpError, onFinished: (job) => webhooks.jobFinished(job) });
   const auth = createAuth({ HttpError, runners: () => jobs.runners() });
   webhooks = createWebhooks({ HttpError, audit: auth.audit });
+  const finder = createSearch({ docs, jobs, HttpError });
 
   async function handleDocs(req, res, url, parts, by) {
     const collection = parts[1];
     const name = parts[2] ? decodeURIComponent(parts[2]) : null;
     const method = req.method;
+    if (parts.length === 2 && method === 'GET' && url.searchParams.get('q')?.trim()) {
+      return send(res, 200, finder.search(url, collection), { 'cache-control': 'no-store' });
+    }
     if (parts.length === 2 && method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? 50);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be a whole number from 1 to 500');
@@ -393,6 +399,10 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
         return send(res, 200, auth.admit(req, ['health']) ? full : { status: full.status });
       }
       if (parts[0] === '__mock' && parts[1] === 'webhooks') return webhooks.control(parts.slice(2), res, send);
+      if (parts[0] === '__mock' && parts[1] === 'usage' && req.method === 'POST') {
+        finder.seed((await readJson(req)).records ?? []);
+        return rawSend(res, 200, { ok: true });
+      }
       if (parts[0] === '__mock') return await jobs.control(req, res, parts.slice(1), send, readBody);
       if (parts[0] === 'api') {
         auth.checkOrigin(req);
@@ -418,6 +428,13 @@ export async function startMockServer({ port = 0, staticDir = STATIC_DIR, jobSte
         }
         if (url.pathname === '/api/render') return await handleRender(req, res);
         if (parts[1] === 'webhooks') return webhooks.handle(req, res, url, parts, send, by);
+        if (url.pathname === '/api/search' && req.method === 'GET') {
+          const c = url.searchParams.get('collection');
+          if (c && !COLLECTIONS[c]) throw new HttpError(400, `collection ${JSON.stringify(c)} is not one of brand-data, briefs, drafts`);
+          return send(res, 200, finder.search(url, c || null), { 'cache-control': 'no-store' });
+        }
+        if (url.pathname === '/api/search/rebuild' && req.method === 'POST') return send(res, 200, finder.rebuild());
+        if (url.pathname === '/api/usage' && req.method === 'GET') return send(res, 200, finder.usage(url), { 'cache-control': 'no-store' });
         if ((await auth.handle(req, res, url, parts, principal, send, () => readJson(req))) !== false) return;
         throw new HttpError(404, `no endpoint at ${url.pathname}`);
       }

@@ -29,7 +29,8 @@ export function need(method, parts) {
   if (path === 'health') return 'public';
   if (parts[1] === 'auth') return parts[2] === 'signin-links' ? 'admin' : 'public';
   if (['users', 'runners', 'audit', 'webhooks'].includes(parts[1])) return 'admin';
-  if (parts[1] === 'me' || parts[1] === 'tokens' || parts[1] === 'render') return 'viewer';
+  if (parts[1] === 'me' || parts[1] === 'tokens' || parts[1] === 'render' || parts[1] === 'usage') return 'viewer';
+  if (parts[1] === 'search') return method === 'POST' ? 'admin' : 'viewer';
   if (parts[1] === 'jobs') return method === 'POST' || parts[3] === 'prompt' ? 'editor' : 'viewer';
   // Documents: reading is for viewers, everything else (upload, generate, PUT, DELETE) for editors.
   return method === 'GET' || method === 'HEAD' ? 'viewer' : 'editor';

@@ -94,6 +94,7 @@ test('invite an editor, who sets a password, signs out and in, generates a brief
     assert.deepEqual(await whoAmI(page), { who: editor, role: 'Editor' });
     assert.equal(await page.locator('#nav [data-view="admin"]').isHidden(), true, 'no admin page for an editor');
     assert.equal(await page.locator('#nav [data-view="jobs"]').isVisible(), true, 'the job history is for everyone');
+    assert.equal(await page.locator('#nav [data-view="usage"]').isVisible(), true, 'the usage page is for everyone');
 
     await signOut(page);
     const wrong = page.locator('#auth-main form');

@@ -1,6 +1,7 @@
 // The document features of the web UI, end to end in a real browser: uploads (file chooser and
 // drag-and-drop), the brand-data tree, Markdown previews, the JSON and Markdown editors, ETag
-// conflicts, deletion, downloads, search, paging, keyboard use and the 390 px layout. Every test
+// conflicts, deletion, downloads, search (the server's, with marked snippets), paging, keyboard
+// use and the 390 px layout. Every test
 // also fails on console errors, uncaught exceptions and CSP violations.
 //
 // Runs against the mock API by default, or a real server (CWM_BASE_URL / CWM_RUNNER_BIN); see
@@ -389,28 +390,64 @@ test('download saves exactly the stored bytes', async () => {
   });
 });
 
-test('search filters the loaded documents by title or name', async () => {
-  const names = [n('alpha-hiking', '.md'), n('beta-cycling', '.md'), n('gamma-hiking-boots', '.md')];
-  await putDocument(target.url, 'briefs', names[0], '# Hiking for beginners\n');
-  await putDocument(target.url, 'briefs', names[1], '# Cycling commutes\n');
-  await putDocument(target.url, 'briefs', names[2], '# Boots that last\n');
+test('search finds documents by any word in them, with the matched words marked, and pages on', async () => {
+  const word = `x${RUN_ID.toLowerCase()}`;
+  const names = [n('alpha-hiking', '.md'), n('beta-cycling', '.md'), n('gamma-boots', '.md')];
+  await putDocument(target.url, 'briefs', names[0], `# Hiking for beginners\n\nPack light. The Café at the trailhead sells ${word} maps.\n`);
+  await putDocument(target.url, 'briefs', names[1], `# Cycling commutes\n\nRain jackets and ${word} lights for dark mornings.\n`);
+  await putDocument(target.url, 'briefs', names[2], '# Boots that last\n\nResoled boots outlive their owners.\n');
+  const many = Array.from({ length: 23 }, (_, i) => n(`many-${String(i).padStart(2, '0')}`, '.md'));
+  for (const name of many) await putDocument(target.url, 'drafts', name, `# Draft ${name}\n\nAbout ${word} and more.\n`);
   await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
     await selectTab(page, 'briefs');
     const p = panel(page, 'briefs');
-    for (const name of names) await docItem(page, 'briefs', name).waitFor();
     const search = p.getByRole('searchbox');
-    await search.fill(`${RUN_ID}-`);
-    await waitFor(async () => (await p.locator('.doc-item').count()) >= 3, { message: 'run items' });
-    await search.fill(`${RUN_ID}-alpha`);
-    await waitFor(async () => (await p.locator('.doc-item').count()) === 1, { message: 'one match by name' });
-    await search.fill('CYCLING COMMUTES');
+    const hint = p.locator('.hint');
+    // A word of the text, in another case and without its accent; every word must match.
+    await search.fill(`${word.toUpperCase()} cafe`);
+    await docItem(page, 'briefs', names[0]).waitFor();
+    await waitFor(async () => (await p.locator('.doc-item').count()) === 1, { message: 'one match for both words' });
+    const marked = await docItem(page, 'briefs', names[0]).locator('.doc-item-snippet mark').allTextContents();
+    assert.deepEqual(marked, ['Café', word]);
+    assert.match(await hint.textContent(), /1 document matches every word/);
+    await screenshot(page, 'search-1280');
+    // One word: both briefs that hold it, newest first, never the third.
+    await search.fill(word);
     await docItem(page, 'briefs', names[1]).waitFor();
-    assert.equal(await docItem(page, 'briefs', names[0]).count(), 0, 'matches titles, case-insensitively');
-    assert.match(await p.locator('.hint').textContent(), /loaded documents? match/);
-    await search.fill(`${RUN_ID}-nothing-like-this`);
-    await p.locator('.empty-state', { hasText: 'Nothing matches' }).waitFor();
+    await waitFor(async () => (await p.locator('.doc-item').count()) === 2, { message: 'two matches' });
+    assert.equal(await p.locator('.doc-item').first().getAttribute('data-name'), names[1]);
+    // Opening a match shows the document.
+    await docItem(page, 'briefs', names[1]).click();
+    await p.locator('.viewer-name', { hasText: names[1] }).waitFor();
+    // Plurals: "boot" finds "boots".
+    await search.fill('resoled boot');
+    await docItem(page, 'briefs', names[2]).waitFor();
+    await search.fill(`${word} nothinglikethis`);
+    await p.locator('.empty-state', { hasText: 'No briefs match' }).waitFor();
+    // Cleared: the listing is back.
     await search.fill('');
-    assert.match(await p.locator('.hint').textContent(), /Search filters the \d+ loaded/);
+    await docItem(page, 'briefs', names[0]).waitFor();
+    assert.equal(await hint.textContent(), '');
+
+    // More matches than a page: "Load more" follows the cursor, no repeats.
+    await selectTab(page, 'drafts');
+    const d = panel(page, 'drafts');
+    await d.getByRole('searchbox').fill(word);
+    await waitFor(async () => (await d.locator('.doc-item').count()) === 20, { message: 'a first page of 20' });
+    assert.match(await d.locator('.hint').textContent(), /20\+ documents match/);
+    assert.equal(await d.locator('.doc-item').first().getAttribute('data-name'), many[22], 'newest first');
+    await d.getByRole('button', { name: 'Load more' }).click();
+    await waitFor(async () => (await d.locator('.doc-item').count()) === 23, { message: 'all 23' });
+    const shown = await d.locator('.doc-item').evaluateAll((els) => els.map((e) => e.dataset.name));
+    assert.deepEqual(shown, [...many].reverse());
+    assert.equal(await d.getByRole('button', { name: 'Load more' }).isHidden(), true);
+  });
+  await withApp(browser, target.url, { viewport: PHONE }, async ({ page }) => {
+    await selectTab(page, 'briefs');
+    const p = panel(page, 'briefs');
+    await p.getByRole('searchbox').fill(`${word} jackets`);
+    await docItem(page, 'briefs', names[1]).locator('mark').first().waitFor();
+    await screenshot(page, 'search-390');
   });
 });
 
