@@ -4,7 +4,7 @@
 // or day, picked with tabs.
 
 import * as api from './api.js';
-import { h, button, formatCost, formatNumber, formatCompact, formatDuration, replaceChildren } from './dom.js';
+import { h, button, formatNumber, formatCompact, formatDuration, replaceChildren } from './dom.js';
 import { Tabs } from './tabs.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -23,8 +23,17 @@ const daysBefore = (day, n) => isoDay(new Date(Date.parse(`${day}T00:00:00Z`) - 
 /** "Dec 6" for a `YYYY-MM-DD`. */
 const shortDay = (day) => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
+/** Dollars: whole ones from $100, cents from $1, and four decimals below (a run costs cents). */
 function money(usd) {
-  return usd >= 100 ? `$${Math.round(usd).toLocaleString('en-US')}` : formatCost(usd);
+  if (usd >= 100) return `$${Math.round(usd).toLocaleString('en-US')}`;
+  if (usd >= 1 || usd === 0) return `$${usd.toFixed(2)}`;
+  return `$${usd.toFixed(4)}`;
+}
+
+/** An axis label: as many decimals as the step between labels needs. */
+function axisMoney(v, step) {
+  const decimals = [0, 1, 2, 3, 4, 5].find((d) => Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-9) ?? 5;
+  return `$${v.toFixed(decimals)}`;
 }
 
 function keyLabel(group, key) {
@@ -210,7 +219,7 @@ function barChart(rows, summary, available) {
     svg('desc', { id: 'usage-svg-desc' }, summary));
   for (let v = 0; v <= top + step / 2; v += step) {
     chart.append(svg('line', { x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v), class: 'usage-grid' }));
-    chart.append(svg('text', { x: pad.left - 6, y: y(v) + 4, class: 'usage-axis', 'text-anchor': 'end' }, v === 0 ? '$0' : money(v)));
+    chart.append(svg('text', { x: pad.left - 6, y: y(v) + 4, class: 'usage-axis', 'text-anchor': 'end' }, v === 0 ? '$0' : axisMoney(v, step)));
   }
   const labelEvery = Math.ceil(rows.length / Math.max(2, Math.floor(plotW / 80)));
   rows.forEach((r, i) => {

@@ -1,9 +1,10 @@
 // The whole content workflow in a browser against the real stack: the `runner up` binary (the
 // embedded .wasm API plus a worker) on an ephemeral port, with the fake Claude CLI writing the
 // outputs. Upload brand data → generate a brief → watch its log to the end → open its preview →
-// generate a draft from it → cancel a queued job → download the draft and compare bytes. Then a
-// revision: a draft is revised with AI, the fake CLI writes the revised text, the review shows
-// the changes, some are taken and the approval writes a version whose source is the revision.
+// generate a draft from it → cancel a queued job → download the draft and compare bytes → the
+// usage page counts those jobs. Then a revision: a draft is revised with AI, the fake CLI writes
+// the revised text, the review shows the changes, some are taken and the approval writes a
+// version whose source is the revision.
 // Screenshots of each tab, of the log viewer and of the review at 1280 and 390 px go to
 // ci-artifacts/screenshots/e2e-*.png.
 //
@@ -197,9 +198,26 @@ test('content workflow: brand data → brief → live log → preview → draft 
     const stored = (await apiFetch(url, 'GET', `/api/drafts/${SLUG}.md`)).body;
     assert.ok(bytes.equals(stored), 'the download is the stored draft, byte for byte');
     assert.equal(bytes.toString('utf8'), OUTPUT, 'and it is what the CLI wrote');
+
+    // 7. The usage page counts the ended jobs once each, as the jobs themselves report them.
+    const ended = (await (await apiFetch(url, 'GET', '/api/jobs?limit=50')).json()).items
+      .filter((j) => ['completed', 'failed', 'cancelled'].includes(j.status));
+    const sum = (field) => ended.reduce((n, j) => n + (j.usage?.[field] ?? 0), 0);
+    const usage = (await apiFetch(url, 'GET', '/api/usage?group_by=type')).json();
+    assert.equal(usage.totals.jobs, ended.length);
+    assert.equal(usage.totals.cost_micro_usd, ended.reduce((n, j) => n + Math.round((j.usage?.cost_usd ?? 0) * 1e6), 0));
+    for (const field of ['input_tokens', 'output_tokens', 'duration_ms']) assert.equal(usage.totals[field], sum(field), field);
+    assert.deepEqual(usage.rows.map((r) => r.key).sort(), ['brand_data', 'brief', 'draft']);
+    await page.locator('#nav [data-view="usage"]').click();
+    const jobsStat = page.locator('#usage-main .usage-stat').filter({ has: page.locator('.usage-stat-label', { hasText: /^Jobs$/ }) });
+    await jobsStat.locator('.usage-stat-value', { hasText: String(ended.length) }).waitFor();
+    assert.match(await jobsStat.textContent(), /2 completed · 0 failed · 1 cancelled/);
+    await page.locator('#usage-tab-type').click();
+    await page.locator('#usage-panel-type tbody th', { hasText: 'Draft' }).waitFor();
+    await screenshot(page, 'e2e-usage-1280');
   });
 
-  // 7. The same screens at phone width (signed in with a fresh link: each works once).
+  // 8. The same screens at phone width (signed in with a fresh link: each works once).
   await withApp(browser, url, { viewport: PHONE }, async ({ page }) => {
     for (const c of ['brand-data', 'briefs', 'drafts']) {
       await selectTab(page, c);

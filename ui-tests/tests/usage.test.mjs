@@ -71,13 +71,17 @@ test('the usage page shows totals, cost per day as a chart and a table, and brea
     await screen.getByText('Show as a table').click();
     await screenshot(page, 'usage-1280');
 
-    // Breakdowns behind tabs (arrow keys move between them); every table's rows add up.
+    // Breakdowns behind tabs (arrow keys move between them); every table's rows add up. A server
+    // where no job ended yet says so instead.
+    const ended = Number((await stat('Jobs').locator('.usage-stat-value').textContent()).replace(/,/g, ''));
     const table = (group) => screen.locator(`#usage-panel-${group} table.usage-table`);
-    await table('user').waitFor();
+    const shown = (group) => (ended ? table(group) : screen.locator(`#usage-panel-${group}`).getByText('No job ended in these days.'));
+    await shown('user').waitFor();
     for (const group of ['brand', 'type', 'day']) {
       await screen.locator(`#usage-tab-${group}`).click();
-      await table(group).waitFor();
+      await shown(group).waitFor();
       assert.equal(await screen.locator(`#usage-tab-${group}`).getAttribute('aria-selected'), 'true');
+      if (!ended) continue;
       const costs = await table(group).locator('tbody td:nth-child(6)').allTextContents();
       const total = await table(group).locator('tfoot td:nth-child(6)').textContent();
       assert.equal(Math.round(costs.reduce((s, t) => s + money(t), 0) * 100) / 100, money(total), group);
@@ -85,7 +89,7 @@ test('the usage page shows totals, cost per day as a chart and a table, and brea
     await screen.locator('#usage-tab-day').focus();
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'usage-tab-user');
-    await table('user').waitFor();
+    await shown('user').waitFor();
     if (target.kind === 'mock') {
       const users = await table('user').locator('tbody th').allTextContents();
       assert.deepEqual([...users].sort(), [...USERS].sort());
@@ -95,7 +99,7 @@ test('the usage page shows totals, cost per day as a chart and a table, and brea
 
     // A shorter range: a week, one bar a day.
     await screen.locator('[data-days="7"]').click();
-    await waitFor(async () => (await chart.locator('rect.usage-bar').count()) === 7 || (await screen.locator('svg.usage-svg rect.usage-bar').count()) === 7, { message: 'seven bars' });
+    await waitFor(async () => (await screen.locator('svg.usage-svg rect.usage-bar').count()) === 7, { message: 'seven bars' });
     await screen.getByLabel('From').fill(day(1));
     await screen.getByLabel('To').fill(day(3));
     await screen.locator('[data-action="usage-apply"]').click();
