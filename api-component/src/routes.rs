@@ -135,7 +135,11 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("POST", "/api/webhooks/test", Endpoint::WebhookTest),
     ("GET", "/api/trash", Endpoint::TrashList),
     ("GET", "/api/search", Endpoint::Search),
-    ("POST", "/api/search/rebuild", Endpoint::SearchRebuild),
+    (
+        "POST",
+        protocol::admin::SEARCH_REBUILD,
+        Endpoint::SearchRebuild,
+    ),
     ("GET", "/api/usage", Endpoint::Usage),
     (
         "POST",

@@ -6,6 +6,7 @@
 //! request is refused with a clear error; responses are lenient (unknown fields ignored, unknown
 //! enum values read as `Unknown`), so a newer server does not break an older runner.
 
+pub mod admin;
 pub mod limits;
 
 /// Credentials as they travel.

@@ -1,5 +1,5 @@
-//! Command-line interface: `runner serve`, `runner work` and `runner up`, with flags that fall
-//! back to environment variables, turned into [`Mode`]. The worker's flags are the `worker`
+//! Command-line interface: `runner serve`, `runner work`, `runner up` and `runner index
+//! rebuild`, with flags that fall back to environment variables, turned into [`Mode`]. The worker's flags are the `worker`
 //! crate's own ([`WorkerArgs`], [`ApiArgs`]), flattened in.
 
 use std::net::SocketAddr;
@@ -11,6 +11,7 @@ use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, V
 use worker::{ApiArgs, WorkerArgs};
 
 use crate::host::serve::{InstanceMode, Limits};
+use crate::index::RebuildArgs;
 use crate::settings::{Role, Settings};
 
 /// Self-contained host for the Claude Workflow Manager.
@@ -29,6 +30,16 @@ enum Command {
     Work(WorkArgs),
     /// Everything in one process: the HTTP server and a job worker using it.
     Up(UpArgs),
+    /// The search index of a running API.
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum IndexCommand {
+    /// Recreate the search index from the documents (for data written before it existed),
+    /// step by step through POST /api/search/rebuild, with an admin credential.
+    Rebuild(RebuildArgs),
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +66,8 @@ pub enum Mode {
     Host(Box<Settings>),
     /// `work`: the job worker alone.
     Work(Box<WorkArgs>),
+    /// `index rebuild`: the search index of a running API recreated.
+    IndexRebuild(RebuildArgs),
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +148,7 @@ impl Cli {
                 Mode::Host(Box::new(host_settings(Role::Up, serve, Some(worker))))
             }
             Command::Work(args) => Mode::Work(Box::new(args)),
+            Command::Index(IndexCommand::Rebuild(args)) => Mode::IndexRebuild(args),
         }
     }
 
@@ -142,7 +156,9 @@ impl Cli {
     pub fn into_config(self) -> Settings {
         match self.into_mode() {
             Mode::Host(settings) => *settings,
-            Mode::Work(_) => panic!("`work` has no host settings"),
+            Mode::Work(_) | Mode::IndexRebuild(_) => {
+                panic!("only `serve` and `up` have host settings")
+            }
         }
     }
 }
@@ -286,6 +302,28 @@ mod tests {
             let zero = Cli::try_parse_from(["runner", "serve", flag, "0"]);
             assert!(zero.is_err(), "{flag} 0 was accepted");
         }
+    }
+
+    #[test]
+    fn index_rebuild_takes_the_api_and_a_token_file() {
+        let Mode::IndexRebuild(args) = Cli::try_parse_from([
+            "runner",
+            "index",
+            "rebuild",
+            "--api",
+            "http://h:1",
+            "--token-file",
+            "/run/admin",
+        ])
+        .unwrap()
+        .into_mode() else {
+            panic!("not index rebuild")
+        };
+        assert_eq!(
+            (args.api.as_str(), args.token_file),
+            ("http://h:1", PathBuf::from("/run/admin"))
+        );
+        assert!(Cli::try_parse_from(["runner", "index"]).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`cli`]: `runner serve` / `work` / `up` flags and environment variables → [`cli::Mode`].
 //! - [`work`] and the worker half of `up`: the `worker` crate's job loop.
+//! - [`index`]: `runner index rebuild`, the search index recreated through a running API.
 //! - [`settings`]: the settings [`run`] takes, however they were given.
 //! - [`manifest`]: variables and key-value stores from `spin.toml` (or its embedded copy).
 //! - [`host`]: the wasmtime side: engine and linker ([`host::linker`]), the world check,
@@ -20,6 +21,7 @@
 pub mod cli;
 pub mod embedded;
 pub mod host;
+pub mod index;
 pub mod logging;
 pub mod manifest;
 pub mod runtime_config;

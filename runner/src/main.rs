@@ -1,5 +1,5 @@
 //! `runner`: parse the command, start logging, then serve (`serve`, `up`) or work (`work`)
-//! until SIGINT/SIGTERM.
+//! until SIGINT/SIGTERM, or rebuild a running API's search index (`index rebuild`).
 
 use std::process::ExitCode;
 
@@ -12,6 +12,7 @@ async fn main() -> ExitCode {
     let outcome = match mode {
         Mode::Host(settings) => runner::run(*settings, runner::shutdown::signal()).await,
         Mode::Work(args) => runner::work(*args).await,
+        Mode::IndexRebuild(args) => runner::index::rebuild(&args).await.map(drop),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

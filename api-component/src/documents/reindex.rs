@@ -6,7 +6,7 @@
 //! from. Documents already indexed cost two reads, so running it again is cheap and safe;
 //! writes made meanwhile index themselves.
 
-use serde::Serialize;
+pub use protocol::admin::RebuildStep;
 
 use super::{Documents, meta_key, parse_meta};
 use crate::names::Collection;
@@ -46,21 +46,6 @@ impl std::fmt::Display for RebuildCursor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}", self.collection, self.slot)
     }
-}
-
-/// What one step did.
-#[derive(Debug, Default, Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RebuildStep {
-    /// Documents indexed by this step.
-    pub indexed: u64,
-    /// Documents this step found indexed already.
-    pub current: u64,
-    /// Pass back as `cursor` to go on; `null` once every collection was walked.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub next_cursor: Option<String>,
-    /// Whether the rebuild is complete (`next_cursor` is `null`).
-    pub done: bool,
 }
 
 /// One step from `cursor`.

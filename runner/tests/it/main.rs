@@ -9,6 +9,7 @@ mod harness;
 mod keyvalue;
 mod limits;
 mod origins;
+mod search;
 mod shutdown;
 mod startup;
 mod up;
