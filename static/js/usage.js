@@ -4,7 +4,7 @@
 // or day, picked with tabs.
 
 import * as api from './api.js';
-import { h, button, formatCost as money, formatNumber, formatCompact, formatDuration, replaceChildren } from './dom.js';
+import { h, button, formatCost, formatNumber, formatCompact, formatDuration, replaceChildren } from './dom.js';
 import { Tabs } from './tabs.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -22,6 +22,9 @@ const isoDay = (date) => date.toISOString().slice(0, 10);
 const daysBefore = (day, n) => isoDay(new Date(Date.parse(`${day}T00:00:00Z`) - n * 86_400_000));
 /** "Dec 6" for a `YYYY-MM-DD`. */
 const shortDay = (day) => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+
+/** Money as everywhere in the UI, with nothing spent written plainly. */
+const money = (usd) => (usd === 0 ? '$0.00' : formatCost(usd));
 
 /** An axis label: as many decimals as the step between labels needs. */
 function axisMoney(v, step) {
