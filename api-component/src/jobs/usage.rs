@@ -127,6 +127,22 @@ impl UsageRow {
         self.cache_creation_input_tokens += created;
         self.duration_ms += ms;
     }
+
+    /// The row back as bucket figures (to add rows up).
+    fn figures(&self) -> [i64; 10] {
+        [
+            self.jobs,
+            self.completed,
+            self.failed,
+            self.cancelled,
+            self.cost_micro_usd,
+            self.input_tokens,
+            self.output_tokens,
+            self.cache_read_input_tokens,
+            self.cache_creation_input_tokens,
+            self.duration_ms,
+        ]
+    }
 }
 
 /// `GET /api/usage`.
@@ -293,14 +309,9 @@ pub fn report(store: &dyn Store, group_by: GroupBy, days: &[String]) -> StoreRes
     Ok(rows)
 }
 
-/// `GET /api/usage?group_by=day|user|brand|type&from=&to=`.
-pub fn usage_get(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
-    let raw = req.query_param("group_by").unwrap_or_else(|| "day".into());
-    let group_by = GroupBy::parse(&raw).ok_or_else(|| {
-        ApiError::BadRequest(format!(
-            "group_by {raw:?} is not one of day, user, brand, type"
-        ))
-    })?;
+/// The days `from` to `to` (inclusive, `YYYY-MM-DD`) a request asks for: by default the last
+/// [`DEFAULT_DAYS`] up to today; at most [`MAX_DAYS`].
+fn days_asked(req: &ApiRequest, now_ms: i64) -> ApiResult<Vec<String>> {
     let date = |name: &str| -> ApiResult<Option<chrono::NaiveDate>> {
         match req.query_param(name).filter(|v| !v.is_empty()) {
             None => Ok(None),
@@ -311,7 +322,7 @@ pub fn usage_get(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
                 }),
         }
     };
-    let today = chrono::DateTime::from_timestamp_millis(ctx.now_ms)
+    let today = chrono::DateTime::from_timestamp_millis(now_ms)
         .unwrap_or_default()
         .date_naive();
     let to = date("to")?.unwrap_or(today);
@@ -325,11 +336,22 @@ pub fn usage_get(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
             "from and to are {span} days apart; a report covers at most {MAX_DAYS}"
         )));
     }
-    let days: Vec<String> = from
+    Ok(from
         .iter_days()
         .take(span as usize)
         .map(|d| d.format("%Y-%m-%d").to_string())
-        .collect();
+        .collect())
+}
+
+/// `GET /api/usage?group_by=day|user|brand|type&from=&to=`.
+pub fn usage_get(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
+    let raw = req.query_param("group_by").unwrap_or_else(|| "day".into());
+    let group_by = GroupBy::parse(&raw).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "group_by {raw:?} is not one of day, user, brand, type"
+        ))
+    })?;
+    let days = days_asked(req, ctx.now_ms)?;
     let rows = report(ctx.store, group_by, &days)?;
     let mut totals = UsageRow::default();
     for row in &rows {
@@ -343,22 +365,4 @@ pub fn usage_get(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
         totals,
     };
     Ok(ApiResponse::json(200, &report).with_header("cache-control", "no-store"))
-}
-
-impl UsageRow {
-    /// The row back as bucket figures (to add rows up).
-    fn figures(&self) -> [i64; 10] {
-        [
-            self.jobs,
-            self.completed,
-            self.failed,
-            self.cancelled,
-            self.cost_micro_usd,
-            self.input_tokens,
-            self.output_tokens,
-            self.cache_read_input_tokens,
-            self.cache_creation_input_tokens,
-            self.duration_ms,
-        ]
-    }
 }
