@@ -83,6 +83,10 @@ test('no WCAG 2.1 A/AA violations on any screen', async () => {
     await panel(page, 'briefs').locator('[data-action="cancel"]').click();
     await selectTab(page, 'drafts');
     problems.push(...await violations(page, 'drafts list'));
+    await panel(page, 'drafts').getByRole('searchbox').fill('a11y');
+    await panel(page, 'drafts').locator('.hint', { hasText: 'match' }).waitFor();
+    problems.push(...await violations(page, 'search'));
+    await panel(page, 'drafts').getByRole('searchbox').fill('');
     await panel(page, 'drafts').locator('[data-action="generate"]').click();
     await page.locator('dialog[open] [data-action="submit"]').click();
     problems.push(...await violations(page, 'draft form with errors'));
@@ -108,6 +112,10 @@ test('no WCAG 2.1 A/AA violations on any screen', async () => {
     await page.locator('#jobs-main h1').waitFor();
     await page.locator('#jobs-main .jh-table tbody tr, #jobs-main .empty-state').first().waitFor();
     problems.push(...await violations(page, 'job history'));
+    await page.locator('#nav [data-view="usage"]').click();
+    await page.locator('#usage-main svg.usage-svg').waitFor();
+    await page.locator('#usage-main').getByText('Show as a table').click();
+    problems.push(...await violations(page, 'usage page'));
     await page.locator('#nav [data-view="documents"]').click();
     await page.locator('#main').waitFor();
 
