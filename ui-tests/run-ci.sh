@@ -7,7 +7,7 @@
 #   1. every test file against the in-memory mock API (the jobs UI needs its steerable queue),
 #      plus the end-to-end scenario, which starts `runner up` itself when target/debug/runner
 #      exists and can run jobs;
-#   2. the document, health, accessibility and accounts tests again, against the real host
+#   2. the document, usage, health, accessibility and accounts tests again, against the real host
 #      (`runner serve` on an ephemeral port, with a fresh admin token).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -31,8 +31,8 @@ RUNNER_BIN="${CWM_RUNNER_BIN:-$ROOT/target/debug/runner}"
 echo "== UI tests: mock API (and the e2e scenario if the runner is built)"
 CWM_BASE_URL= CWM_RUNNER_BIN= CWM_E2E_RUNNER_BIN="$RUNNER_BIN" node --test --test-concurrency=1 tests/
 if [ -x "$RUNNER_BIN" ]; then
-  echo "== UI document, health, accessibility and accounts tests: real host ($RUNNER_BIN serve)"
-  CWM_RUNNER_BIN="$RUNNER_BIN" node --test --test-concurrency=1 tests/documents.test.mjs tests/health.test.mjs tests/a11y.test.mjs tests/accounts.test.mjs
+  echo "== UI document, usage, health, accessibility and accounts tests: real host ($RUNNER_BIN serve)"
+  CWM_RUNNER_BIN="$RUNNER_BIN" node --test --test-concurrency=1 tests/documents.test.mjs tests/usage.test.mjs tests/health.test.mjs tests/a11y.test.mjs tests/accounts.test.mjs
 else
   echo "== skipping the real-host document tests: no runner at $RUNNER_BIN (cargo build -p runner)"
 fi
