@@ -14,7 +14,7 @@
 //!   and gives the job back.
 //! - `usage_limits`: a job stopped by a usage limit waits, its runner claims nothing until the
 //!   reset, then the job runs again first; a paused runner shuts down at once.
-//! - `usage`: usage totals equal the sum of the runs' figures, however the jobs ended.
+//! - `usage_totals`: usage totals equal the sum of the runs' figures, however the jobs ended.
 
 mod auth;
 mod concurrency;
@@ -26,4 +26,4 @@ mod instances;
 mod jobs;
 mod shutdown;
 mod usage_limits;
-mod usage;
+mod usage_totals;

@@ -12,7 +12,7 @@ mod retention;
 mod revise;
 mod submission;
 mod usage_limits;
-mod usage;
+mod usage_totals;
 
 use api_component::http::{ApiRequest, ApiResponse};
 use api_component::settings::Settings;

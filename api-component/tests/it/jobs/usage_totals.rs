@@ -198,3 +198,73 @@ fn bad_usage_parameters_are_refused_with_400() {
     );
     assert_eq!(app.get("/api/usage").json_body()["group_by"], "day");
 }
+
+/// A job set aside by a usage limit has not ended: it is counted once, when it finally does
+/// (completed after the reset, or cancelled while it waits).
+#[test]
+fn a_job_waiting_for_a_usage_limit_is_counted_once_when_it_ends() {
+    let app = app();
+    let hour = 3_600_000;
+    let limited = |resume_at_ms: i64| json!({"status": "usage_limit", "error": "usage limit reached", "resume_at_ms": resume_at_ms, "log_chunks": 0});
+    let a = submit_brief(&app, "Resumed");
+    claim(&app, "r1", 1);
+    assert_eq!(
+        finish(&app, &a, 1, limited(app.now_ms() + hour)).status,
+        200
+    );
+    let b = submit_brief(&app, "Given up");
+    claim(&app, "r1", 1);
+    assert_eq!(
+        finish(&app, &b, 1, limited(app.now_ms() + hour)).status,
+        200
+    );
+    assert_eq!(
+        (
+            job(&app, &a)["status"].as_str(),
+            job(&app, &b)["status"].as_str()
+        ),
+        (Some("waiting"), Some("waiting"))
+    );
+    assert_eq!(
+        usage(&app, "group_by=type")["totals"]["jobs"],
+        0,
+        "waiting is not an end"
+    );
+
+    assert_eq!(
+        app.send(ApiRequest::new("POST", &format!("/api/jobs/{b}/cancel")))
+            .status,
+        202
+    );
+    app.advance(hour + 1_000);
+    let taken = claim(&app, "r1", 1);
+    assert_eq!(taken[0]["id"], a.as_str());
+    let attempt = taken[0]["attempt"].as_u64().unwrap();
+    let out = app.runner(
+        "PUT",
+        &format!("/api/runner/jobs/{a}/{attempt}/outputs/0"),
+        "# Resumed\n\nText.",
+    );
+    assert_eq!(out.status, 200);
+    assert_eq!(
+        finish(
+            &app,
+            &a,
+            attempt,
+            finished_with("completed", 0.25, 10, 1, 0, 5)
+        )
+        .status,
+        200
+    );
+
+    let totals = usage(&app, "group_by=type")["totals"].clone();
+    assert_eq!(
+        (
+            totals["jobs"].as_i64(),
+            totals["completed"].as_i64(),
+            totals["cancelled"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(totals["cost_micro_usd"], 250_000);
+}
