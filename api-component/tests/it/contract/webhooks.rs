@@ -1,0 +1,27 @@
+//! Webhook deliveries through the contract: listed a page at a time, and a test delivery.
+
+use super::*;
+
+/// Webhook deliveries: a cancelled job's and a test one, listed a page at a time; bad input
+/// refused.
+pub(super) fn webhook_flows(app: &App) {
+    let queued = expect(
+        app.post_json(
+            "/api/brand-data/generate",
+            &json!({"brand_name": "Acme", "urls": ["https://acme.example"]}),
+        ),
+        202,
+    )
+    .json_body();
+    let cancel = format!("/api/jobs/{}/cancel", queued["job_id"].as_str().unwrap());
+    expect(app.send(ApiRequest::new("POST", &cancel)), 202);
+    expect(app.send(ApiRequest::new("POST", "/api/webhooks/test")), 202);
+    let page = expect(app.get("/api/webhooks/deliveries?limit=1"), 200).json_body();
+    let next = page["next_cursor"].as_str().unwrap();
+    expect(
+        app.get(&format!("/api/webhooks/deliveries?cursor={next}")),
+        200,
+    );
+    expect(app.get("/api/webhooks/deliveries?limit=0"), 400);
+    expect(app.get("/api/webhooks/deliveries?cursor=x"), 400);
+}
