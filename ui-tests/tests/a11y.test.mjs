@@ -4,10 +4,11 @@
 // invite link and token shown, the phone layout with the jobs section open and of the sign-in
 // and admin pages, and (on the mock, which can run jobs) the log viewer.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { startTarget, launchBrowser, openApp, apiFetch, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
+import { openApp, apiFetch, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
+import { useTarget } from '../support/setup.mjs';
 import { panel, selectTab, openDocument, putDocument, brandJson } from '../support/ui.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -18,16 +19,10 @@ let browser;
 const BRAND = `${RUN_ID}-a11y.json`;
 const BRIEF = `${RUN_ID}-a11y.md`;
 
-before(async () => {
-  target = await startTarget();
-  browser = await launchBrowser();
+useTarget(async (started) => {
+  ({ target, browser } = started);
   await putDocument(target.url, 'brand-data', BRAND, brandJson('Accessible Outdoor'));
   await putDocument(target.url, 'briefs', BRIEF, '# Accessible brief\n\nSome **text** and a [link](https://example.com).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n');
-});
-
-after(async () => {
-  await browser?.close();
-  await target?.close();
 });
 
 /** The axe violations on the page now, as "rule: target" strings. */

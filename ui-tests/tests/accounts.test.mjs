@@ -8,9 +8,10 @@
 // Runs against the mock API by default, or a real server (CWM_BASE_URL with CWM_ADMIN_TOKEN, or
 // CWM_RUNNER_BIN); see support/harness.mjs.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTarget, launchBrowser, screenshot, apiFetch, waitFor, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
+import { screenshot, apiFetch, waitFor, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
+import { useTarget } from '../support/setup.mjs';
 import { panel, selectTab, openDocument, putDocument, withApp, brandJson, signInWithPassword, signOut } from '../support/ui.mjs';
 
 let target;
@@ -40,16 +41,10 @@ async function whoAmI(page) {
   return { who, role };
 }
 
-before(async () => {
-  target = await startTarget();
-  browser = await launchBrowser();
+useTarget(async (started) => {
+  ({ target, browser } = started);
   await putDocument(target.url, 'brand-data', BRAND, brandJson('Account Outdoor'));
   await putDocument(target.url, 'briefs', BRIEF, '# Accounts brief\n\nWritten by the admin.\n');
-});
-
-after(async () => {
-  await browser?.close();
-  await target?.close();
 });
 
 test('invite an editor, who sets a password, signs out and in, generates a brief; signed out, the API says 401', async () => {

@@ -5,16 +5,12 @@
 //
 // Mock only: it runs the briefs' and drafts' jobs at once.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
-import { startMockServer } from '../support/mock-api.mjs';
+import { screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
+import { useMock } from '../support/setup.mjs';
 import { panel, selectTab, putDocument, withApp, brandJson } from '../support/ui.mjs';
 
-const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
-const skip = realServer ? 'runs against the mock only (its jobs finish at once)' : false;
-
-let mock;
 let browser;
 let url;
 const ACME = `${RUN_ID}-acme.json`;
@@ -36,22 +32,13 @@ async function brief(title, brand) {
   return job.output_documents[0].name;
 }
 
-before(async () => {
-  if (skip) return;
-  mock = await startMockServer({ jobStepMs: 40 });
-  url = mock.url;
-  setAdminToken(url, mock.adminToken);
-  browser = await launchBrowser();
+const skip = useMock('its jobs finish at once', { jobStepMs: 40 }, async (started) => {
+  ({ browser, url } = started);
   await putDocument(url, 'brand-data', ACME, brandJson('Acme Outdoor'));
   await putDocument(url, 'brand-data', NORTH, brandJson('North Trails'));
   alpha = await brief(`Alpha boots ${RUN_ID}`, ACME);
   beta = await brief(`Beta boots ${RUN_ID}`, NORTH);
   await putDocument(url, 'briefs', PLAIN, '# Plain notes\n\nWritten by hand.\n');
-});
-
-after(async () => {
-  await browser?.close();
-  await mock?.close();
 });
 
 test('drafts from several briefs: brand data from each brief, a default for the rest, a preview, one batch, its progress', { skip }, async () => {

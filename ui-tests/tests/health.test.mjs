@@ -2,9 +2,10 @@
 // queued and no runner is online. Against `runner serve` (no worker) a queued job has no runner
 // by itself; on the mock the simulated runner is taken offline.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTarget, launchBrowser, apiFetch, RUN_ID, DESKTOP } from '../support/harness.mjs';
+import { apiFetch, RUN_ID, DESKTOP } from '../support/harness.mjs';
+import { useTarget } from '../support/setup.mjs';
 import { putDocument, withApp, brandJson } from '../support/ui.mjs';
 
 let target;
@@ -12,15 +13,9 @@ let browser;
 const BRAND = `${RUN_ID}-health.json`;
 const HEALTH_POLL = { timeout: 15_000 };
 
-before(async () => {
-  target = await startTarget();
-  browser = await launchBrowser();
+useTarget(async (started) => {
+  ({ target, browser } = started);
   await putDocument(target.url, 'brand-data', BRAND, brandJson('Health Outdoor'));
-});
-
-after(async () => {
-  await browser?.close();
-  await target?.close();
 });
 
 test('the header shows "Degraded" with the reason while a queued job has no runner', async () => {

@@ -5,16 +5,12 @@
 //
 // Mock only: finished jobs from the past are seeded (POST /__mock/jobs/seed).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, apiFetch, setAdminToken, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
-import { startMockServer } from '../support/mock-api.mjs';
+import { screenshot, apiFetch, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
+import { useMock } from '../support/setup.mjs';
 import { panel, putDocument, withApp } from '../support/ui.mjs';
 
-const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
-const skip = realServer ? 'runs against the mock only (it can seed jobs from the past)' : false;
-
-let mock;
 let browser;
 let url;
 const DAY = 86_400_000;
@@ -31,12 +27,8 @@ const usage = (cost, input = 2400, output = 840) => ({
 });
 const seed = (jobs) => apiFetch(url, 'POST', '/__mock/jobs/seed', { body: JSON.stringify(jobs) });
 
-before(async () => {
-  if (skip) return;
-  mock = await startMockServer({ jobStepMs: 100 });
-  url = mock.url;
-  setAdminToken(url, mock.adminToken);
-  browser = await launchBrowser();
+const skip = useMock('it can seed jobs from the past', { jobStepMs: 100 }, async (started) => {
+  ({ browser, url } = started);
   await putDocument(url, 'briefs', GUIDE, '# Winter boots guide\n\nWarm feet.\n');
   await seed([
     { type: 'brief', created_at: ago(10), params: { title: 'Winter boots guide', primary_keyword: 'winter boots', brand_data: 'acme.json' },
@@ -50,11 +42,6 @@ before(async () => {
       usage: usage(0.0085 + i / 10_000), submitted_by: i % 3 ? 'admin' : 'maria@example.com',
     })),
   ]);
-});
-
-after(async () => {
-  await browser?.close();
-  await mock?.close();
 });
 
 const rows = (page) => page.locator('#jobs-main .jh-table tbody tr');

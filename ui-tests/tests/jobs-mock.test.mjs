@@ -6,16 +6,12 @@
 // Mock only: against a real server the same flows are covered by e2e.test.mjs with the fake
 // Claude CLI, where streams cannot be cut on demand.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
-import { startMockServer } from '../support/mock-api.mjs';
+import { screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
+import { useMock } from '../support/setup.mjs';
 import { panel, selectTab, putDocument, openDocument, withApp, brandJson } from '../support/ui.mjs';
 
-const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
-const skip = realServer ? 'runs against the mock only (see e2e.test.mjs for the real host)' : false;
-
-let mock;
 let browser;
 let url;
 const BRAND = `${RUN_ID}-acme.json`;
@@ -25,19 +21,10 @@ const control = (path) => apiFetch(url, 'POST', `/__mock/${path}`);
 const submit = async (collection, params) => (await apiFetch(url, 'POST', `/api/${collection}/generate`, { body: JSON.stringify(params), headers: { 'content-type': 'application/json' } })).json();
 const jobCard = (page, id) => page.locator(`.job-card[data-job-id="${id}"]`);
 
-before(async () => {
-  if (skip) return;
-  mock = await startMockServer({ jobStepMs: 150 });
-  url = mock.url;
-  setAdminToken(url, mock.adminToken);
-  browser = await launchBrowser();
+const skip = useMock('see e2e.test.mjs for the real host', { jobStepMs: 150 }, async (started) => {
+  ({ browser, url } = started);
   await putDocument(url, 'brand-data', BRAND, brandJson('Acme Outdoor'));
   await putDocument(url, 'briefs', BRIEF, '# Trail shoes\n\nA brief.\n');
-});
-
-after(async () => {
-  await browser?.close();
-  await mock?.close();
 });
 
 test('generate forms validate before they submit and show API errors', { skip }, async () => {

@@ -5,16 +5,12 @@
 //
 // Mock only: the queue is held and released on demand (POST /__mock/queue/pause | resume).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
-import { startMockServer } from '../support/mock-api.mjs';
+import { screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
+import { useMock } from '../support/setup.mjs';
 import { panel, putDocument, withApp, brandJson } from '../support/ui.mjs';
 
-const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
-const skip = realServer ? 'runs against the mock only (its queue can be held)' : false;
-
-let mock;
 let browser;
 let url;
 const BRAND = `${RUN_ID}-state.json`;
@@ -24,18 +20,9 @@ const submitBrief = async (title) => (await apiFetch(url, 'POST', '/api/briefs/g
   body: JSON.stringify({ title, primary_keyword: 'boots', brand_data: BRAND }), headers: { 'content-type': 'application/json' },
 })).json();
 
-before(async () => {
-  if (skip) return;
-  mock = await startMockServer({ jobStepMs: 120 });
-  url = mock.url;
-  setAdminToken(url, mock.adminToken);
-  browser = await launchBrowser();
+const skip = useMock('its queue can be held', { jobStepMs: 120 }, async (started) => {
+  ({ browser, url } = started);
   await putDocument(url, 'brand-data', BRAND, brandJson('State Outdoor'));
-});
-
-after(async () => {
-  await browser?.close();
-  await mock?.close();
 });
 
 /** Records, after every change to the page, what the header and the panel say. */

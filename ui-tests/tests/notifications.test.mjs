@@ -7,16 +7,14 @@
 // Mock only: the receiver's answers are steered through /__mock/webhooks/*. Sending through the
 // real host is tested in runner/tests/it/webhooks.rs.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
-import { startMockServer } from '../support/mock-api.mjs';
+import { screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
+import { useMock } from '../support/setup.mjs';
 import { panel, putDocument, withApp, brandJson } from '../support/ui.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
-const skip = realServer ? 'runs against the mock only (see runner/tests/it/webhooks.rs for the real host)' : false;
 
 let mock;
 let browser;
@@ -39,18 +37,9 @@ async function jobStatus(id) {
 
 const finished = (id) => waitFor(async () => ['completed', 'failed', 'cancelled'].includes(await jobStatus(id)), { message: `job ${id} to finish` });
 
-before(async () => {
-  if (skip) return;
-  mock = await startMockServer({ jobStepMs: 60 });
-  url = mock.url;
-  setAdminToken(url, mock.adminToken);
-  browser = await launchBrowser();
+const skip = useMock('see runner/tests/it/webhooks.rs for the real host', { jobStepMs: 60 }, async (started) => {
+  ({ mock, browser, url } = started);
   await putDocument(url, 'brand-data', BRAND, brandJson('Trailhead Outfitters'));
-});
-
-after(async () => {
-  await browser?.close();
-  await mock?.close();
 });
 
 test('admins see each delivery with its state, attempts and last error, and can send a test', { skip }, async () => {

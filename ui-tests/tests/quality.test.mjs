@@ -6,16 +6,13 @@
 // Mock only: a draft written by a job is made here with its sources through the mock's own
 // store; against a real server the same endpoint is covered by the API's tests.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID, REPO_ROOT } from '../support/harness.mjs';
-import { startMockServer } from '../support/mock-api.mjs';
+import { screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID, REPO_ROOT } from '../support/harness.mjs';
+import { useMock } from '../support/setup.mjs';
 import { panel, selectTab, docItem, openDocument, withApp, signInWithPassword } from '../support/ui.mjs';
-
-const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
-const skip = realServer ? 'runs against the mock only (the API tests cover the real checks)' : false;
 
 const FIXTURES = path.join(REPO_ROOT, 'api-component/tests/fixtures/quality');
 const fixture = (name) => fs.readFileSync(path.join(FIXTURES, name));
@@ -28,21 +25,12 @@ const BRIEF = `${RUN_ID}-starter.md`;
 const DRAFT = `${RUN_ID}-starter-draft.md`;
 const jobCard = (page, id) => page.locator(`.job-card[data-job-id="${id}"]`);
 
-before(async () => {
-  if (skip) return;
-  mock = await startMockServer({ jobStepMs: 100 });
-  url = mock.url;
-  setAdminToken(url, mock.adminToken);
-  browser = await launchBrowser();
+const skip = useMock('the API tests cover the real checks', { jobStepMs: 100 }, async (started) => {
+  ({ mock, browser, url } = started);
   mock.docs.put('brand-data', BRAND, fixture('brand.json'));
   mock.docs.put('briefs', BRIEF, fixture('good-brief.md'), undefined, 'job b1', { job_id: 'b1', brand_data: BRAND, primary_keyword: 'sourdough starter', secondary_keywords: [] });
   // A draft as a job would have written it: its brief, brand data and target are its sources.
   mock.docs.put('drafts', DRAFT, fixture('bad-draft.md'), undefined, 'job d1', { job_id: 'd1', brief: BRIEF, brand_data: BRAND, target_word_count: 450 });
-});
-
-after(async () => {
-  await browser?.close();
-  await mock?.close();
 });
 
 test('the list and job cards show the score; the viewer shows every check with its detail', { skip }, async () => {

@@ -6,16 +6,12 @@
 // Mock only: the real host's waiting jobs are covered by the API and worker tests in Rust, with
 // the fake CLI's usage limit.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
-import { startMockServer } from '../support/mock-api.mjs';
+import { screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
+import { useMock } from '../support/setup.mjs';
 import { putDocument, withApp, brandJson, signInWithPassword } from '../support/ui.mjs';
 
-const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
-const skip = realServer ? 'runs against the mock only (the Rust tests cover the real host)' : false;
-
-let mock;
 let browser;
 let url;
 const BRAND = `${RUN_ID}-limits.json`;
@@ -43,18 +39,9 @@ function utcDay(days) {
   return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days);
 }
 
-before(async () => {
-  if (skip) return;
-  mock = await startMockServer({ jobStepMs: 100 });
-  url = mock.url;
-  setAdminToken(url, mock.adminToken);
-  browser = await launchBrowser();
+const skip = useMock('the Rust tests cover the real host', { jobStepMs: 100 }, async (started) => {
+  ({ browser, url } = started);
   await putDocument(url, 'brand-data', BRAND, brandJson('Limit Outdoor'));
-});
-
-after(async () => {
-  await browser?.close();
-  await mock?.close();
 });
 
 test('a job waiting for the usage limit says when it resumes, and editors can cancel it', { skip }, async () => {

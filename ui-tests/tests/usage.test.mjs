@@ -4,9 +4,10 @@
 // added first (POST /__mock/usage) so that every figure can be checked against known sums; with a
 // real server (CWM_RUNNER_BIN or CWM_BASE_URL) the figures must agree with each other.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTarget, launchBrowser, screenshot, apiFetch, waitFor, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
+import { screenshot, apiFetch, waitFor, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
+import { useTarget } from '../support/setup.mjs';
 import { withApp, signInWithPassword } from '../support/ui.mjs';
 
 let target;
@@ -29,18 +30,12 @@ const seededCost = RECORDS.reduce((sum, r) => sum + Math.round(r.usage.cost_usd 
 
 const money = (text) => Number(text.replace(/[$,]/g, ''));
 
-before(async () => {
-  target = await startTarget();
-  browser = await launchBrowser();
+useTarget(async (started) => {
+  ({ target, browser } = started);
   if (target.kind === 'mock') {
     const res = await fetch(`${target.url}/__mock/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: RECORDS }) });
     assert.equal(res.status, 200);
   }
-});
-
-after(async () => {
-  await browser?.close();
-  await target?.close();
 });
 
 test('the usage page shows totals, cost per day as a chart and a table, and breakdowns by user, brand, type and day', async () => {
