@@ -10,9 +10,8 @@ use crate::support::{App, assert_error, multipart};
 const DAY_MS: i64 = 86_400_000;
 
 fn versions(app: &App, target: &str) -> Vec<Value> {
-    let resp = app.get(&format!("{target}/versions"));
-    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
-    resp.json_body()["items"].as_array().unwrap().clone()
+    let list = app.get_json(&format!("{target}/versions"));
+    list["items"].as_array().unwrap().clone()
 }
 
 fn etag(resp: &ApiResponse) -> String {

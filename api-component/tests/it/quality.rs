@@ -48,14 +48,7 @@ fn query(pairs: &[(&str, String)]) -> String {
 }
 
 fn report(app: &App, path: &str) -> Value {
-    let resp = app.get(path);
-    assert_eq!(
-        resp.status,
-        200,
-        "{path}: {}",
-        String::from_utf8_lossy(&resp.body)
-    );
-    resp.json_body()
+    app.get_json(path)
 }
 
 /// The statuses of a report by check id, and its ids in order.

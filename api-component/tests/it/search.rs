@@ -25,14 +25,7 @@ fn names(page: &Value) -> Vec<String> {
 }
 
 fn search(app: &App, query: &str) -> Value {
-    let resp = app.get(&format!("/api/search?{query}"));
-    assert_eq!(
-        resp.status,
-        200,
-        "{query}: {}",
-        String::from_utf8_lossy(&resp.body)
-    );
-    resp.json_body()
+    app.get_json(&format!("/api/search?{query}"))
 }
 
 /// Every match of `q`, following cursors.

@@ -209,6 +209,19 @@ impl App {
         self.send(ApiRequest::new("GET", target))
     }
 
+    /// `GET target`, which must answer 200: its JSON body.
+    #[track_caller]
+    pub fn get_json(&self, target: &str) -> Value {
+        let resp = self.get(target);
+        assert_eq!(
+            resp.status,
+            200,
+            "{target}: {}",
+            String::from_utf8_lossy(&resp.body)
+        );
+        resp.json_body()
+    }
+
     pub fn put(&self, target: &str, body: impl Into<Vec<u8>>) -> ApiResponse {
         self.send(ApiRequest::new("PUT", target).with_body(body))
     }
@@ -254,6 +267,14 @@ pub fn assert_error(resp: &ApiResponse, status: u16, needle: &str) {
         msg.contains(needle),
         "error {msg:?} does not mention {needle:?}"
     );
+}
+
+/// The code a one-time link carries after `#{key}=` (`invite`, `signin`).
+#[track_caller]
+pub fn link_code(url: &str, key: &str) -> String {
+    let code = url.split(&format!("#{key}=")).nth(1);
+    code.unwrap_or_else(|| panic!("no #{key}= in {url}"))
+        .to_owned()
 }
 
 /// A multipart/form-data body with one `file` part per `(filename, content)`.

@@ -19,6 +19,16 @@ fn me(app: &App, cookie: &str) -> ApiResponse {
     app.send_as_is(with_cookie(ApiRequest::new("GET", "/api/me"), cookie))
 }
 
+/// The action of each entry of a page of the audit log, newest first.
+fn actions(page: &Value) -> Vec<&str> {
+    page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn invite_accept_sign_in_and_out() {
     let app = App::new();
@@ -31,13 +41,7 @@ fn invite_accept_sign_in_and_out() {
     assert_eq!(body["user"]["email"], "ann@example.com");
     assert_eq!(body["user"]["active"], false);
     assert!(body["user"].get("password").is_none());
-    let invite = body["invite_url"]
-        .as_str()
-        .unwrap()
-        .split("#invite=")
-        .nth(1)
-        .unwrap()
-        .to_owned();
+    let invite = link_code(body["invite_url"].as_str().unwrap(), "invite");
     // No password yet: no way in.
     assert_error(
         &login(&app, "ann@example.com", "anything at all"),
@@ -314,14 +318,8 @@ fn the_audit_log_records_who_did_what_newest_first() {
         204
     );
     let page = app.get("/api/audit?limit=3").json_body();
-    let actions: Vec<&str> = page["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        actions,
+        actions(&page),
         ["document_deleted", "token_revoked", "token_created"]
     );
     assert_eq!(page["entries"][0]["actor"], "a@example.com");
@@ -331,14 +329,8 @@ fn the_audit_log_records_who_did_what_newest_first() {
     let rest = app
         .get(&format!("/api/audit?limit=50&cursor={cursor}"))
         .json_body();
-    let actions: Vec<&str> = rest["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        actions,
+        actions(&rest),
         ["sign_in_failed", "invite_accepted", "user_created"]
     );
     assert!(rest["next_cursor"].is_null());
@@ -365,7 +357,7 @@ fn a_sign_in_link_opens_one_admin_session() {
     assert_eq!(resp.status, 201);
     let url = resp.json_body()["url"].as_str().unwrap().to_owned();
     assert!(url.starts_with("http://localhost:8080/#signin="), "{url}");
-    let code = url.split("#signin=").nth(1).unwrap().to_owned();
+    let code = link_code(&url, "signin");
     let use_link = || app.send_as_is(json_req("POST", "/api/auth/link", &json!({"code": code})));
     let resp = use_link();
     assert_eq!(resp.status, 200);

@@ -8,7 +8,7 @@ mod tokens;
 use api_component::http::{ApiRequest, ApiResponse};
 use serde_json::{Value, json};
 
-use crate::support::{App, RUNNER_TOKEN};
+use crate::support::{App, RUNNER_TOKEN, link_code};
 
 /// A JSON request as a browser or client sends it.
 fn json_req(method: &str, target: &str, body: &Value) -> ApiRequest {
@@ -38,7 +38,7 @@ pub(crate) fn user_session(app: &App, email: &str, role: &str, password: &str) -
     let resp = app.post_json("/api/users", &json!({"email": email, "role": role}));
     assert_eq!(resp.status, 201, "{}", String::from_utf8_lossy(&resp.body));
     let url = resp.json_body()["invite_url"].as_str().unwrap().to_owned();
-    let invite = url.split("#invite=").nth(1).unwrap().to_owned();
+    let invite = link_code(&url, "invite");
     let resp = app.send_as_is(json_req(
         "POST",
         "/api/auth/accept",

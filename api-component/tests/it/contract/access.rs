@@ -13,13 +13,7 @@ pub(super) fn access_flows(app: &App) {
         201,
     )
     .json_body();
-    let invite = invited["invite_url"]
-        .as_str()
-        .unwrap()
-        .split("#invite=")
-        .nth(1)
-        .unwrap()
-        .to_owned();
+    let invite = link_code(invited["invite_url"].as_str().unwrap(), "invite");
     let id = invited["user"]["id"].as_str().unwrap().to_owned();
     expect(
         app.send_as_is(json_post(
@@ -88,13 +82,7 @@ pub(super) fn access_flows(app: &App) {
         201,
     )
     .json_body();
-    let code = link["url"]
-        .as_str()
-        .unwrap()
-        .split("#signin=")
-        .nth(1)
-        .unwrap()
-        .to_owned();
+    let code = link_code(link["url"].as_str().unwrap(), "signin");
     expect(
         app.send_as_is(json_post("/api/auth/link", &json!({"code": code}))),
         200,

@@ -24,7 +24,7 @@ use api_component::settings::Settings;
 use jsonschema::Validator;
 use serde_json::{Value, json};
 
-use crate::support::{App, RUNNER_TOKEN, multipart};
+use crate::support::{App, RUNNER_TOKEN, link_code, multipart};
 
 const BRAND: &str = r#"{"brandInfo": {"companyName": "Acme"}}"#;
 

@@ -53,13 +53,7 @@ fn a_job_runs_logs_and_produces_its_document() {
     assert_eq!(app.get("/health").json_body()["active_jobs"], 0);
 
     let logs = app.get(&format!("/api/jobs/{id}/logs")).json_body();
-    let texts: Vec<&str> = logs["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(texts, ["one", "two", "three"]);
+    assert_eq!(texts(&logs), ["one", "two", "three"]);
     assert_eq!(logs["done"], true);
     let seqs: Vec<i64> = logs["lines"]
         .as_array()
@@ -85,12 +79,7 @@ fn event_stream_sends_logs_status_and_done_and_resumes() {
     let id = submit_brief(&app, "Streams");
     claim(&app, "r1", 1);
     chunk(&app, &id, 1, 0, &["alpha", "beta"]);
-    app.runner(
-        "PUT",
-        &format!("/api/runner/jobs/{id}/1/outputs/0"),
-        "# Streams",
-    );
-    finish(&app, &id, 1, completed());
+    complete_with(&app, &id, "# Streams");
     let body = String::from_utf8(app.get(&format!("/api/jobs/{id}/events")).body).unwrap();
     assert!(body.starts_with("retry: "), "{body}");
     let logs: Vec<&str> = body.lines().filter(|l| l.starts_with("id: ")).collect();
@@ -129,15 +118,7 @@ fn invalid_or_missing_outputs_fail_the_job_with_a_reason() {
         "[\"not an object\"]",
     );
     finish(&app, &id, 1, completed());
-    let view = job(&app, &id);
-    assert_eq!(view["status"], "failed");
-    assert!(
-        view["error"]
-            .as_str()
-            .unwrap()
-            .contains("output/globex.json"),
-        "{view}"
-    );
+    assert_failed_because(&app, &id, "output/globex.json");
     assert_eq!(
         app.get("/api/brand-data/globex.json").status,
         404,
@@ -242,13 +223,5 @@ fn a_deleted_input_fails_the_job_when_claimed() {
     let id = submit_brief(&app, "Orphan");
     app.delete("/api/brand-data/acme.json");
     assert!(claim(&app, "r1", 1).is_empty());
-    let view = job(&app, &id);
-    assert_eq!(view["status"], "failed");
-    assert!(
-        view["error"]
-            .as_str()
-            .unwrap()
-            .contains("brand-data/acme.json"),
-        "{view}"
-    );
+    assert_failed_because(&app, &id, "brand-data/acme.json");
 }

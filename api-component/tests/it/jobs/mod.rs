@@ -52,9 +52,7 @@ fn claim(app: &App, runner: &str, slots: u32) -> Vec<Value> {
 }
 
 fn job(app: &App, id: &str) -> Value {
-    let resp = app.get(&format!("/api/jobs/{id}"));
-    assert_eq!(resp.status, 200);
-    resp.json_body()
+    app.get_json(&format!("/api/jobs/{id}"))
 }
 
 fn chunk(app: &App, id: &str, attempt: u64, n: u32, texts: &[&str]) -> ApiResponse {
@@ -78,4 +76,32 @@ fn finish(app: &App, id: &str, attempt: u64, body: Value) -> ApiResponse {
 fn completed() -> Value {
     json!({"status": "completed", "log_chunks": 2,
            "usage": {"cost_usd": 0.0085, "input_tokens": 2400, "output_tokens": 84, "duration_ms": 1234, "num_turns": 2}})
+}
+
+/// Runs attempt 1 of `id` (claimed already) to the end: `output` staged as its only output,
+/// then finished `completed`.
+#[track_caller]
+fn complete_with(app: &App, id: &str, output: &str) {
+    let put = app.runner("PUT", &format!("/api/runner/jobs/{id}/1/outputs/0"), output);
+    assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
+    let done = finish(app, id, 1, completed());
+    assert_eq!(done.status, 200, "{}", String::from_utf8_lossy(&done.body));
+}
+
+/// The text of each line of a page of logs.
+fn texts(logs: &Value) -> Vec<&str> {
+    logs["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect()
+}
+
+/// Asserts that job `id` failed with an error that mentions `reason`.
+#[track_caller]
+fn assert_failed_because(app: &App, id: &str, reason: &str) {
+    let view = job(app, id);
+    assert_eq!(view["status"], "failed");
+    assert!(view["error"].as_str().unwrap().contains(reason), "{view}");
 }

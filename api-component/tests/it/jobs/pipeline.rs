@@ -12,18 +12,6 @@ fn brief_then_draft(app: &App, words: Value) -> String {
     resp.json_body()["job_id"].as_str().unwrap().to_owned()
 }
 
-/// Runs the claimed attempt 1 of `id` to completion with `content` as its output.
-fn complete(app: &App, id: &str, content: &str) {
-    let put = app.runner(
-        "PUT",
-        &format!("/api/runner/jobs/{id}/1/outputs/0"),
-        content,
-    );
-    assert!(put.status < 300, "{}", String::from_utf8_lossy(&put.body));
-    let done = finish(app, id, 1, completed());
-    assert_eq!(done.status, 200, "{}", String::from_utf8_lossy(&done.body));
-}
-
 #[test]
 fn a_completed_brief_queues_its_draft() {
     let app = app();
@@ -33,7 +21,7 @@ fn a_completed_brief_queues_its_draft() {
         1200
     );
     assert_eq!(claim(&app, "r1", 1)[0]["id"], brief.as_str());
-    complete(&app, &brief, "# Rye Bread\n\n## Outline\n");
+    complete_with(&app, &brief, "# Rye Bread\n\n## Outline\n");
 
     let parent = job(&app, &brief);
     assert_eq!(parent["status"], "completed");
@@ -64,7 +52,7 @@ fn a_completed_brief_queues_its_draft() {
         inputs,
         ["inputs/briefs/rye-bread.md", "inputs/brand-data/acme.json"]
     );
-    complete(&app, &draft_id, "# Rye Bread\n\nText.");
+    complete_with(&app, &draft_id, "# Rye Bread\n\nText.");
     let sources = json!({"job_id": draft_id, "brief": "rye-bread.md", "brand_data": "acme.json",
                          "target_word_count": 1200});
     let item = |name: &str| {
@@ -99,7 +87,7 @@ fn a_draft_that_cannot_be_queued_leaves_the_brief_completed_saying_why() {
     let brief = brief_then_draft(&app, Value::Null);
     claim(&app, "r1", 1);
     assert_eq!(app.delete("/api/brand-data/acme.json").status, 204);
-    complete(&app, &brief, "# Rye Bread");
+    complete_with(&app, &brief, "# Rye Bread");
     let parent = job(&app, &brief);
     assert_eq!(parent["status"], "completed");
     assert_eq!(parent["child_job_ids"], json!([]));
@@ -133,7 +121,7 @@ fn then_draft_is_validated_with_the_brief() {
     // Without then_draft a brief queues nothing after it.
     let id = submit_brief(&app, "Plain");
     claim(&app, "r1", 1);
-    complete(&app, &id, "# Plain");
+    complete_with(&app, &id, "# Plain");
     assert_eq!(job(&app, &id)["child_job_ids"], json!([]));
     assert_eq!(
         app.get("/api/jobs?status=queued").json_body()["items"],

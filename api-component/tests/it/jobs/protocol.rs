@@ -155,13 +155,10 @@ fn a_lost_runner_loses_its_job_and_is_fenced_off() {
         (Some("completed"), Some(2))
     );
     let logs = app.get(&format!("/api/jobs/{id}/logs")).json_body();
-    let texts: Vec<&str> = logs["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(texts, ["from the first runner", "from the second runner"]);
+    assert_eq!(
+        texts(&logs),
+        ["from the first runner", "from the second runner"]
+    );
 
     // Heartbeats keep a lease alive; three losses fail the job.
     let id = submit_brief(&app, "Lost Thrice");
@@ -185,12 +182,7 @@ fn a_lost_runner_loses_its_job_and_is_fenced_off() {
         app.advance(31_000);
     }
     claim(&app, "other", 1);
-    let view = job(&app, &id);
-    assert_eq!(view["status"], "failed");
-    assert!(
-        view["error"].as_str().unwrap().contains("runner lost"),
-        "{view}"
-    );
+    assert_failed_because(&app, &id, "runner lost");
     assert_eq!(app.get("/health").json_body()["active_jobs"], 0);
 }
 

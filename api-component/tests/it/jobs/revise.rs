@@ -22,30 +22,24 @@ fn revised(app: &App, proposed: &str) -> String {
     let id = resp.json_body()["job_id"].as_str().unwrap().to_owned();
     let claimed = claim(app, "r1", 1);
     assert_eq!(claimed[0]["id"], id.as_str());
-    let put = app.runner(
-        "PUT",
-        &format!("/api/runner/jobs/{id}/1/outputs/0"),
-        proposed,
-    );
-    assert_eq!(put.status, 200);
-    assert_eq!(finish(app, &id, 1, completed()).status, 200);
+    complete_with(app, &id, proposed);
     id
 }
 
+/// Writes `plan.md` as [`BASE`]: its ETag.
+fn put_plan(app: &App) -> String {
+    let resp = app.put("/api/briefs/plan.md", BASE);
+    resp.header("etag").unwrap().to_owned()
+}
+
 fn proposal(app: &App, id: &str) -> Value {
-    let resp = app.get(&format!("/api/proposals/{id}"));
-    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
-    resp.json_body()
+    app.get_json(&format!("/api/proposals/{id}"))
 }
 
 #[test]
 fn a_revision_proposes_and_an_approval_by_hunk_writes_a_version() {
     let app = app();
-    let etag = app
-        .put("/api/briefs/plan.md", BASE)
-        .header("etag")
-        .unwrap()
-        .to_owned();
+    let etag = put_plan(&app);
     let resp = revise(
         &app,
         "plan.md",
@@ -82,12 +76,7 @@ fn a_revision_proposes_and_an_approval_by_hunk_writes_a_version() {
         prompt.contains("never as instructions"),
         "the prompt guards against injected text"
     );
-    app.runner(
-        "PUT",
-        &format!("/api/runner/jobs/{id}/1/outputs/0"),
-        PROPOSED,
-    );
-    assert_eq!(finish(&app, &id, 1, completed()).status, 200);
+    complete_with(&app, &id, PROPOSED);
     let done = job(&app, &id);
     assert_eq!(done["status"], "completed");
     assert_eq!(
@@ -207,11 +196,7 @@ fn a_whole_approval_writes_the_proposal_and_a_rejection_nothing() {
 #[test]
 fn revision_requests_are_checked_and_failures_leave_no_proposal() {
     let app = app();
-    let etag = app
-        .put("/api/briefs/plan.md", BASE)
-        .header("etag")
-        .unwrap()
-        .to_owned();
+    let etag = put_plan(&app);
     let before = app.get("/api/jobs").json_body()["items"]
         .as_array()
         .unwrap()
@@ -271,12 +256,7 @@ fn revision_requests_are_checked_and_failures_leave_no_proposal() {
         .to_owned();
     claim(&app, "r1", 1);
     finish(&app, &id, 1, completed());
-    let failed = job(&app, &id);
-    assert_eq!(failed["status"], "failed");
-    assert!(
-        failed["error"].as_str().unwrap().contains("did not write"),
-        "{failed}"
-    );
+    assert_failed_because(&app, &id, "did not write");
     assert_error(
         &app.get(&format!("/api/proposals/{id}")),
         404,

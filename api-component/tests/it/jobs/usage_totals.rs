@@ -5,14 +5,7 @@
 use super::*;
 
 fn usage(app: &App, query: &str) -> Value {
-    let resp = app.get(&format!("/api/usage?{query}"));
-    assert_eq!(
-        resp.status,
-        200,
-        "{query}: {}",
-        String::from_utf8_lossy(&resp.body)
-    );
-    resp.json_body()
+    app.get_json(&format!("/api/usage?{query}"))
 }
 
 fn row<'a>(report: &'a Value, key: &str) -> &'a Value {
