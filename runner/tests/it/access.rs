@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::api::block_on;
+use crate::api::{block_on, json_of};
 use crate::harness::{EXIT_TIMEOUT, Host};
 
 /// `runner up` as a new user starts it: no admin token configured.
@@ -47,14 +47,7 @@ fn a_fresh_runner_up_is_locked_and_its_link_signs_the_browser_in() {
             plain.get(&briefs).send().await.unwrap().status(),
             StatusCode::UNAUTHORIZED
         );
-        let health: serde_json::Value = plain
-            .get(host.url("/health"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let health = json_of(plain.get(host.url("/health"))).await;
         assert_eq!(health.as_object().unwrap().len(), 1, "{health}");
 
         // The link, as the page's script uses it: the code for a session cookie, once.
@@ -73,15 +66,7 @@ fn a_fresh_runner_up_is_locked_and_its_link_signs_the_browser_in() {
             .next()
             .unwrap()
             .to_owned();
-        let me: serde_json::Value = plain
-            .get(host.url("/api/me"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let me = json_of(plain.get(host.url("/api/me")).header("cookie", &cookie)).await;
         assert_eq!(
             (me["kind"].as_str(), me["role"].as_str()),
             (Some("admin"), Some("admin"))
@@ -116,14 +101,7 @@ fn serve_with_a_configured_admin_token_prints_no_link_and_makes_no_file() {
     let data = tempfile::tempdir().unwrap();
     let mut host = Host::serve(data.path());
     block_on(async {
-        let me: serde_json::Value = crate::harness::client()
-            .get(host.url("/api/me"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let me = json_of(crate::harness::client().get(host.url("/api/me"))).await;
         assert_eq!(me["via"], "admin_token");
         let plain = reqwest::Client::new();
         let status = plain

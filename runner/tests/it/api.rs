@@ -1,4 +1,5 @@
-//! A small HTTP client for the documents API, and a runtime to drive it from plain tests.
+//! A small HTTP client for the documents API, a runtime to drive it from plain tests, and the
+//! JSON answer of any request.
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -10,6 +11,12 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         .build()
         .unwrap()
         .block_on(future)
+}
+
+/// Sends `request` and reads its answer as JSON.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    let response = request.send().await.expect("an answer");
+    response.json().await.expect("a JSON answer")
 }
 
 /// Client for one host.

@@ -2,9 +2,9 @@
 //! another origin, and JSON endpoints sent something else are refused before anything changes.
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::api::block_on;
+use crate::api::{block_on, json_of};
 use crate::harness::Host;
 
 #[test]
@@ -67,14 +67,7 @@ fn other_hosts_other_origins_and_untyped_bodies_are_refused() {
             client.get(&brand).send().await.unwrap().status(),
             StatusCode::NOT_FOUND
         );
-        let jobs: Value = client
-            .get(host.url("/api/jobs"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let jobs = json_of(client.get(host.url("/api/jobs"))).await;
         assert_eq!(jobs["items"], json!([]), "{jobs}");
 
         // The same-origin write the UI makes goes through.

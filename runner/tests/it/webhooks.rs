@@ -4,14 +4,15 @@
 //! the component asks.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use api_component::webhooks::signing;
 use serde_json::{Value, json};
 use webhook_receiver::Receiver;
+use webhook_receiver::api::WebhookApi;
 
 use crate::api::block_on;
-use crate::harness::{Host, client};
+use crate::harness::{ADMIN_TOKEN, Host};
 
 const SECRET: &str = "runner-webhook-secret";
 /// The first retry comes 30 s after a failed attempt (see `webhooks::backoff`), then a pass.
@@ -21,51 +22,23 @@ fn serve(data_dir: &Path, env: &[(&str, &str)]) -> Host {
     Host::serve_with_env(data_dir, env)
 }
 
-/// Queues a brand-data job and cancels it while queued: one finished job. Returns its id.
-async fn cancelled_job(host: &Host) -> String {
-    let http = client();
-    let queued: Value = http
-        .post(host.url("/api/brand-data/generate"))
-        .json(&json!({"brand_name": "Acme", "urls": ["https://acme.example"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = queued["job_id"].as_str().unwrap().to_owned();
-    let resp = http
-        .post(host.url(&format!("/api/jobs/{id}/cancel")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 202);
-    id
+/// The API `host` serves, as the webhook tests call it (with the admin token).
+fn api(host: &Host) -> WebhookApi {
+    WebhookApi::new(&host.url(""), ADMIN_TOKEN)
 }
 
 /// Lists deliveries (each listing also runs a pass when one is due) until the newest one
 /// satisfies `done`; returns it.
 async fn wait_for_delivery(host: &Host, timeout: Duration, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let page: Value = client()
-            .get(host.url("/api/webhooks/deliveries"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(d) = page["items"].get(0).filter(|d| done(d)) {
-            return d.clone();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never happened; last page: {page:#}\nstderr:\n{}",
-            host.stderr()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    api(host)
+        .wait_for_delivery(timeout, Duration::from_millis(250), done)
+        .await
+        .unwrap_or_else(|page| {
+            panic!(
+                "never happened; last page: {page:#}\nstderr:\n{}",
+                host.stderr()
+            )
+        })
 }
 
 #[test]
@@ -83,7 +56,7 @@ fn a_finished_job_is_delivered_signed_and_a_failed_attempt_is_retried() {
         ],
     );
     block_on(async {
-        let id = cancelled_job(&host).await;
+        let id = api(&host).cancelled_job().await;
         let first = wait_for_delivery(&host, RETRY_WAIT, |d| {
             d["attempts"].as_array().is_some_and(|a| !a.is_empty())
         })
@@ -136,14 +109,7 @@ fn a_finished_job_is_delivered_signed_and_a_failed_attempt_is_retried() {
         assert_eq!(got[0].body, got[1].body, "the retry sends the same bytes");
         let body: Value = serde_json::from_slice(&got[1].body).unwrap();
         assert_eq!(body["event"], "job.finished");
-        let job: Value = client()
-            .get(host.url(&format!("/api/jobs/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let job = api(&host).get(&format!("/api/jobs/{id}")).await;
         assert_eq!(
             body["job"], job,
             "the job as GET /api/jobs/{{id}} returns it"
@@ -185,7 +151,7 @@ fn the_host_refuses_requests_to_any_other_destination() {
         ],
     );
     block_on(async {
-        cancelled_job(&host).await;
+        api(&host).cancelled_job().await;
         let d = wait_for_delivery(&host, RETRY_WAIT, |d| {
             d["attempts"].as_array().is_some_and(|a| !a.is_empty())
         })

@@ -2,13 +2,14 @@
 //! receiver on loopback, signed, and what came of each attempt is listed; a receiver that is
 //! down leaves the delivery pending with the error.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use api_component::settings::Settings;
 use api_component::webhooks::signing;
 use native_api::NativeApi;
-use serde_json::{Value, json};
+use serde_json::Value;
 use webhook_receiver::Receiver;
+use webhook_receiver::api::WebhookApi;
 
 const ADMIN: &str = "native-admin";
 const SECRET: &str = "native-webhook-secret";
@@ -24,52 +25,17 @@ fn api(url: &str, outbound_host: &str) -> NativeApi {
     })
 }
 
-/// Queues a brand-data job and cancels it: a finished job.
-async fn cancelled_job(api: &NativeApi) -> String {
-    let http = reqwest::Client::new();
-    let queued: Value = http
-        .post(api.url("/api/brand-data/generate"))
-        .bearer_auth(ADMIN)
-        .json(&json!({"brand_name": "Acme", "urls": ["https://acme.example"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = queued["job_id"].as_str().unwrap().to_owned();
-    let cancel = http
-        .post(api.url(&format!("/api/jobs/{id}/cancel")))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cancel.status(), 202);
-    id
-}
-
 /// Lists deliveries until `done` holds for the first one (listing also nudges a pass).
 async fn wait_for_delivery(api: &NativeApi, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let page: Value = reqwest::Client::new()
-            .get(api.url("/api/webhooks/deliveries"))
-            .bearer_auth(ADMIN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(d) = page["items"].get(0).filter(|d| done(d)) {
-            return d.clone();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never happened; last page: {page:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    WebhookApi::new(&api.url(""), ADMIN)
+        .wait_for_delivery(WAIT, Duration::from_millis(50), done)
+        .await
+        .unwrap_or_else(|page| panic!("never happened; last page: {page:#}"))
+}
+
+/// Queues a brand-data job and cancels it: a finished job.
+async fn cancelled_job(api: &NativeApi) -> String {
+    WebhookApi::new(&api.url(""), ADMIN).cancelled_job().await
 }
 
 #[tokio::test]

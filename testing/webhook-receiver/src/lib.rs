@@ -7,6 +7,9 @@
 //! let url = receiver.url("/hook");
 //! let both = receiver.wait_for(2, std::time::Duration::from_secs(60));
 //! ```
+//!
+//! [`api::WebhookApi`] makes the calls to the API under test that webhook tests share: a
+//! finished job, and the deliveries listed until the newest reaches a state.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -19,6 +22,8 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
+
+pub mod api;
 
 /// One request as it arrived, and what it was answered.
 #[derive(Clone, Debug)]
