@@ -33,7 +33,9 @@ pub enum AuthMode {
     Off,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Every setting. Its `Debug` hides the tokens and the webhook secret, and shows URLs by their
+/// origin only (a webhook URL's path may hold a secret), so settings can be logged.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
     /// `max_document_bytes`: largest document body accepted (413 above).
     pub max_document_bytes: u64,
@@ -210,6 +212,66 @@ impl Settings {
     }
 }
 
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Taken apart whole, so that a new field cannot be added without deciding how it shows.
+        let Settings {
+            max_document_bytes,
+            max_upload_bytes,
+            max_concurrent_jobs,
+            max_queued_jobs,
+            job_retention_days,
+            version_retention,
+            trash_days,
+            kv_batch_reads,
+            runner_token,
+            lease_seconds,
+            max_attempts,
+            claim_wait_ms,
+            allowed_hosts,
+            auth,
+            admin_token,
+            trusted_identity_header,
+            session_hours,
+            webhook_url,
+            webhook_secret,
+            webhook_outbound_host,
+            resume_on_usage_limit,
+        } = self;
+        let secret = |value: &str| if value.is_empty() { "" } else { "<redacted>" };
+        let url = |value: &str| {
+            if value.is_empty() {
+                String::new()
+            } else {
+                crate::webhooks::target::shown(value)
+            }
+        };
+        f.debug_struct("Settings")
+            .field("max_document_bytes", max_document_bytes)
+            .field("max_upload_bytes", max_upload_bytes)
+            .field("max_concurrent_jobs", max_concurrent_jobs)
+            .field("max_queued_jobs", max_queued_jobs)
+            .field("job_retention_days", job_retention_days)
+            .field("version_retention", version_retention)
+            .field("trash_days", trash_days)
+            .field("kv_batch_reads", kv_batch_reads)
+            .field("runner_token", &secret(runner_token))
+            .field("lease_seconds", lease_seconds)
+            .field("max_attempts", max_attempts)
+            .field("claim_wait_ms", claim_wait_ms)
+            .field("allowed_hosts", allowed_hosts)
+            .field("auth", auth)
+            .field("admin_token", &secret(admin_token))
+            .field("trusted_identity_header", trusted_identity_header)
+            .field("session_hours", session_hours)
+            .field("webhook_url", &url(webhook_url))
+            .field("webhook_secret", &secret(webhook_secret))
+            .field("webhook_outbound_host", &url(webhook_outbound_host))
+            .field("resume_on_usage_limit", resume_on_usage_limit)
+            .finish()
+    }
+}
+
 /// `a.example, .team.example:443` → `["a.example", ".team.example"]`: names compared as
 /// [`crate::http::host_name`] reads them from a request.
 fn host_list(raw: &str) -> Vec<String> {
@@ -250,6 +312,28 @@ mod tests {
         assert!(s.resume_on_usage_limit);
         let s = Settings::from_lookup(|k| (k == "resume_on_usage_limit").then(|| "off".into()));
         assert!(!s.resume_on_usage_limit && s.kv_batch_reads);
+    }
+
+    #[test]
+    fn debug_output_redacts_the_secrets() {
+        let s = Settings {
+            runner_token: "rt-4f1c9a".into(),
+            admin_token: "at-77e0b2".into(),
+            webhook_secret: "whsec-93d1".into(),
+            webhook_url: "https://hooks.example.com/services/T0/B0/xoxo-path-secret".into(),
+            webhook_outbound_host: "https://hooks.example.com".into(),
+            ..Settings::default()
+        };
+        let shown = format!("{s:?} {s:#?}");
+        for secret in ["rt-4f1c9a", "at-77e0b2", "whsec-93d1", "xoxo-path-secret"] {
+            assert!(!shown.contains(secret), "{secret} shown in {shown}");
+        }
+        // What is not secret stays readable, and an unset secret says so.
+        assert!(shown.contains("max_document_bytes: 1048576"), "{shown}");
+        assert!(shown.contains("https://hooks.example.com:443"), "{shown}");
+        assert!(shown.contains("webhook_secret: \"<redacted>\""), "{shown}");
+        let unset = format!("{:?}", Settings::default());
+        assert!(unset.contains("admin_token: \"\""), "{unset}");
     }
 
     #[test]

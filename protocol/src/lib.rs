@@ -1,6 +1,8 @@
 //! The runner protocol (docs/runner-protocol.md): every request and response between the API
 //! and its runners, the log line and its kinds, usage figures, limits and route paths. The API
-//! component and the worker both use these types, so the two sides cannot drift apart.
+//! component and the worker both use these types, so the two sides cannot drift apart. Also what
+//! the host and the component agree on beside the protocol: the client-address header
+//! ([`host`]) and the form of an allowed outbound destination ([`outbound`]).
 //!
 //! Compatibility rule: requests are strict (`deny_unknown_fields`), so a malformed or misspelt
 //! request is refused with a clear error; responses are lenient (unknown fields ignored, unknown
@@ -24,6 +26,7 @@ pub mod host {
 }
 pub mod log;
 pub mod messages;
+pub mod outbound;
 pub mod routes;
 #[cfg(feature = "openapi")]
 mod schema;

@@ -1,7 +1,11 @@
 //! Where deliveries go, from the settings: `webhook_url`, signed with `webhook_secret`, and only
 //! if the URL lies within `webhook_outbound_host`, the one destination the host lets the
 //! component reach (Spin's `allowed_outbound_hosts`, templated from that variable in
-//! `spin.toml`; `runner serve` enforces the same list).
+//! `spin.toml`; `runner serve` enforces the same list). `webhook_outbound_host` is held to the
+//! form the host enforces ([`protocol::outbound`]), so a value the host would refuse is a problem
+//! admins see here, not a surprise at send time. URLs are shown by their origin only.
+
+use protocol::outbound::{Destination, redact};
 
 use crate::settings::Settings;
 
@@ -52,46 +56,55 @@ impl Config {
     }
 }
 
-/// The URL's origin, or why the settings cannot be used.
+/// The URL's origin, or why the settings cannot be used. Messages show a URL as its origin (or,
+/// when it has none, cut after its host; see [`shown`]): its path may hold a secret.
 fn check(url: &str, secret: &str, allowed: &str) -> Result<String, String> {
-    let origin = origin(url).ok_or_else(|| {
-        format!("webhook_url {url:?} is not an http:// or https:// URL with a host")
+    let origin = destination(url).ok_or_else(|| {
+        format!(
+            "webhook_url ({}) is not an http:// or https:// URL with a host",
+            shown(url)
+        )
     })?;
     if secret.is_empty() {
         return Err("webhook_secret is not set: deliveries are only sent signed".into());
     }
-    let allowed = allowed.trim();
-    if allowed.is_empty() {
+    if allowed.trim().is_empty() {
         return Err(format!(
             "webhook_outbound_host is not set: set it to {origin}, the only destination the \
              server may call"
         ));
     }
-    match self::origin(allowed) {
-        Some(a) if a == origin => Ok(origin),
-        _ => Err(format!(
+    // The same form the host enforces on allowed_outbound_hosts, which spin.toml fills from it.
+    let allowed = Destination::parse(allowed)
+        .map_err(|why| format!("webhook_outbound_host ({}) {why}", redact(allowed)))?;
+    if allowed != origin {
+        return Err(format!(
             "webhook_url is on {origin}, but webhook_outbound_host allows only {allowed}"
-        )),
+        ));
     }
+    Ok(origin.to_string())
+}
+
+/// The destination of an http(s) URL without user info.
+fn destination(url: &str) -> Option<Destination> {
+    let uri: http::Uri = url.trim().parse().ok()?;
+    let authority = uri.authority()?;
+    if authority.as_str().contains('@') {
+        return None;
+    }
+    Destination::new(uri.scheme_str()?, authority.host(), authority.port_u16())
 }
 
 /// `scheme://host:port` (lower case, the scheme's port when none is given) of an http(s) URL
 /// without user info.
 pub fn origin(url: &str) -> Option<String> {
-    let uri: http::Uri = url.trim().parse().ok()?;
-    let scheme = uri.scheme_str()?.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "http" => 80,
-        "https" => 443,
-        _ => return None,
-    };
-    let authority = uri.authority()?;
-    if authority.as_str().contains('@') || authority.host().is_empty() {
-        return None;
-    }
-    let host = authority.host().to_ascii_lowercase();
-    let port = authority.port_u16().unwrap_or(default_port);
-    Some(format!("{scheme}://{host}:{port}"))
+    destination(url).map(|d| d.to_string())
+}
+
+/// How a URL setting may be shown (to admins, in logs): its origin, or when it has none the
+/// value cut after its host.
+pub fn shown(url: &str) -> String {
+    origin(url).unwrap_or_else(|| redact(url))
 }
 
 #[cfg(test)]
@@ -156,6 +169,17 @@ mod tests {
             reason(config("https://x.example:8443/", "s", "https://x.example"))
                 .contains("allows only")
         );
+        // webhook_outbound_host is held to the form the host enforces (protocol::outbound).
+        for outbound in [
+            "https://x.example/services",
+            "x.example",
+            "https://*.example",
+        ] {
+            let why = reason(config("https://x.example/services/s", "s", outbound));
+            assert!(why.starts_with("webhook_outbound_host"), "{outbound}: {why}");
+            assert!(why.contains("https://hooks.example.com:8443"), "{why}");
+            assert!(!why.contains("services"), "{why}");
+        }
         assert!(
             config("https://x.example/", "", "").records(),
             "broken settings still record"

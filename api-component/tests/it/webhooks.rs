@@ -302,6 +302,38 @@ fn misconfigured_webhooks_record_and_say_what_to_fix() {
 }
 
 #[test]
+fn a_webhook_url_with_a_secret_path_is_never_shown() {
+    let secret = "T0AAA/B0BBB/xoxo-9f8e7d";
+    for (url, outbound_host) in [
+        // No scheme: unusable, and the problem names it without its path.
+        (format!("hooks.example.com/services/{secret}"), "https://hooks.example.com".to_owned()),
+        // The whole URL pasted into webhook_outbound_host too.
+        (
+            format!("https://hooks.example.com/services/{secret}"),
+            format!("https://hooks.example.com/services/{secret}"),
+        ),
+        // On another host than the one allowed.
+        (format!("https://hooks.example.com/services/{secret}?x=1"), "https://elsewhere.example".to_owned()),
+    ] {
+        let app = hooked(Settings {
+            webhook_url: url.clone(),
+            webhook_outbound_host: outbound_host,
+            ..Settings::default()
+        });
+        let page = app.get("/api/webhooks/deliveries").json_body();
+        let problem = page["problem"].as_str().unwrap_or_else(|| panic!("{url}: {page}"));
+        let test = app.send(ApiRequest::new("POST", "/api/webhooks/test"));
+        assert_eq!(test.status, 409, "{url}");
+        let refusal = String::from_utf8_lossy(&test.body).into_owned();
+        for shown in [problem, refusal.as_str(), &page.to_string()] {
+            assert!(!shown.contains("xoxo"), "{url}: {shown}");
+            assert!(!shown.contains("/services"), "{url}: {shown}");
+        }
+        assert!(problem.contains("hooks.example.com"), "{problem}");
+    }
+}
+
+#[test]
 fn a_test_delivery_is_queued_and_audited() {
     let app = hooked(Settings::default());
     let resp = app.send(ApiRequest::new("POST", "/api/webhooks/test"));
