@@ -271,8 +271,9 @@ async fn prepare(
             Backend::Redis(Arc::new(host::redis_kv::RedisKv::connect(&url).await?))
         }
     };
-    let outbound = host::outbound::AllowedHosts::parse(&component_settings.allowed_outbound_hosts)
-        .with_context(|| format!("in {manifest}"))?;
+    let (outbound, outbound_warnings) =
+        host::outbound::AllowedHosts::parse(&component_settings.allowed_outbound_hosts)
+            .with_context(|| format!("in {manifest}"))?;
     let listener = host::serve::bind(settings.listen)?;
     let worker = match (&settings.role, &settings.worker) {
         (Role::Up, Some(args)) => {
@@ -297,6 +298,9 @@ async fn prepare(
     })
     .await??;
 
+    for warning in outbound_warnings {
+        tracing::warn!("{warning}");
+    }
     tracing::info!(
         addr = %host::serve::local_addr(&listener)?,
         manifest,

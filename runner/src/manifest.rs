@@ -7,7 +7,8 @@
 //! Only the component's own variables are visible to it. `allowed_outbound_hosts` entries are
 //! templates over the application variables too; one that resolves to nothing (or to a bare
 //! `http://` or `https://`) is dropped, as Spin drops it, so an empty variable means "no
-//! destination".
+//! destination". Each entry keeps the names of the variables it came from, so that a bad value
+//! can be reported as the setting the operator gave.
 
 use std::collections::BTreeMap;
 
@@ -68,7 +69,16 @@ pub struct ComponentSettings {
     /// Component variables with their final values.
     pub variables: BTreeMap<String, String>,
     /// `allowed_outbound_hosts`, resolved; empty resolutions left out.
-    pub allowed_outbound_hosts: Vec<String>,
+    pub allowed_outbound_hosts: Vec<OutboundEntry>,
+}
+
+/// One `allowed_outbound_hosts` entry, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundEntry {
+    pub value: String,
+    /// The application variables its template names (e.g. `webhook_outbound_host`); empty for
+    /// an entry written out in the manifest.
+    pub variables: Vec<String>,
 }
 
 impl Manifest {
@@ -99,7 +109,10 @@ impl Manifest {
             let host = render_template(template, |var| self.variable_value(var, &env))
                 .with_context(|| format!("allowed_outbound_hosts of `{id}`"))?;
             if !matches!(host.trim(), "" | "http://" | "https://") {
-                allowed_outbound_hosts.push(host.trim().to_owned());
+                allowed_outbound_hosts.push(OutboundEntry {
+                    value: host.trim().to_owned(),
+                    variables: template_variables(template),
+                });
             }
         }
         Ok(ComponentSettings {
@@ -141,6 +154,15 @@ impl Manifest {
             _ => bail!("variable `{name}` is required: set {env_name}"),
         }
     }
+}
+
+/// The names of the variables `template` refers to, in order.
+fn template_variables(template: &str) -> Vec<String> {
+    template
+        .split("{{")
+        .skip(1)
+        .filter_map(|rest| Some(rest.split_once("}}")?.0.trim().to_owned()))
+        .collect()
 }
 
 /// Expands every `{{ name }}` in `template` with `lookup(name)`.
@@ -187,7 +209,13 @@ mod tests {
             (name == "SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST").then(|| "https://hooks.example".into())
         };
         let settings = manifest.component_settings(env).unwrap();
-        assert_eq!(settings.allowed_outbound_hosts, ["https://hooks.example"]);
+        assert_eq!(
+            settings.allowed_outbound_hosts,
+            [OutboundEntry {
+                value: "https://hooks.example".into(),
+                variables: vec!["webhook_outbound_host".into()],
+            }]
+        );
         assert_eq!(
             settings.variables["webhook_outbound_host"],
             "https://hooks.example"
@@ -225,6 +253,11 @@ mod tests {
         let settings = manifest.component_settings(env).unwrap();
         assert_eq!(settings.variables["url"], "https://example.org:8443/x");
         assert_eq!(settings.variables["plain"], "text");
+        assert_eq!(
+            template_variables("https://{{host}}:{{ port }}/x"),
+            ["host", "port"]
+        );
+        assert!(template_variables("https://a.example").is_empty());
         assert!(settings.key_value_stores.is_empty());
     }
 

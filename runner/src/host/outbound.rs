@@ -6,104 +6,93 @@
 //!
 //! Entries are `scheme://host[:port]` with scheme `http` or `https` (the scheme's port when none
 //! is given), as [`crate::manifest`] resolves them (templates expanded, empty results dropped,
-//! as Spin does). Spin's wildcard, `self` and CIDR forms are refused at start-up: this host
-//! allows exact destinations only.
+//! as Spin does), in the form [`protocol::outbound`] defines, which the component holds
+//! `webhook_outbound_host` to as well. Spin's wildcard, `self` and CIDR forms are refused: this
+//! host allows exact destinations only. An entry written in the manifest that is not one stops
+//! start-up; one that came from a variable (an operator's setting) is left out with a warning
+//! instead, so a typo in an optional setting turns webhooks off rather than the server.
 //!
 //! Each request is bounded: [`CONNECT_TIMEOUT`] to connect and [`ANSWER_TIMEOUT`] for the
 //! response head and between body frames, whatever the guest asked for. Redirects are not
-//! followed.
+//! followed. A refused request is logged by its origin only: a webhook URL's path may hold a
+//! secret.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::BodyExt as _;
+use protocol::outbound::{Destination, redact};
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+
+use crate::manifest::OutboundEntry;
 
 /// Longest wait for a connection (TLS included).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest wait for the response head, and between frames of its body.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// One allowed destination.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Destination {
-    scheme: String,
-    host: String,
-    port: u16,
-}
-
 /// The destinations outgoing requests may go to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AllowedHosts(Vec<Destination>);
 
 impl AllowedHosts {
-    /// Parses resolved `allowed_outbound_hosts` entries; fails naming the first it cannot use.
-    pub fn parse(entries: &[String]) -> anyhow::Result<AllowedHosts> {
-        entries
-            .iter()
-            .map(|entry| {
-                destination(entry).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "allowed_outbound_hosts entry {entry:?} is not scheme://host[:port] with \
-                         scheme http or https (this host allows exact destinations only: no \
-                         wildcards, `self` or address ranges)"
-                    )
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()
-            .map(AllowedHosts)
+    /// Parses resolved `allowed_outbound_hosts` entries. Fails naming the first entry written in
+    /// the manifest that is not a destination; an entry that came from variables is left out
+    /// instead, with a warning (returned, for the caller to log) that names the variables.
+    pub fn parse(entries: &[OutboundEntry]) -> anyhow::Result<(AllowedHosts, Vec<String>)> {
+        let mut allowed = Vec::new();
+        let mut warnings = Vec::new();
+        for entry in entries {
+            match Destination::parse(&entry.value) {
+                Ok(destination) => allowed.push(destination),
+                Err(why) if entry.variables.is_empty() => anyhow::bail!(
+                    "allowed_outbound_hosts entry {:?} {why} (this host allows exact \
+                     destinations only: no wildcards, `self` or address ranges)",
+                    entry.value
+                ),
+                Err(why) => warnings.push(format!(
+                    "{} {} {why}; outgoing requests to it are refused, so webhooks are off until \
+                     it is fixed (set {})",
+                    entry.variables.join(", "),
+                    redact(&entry.value),
+                    entry
+                        .variables
+                        .iter()
+                        .map(|v| format!(
+                            "{}{}",
+                            crate::manifest::VARIABLE_ENV_PREFIX,
+                            v.to_ascii_uppercase()
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+        }
+        Ok((AllowedHosts(allowed), warnings))
     }
 
     /// Whether a request to `uri` may be sent.
     pub fn allows(&self, uri: &http::Uri) -> bool {
-        let Some(wanted) = uri_destination(uri) else {
-            return false;
-        };
-        self.0.contains(&wanted)
+        uri_destination(uri).is_some_and(|wanted| self.0.contains(&wanted))
     }
 
     /// The destinations as `scheme://host:port`, for the start-up log.
     pub fn describe(&self) -> Vec<String> {
-        self.0
-            .iter()
-            .map(|d| format!("{}://{}:{}", d.scheme, d.host, d.port))
-            .collect()
+        self.0.iter().map(ToString::to_string).collect()
     }
-}
-
-fn default_port(scheme: &str) -> Option<u16> {
-    match scheme {
-        "http" => Some(80),
-        "https" => Some(443),
-        _ => None,
-    }
-}
-
-/// An entry such as `https://hooks.example.com` or `http://127.0.0.1:9000/`.
-fn destination(entry: &str) -> Option<Destination> {
-    let entry = entry.trim();
-    let (scheme, rest) = entry.split_once("://")?;
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    if rest.is_empty() || rest.contains(['/', '*', '@', '?', '#', '{']) || rest == "self" {
-        return None;
-    }
-    let uri: http::Uri = format!("{scheme}://{rest}/").parse().ok()?;
-    uri_destination(&uri)
 }
 
 fn uri_destination(uri: &http::Uri) -> Option<Destination> {
-    let scheme = uri.scheme_str()?.to_ascii_lowercase();
     let authority = uri.authority()?;
-    if authority.as_str().contains('@') || authority.host().is_empty() {
+    if authority.as_str().contains('@') {
         return None;
     }
-    let port = authority.port_u16().or(default_port(&scheme))?;
-    default_port(&scheme)?;
-    Some(Destination {
-        scheme,
-        host: authority.host().to_ascii_lowercase(),
-        port,
-    })
+    Destination::new(uri.scheme_str()?, authority.host(), authority.port_u16())
+}
+
+/// Where a request went, as logs may show it: `scheme://host:port`, never its path or query.
+fn origin_of(uri: &http::Uri) -> String {
+    uri_destination(uri).map_or_else(|| redact(&uri.to_string()), |d| d.to_string())
 }
 
 type HttpFuture<T> = Box<dyn Future<Output = wasmtime_wasi_http::Result<T>> + Send>;
@@ -125,7 +114,7 @@ impl WasiHttpHooks for OutboundHttp {
     ) -> HttpFuture<(http::Response<WasiBody>, IoFuture)> {
         if !self.allowed.allows(request.uri()) {
             tracing::warn!(
-                destination = %request.uri(),
+                destination = %origin_of(request.uri()),
                 "outgoing request refused: not in allowed_outbound_hosts"
             );
             return Box::new(async { Err(Error::HttpRequestDenied) });
@@ -157,8 +146,18 @@ fn bounded(options: Option<RequestOptions>) -> RequestOptions {
 mod tests {
     use super::*;
 
+    fn written(value: &str) -> OutboundEntry {
+        OutboundEntry {
+            value: value.into(),
+            variables: Vec::new(),
+        }
+    }
+
     fn allowed(entries: &[&str]) -> AllowedHosts {
-        AllowedHosts::parse(&entries.iter().map(|e| e.to_string()).collect::<Vec<_>>()).unwrap()
+        let entries: Vec<_> = entries.iter().map(|e| written(e)).collect();
+        let (allowed, warnings) = AllowedHosts::parse(&entries).unwrap();
+        assert!(warnings.is_empty());
+        allowed
     }
 
     fn uri(s: &str) -> http::Uri {
@@ -198,9 +197,39 @@ mod tests {
             "https://user@example.com",
             "https://{a,b}.example",
         ] {
-            let err = AllowedHosts::parse(&[bad.to_string()]).unwrap_err();
+            let err = AllowedHosts::parse(&[written(bad)]).unwrap_err();
             assert!(err.to_string().contains(bad), "{err}");
         }
+    }
+
+    #[test]
+    fn a_bad_value_from_a_variable_is_left_out_with_a_warning_naming_it() {
+        let entries = [
+            OutboundEntry {
+                value: "https://hooks.example.com/services/T0/secret".into(),
+                variables: vec!["webhook_outbound_host".into()],
+            },
+            written("http://127.0.0.1:9000"),
+        ];
+        let (allowed, warnings) = AllowedHosts::parse(&entries).unwrap();
+        assert_eq!(allowed.describe(), ["http://127.0.0.1:9000"]);
+        assert!(!allowed.allows(&uri("https://hooks.example.com/services/T0/secret")));
+        let [warning] = warnings.as_slice() else {
+            panic!("{warnings:?}")
+        };
+        assert!(warning.starts_with("webhook_outbound_host https://hooks.example.com/… has a path"), "{warning}");
+        assert!(warning.contains("https://hooks.example.com:8443"), "{warning}");
+        assert!(warning.contains("SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST"), "{warning}");
+        assert!(!warning.contains("secret"), "{warning}");
+    }
+
+    #[test]
+    fn a_refused_request_is_logged_by_its_origin() {
+        assert_eq!(
+            origin_of(&uri("https://Hooks.example.com/services/T0/secret?x=1")),
+            "https://hooks.example.com:443"
+        );
+        assert_eq!(origin_of(&uri("ftp://h.example/secret")), "ftp://h.example/…");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Job notifications through the real `.wasm` in `runner serve`: a finished job is POSTed to a
 //! receiver on loopback, signed; a 500 is retried after the backoff and the retry is delivered.
 //! And the host refuses outgoing requests to anything but `allowed_outbound_hosts`, even when
-//! the component asks.
+//! the component asks, logging where to by origin only; a `webhook_outbound_host` that is not a
+//! destination leaves webhooks off with a warning naming it, and the server serves.
 
 use std::path::Path;
 use std::time::Duration;
@@ -145,7 +146,7 @@ fn the_host_refuses_requests_to_any_other_destination() {
         data.path(),
         &[
             ("CWM_MANIFEST", &manifest),
-            ("SPIN_VARIABLE_WEBHOOK_URL", &receiver.url("/hook")),
+            ("SPIN_VARIABLE_WEBHOOK_URL", &receiver.url("/hook/path-secret-4711")),
             ("SPIN_VARIABLE_WEBHOOK_SECRET", SECRET),
             ("SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST", &origin),
         ],
@@ -169,4 +170,62 @@ fn the_host_refuses_requests_to_any_other_destination() {
         "nothing reached the receiver"
     );
     host.wait_for_stderr("outgoing request refused", Duration::from_secs(10));
+    let log = host.stderr();
+    assert!(
+        log.contains(&format!("destination={origin}")),
+        "the refused destination is logged as scheme://host:port: {log}"
+    );
+    assert!(!log.contains("path-secret-4711"), "the URL's path is not logged: {log}");
+}
+
+#[test]
+fn a_webhook_outbound_host_that_is_no_destination_leaves_webhooks_off_and_says_so() {
+    for bad in [
+        "https://hooks.example.com/services/T0/path-secret-4711",
+        "hooks.example.com",
+    ] {
+        let data = tempfile::tempdir().unwrap();
+        let host = serve(
+            data.path(),
+            &[
+                (
+                    "SPIN_VARIABLE_WEBHOOK_URL",
+                    "https://hooks.example.com/services/T0/path-secret-4711",
+                ),
+                ("SPIN_VARIABLE_WEBHOOK_SECRET", SECRET),
+                ("SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST", bad),
+            ],
+        );
+        host.wait_for_stderr("webhook_outbound_host", Duration::from_secs(10));
+        let log = host.stderr();
+        let warning = log
+            .lines()
+            .find(|l| l.contains("webhook_outbound_host"))
+            .unwrap();
+        assert!(warning.contains(" WARN "), "a warning, not an error: {log}");
+        assert!(
+            warning.contains(": it must be scheme://host[:port] alone, e.g. https://hooks.example.com or https://hooks.example.com:8443"),
+            "says what a valid value looks like: {warning}"
+        );
+        assert!(warning.contains("webhooks are off"), "{warning}");
+        assert!(!warning.contains("spin.toml"), "names the variable, not the manifest: {warning}");
+        assert!(!log.contains("path-secret-4711"), "{log}");
+        block_on(async {
+            let page: Value = client()
+                .get(host.url("/api/webhooks/deliveries"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(page["enabled"], false, "{bad}: {page}");
+            let problem = page["problem"].as_str().unwrap();
+            assert!(problem.starts_with("webhook_outbound_host"), "{problem}");
+            assert!(!page.to_string().contains("path-secret-4711"), "{page}");
+            // The rest of the server serves.
+            let health = client().get(host.url("/health")).send().await.unwrap();
+            assert_eq!(health.status(), 200);
+        });
+    }
 }
