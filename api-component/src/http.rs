@@ -85,6 +85,23 @@ impl ApiRequest {
         }
     }
 
+    /// Where a newest-first listing over numbered slots starts: the `cursor` query parameter,
+    /// or the newest slot without one. A cursor above the newest was never handed out (pages
+    /// only go down, and slot counters only grow): 400, rather than a walk of empty pages. A
+    /// malformed cursor is refused before `newest` is asked.
+    pub fn cursor_at_most<E>(&self, newest: impl FnOnce() -> Result<i64, E>) -> Result<i64, ApiError>
+    where
+        ApiError: From<E>,
+    {
+        let cursor = self.cursor_param()?;
+        let newest = newest()?;
+        match cursor {
+            None => Ok(newest),
+            Some(c) if c <= newest => Ok(c),
+            Some(_) => Err(ApiError::BadRequest("cursor is not one this API returned".into())),
+        }
+    }
+
     /// The first value of a query parameter, percent-decoded (`+` is a space).
     pub fn query_param(&self, name: &str) -> Option<String> {
         self.query.split('&').find_map(|pair| {

@@ -39,10 +39,7 @@ pub struct JobPage {
 pub fn jobs_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
     let filter = JobFilter::from_request(req)?;
     let limit = req.limit_param("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
-    let top = match req.cursor_param()? {
-        Some(cursor) => cursor,
-        None => counter(ctx.store, keys::JOB_COUNTER)?,
-    };
+    let top = req.cursor_at_most(|| counter(ctx.store, keys::JOB_COUNTER))?;
     let (records, next) = walk(ctx, &filter, top, limit)?;
     let page = JobPage {
         items: views_of(ctx, &records)?,

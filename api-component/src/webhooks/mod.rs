@@ -68,8 +68,8 @@ pub struct DeliveryPage {
 /// `GET /api/webhooks/deliveries?limit=&cursor=` (admins).
 pub fn deliveries_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
     let limit = req.limit_param("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
-    let cursor = req.cursor_param()?;
-    let (items, next_cursor) = outbox::page(ctx, limit, cursor)?;
+    let top = req.cursor_at_most(|| outbox::OUTBOX.len(ctx.store))?;
+    let (items, next_cursor) = outbox::page(ctx, limit, top)?;
     let config = Config::from_settings(ctx.settings);
     let (enabled, target, problem) = match config {
         Config::Off => (false, None, None),

@@ -199,17 +199,9 @@ pub fn save(store: &dyn Store, n: i64, delivery: &Delivery) -> StoreResult<()> {
     store.set(&OUTBOX.slot_key(n), &encode(delivery))
 }
 
-/// Up to `limit` deliveries from slot `cursor` (inclusive; the newest without one) downwards,
-/// newest first, and the cursor of the next page.
-pub fn page(
-    ctx: &Ctx,
-    limit: usize,
-    cursor: Option<i64>,
-) -> StoreResult<(Vec<Delivery>, Option<String>)> {
-    let top = match cursor {
-        Some(c) => c,
-        None => OUTBOX.len(ctx.store)?,
-    };
+/// Up to `limit` deliveries from slot `top` (inclusive) downwards, newest first, and the cursor
+/// of the next page.
+pub fn page(ctx: &Ctx, limit: usize, top: i64) -> StoreResult<(Vec<Delivery>, Option<String>)> {
     crate::store::page_down(top, limit, MAX_SLOTS_PER_PAGE, |from, to| {
         Ok(OUTBOX
             .read(ctx.store, from, to)?

@@ -375,6 +375,16 @@ fn deliveries_are_listed_newest_first_a_page_at_a_time() {
     }
     let newest_first: Vec<String> = ids.into_iter().rev().collect();
     assert_eq!(seen, newest_first);
+    // A cursor beyond the newest delivery was never handed out: refused, not an endless walk.
+    for forged in ["9223372036854775807", "6"] {
+        assert_error(
+            &app.get(&format!("/api/webhooks/deliveries?cursor={forged}")),
+            400,
+            "cursor is not one this API returned",
+        );
+    }
+    let page = app.get("/api/webhooks/deliveries?cursor=5").json_body();
+    assert_eq!(page["items"].as_array().unwrap().len(), 5);
 }
 
 #[test]

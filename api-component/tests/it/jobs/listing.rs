@@ -190,3 +190,22 @@ fn bad_filters_are_refused_before_anything_is_read() {
         "longer than 200",
     );
 }
+
+#[test]
+fn a_cursor_beyond_the_newest_job_is_refused() {
+    let app = app();
+    for i in 0..3 {
+        submit_brief(&app, &format!("Brief {i}"));
+    }
+    // Forged: no page ever pointed there, and following it would walk empty pages for ever.
+    for forged in ["9223372036854775807", "4"] {
+        assert_error(
+            &app.get(&format!("/api/jobs?cursor={forged}")),
+            400,
+            "cursor is not one this API returned",
+        );
+    }
+    // The newest job's own number is a cursor a page may hand out.
+    assert_eq!(ids(&app.get("/api/jobs?cursor=3")).len(), 3);
+    assert_eq!(ids(&app.get("/api/jobs?cursor=1")).len(), 1);
+}
