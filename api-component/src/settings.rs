@@ -33,8 +33,8 @@ pub enum AuthMode {
     Off,
 }
 
-/// Every setting. Its `Debug` hides the tokens and the webhook secret, and shows URLs by their
-/// origin only (a webhook URL's path may hold a secret), so settings can be logged.
+/// Every setting. Its `Debug` hides the tokens and the webhook secret, and shows URLs cut after
+/// their host (a webhook URL's path may hold a secret), so settings can be logged.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
     /// `max_document_bytes`: largest document body accepted (413 above).
@@ -239,13 +239,7 @@ impl std::fmt::Debug for Settings {
             resume_on_usage_limit,
         } = self;
         let secret = |value: &str| if value.is_empty() { "" } else { "<redacted>" };
-        let url = |value: &str| {
-            if value.is_empty() {
-                String::new()
-            } else {
-                crate::webhooks::target::shown(value)
-            }
-        };
+        let url = protocol::outbound::redact;
         f.debug_struct("Settings")
             .field("max_document_bytes", max_document_bytes)
             .field("max_upload_bytes", max_upload_bytes)
@@ -330,7 +324,7 @@ mod tests {
         }
         // What is not secret stays readable, and an unset secret says so.
         assert!(shown.contains("max_document_bytes: 1048576"), "{shown}");
-        assert!(shown.contains("https://hooks.example.com:443"), "{shown}");
+        assert!(shown.contains("webhook_url: \"https://hooks.example.com/…\""), "{shown}");
         assert!(shown.contains("webhook_secret: \"<redacted>\""), "{shown}");
         let unset = format!("{:?}", Settings::default());
         assert!(unset.contains("admin_token: \"\""), "{unset}");
