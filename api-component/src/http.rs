@@ -89,7 +89,10 @@ impl ApiRequest {
     /// or the newest slot without one. A cursor above the newest was never handed out (pages
     /// only go down, and slot counters only grow): 400, rather than a walk of empty pages. A
     /// malformed cursor is refused before `newest` is asked.
-    pub fn cursor_at_most<E>(&self, newest: impl FnOnce() -> Result<i64, E>) -> Result<i64, ApiError>
+    pub fn cursor_at_most<E>(
+        &self,
+        newest: impl FnOnce() -> Result<i64, E>,
+    ) -> Result<i64, ApiError>
     where
         ApiError: From<E>,
     {
@@ -98,7 +101,9 @@ impl ApiRequest {
         match cursor {
             None => Ok(newest),
             Some(c) if c <= newest => Ok(c),
-            Some(_) => Err(ApiError::BadRequest("cursor is not one this API returned".into())),
+            Some(_) => Err(ApiError::BadRequest(
+                "cursor is not one this API returned".into(),
+            )),
         }
     }
 

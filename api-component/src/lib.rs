@@ -335,6 +335,13 @@ fn dispatch(
         Endpoint::Search => search_endpoints::search(ctx, req),
         Endpoint::SearchRebuild => search_endpoints::rebuild(ctx, req),
         Endpoint::Usage => jobs::usage::usage_get(ctx, req),
+        Endpoint::WebhookRetry => audited(
+            ctx,
+            req,
+            principal,
+            ("webhook_retried", p("id")),
+            webhooks::retry(ctx, p("id")),
+        ),
     }
 }
 

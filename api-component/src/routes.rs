@@ -68,6 +68,7 @@ pub enum Endpoint {
     Search,
     SearchRebuild,
     Usage,
+    WebhookRetry,
 }
 
 impl Endpoint {
@@ -85,7 +86,9 @@ impl Endpoint {
             | DocVersionRestore | TrashList | TrashRestore | BatchGet | BatchCancel
             | ProposalGet | ProposalReject | AuthLogout | SignInLinks | Me | UsersList
             | TokensList | TokenDelete | RunnerTokensList | RunnersList | AuditList
-            | WebhookDeliveries | WebhookTest | Search | SearchRebuild | Usage => false,
+            | WebhookDeliveries | WebhookTest | WebhookRetry | Search | SearchRebuild | Usage => {
+                false
+            }
         }
     }
 }
@@ -133,6 +136,11 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
         Endpoint::WebhookDeliveries,
     ),
     ("POST", "/api/webhooks/test", Endpoint::WebhookTest),
+    (
+        "POST",
+        "/api/webhooks/deliveries/{id}/retry",
+        Endpoint::WebhookRetry,
+    ),
     ("GET", "/api/trash", Endpoint::TrashList),
     ("GET", "/api/search", Endpoint::Search),
     (

@@ -176,14 +176,11 @@ pub const EVENT_STREAM_HEADERS: [(&str, &str); 4] = [
     ("x-content-type-options", "nosniff"),
 ];
 
-/// The webhook pass a host runs beside its answer to `req`, if any: while deliveries are being
-/// sent, after a successful runner call, end of a job, test delivery or deliveries listing (see
-/// [`sender::trigger`]). The host starts it without waiting for it: the answer never waits for a
-/// receiver.
+/// The webhook pass a host runs beside its answer to `req`, if any: after a successful runner
+/// call, end of a job, test delivery, resend or deliveries listing, as [`sender::trigger`] says
+/// for the webhook settings. The host starts it without waiting for it: the answer never waits
+/// for a receiver.
 pub fn webhook_trigger(settings: &Settings, req: &ApiRequest, reply: &Reply) -> Option<Trigger> {
-    if !matches!(Config::from_settings(settings), Config::On(_)) {
-        return None;
-    }
     let status = match reply {
         Reply::Full(resp) => resp.status,
         Reply::Claim(_) => 200,
@@ -193,7 +190,9 @@ pub fn webhook_trigger(settings: &Settings, req: &ApiRequest, reply: &Reply) -> 
         return None;
     }
     match routes::resolve(&req.method, &req.path) {
-        Ok(Resolved::Api(matched)) => sender::trigger(matched.endpoint),
+        Ok(Resolved::Api(matched)) => {
+            sender::trigger(matched.endpoint, &Config::from_settings(settings))
+        }
         _ => None,
     }
 }
@@ -204,24 +203,37 @@ pub trait WebhookHost: Outbound {
     fn with_ctx<T>(&self, f: impl FnOnce(&Ctx) -> T) -> T;
 }
 
-/// One webhook pass: takes the due deliveries, sends them all at once through the host, and
-/// records what came of each. A store failure is logged; what it left undone is picked up by a
-/// later pass.
+/// One webhook pass: rounds that each take the due deliveries, send them all at once through
+/// the host and record what came of each, for as long as [`sender::Drain`] says to go on. A
+/// store failure is logged; what it left undone is picked up by a later pass.
 pub async fn deliver_webhooks(host: &impl WebhookHost, trigger: Trigger) {
-    let sends = match host.with_ctx(|ctx| sender::start(ctx, trigger)) {
-        Ok(sends) => sends,
-        Err(e) => {
-            eprintln!("error: webhook pass: {e}");
+    let mut trigger = trigger;
+    let mut drain = sender::Drain::default();
+    loop {
+        let round = match host.with_ctx(|ctx| sender::start(ctx, trigger)) {
+            Ok(round) => round,
+            Err(e) => {
+                eprintln!("error: webhook pass: {e}");
+                return;
+            }
+        };
+        if round.sends.is_empty() {
             return;
         }
-    };
-    if sends.is_empty() {
-        return;
-    }
-    let outcomes = futures::future::join_all(sends.iter().map(|s| host.send(&s.request))).await;
-    for (send, outcome) in sends.iter().zip(outcomes) {
-        if let Err(e) = host.with_ctx(|ctx| sender::record(ctx, send, outcome)) {
-            eprintln!("error: webhook pass: recording an attempt: {e}");
+        let outcomes =
+            futures::future::join_all(round.sends.iter().map(|s| host.send(&s.request))).await;
+        for (send, outcome) in round.sends.iter().zip(&outcomes) {
+            if let Err(e) = host.with_ctx(|ctx| sender::record(ctx, send, outcome.clone())) {
+                eprintln!("error: webhook pass: recording an attempt: {e}");
+            }
+        }
+        match host.with_ctx(|ctx| drain.go_on(ctx, round.more, &outcomes)) {
+            Ok(true) => trigger = Trigger::Now,
+            Ok(false) => return,
+            Err(e) => {
+                eprintln!("error: webhook pass: {e}");
+                return;
+            }
         }
     }
 }

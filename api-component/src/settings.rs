@@ -324,7 +324,10 @@ mod tests {
         }
         // What is not secret stays readable, and an unset secret says so.
         assert!(shown.contains("max_document_bytes: 1048576"), "{shown}");
-        assert!(shown.contains("webhook_url: \"https://hooks.example.com/…\""), "{shown}");
+        assert!(
+            shown.contains("webhook_url: \"https://hooks.example.com/…\""),
+            "{shown}"
+        );
         assert!(shown.contains("webhook_secret: \"<redacted>\""), "{shown}");
         let unset = format!("{:?}", Settings::default());
         assert!(unset.contains("admin_token: \"\""), "{unset}");

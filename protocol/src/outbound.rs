@@ -47,7 +47,10 @@ impl fmt::Display for NotDestination {
             NotDestination::Host => "has no valid host name",
             NotDestination::Port => "has a port that is not a number from 1 to 65535",
         };
-        write!(f, "{why}: it must be scheme://host[:port] alone, e.g. {EXAMPLES}")
+        write!(
+            f,
+            "{why}: it must be scheme://host[:port] alone, e.g. {EXAMPLES}"
+        )
     }
 }
 
@@ -112,7 +115,11 @@ pub fn redact(value: &str) -> String {
         Some((_, host)) => format!("…@{host}"),
         None => authority.to_owned(),
     };
-    let tail = if matches!(tail, "" | "/") { tail } else { "/…" };
+    let tail = if matches!(tail, "" | "/") {
+        tail
+    } else {
+        "/…"
+    };
     format!("{scheme}{authority}{tail}")
 }
 
@@ -144,7 +151,9 @@ fn valid_host(host: &str) -> bool {
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         return !inner.is_empty()
             && inner.contains(':')
-            && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
     }
     !host.is_empty()
         && !host.starts_with(['.', '-'])
@@ -161,9 +170,18 @@ mod tests {
     #[test]
     fn exact_destinations_parse_with_their_port() {
         let d = |s: &str| Destination::parse(s).map(|d| d.to_string());
-        assert_eq!(d("https://Hooks.Example.com"), Ok("https://hooks.example.com:443".into()));
-        assert_eq!(d(" http://127.0.0.1:9000/ "), Ok("http://127.0.0.1:9000".into()));
-        assert_eq!(d("HTTPS://hooks.example.com:8443"), Ok("https://hooks.example.com:8443".into()));
+        assert_eq!(
+            d("https://Hooks.Example.com"),
+            Ok("https://hooks.example.com:443".into())
+        );
+        assert_eq!(
+            d(" http://127.0.0.1:9000/ "),
+            Ok("http://127.0.0.1:9000".into())
+        );
+        assert_eq!(
+            d("HTTPS://hooks.example.com:8443"),
+            Ok("https://hooks.example.com:8443".into())
+        );
         assert_eq!(d("http://[::1]:9000"), Ok("http://[::1]:9000".into()));
         assert_eq!(d("http://[::1]"), Ok("http://[::1]:80".into()));
     }
@@ -191,7 +209,10 @@ mod tests {
             assert_eq!(Destination::parse(bad), Err(why), "{bad:?}");
         }
         let message = NotDestination::Path.to_string();
-        assert!(message.contains("https://hooks.example.com:8443"), "{message}");
+        assert!(
+            message.contains("https://hooks.example.com:8443"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -200,7 +221,10 @@ mod tests {
             redact("https://hooks.example.com/services/T0/B0/secret"),
             "https://hooks.example.com/…"
         );
-        assert_eq!(redact("https://u:p@h.example:8443/x?y"), "https://…@h.example:8443/…");
+        assert_eq!(
+            redact("https://u:p@h.example:8443/x?y"),
+            "https://…@h.example:8443/…"
+        );
         assert_eq!(redact("hooks.example.com/secret"), "hooks.example.com/…");
         assert_eq!(redact("https://h.example?token=s"), "https://h.example/…");
         assert_eq!(redact("https://h.example/"), "https://h.example/");

@@ -156,7 +156,7 @@ pub fn need(endpoint: Endpoint) -> Need {
         | ProposalApprove | ProposalReject | JobPrompt => Need::Role(Role::Editor),
         UsersList | UsersCreate | UserPatch | RunnerTokensList | RunnerTokensCreate
         | RunnersList | SignInLinks | AuditList | WebhookDeliveries | WebhookTest
-        | SearchRebuild => Need::Role(Role::Admin),
+        | SearchRebuild | WebhookRetry => Need::Role(Role::Admin),
         RunnerClaim | RunnerClaimStop | RunnerHeartbeat | RunnerLogChunk | RunnerOutput
         | RunnerFinish => Need::Runner,
     }

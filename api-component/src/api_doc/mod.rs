@@ -253,7 +253,7 @@ fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
         }
         GenerateBatch | BatchGet | BatchCancel => batches::describe(endpoint, s),
         Revise | ProposalGet | ProposalApprove | ProposalReject => revise::describe(endpoint, s),
-        WebhookDeliveries | WebhookTest => webhooks::describe(endpoint, s),
+        WebhookDeliveries | WebhookTest | WebhookRetry => webhooks::describe(endpoint, s),
         DocQuality | JobPrompt => quality::describe(endpoint, s),
         Search | SearchRebuild | Usage => search::describe(endpoint, s),
     }
@@ -424,7 +424,7 @@ fn path_parameter(name: &str) -> utoipa::openapi::path::Parameter {
                 .into(),
         ),
         "id" => (
-            "The job's, user's or token's id (as the path says)",
+            "The job's, user's, token's or webhook delivery's id (as the path says)",
             string_schema(),
         ),
         "attempt" => (

@@ -5,7 +5,8 @@
 //!
 //! - [`target`]: what the settings amount to (off, on, or broken and why).
 //! - [`outbox`]: the deliveries in the store: records, listing, pruning.
-//! - [`sender`]: the bounded pass that sends due deliveries, and the host's [`sender::Outbound`].
+//! - [`sender`]: the bounded rounds that send due deliveries, and the host's [`sender::Outbound`].
+//! - [`rounds`]: the latches of each turn of a delivery, giving up, and an admin's resend.
 //! - [`signing`]: the `X-CWM-Signature` HMAC and how a receiver checks it.
 //! - [`backoff`]: when a delivery is tried again.
 //!
@@ -13,6 +14,7 @@
 
 pub mod backoff;
 pub mod outbox;
+pub mod rounds;
 pub mod sender;
 pub mod signing;
 pub mod target;
@@ -23,7 +25,8 @@ use crate::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiRequest, ApiResponse};
 use crate::settings::Settings;
-use outbox::{DeliveryView, events};
+use outbox::{DeliveryView, State, events};
+use rounds::NotResent;
 use target::Config;
 
 /// Whether finished jobs are recorded as deliveries (`webhook_url` is set).
@@ -65,11 +68,12 @@ pub struct DeliveryPage {
     pub problem: Option<String>,
 }
 
-/// `GET /api/webhooks/deliveries?limit=&cursor=` (admins).
+/// `GET /api/webhooks/deliveries?state=&limit=&cursor=` (admins).
 pub fn deliveries_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
+    let state = state_param(req)?;
     let limit = req.limit_param("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
     let top = req.cursor_at_most(|| outbox::OUTBOX.len(ctx.store))?;
-    let (items, next_cursor) = outbox::page(ctx, limit, top)?;
+    let (items, next_cursor) = outbox::page(ctx, limit, top, state)?;
     let config = Config::from_settings(ctx.settings);
     let (enabled, target, problem) = match config {
         Config::Off => (false, None, None),
@@ -88,17 +92,58 @@ pub fn deliveries_list(ctx: &Ctx, req: &ApiRequest) -> ApiResult<ApiResponse> {
     ))
 }
 
-/// `POST /api/webhooks/test` (admins): queues a `webhook.test` delivery (`"job": null`), sent
-/// like any other; 409 while webhooks are off or misconfigured.
-pub fn test(ctx: &Ctx) -> ApiResult<ApiResponse> {
+/// The `state` filter of the listing: `pending`, `delivered` or `failed`; none when absent or
+/// empty.
+fn state_param(req: &ApiRequest) -> ApiResult<Option<State>> {
+    let Some(raw) = req.query_param("state").filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    State::ALL
+        .into_iter()
+        .find(|s| s.as_str() == raw.trim())
+        .map(Some)
+        .ok_or_else(|| {
+            let known: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError::BadRequest(format!("state {raw:?} is not one of {}", known.join(", ")))
+        })
+}
+
+/// `POST /api/webhooks/deliveries/{id}/retry` (admins): a failed delivery is tried again, with
+/// 24 more hours; 404 for an unknown id, 409 unless it failed, and while webhooks are off or
+/// misconfigured (it could only wait).
+pub fn retry(ctx: &Ctx, id: &str) -> ApiResult<ApiResponse> {
+    if !outbox::is_delivery_id(id) {
+        return Err(ApiError::NotFound(format!("no delivery {id:?}")));
+    }
+    ensure_sending(ctx)?;
+    match rounds::resend(ctx, id)? {
+        Ok(delivery) => Ok(ApiResponse::json(202, &delivery.view())),
+        Err(NotResent::Unknown) => Err(ApiError::NotFound(format!("no delivery {id}"))),
+        Err(NotResent::NotFailed(state)) => Err(ApiError::Conflict(format!(
+            "delivery {id} is {}: only a failed delivery can be sent again",
+            state.as_str()
+        ))),
+        Err(NotResent::Raced) => Err(ApiError::Conflict(format!(
+            "delivery {id} was just sent again, or removed"
+        ))),
+    }
+}
+
+/// 409 unless deliveries are being sent, saying why not.
+fn ensure_sending(ctx: &Ctx) -> ApiResult<()> {
     match Config::from_settings(ctx.settings) {
+        Config::On(_) => Ok(()),
         Config::Off => Err(ApiError::Conflict(
             "webhooks are off: set webhook_url, webhook_secret and webhook_outbound_host".into(),
         )),
         Config::Broken(why) => Err(ApiError::Conflict(why)),
-        Config::On(_) => {
-            let delivery = outbox::append(ctx, events::TEST, None, &serde_json::Value::Null)?;
-            Ok(ApiResponse::json(202, &delivery.view()))
-        }
     }
+}
+
+/// `POST /api/webhooks/test` (admins): queues a `webhook.test` delivery (`"job": null`), sent
+/// like any other; 409 while webhooks are off or misconfigured.
+pub fn test(ctx: &Ctx) -> ApiResult<ApiResponse> {
+    ensure_sending(ctx)?;
+    let delivery = outbox::append(ctx, events::TEST, None, &serde_json::Value::Null)?;
+    Ok(ApiResponse::json(202, &delivery.view()))
 }

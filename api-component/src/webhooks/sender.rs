@@ -1,23 +1,37 @@
 //! Sending deliveries. There is no cron: hosts run a pass beside frequent requests (the runner
 //! protocol's calls, a job's end, the deliveries listing; see [`trigger`]) without holding up
-//! their answers, as `crate::serving::deliver_webhooks` does it. A pass is bounded: it looks at
-//! up to [`SCAN`] slots and sends at most [`MAX_SENDS`] deliveries, each within
-//! [`SEND_TIMEOUT`], so a receiver that is slow or down costs a pass little and the runner
-//! protocol nothing.
+//! their answers, as `crate::serving::deliver_webhooks` does it.
 //!
-//! A pass has three steps, only the middle one in the host: [`start`] takes the due deliveries
-//! (each attempt claimed by its latch, so two passes never send the same attempt), the host
-//! sends each [`OutgoingRequest`] through its [`Outbound`], and [`record`] stores each outcome
-//! and when to try again ([`super::backoff`]).
+//! A pass is made of rounds, each bounded: it looks at up to [`FRESH_WINDOW`] + [`SCAN`] slots
+//! and sends at most [`MAX_SENDS`] deliveries, each within [`SEND_TIMEOUT`]. A round has three
+//! steps, only the middle one in the host: [`start`] takes the due turns, the host sends each
+//! [`OutgoingRequest`] through its [`Outbound`], and [`record`] stores what came of each and when
+//! to try again ([`super::backoff`]).
 //!
-//! A sender that dies between its latch and its record leaves the attempt taken; after
-//! [`STUCK_MS`] a later pass records it as lost (through the attempt's repair latch) and the
-//! delivery carries on. The receiver may then have got it twice: deliveries are at least once,
-//! and `X-CWM-Delivery` names repeats.
+//! Which deliveries a round takes: first those never attempted among the newest slots (a job
+//! that just ended, a test), oldest first, so that new work never waits behind a backlog of
+//! retries; then, with what is left of its budget, the due ones going round the pending
+//! deliveries from where the last round stopped. A round that used its whole budget says so
+//! ([`Round::more`]), and while the receiver accepts something the pass goes on with another,
+//! for at most [`DRAIN_MS`] (see [`Drain`]): a backlog drains in one pass instead of
+//! [`MAX_SENDS`] per runner poll. Only one pass drains at a time (a lease by time, see
+//! [`Drain::go_on`]).
+//!
+//! Every write to a delivery's record is decided by a latch (an `increment` that returns 1),
+//! never by comparing what was read: each turn `t` of a delivery (an attempt, or giving it up
+//! without one) has a latch deciding who takes it and one deciding who records its outcome.
+//! Exactly one outcome is recorded per turn: the sender's, or, when the sender died and the
+//! turn was taken [`STUCK_MS`] ago, "lost" (see [`super::rounds`]). The receiver may then have
+//! got it twice: deliveries are at least once, and `X-CWM-Delivery` names repeats.
+//!
+//! While webhooks are off or misconfigured nothing is sent, but a pass still prunes and gives
+//! up deliveries that waited 24 hours, at most every [`outbox::PRUNE_EVERY_MS`], so the outbox
+//! stays bounded.
 
 use std::time::Duration;
 
 use super::outbox::{self, Attempt, Delivery, OUTBOX, State, keys};
+use super::rounds;
 use super::signing;
 use super::target::{Config, Target};
 use crate::Ctx;
@@ -26,13 +40,19 @@ use crate::store::{StoreResult, due, read_number};
 
 /// The longest one attempt may take, connection included.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// Deliveries one pass sends at most.
+/// Deliveries one round sends at most (at once).
 pub const MAX_SENDS: usize = 4;
-/// Slots one pass looks at at most.
+/// The newest slots a round looks at first for deliveries never attempted.
+pub const FRESH_WINDOW: i64 = 64;
+/// Slots one round looks at at most when it goes round the pending deliveries.
 pub const SCAN: i64 = 64;
 /// Passes beside periodic requests ([`Trigger::IfDue`]) run at most this often.
 pub const PASS_EVERY_MS: i64 = 1_000;
-/// An attempt taken this long ago and never recorded was lost with its sender.
+/// A pass that drains a backlog starts no round after this long.
+pub const DRAIN_MS: i64 = 20_000;
+/// Rounds one pass runs at most.
+pub const MAX_ROUNDS: u32 = 250;
+/// A turn taken this long ago and never recorded was lost with its sender.
 pub const STUCK_MS: i64 = 300_000;
 /// A slot taken but not written this far behind the newest was abandoned by its writer.
 const ABANDONED_LAG: i64 = 1_000;
@@ -40,19 +60,26 @@ const ABANDONED_LAG: i64 = 1_000;
 /// Why a host runs a pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trigger {
-    /// The request may have just recorded a delivery (a job ended, a test): look now.
+    /// The request may have just recorded a delivery (a job ended, a test, a resend): look now.
     Now,
     /// A frequent request: look unless a pass ran within [`PASS_EVERY_MS`].
     IfDue,
 }
 
-/// The pass a host runs beside a successful request to `endpoint`, if any.
-pub fn trigger(endpoint: Endpoint) -> Option<Trigger> {
+/// The pass a host runs beside a successful request to `endpoint` while webhooks are `config`,
+/// if any. While they are off only the deliveries listing runs one (to prune what was recorded
+/// before); while misconfigured, a pass only keeps the outbox, so it need not run at once.
+pub fn trigger(endpoint: Endpoint, config: &Config) -> Option<Trigger> {
     use Endpoint::*;
-    match endpoint {
-        RunnerFinish | JobCancel | BatchCancel | WebhookTest => Some(Trigger::Now),
-        RunnerClaim | RunnerHeartbeat | WebhookDeliveries => Some(Trigger::IfDue),
-        _ => None,
+    let wanted = match endpoint {
+        RunnerFinish | JobCancel | BatchCancel | WebhookTest | WebhookRetry => Trigger::Now,
+        RunnerClaim | RunnerHeartbeat | WebhookDeliveries => Trigger::IfDue,
+        _ => return None,
+    };
+    match config {
+        Config::On(_) => Some(wanted),
+        Config::Broken(_) => Some(Trigger::IfDue),
+        Config::Off => (endpoint == WebhookDeliveries).then_some(Trigger::IfDue),
     }
 }
 
@@ -76,6 +103,11 @@ impl OutgoingRequest {
 /// What came of a send: the receiver's status code, or why there was none.
 pub type Outcome = Result<u16, String>;
 
+/// Whether an outcome delivers.
+pub fn accepted(outcome: &Outcome) -> bool {
+    matches!(outcome, Ok(status) if (200..300).contains(status))
+}
+
 /// The host's way out: sends a POST and reads the status, within the request's `timeout`. The
 /// host decides which destinations it allows at all (the embedded one: only
 /// `allowed_outbound_hosts`); a refusal is an `Err` like any other.
@@ -83,124 +115,214 @@ pub trait Outbound {
     fn send(&self, request: &OutgoingRequest) -> impl Future<Output = Outcome>;
 }
 
-/// An attempt this pass took: send `request`, then [`record`] what came of it.
+/// A turn this round took: send `request`, then [`record`] what came of it.
 #[derive(Clone, Debug)]
 pub struct Send {
     slot: i64,
-    attempt: u32,
+    turn: u32,
     started_ms: i64,
     pub request: OutgoingRequest,
 }
 
-/// Takes up to [`MAX_SENDS`] due attempts (none while webhooks are off or misconfigured, or for
-/// [`Trigger::IfDue`] when a pass ran lately), settles attempts lost with their senders, and
-/// prunes old deliveries.
-pub fn start(ctx: &Ctx, trigger: Trigger) -> StoreResult<Vec<Send>> {
-    let Config::On(target) = Config::from_settings(ctx.settings) else {
-        return Ok(Vec::new());
-    };
+/// What a round took.
+#[derive(Debug, Default)]
+pub struct Round {
+    pub sends: Vec<Send>,
+    /// The round used its whole budget with due deliveries left: another may go on.
+    pub more: bool,
+}
+
+/// Takes up to [`MAX_SENDS`] due turns (none for [`Trigger::IfDue`] when a pass ran lately),
+/// never-attempted deliveries first; settles turns lost with their senders and gives up
+/// deliveries past their 24 hours; and, when due, prunes old deliveries. While webhooks are off
+/// or misconfigured it sends nothing and does the rest only when the pruning is due.
+pub fn start(ctx: &Ctx, trigger: Trigger) -> StoreResult<Round> {
     let store = ctx.store;
     if trigger == Trigger::IfDue && !due(store, keys::PASSED_AT, ctx.now_ms, PASS_EVERY_MS)? {
-        return Ok(Vec::new());
+        return Ok(Round::default());
     }
     let newest = OUTBOX.len(store)?;
     let low = read_number(store, keys::LOW)?
         .unwrap_or(1)
         .clamp(1, newest + 1);
-    outbox::prune_if_due(ctx, low)?;
-    if low > newest {
-        return Ok(Vec::new());
+    let upkeep = due(store, keys::PRUNED_AT, ctx.now_ms, outbox::PRUNE_EVERY_MS)?;
+    if upkeep {
+        outbox::prune(ctx, low)?;
     }
-    // Each pass goes on where the last stopped, so deliveries waiting out their backoff near
-    // `low` do not keep newer ones from being looked at.
-    let resume = read_number(store, keys::NEXT)?.unwrap_or(low);
-    let first = if (low..=newest).contains(&resume) {
-        resume
-    } else {
-        low
+    let target = match Config::from_settings(ctx.settings) {
+        Config::On(target) => Some(target),
+        _ if upkeep => None,
+        _ => return Ok(Round::default()),
     };
-    let last = newest.min(first + SCAN - 1);
-    let slots: Vec<String> = (first..=last).map(|n| OUTBOX.slot_key(n)).collect();
-    let mut sends = Vec::new();
-    let mut first_open = None;
-    let mut stopped = last;
-    for (n, raw) in (first..=last).zip(store.get_many(&slots)?) {
-        match raw.and_then(|b| serde_json::from_slice::<Delivery>(&b).ok()) {
-            // Perhaps still being written.
-            None if newest - n < ABANDONED_LAG => {
-                first_open.get_or_insert(n);
-            }
-            None => {}
-            Some(d) if d.state != State::Pending => {}
-            Some(d) => {
-                first_open.get_or_insert(n);
-                if d.next_ms.is_some_and(|t| t <= ctx.now_ms)
-                    && let Some(send) = take(ctx, &target, n, &d)?
-                {
-                    sends.push(send);
-                    if sends.len() == MAX_SENDS {
-                        stopped = n;
-                        break;
-                    }
+    if low > newest {
+        return Ok(Round::default());
+    }
+    let mut taker = Taker {
+        ctx,
+        target: target.as_ref(),
+        round: Round::default(),
+    };
+    taker.fresh(newest)?;
+    taker.round_the_pending(low, newest)?;
+    Ok(taker.round)
+}
+
+/// One round's taking of turns.
+struct Taker<'a> {
+    ctx: &'a Ctx<'a>,
+    /// `None`: nothing is sent (webhooks are off or misconfigured).
+    target: Option<&'a Target>,
+    round: Round,
+}
+
+/// What became of a delivery a round looked at.
+#[derive(PartialEq)]
+enum Looked {
+    /// Its turn is in hands: this round's, another's, or given up.
+    Handled,
+    /// Not due, or nothing is sent now.
+    Waits,
+    /// Due, but this round's budget is spent.
+    Later,
+}
+
+impl Taker<'_> {
+    /// Deliveries never attempted among the newest [`FRESH_WINDOW`] slots, oldest first, from
+    /// the `hooks/fresh` hint up; the hint then moves past those no longer waiting for a
+    /// first turn.
+    fn fresh(&mut self, newest: i64) -> StoreResult<()> {
+        let store = self.ctx.store;
+        let hint = read_number(store, keys::FRESH)?;
+        let from = hint.unwrap_or(1).max(newest - FRESH_WINDOW + 1).max(1);
+        if from > newest {
+            return Ok(());
+        }
+        let mut frontier = None;
+        for (n, delivery) in read(store, from, newest)? {
+            let waiting = match delivery {
+                // Perhaps still being written.
+                None => true,
+                Some(d) if d.state == State::Pending && d.turn() == 1 => {
+                    self.look(n, &d)? != Looked::Handled
                 }
+                Some(_) => false,
+            };
+            if waiting {
+                frontier.get_or_insert(n);
             }
         }
+        let frontier = frontier.unwrap_or(newest + 1);
+        if hint != Some(frontier) {
+            store.set(keys::FRESH, frontier.to_string().as_bytes())?;
+        }
+        Ok(())
     }
-    let low = if first == low {
-        let new_low = first_open.unwrap_or(stopped + 1);
+
+    /// Goes round the pending deliveries from where the last round stopped (`hooks/next`) up to
+    /// the newest and on from `low`, over at most [`SCAN`] slots, so that deliveries waiting out
+    /// their backoff near `low` do not keep newer ones from being looked at; moves `hooks/low`
+    /// up past those done.
+    fn round_the_pending(&mut self, low: i64, newest: i64) -> StoreResult<()> {
+        let store = self.ctx.store;
+        let resume = read_number(store, keys::NEXT)?.unwrap_or(low);
+        let first = if (low..=newest).contains(&resume) {
+            resume
+        } else {
+            low
+        };
+        let order: Vec<i64> = (first..=newest)
+            .chain(low..first)
+            .take(SCAN as usize)
+            .collect();
+        let mut open = std::collections::HashMap::new();
+        let mut next = None;
+        for (n, delivery) in read_slots(store, &order)? {
+            let waits = match delivery {
+                None => newest - n < ABANDONED_LAG,
+                Some(d) if d.state != State::Pending => false,
+                Some(d) => {
+                    if self.look(n, &d)? == Looked::Later {
+                        next = Some(n);
+                        break;
+                    }
+                    true
+                }
+            };
+            open.insert(n, waits);
+        }
+        // Up from `low`, past the slots seen done.
+        let new_low = (low..)
+            .find(|n| open.get(n).is_none_or(|waits| *waits))
+            .unwrap_or(low);
         if new_low != low {
             store.set(keys::LOW, new_low.to_string().as_bytes())?;
         }
-        new_low
-    } else {
-        low
-    };
-    let next = if stopped >= newest { low } else { stopped + 1 };
-    if next != resume {
-        store.set(keys::NEXT, next.to_string().as_bytes())?;
-    }
-    Ok(sends)
-}
-
-/// Claims the next attempt of the delivery in slot `n`: the request to send if this pass won
-/// its latch; `None` if another pass has it (or lost it, which is settled here once stuck).
-fn take(ctx: &Ctx, target: &Target, n: i64, delivery: &Delivery) -> StoreResult<Option<Send>> {
-    let store = ctx.store;
-    let k = delivery.attempts.len() as u32 + 1;
-    let taken_key = keys::attempt_taken(n, k);
-    if store.increment(&keys::attempt_latch(n, k), 1)? == 1 {
-        store.set(&taken_key, ctx.now_ms.to_string().as_bytes())?;
-        return Ok(Some(Send {
-            slot: n,
-            attempt: k,
-            started_ms: ctx.now_ms,
-            request: request(target, delivery, k, ctx.now_ms),
-        }));
-    }
-    match read_number(store, &taken_key)? {
-        // Its sender died before saying when: count from now.
-        None => store.set(&taken_key, ctx.now_ms.to_string().as_bytes())?,
-        Some(at)
-            if ctx.now_ms - at >= STUCK_MS
-                && store.increment(&keys::repair_latch(n, k), 1)? == 1 =>
-        {
-            let mut delivery = delivery.clone();
-            let lost = Attempt {
-                at_ms: at,
-                status: None,
-                error: Some("no outcome was recorded: the server stopped while sending".into()),
-                duration_ms: 0,
-            };
-            conclude(&mut delivery, lost, ctx.now_ms);
-            outbox::save(store, n, &delivery)?;
+        let next = next.unwrap_or_else(|| match order.last() {
+            Some(&last) if last < newest => last + 1,
+            _ => new_low,
+        });
+        if next != resume {
+            store.set(keys::NEXT, next.to_string().as_bytes())?;
         }
-        Some(_) => {}
+        Ok(())
     }
-    Ok(None)
+
+    /// Gives the pending delivery `d` in slot `n` its next turn if that is due: sent by this
+    /// round while the budget lasts, or given up once its round is past its 24 hours.
+    fn look(&mut self, n: i64, d: &Delivery) -> StoreResult<Looked> {
+        let ctx = self.ctx;
+        if ctx.now_ms >= d.gives_up_at_ms() {
+            if rounds::take_turn(ctx, n, d)? {
+                rounds::give_up(ctx, n, d)?;
+            }
+            return Ok(Looked::Handled);
+        }
+        let Some(target) = self.target else {
+            return Ok(Looked::Waits);
+        };
+        if d.next_ms.is_none_or(|t| t > ctx.now_ms) {
+            return Ok(Looked::Waits);
+        }
+        if self.round.sends.len() >= MAX_SENDS {
+            self.round.more = true;
+            return Ok(Looked::Later);
+        }
+        if rounds::take_turn(ctx, n, d)? {
+            self.round.sends.push(Send {
+                slot: n,
+                turn: d.turn(),
+                started_ms: ctx.now_ms,
+                request: request(target, d, ctx.now_ms),
+            });
+        }
+        Ok(Looked::Handled)
+    }
 }
 
-/// The signed POST for attempt `k` of `delivery`, made at `now_ms`.
-fn request(target: &Target, delivery: &Delivery, k: u32, now_ms: i64) -> OutgoingRequest {
+/// The deliveries in slots `from..=to`, in order (`None` where a slot is empty or unreadable).
+fn read(
+    store: &dyn crate::store::Store,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<(i64, Option<Delivery>)>> {
+    read_slots(store, &(from..=to).collect::<Vec<_>>())
+}
+
+/// The deliveries in `slots`, in that order.
+fn read_slots(
+    store: &dyn crate::store::Store,
+    slots: &[i64],
+) -> StoreResult<Vec<(i64, Option<Delivery>)>> {
+    let keys: Vec<String> = slots.iter().map(|n| OUTBOX.slot_key(*n)).collect();
+    Ok(slots
+        .iter()
+        .zip(store.get_many(&keys)?)
+        .map(|(n, raw)| (*n, raw.and_then(|b| serde_json::from_slice(&b).ok())))
+        .collect())
+}
+
+/// The signed POST for the next attempt of `delivery`, made at `now_ms`.
+fn request(target: &Target, delivery: &Delivery, now_ms: i64) -> OutgoingRequest {
     let timestamp = now_ms.div_euclid(1000);
     let body = delivery.body.as_bytes().to_vec();
     let signature = signing::signature(&target.secret, timestamp, &body);
@@ -212,7 +334,7 @@ fn request(target: &Target, delivery: &Delivery, k: u32, now_ms: i64) -> Outgoin
         ("User-Agent", format!("cwm-webhooks/{}", crate::VERSION)),
         ("X-CWM-Event", delivery.event.clone()),
         ("X-CWM-Delivery", delivery.id.clone()),
-        ("X-CWM-Attempt", k.to_string()),
+        ("X-CWM-Attempt", (delivery.attempts.len() + 1).to_string()),
         (signing::TIMESTAMP_HEADER, timestamp.to_string()),
         (signing::SIGNATURE_HEADER, signature),
     ];
@@ -227,16 +349,16 @@ fn request(target: &Target, delivery: &Delivery, k: u32, now_ms: i64) -> Outgoin
     }
 }
 
-/// Stores what came of `send`: delivered on a 2xx, else pending with its next attempt, or
-/// failed once the backoff gives up.
+/// Stores what came of `send` (delivered on a 2xx, else pending with its next attempt, or
+/// failed once the backoff gives up), if it wins its turn's recorded latch: a turn settled as
+/// lost meanwhile (the send took far longer than it may) keeps that outcome.
 pub fn record(ctx: &Ctx, send: &Send, outcome: Outcome) -> StoreResult<()> {
+    if !rounds::win_record(ctx, send.slot, send.turn)? {
+        return Ok(());
+    }
     let Some(mut delivery) = outbox::load(ctx.store, send.slot)? else {
         return Ok(());
     };
-    if delivery.attempts.len() as u32 + 1 != send.attempt {
-        // Settled as lost meanwhile (the send took far longer than it may).
-        return Ok(());
-    }
     let (status, error) = match outcome {
         Ok(status) => (Some(status), None),
         Err(error) => (None, Some(error)),
@@ -252,11 +374,11 @@ pub fn record(ctx: &Ctx, send: &Send, outcome: Outcome) -> StoreResult<()> {
 }
 
 /// Adds `attempt`, made or given up at `now_ms`, and decides what follows.
-fn conclude(delivery: &mut Delivery, attempt: Attempt, now_ms: i64) {
+pub(super) fn conclude(delivery: &mut Delivery, attempt: Attempt, now_ms: i64) {
     let accepted = attempt.status.is_some_and(|s| (200..300).contains(&s));
     delivery.attempts.push(attempt);
-    let first = delivery.attempts[0].at_ms;
-    let made = delivery.attempts.len() as u32;
+    let first = delivery.round_first_ms().unwrap_or(now_ms);
+    let made = delivery.attempts.len() as u32 - delivery.round_from;
     (delivery.state, delivery.next_ms) = if accepted {
         (State::Delivered, None)
     } else {
@@ -267,244 +389,35 @@ fn conclude(delivery: &mut Delivery, attempt: Attempt, now_ms: i64) {
     };
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::settings::Settings;
-    use crate::store::{MemoryStore, Store};
-    use crate::webhooks::backoff;
+/// Whether a pass goes on with another round: see [`Drain::go_on`].
+#[derive(Debug, Default)]
+pub struct Drain {
+    rounds: u32,
+    since_ms: Option<i64>,
+}
 
-    struct Fixture {
-        store: MemoryStore,
-        settings: Settings,
-    }
-
-    impl Fixture {
-        fn new() -> Self {
-            Fixture {
-                store: MemoryStore::new(),
-                settings: Settings {
-                    webhook_url: "http://127.0.0.1:9/hook".into(),
-                    webhook_secret: "secret".into(),
-                    webhook_outbound_host: "http://127.0.0.1:9".into(),
-                    ..Settings::default()
-                },
+impl Drain {
+    /// After a round that found `more` and whose sends came to `outcomes`: go on only if the
+    /// receiver accepted something (one that is down is not hammered: its deliveries wait out
+    /// their backoff), within [`MAX_ROUNDS`], and as the one pass draining. That is decided by
+    /// time (`hooks/draining`, as passes are gated): the first pass to go on in [`DRAIN_MS`]
+    /// drains, for [`DRAIN_MS`]. Two passes that ask at the same instant may both drain, which
+    /// costs only sends at once; which turn each sends is still decided by latches.
+    pub fn go_on(&mut self, ctx: &Ctx, more: bool, outcomes: &[Outcome]) -> StoreResult<bool> {
+        self.rounds += 1;
+        if !more || !outcomes.iter().any(accepted) || self.rounds >= MAX_ROUNDS {
+            return Ok(false);
+        }
+        match self.since_ms {
+            Some(since) => Ok(ctx.now_ms - since < DRAIN_MS),
+            None if due(ctx.store, keys::DRAINING_AT, ctx.now_ms, DRAIN_MS)? => {
+                self.since_ms = Some(ctx.now_ms);
+                Ok(true)
             }
+            None => Ok(false),
         }
-
-        fn at<T>(&self, now_ms: i64, f: impl FnOnce(&Ctx) -> T) -> T {
-            let random = || 7;
-            f(&Ctx {
-                store: &self.store,
-                settings: &self.settings,
-                now_ms,
-                random: &random,
-            })
-        }
-
-        fn delivery(&self, n: i64) -> Delivery {
-            outbox::load(&self.store, n).unwrap().unwrap()
-        }
-    }
-
-    fn append(f: &Fixture, now: i64) {
-        f.at(now, |ctx| {
-            outbox::append(ctx, "job.finished", Some("j1"), &"x")
-        })
-        .unwrap();
-    }
-
-    #[test]
-    fn a_due_delivery_is_sent_once_signed_and_retried_after_a_failure() {
-        let f = Fixture::new();
-        append(&f, 1_000);
-        let sends = f.at(1_000, |ctx| start(ctx, Trigger::Now)).unwrap();
-        assert_eq!(sends.len(), 1);
-        let req = &sends[0].request;
-        assert_eq!(req.url, "http://127.0.0.1:9/hook");
-        assert_eq!(req.header("x-cwm-attempt"), Some("1"));
-        assert_eq!(
-            req.header("content-length"),
-            Some(req.body.len().to_string().as_str())
-        );
-        assert_eq!(req.header("x-cwm-timestamp"), Some("1"));
-        let signature = req.header("x-cwm-signature").unwrap();
-        assert!(signing::verify("secret", 1, &req.body, signature));
-        // Another pass meanwhile: the attempt is taken.
-        assert!(
-            f.at(1_100, |ctx| start(ctx, Trigger::Now))
-                .unwrap()
-                .is_empty()
-        );
-
-        f.at(1_500, |ctx| record(ctx, &sends[0], Ok(500))).unwrap();
-        let d = f.delivery(1);
-        assert_eq!(d.state, State::Pending);
-        assert_eq!(d.attempts[0].status, Some(500));
-        assert_eq!(d.attempts[0].duration_ms, 500);
-        assert_eq!(d.next_ms, Some(1_500 + backoff::FIRST_DELAY_MS));
-        assert!(
-            f.at(20_000, |ctx| start(ctx, Trigger::Now))
-                .unwrap()
-                .is_empty(),
-            "not due yet"
-        );
-
-        let again = f.at(31_500, |ctx| start(ctx, Trigger::Now)).unwrap();
-        assert_eq!(again.len(), 1);
-        assert_eq!(again[0].request.header("x-cwm-attempt"), Some("2"));
-        assert_eq!(
-            again[0].request.header("x-cwm-delivery"),
-            req.header("x-cwm-delivery")
-        );
-        assert_eq!(
-            again[0].request.body, req.body,
-            "every attempt sends the same bytes"
-        );
-        f.at(31_600, |ctx| record(ctx, &again[0], Ok(204))).unwrap();
-        let d = f.delivery(1);
-        assert_eq!(
-            (d.state, d.next_ms, d.attempts.len()),
-            (State::Delivered, None, 2)
-        );
-        assert!(
-            f.at(99_000_000, |ctx| start(ctx, Trigger::Now))
-                .unwrap()
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn a_delivery_fails_for_good_a_day_after_its_first_attempt() {
-        let f = Fixture::new();
-        append(&f, 0);
-        let mut now = 0;
-        let mut attempts = 0;
-        loop {
-            let sends = f.at(now, |ctx| start(ctx, Trigger::Now)).unwrap();
-            if sends.is_empty() {
-                break;
-            }
-            attempts += 1;
-            f.at(now, |ctx| {
-                record(ctx, &sends[0], Err("connection refused".into()))
-            })
-            .unwrap();
-            match f.delivery(1).next_ms {
-                Some(next) => now = next,
-                None => break,
-            }
-        }
-        let d = f.delivery(1);
-        assert_eq!(d.state, State::Failed);
-        assert_eq!(attempts, 30);
-        assert!(d.attempts.last().unwrap().at_ms <= backoff::GIVE_UP_AFTER_MS);
-        assert_eq!(d.attempts[0].error.as_deref(), Some("connection refused"));
-    }
-
-    #[test]
-    fn an_attempt_whose_sender_died_is_recorded_as_lost_and_retried() {
-        let f = Fixture::new();
-        append(&f, 0);
-        let lost = f.at(0, |ctx| start(ctx, Trigger::Now)).unwrap();
-        assert_eq!(lost.len(), 1);
-        // Its sender never records it. Within STUCK_MS nothing happens; then a pass settles it.
-        assert!(
-            f.at(STUCK_MS - 1, |ctx| start(ctx, Trigger::Now))
-                .unwrap()
-                .is_empty()
-        );
-        assert!(
-            f.at(STUCK_MS, |ctx| start(ctx, Trigger::Now))
-                .unwrap()
-                .is_empty()
-        );
-        let d = f.delivery(1);
-        assert_eq!(d.attempts.len(), 1);
-        assert!(
-            d.attempts[0]
-                .error
-                .as_deref()
-                .unwrap()
-                .contains("no outcome")
-        );
-        assert_eq!(d.state, State::Pending);
-        // The sender's late record changes nothing; the next attempt goes ahead when due.
-        f.at(STUCK_MS + 1, |ctx| record(ctx, &lost[0], Ok(200)))
-            .unwrap();
-        assert_eq!(f.delivery(1).state, State::Pending);
-        let next = f.delivery(1).next_ms.unwrap();
-        assert_eq!(f.at(next, |ctx| start(ctx, Trigger::Now)).unwrap().len(), 1);
-    }
-
-    #[test]
-    fn passes_are_bounded_and_go_round_the_pending_deliveries() {
-        let f = Fixture::new();
-        for _ in 0..10 {
-            append(&f, 0);
-        }
-        let mut sent = Vec::new();
-        for pass in 0..3 {
-            let sends = f.at(pass, |ctx| start(ctx, Trigger::Now)).unwrap();
-            assert!(sends.len() <= MAX_SENDS);
-            sent.extend(sends.iter().map(|s| s.slot));
-        }
-        sent.sort();
-        assert_eq!(
-            sent,
-            (1..=10).collect::<Vec<_>>(),
-            "each once, in three passes"
-        );
-    }
-
-    #[test]
-    fn periodic_passes_wait_for_their_turn_and_nothing_is_sent_while_off() {
-        let f = Fixture::new();
-        let t = 1_767_225_600_000;
-        append(&f, t);
-        assert_eq!(f.at(t, |ctx| start(ctx, Trigger::IfDue)).unwrap().len(), 1);
-        append(&f, t + 10);
-        assert!(
-            f.at(t + 10, |ctx| start(ctx, Trigger::IfDue))
-                .unwrap()
-                .is_empty()
-        );
-        let later = t + PASS_EVERY_MS;
-        assert_eq!(
-            f.at(later, |ctx| start(ctx, Trigger::IfDue)).unwrap().len(),
-            1
-        );
-
-        let off = Fixture {
-            settings: Settings::default(),
-            ..Fixture::new()
-        };
-        append(&off, 0);
-        let before = off.store.len();
-        assert!(
-            off.at(0, |ctx| start(ctx, Trigger::Now))
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(off.store.len(), before, "an idle pass writes nothing");
-    }
-
-    #[test]
-    fn old_finished_deliveries_are_pruned_with_their_latches() {
-        let f = Fixture::new();
-        append(&f, 0);
-        let sends = f.at(0, |ctx| start(ctx, Trigger::Now)).unwrap();
-        f.at(0, |ctx| record(ctx, &sends[0], Ok(200))).unwrap();
-        let later = f.settings.job_retention_ms() + 1;
-        // A delivery still pending (its attempt taken, never recorded) is kept however old.
-        append(&f, later);
-        for pass in 0..3 {
-            f.at(later + pass * 60_000, |ctx| start(ctx, Trigger::Now))
-                .unwrap();
-        }
-        assert!(f.store.get(&OUTBOX.slot_key(1)).unwrap().is_none());
-        assert!(f.store.get(&keys::attempt_latch(1, 1)).unwrap().is_none());
-        assert!(f.store.get(&keys::attempt_taken(1, 1)).unwrap().is_none());
-        assert_eq!(f.delivery(2).state, State::Pending);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -176,7 +176,10 @@ mod tests {
             "https://*.example",
         ] {
             let why = reason(config("https://x.example/services/s", "s", outbound));
-            assert!(why.starts_with("webhook_outbound_host"), "{outbound}: {why}");
+            assert!(
+                why.starts_with("webhook_outbound_host"),
+                "{outbound}: {why}"
+            );
             assert!(why.contains("https://hooks.example.com:8443"), "{why}");
             assert!(!why.contains("services"), "{why}");
         }

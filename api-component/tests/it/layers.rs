@@ -9,7 +9,7 @@ fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
-/// A source file without its comments and its unit tests.
+/// A source file without its comments and its inline unit tests.
 fn code(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let text = text
@@ -69,7 +69,8 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
                 .as_os_str()
                 .to_string_lossy();
             let top = top.trim_end_matches(".rs").to_owned();
-            if top == "lib" {
+            // Unit tests in a file of their own (`mod tests;`) are skipped like inline ones.
+            if top == "lib" || path.file_name().is_some_and(|f| f == "tests.rs") {
                 continue;
             }
             let refs = crate_refs(&code(&path));

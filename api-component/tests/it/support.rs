@@ -8,6 +8,7 @@ use api_component::serving::ClaimWait;
 use api_component::serving::{Chunk, EventPump};
 use api_component::settings::Settings;
 use api_component::store::{Backend, MemoryStore, Store, StoreError, StoreResult};
+use api_component::webhooks::sender::{self, Outcome, Trigger};
 use api_component::{Ctx, Reply, handle};
 use serde_json::Value;
 
@@ -100,6 +101,19 @@ impl App {
             recorded.lock().unwrap().push((req, resp.clone()));
         }
         resp
+    }
+
+    /// One webhook round as a host runs it, every send answered with `outcome`; how many were
+    /// sent.
+    pub fn webhook_round(&self, outcome: Outcome) -> usize {
+        let round = self
+            .with_ctx(|ctx| sender::start(ctx, Trigger::Now))
+            .expect("a webhook round");
+        for send in &round.sends {
+            self.with_ctx(|ctx| sender::record(ctx, send, outcome.clone()))
+                .expect("recording an attempt");
+        }
+        round.sends.len()
     }
 
     /// A runner's claim as the host sees it: `Ok` with the request if it waits (to be passed to

@@ -217,9 +217,18 @@ mod tests {
         let [warning] = warnings.as_slice() else {
             panic!("{warnings:?}")
         };
-        assert!(warning.starts_with("webhook_outbound_host https://hooks.example.com/… has a path"), "{warning}");
-        assert!(warning.contains("https://hooks.example.com:8443"), "{warning}");
-        assert!(warning.contains("SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST"), "{warning}");
+        assert!(
+            warning.starts_with("webhook_outbound_host https://hooks.example.com/… has a path"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("https://hooks.example.com:8443"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST"),
+            "{warning}"
+        );
         assert!(!warning.contains("secret"), "{warning}");
     }
 
@@ -229,7 +238,10 @@ mod tests {
             origin_of(&uri("https://Hooks.example.com/services/T0/secret?x=1")),
             "https://hooks.example.com:443"
         );
-        assert_eq!(origin_of(&uri("ftp://h.example/secret")), "ftp://h.example/…");
+        assert_eq!(
+            origin_of(&uri("ftp://h.example/secret")),
+            "ftp://h.example/…"
+        );
     }
 
     #[test]

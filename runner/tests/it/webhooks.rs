@@ -146,7 +146,10 @@ fn the_host_refuses_requests_to_any_other_destination() {
         data.path(),
         &[
             ("CWM_MANIFEST", &manifest),
-            ("SPIN_VARIABLE_WEBHOOK_URL", &receiver.url("/hook/path-secret-4711")),
+            (
+                "SPIN_VARIABLE_WEBHOOK_URL",
+                &receiver.url("/hook/path-secret-4711"),
+            ),
             ("SPIN_VARIABLE_WEBHOOK_SECRET", SECRET),
             ("SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST", &origin),
         ],
@@ -175,7 +178,10 @@ fn the_host_refuses_requests_to_any_other_destination() {
         log.contains(&format!("destination={origin}")),
         "the refused destination is logged as scheme://host:port: {log}"
     );
-    assert!(!log.contains("path-secret-4711"), "the URL's path is not logged: {log}");
+    assert!(
+        !log.contains("path-secret-4711"),
+        "the URL's path is not logged: {log}"
+    );
 }
 
 #[test]
@@ -208,7 +214,10 @@ fn a_webhook_outbound_host_that_is_no_destination_leaves_webhooks_off_and_says_s
             "says what a valid value looks like: {warning}"
         );
         assert!(warning.contains("webhooks are off"), "{warning}");
-        assert!(!warning.contains("spin.toml"), "names the variable, not the manifest: {warning}");
+        assert!(
+            !warning.contains("spin.toml"),
+            "names the variable, not the manifest: {warning}"
+        );
         assert!(!log.contains("path-secret-4711"), "{log}");
         block_on(async {
             let page: Value = client()

@@ -39,7 +39,7 @@ fn expected(endpoint: Endpoint) -> Expect {
         UsersList | UsersCreate | UserPatch => Expect::Admin,
         RunnerTokensList | RunnerTokensCreate | RunnersList => Expect::Admin,
         SignInLinks | AuditList => Expect::Admin,
-        WebhookDeliveries | WebhookTest => Expect::Admin,
+        WebhookDeliveries | WebhookTest | WebhookRetry => Expect::Admin,
         Search | Usage => Expect::Viewer,
         SearchRebuild => Expect::Admin,
         RunnerClaim | RunnerClaimStop | RunnerHeartbeat => Expect::Runner,
