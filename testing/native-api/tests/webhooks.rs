@@ -1,6 +1,7 @@
 //! The native host sends webhook deliveries as the `.wasm` does: a finished job reaches a real
 //! receiver on loopback, signed, and what came of each attempt is listed; a receiver that is
-//! down leaves the delivery pending with the error.
+//! down leaves the delivery pending with the error; after an outage, a new delivery goes first
+//! and the backlog drains in the same pass.
 
 use std::time::Duration;
 
@@ -91,4 +92,53 @@ async fn a_receiver_that_is_down_leaves_the_delivery_pending_with_the_error() {
     let error = d["attempts"][0]["error"].as_str().unwrap();
     assert!(error.contains("cannot connect"), "{error}");
     assert!(d["next_attempt_at"].is_string());
+}
+
+#[tokio::test]
+async fn after_an_outage_a_new_delivery_goes_first_and_the_backlog_drains_in_the_same_pass() {
+    const BACKLOG: usize = 40;
+    // Refuses the first attempt of each of the backlog, then accepts everything.
+    let receiver = Receiver::start([vec![503; BACKLOG], vec![200]].concat());
+    let api = api(
+        &receiver.url("/hook"),
+        &format!("http://{}", receiver.addr()),
+    );
+    for _ in 0..BACKLOG {
+        cancelled_job(&api).await;
+    }
+    let (receiver, _) = tokio::task::spawn_blocking(move || {
+        let got = receiver.wait_for(BACKLOG, WAIT);
+        (receiver, got)
+    })
+    .await
+    .unwrap();
+    // The retries come due 30 s later. No request meanwhile: nothing else starts a pass.
+    let retry_due = api_component::webhooks::backoff::FIRST_DELAY_MS as u64 + 1_000;
+    tokio::time::sleep(Duration::from_millis(retry_due)).await;
+    let newest = cancelled_job(&api).await;
+
+    // That job's end starts the one pass: its delivery first, then the whole backlog.
+    let (_receiver, got) = tokio::task::spawn_blocking(move || {
+        let got = receiver.wait_for(2 * BACKLOG + 1, WAIT);
+        (receiver, got)
+    })
+    .await
+    .unwrap();
+    let job_of = |body: &[u8]| serde_json::from_slice::<Value>(body).unwrap()["job"]["id"].clone();
+    assert_eq!(
+        job_of(&got[BACKLOG].body),
+        newest.as_str(),
+        "the new job's delivery first"
+    );
+    let retried: Vec<&str> = got[BACKLOG + 1..]
+        .iter()
+        .map(|hit| hit.header("x-cwm-attempt").unwrap())
+        .collect();
+    assert_eq!(
+        retried,
+        vec!["2"; BACKLOG],
+        "then each of the backlog, once"
+    );
+    let delivered = wait_for_delivery(&api, |_| true).await;
+    assert_eq!(delivered["state"], "delivered");
 }
