@@ -20,6 +20,7 @@ const ACTIONS = {
   user_created: ['invited'], role_changed: ['changed the role of'], user_disabled: ['disabled'], user_enabled: ['enabled'],
   token_created: ['created the token'], token_revoked: ['revoked the token'], runner_token_created: ['created the runner token'],
   document_deleted: ['deleted'], job_cancelled: ['cancelled the job'], webhook_tested: ['sent a test webhook delivery', true],
+  webhook_retried: ['sent again the webhook delivery'],
 };
 
 function auditText(e) {

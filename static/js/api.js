@@ -286,10 +286,17 @@ export function listAudit({ limit = 50, cursor = null } = {}) {
   return getJson(`/api/audit?${q}`);
 }
 
-export function listWebhookDeliveries({ limit = 20, cursor = null } = {}) {
+/** `state`: `pending`, `delivered` or `failed` to list only those; empty for all. */
+export function listWebhookDeliveries({ limit = 20, cursor = null, state = '' } = {}) {
   const q = new URLSearchParams({ limit: String(limit) });
   if (cursor) q.set('cursor', cursor);
+  if (state) q.set('state', state);
   return getJson(`/api/webhooks/deliveries?${q}`);
+}
+
+/** Sends a failed delivery again; resolves to the delivery, pending once more. */
+export async function retryWebhookDelivery(id) {
+  return (await request('POST', `/api/webhooks/deliveries/${enc(id)}/retry`)).json();
 }
 
 export async function testWebhook() {
