@@ -1,7 +1,8 @@
 //! Job notifications through the real `.wasm` in `runner serve`: a finished job is POSTed to a
 //! receiver on loopback, signed; a 500 is retried after the backoff and the retry is delivered.
 //! And the host refuses outgoing requests to anything but `allowed_outbound_hosts`, even when
-//! the component asks, logging where to by origin only; a `webhook_outbound_host` that is not a
+//! the component asks, logging where to by origin only; after an outage, the pass a job's end
+//! starts sends that job's delivery first and drains the backlog, beside the answer; a `webhook_outbound_host` that is not a
 //! destination leaves webhooks off with a warning naming it, and the server serves.
 
 use std::path::Path;
@@ -237,4 +238,47 @@ fn a_webhook_outbound_host_that_is_no_destination_leaves_webhooks_off_and_says_s
             assert_eq!(health.status(), 200);
         });
     }
+}
+
+#[test]
+fn after_an_outage_one_pass_sends_the_new_delivery_first_and_drains_the_backlog() {
+    const BACKLOG: usize = 20;
+    let receiver = Receiver::start([vec![503; BACKLOG], vec![200]].concat());
+    let origin = format!("http://{}", receiver.addr());
+    let data = tempfile::tempdir().unwrap();
+    let host = serve(
+        data.path(),
+        &[
+            ("SPIN_VARIABLE_WEBHOOK_URL", &receiver.url("/hook")),
+            ("SPIN_VARIABLE_WEBHOOK_SECRET", SECRET),
+            ("SPIN_VARIABLE_WEBHOOK_OUTBOUND_HOST", &origin),
+        ],
+    );
+    block_on(async {
+        for _ in 0..BACKLOG {
+            cancelled_job(&host).await;
+        }
+    });
+    receiver.wait_for(BACKLOG, RETRY_WAIT);
+    // No runner and no request: nothing starts a pass until the retries are due.
+    std::thread::sleep(Duration::from_millis(
+        api_component::webhooks::backoff::FIRST_DELAY_MS as u64 + 1_000,
+    ));
+    let newest = block_on(cancelled_job(&host));
+    let got = receiver.wait_for(2 * BACKLOG + 1, RETRY_WAIT);
+    let body: Value = serde_json::from_slice(&got[BACKLOG].body).unwrap();
+    assert_eq!(
+        body["job"]["id"],
+        newest.as_str(),
+        "the new job's delivery first"
+    );
+    let attempts: Vec<&str> = got[BACKLOG + 1..]
+        .iter()
+        .map(|hit| hit.header("x-cwm-attempt").unwrap())
+        .collect();
+    assert_eq!(
+        attempts,
+        vec!["2"; BACKLOG],
+        "then the whole backlog, once each"
+    );
 }
