@@ -14,8 +14,12 @@ Receivers (on 127.0.0.1):
   ok      answers 200 at once
   slow    answers after 30 s (each attempt gives up after 10 s)
   down    nothing listens on the port (connection refused)
+  back    answers 503 to the backlog's first attempts, then 200: an outage that ended. The
+          timing starts once their retries are due (31 s later), so the first heartbeat's pass
+          drains the backlog while the rest are timed.
 
-Afterwards it reports how many deliveries were delivered and how many attempts were made.
+Afterwards it reports how many deliveries were delivered and how many attempts were made, and
+for `back` how long after the first timed request the last delivery was accepted.
 
 Usage: bench/webhooks.py [RECEIVERS...]   e.g. bench/webhooks.py off ok slow down
   RUNNER=path/to/runner   the binary (default: target/release/runner, else target/debug/runner)
@@ -42,13 +46,25 @@ class Receiver(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
 
-def handler(delay):
+def handler(delay, refuse_first=0):
+    """Answers after `delay` s: 503 to the first `refuse_first` requests, then 200. Keeps the
+    time of each 200 in `accepted`."""
+    lock = threading.Lock()
+    seen = [0]
+
     class Answer(http.server.BaseHTTPRequestHandler):
+        accepted = []
+
         def do_POST(self):
             self.rfile.read(int(self.headers.get("content-length", "0")))
             time.sleep(delay)
+            with lock:
+                seen[0] += 1
+                status = 503 if seen[0] <= refuse_first else 200
+                if status == 200:
+                    Answer.accepted.append(time.perf_counter())
             try:
-                self.send_response(200)
+                self.send_response(status)
                 self.end_headers()
             except OSError:
                 pass
@@ -56,6 +72,7 @@ def handler(delay):
         def log_message(self, *_):
             pass
 
+    Answer.seen = seen
     return Answer
 
 
@@ -72,7 +89,9 @@ def receiver(kind):
     if kind == "down":
         port, server = free_port(), None
     else:
-        server = Receiver(("127.0.0.1", 0), handler(30 if kind == "slow" else 0))
+        answer = handler(30 if kind == "slow" else 0, BACKLOG if kind == "back" else 0)
+        server = Receiver(("127.0.0.1", 0), answer)
+        server.answer = answer
         threading.Thread(target=server.serve_forever, daemon=True).start()
         port = server.server_address[1]
     origin = f"http://127.0.0.1:{port}"
@@ -97,6 +116,14 @@ def run(kind):
             _, queued = api.call("POST", "/api/brand-data/generate",
                                  {"brand_name": f"Brand {i}", "urls": ["https://example.com"]})
             api.call("POST", f"/api/jobs/{queued['job_id']}/cancel")
+        if kind == "back":
+            # Their first attempts refused; nothing starts a pass until the retries are due.
+            deadline = time.perf_counter() + 60
+            while server.answer.seen[0] < BACKLOG and time.perf_counter() < deadline:
+                time.sleep(0.05)
+            time.sleep(31)
+            api.conn.close()  # the server closes a connection idle that long; start a new one
+        started = time.perf_counter()
         heartbeat = {"runner": "bench-1", "jobs": []}
         claim = {"runner": "bench-1", "slots": 1, "wait_ms": 0}
         figures = {
@@ -105,12 +132,26 @@ def run(kind):
             "claim": timed(lambda: api.call("POST", "/api/runner/claim", claim,
                                             token=RUNNER_TOKEN)),
         }
-        _, page = api.call("GET", "/api/webhooks/deliveries?limit=200")
-        delivered = sum(d["state"] == "delivered" for d in page["items"])
-        attempts = sum(len(d["attempts"]) for d in page["items"])
+        drained = None
+        if kind == "back":
+            deadline = time.perf_counter() + 120
+            while len(server.answer.accepted) < BACKLOG and time.perf_counter() < deadline:
+                time.sleep(0.05)
+            if server.answer.accepted:
+                drained = (len(server.answer.accepted), server.answer.accepted[-1] - started)
+        items = []
+        cursor = ""
+        while True:
+            _, page = api.call("GET", f"/api/webhooks/deliveries?limit=200{cursor}")
+            items += page["items"]
+            if not page["next_cursor"]:
+                break
+            cursor = f"&cursor={page['next_cursor']}"
+        delivered = sum(d["state"] == "delivered" for d in items)
+        attempts = sum(len(d["attempts"]) for d in items)
     if server:
         server.shutdown()
-    return figures, (len(page["items"]), delivered, attempts)
+    return figures, (len(items), delivered, attempts), drained
 
 
 def main():
@@ -118,11 +159,17 @@ def main():
     print(f"load before: {' '.join(load_figures())}; {SAMPLES} samples, backlog {BACKLOG}")
     print("| receiver | request   | p50      | p90      | max      | deliveries, delivered, attempts |")
     print("|----------|-----------|----------|----------|----------|---------------------------------|")
+    drains = []
     for kind in kinds:
-        figures, (count, delivered, attempts) = run(kind)
+        figures, (count, delivered, attempts), drained = run(kind)
         for name, (p50, p90, top) in figures.items():
             print(f"| {kind:<8} | {name:<9} | {p50:6.2f}ms | {p90:6.2f}ms | {top:6.1f}ms | "
                   f"{count}, {delivered}, {attempts} |")
+        if drained:
+            drains.append(f"{kind}: {drained[0]} of {BACKLOG} accepted, the last "
+                          f"{drained[1]:.2f} s after the first timed request")
+    for line in drains:
+        print(line)
     print(f"load after: {' '.join(load_figures())}")
 
 

@@ -197,14 +197,17 @@ pub fn webhook_trigger(settings: &Settings, req: &ApiRequest, reply: &Reply) -> 
     }
 }
 
-/// What a host gives a webhook pass: a context of the moment (as for a request) and its way
-/// out ([`Outbound`]).
+/// What a host gives a webhook pass: a context of the moment (as for a request), its way out
+/// ([`Outbound`]) and a timer.
 pub trait WebhookHost: Outbound {
     fn with_ctx<T>(&self, f: impl FnOnce(&Ctx) -> T) -> T;
+    /// Resolves after `duration`.
+    fn pause(&self, duration: Duration) -> impl Future<Output = ()>;
 }
 
 /// One webhook pass: rounds that each take the due deliveries, send them all at once through
-/// the host and record what came of each, for as long as [`sender::Drain`] says to go on. A
+/// the host and record what came of each, for as long as [`sender::Drain`] says to go on,
+/// [`sender::DRAIN_PAUSE`] apart. A
 /// store failure is logged; what it left undone is picked up by a later pass.
 pub async fn deliver_webhooks(host: &impl WebhookHost, trigger: Trigger) {
     let mut trigger = trigger;
@@ -228,7 +231,10 @@ pub async fn deliver_webhooks(host: &impl WebhookHost, trigger: Trigger) {
             }
         }
         match host.with_ctx(|ctx| drain.go_on(ctx, round.more, &outcomes)) {
-            Ok(true) => trigger = Trigger::Now,
+            Ok(true) => {
+                trigger = Trigger::Now;
+                host.pause(sender::DRAIN_PAUSE).await;
+            }
             Ok(false) => return,
             Err(e) => {
                 eprintln!("error: webhook pass: {e}");

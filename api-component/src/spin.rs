@@ -98,6 +98,10 @@ impl WebhookHost for Host {
     fn with_ctx<T>(&self, f: impl FnOnce(&Ctx) -> T) -> T {
         f(&ctx(&self.kv, &self.settings))
     }
+
+    async fn pause(&self, duration: std::time::Duration) {
+        spin_sdk::time::sleep(duration).await;
+    }
 }
 
 impl Outbound for Host {

@@ -56,6 +56,11 @@ pub const MAX_ROUNDS: u32 = 250;
 pub const STUCK_MS: i64 = 300_000;
 /// A slot taken but not written this far behind the newest was abandoned by its writer.
 const ABANDONED_LAG: i64 = 1_000;
+/// Slots read at once while going round the pending deliveries.
+const READ_BATCH: usize = 16;
+/// A pass that drains waits this long between rounds, so that a backlog never keeps the store
+/// (and so the runner protocol) busy: about [`MAX_SENDS`] deliveries per 50 ms at most.
+pub const DRAIN_PAUSE: Duration = Duration::from_millis(50);
 
 /// Why a host runs a pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,19 +241,22 @@ impl Taker<'_> {
             .collect();
         let mut open = std::collections::HashMap::new();
         let mut next = None;
-        for (n, delivery) in read_slots(store, &order)? {
-            let waits = match delivery {
-                None => newest - n < ABANDONED_LAG,
-                Some(d) if d.state != State::Pending => false,
-                Some(d) => {
-                    if self.look(n, &d)? == Looked::Later {
-                        next = Some(n);
-                        break;
+        // A few slots per read: a round whose budget runs out early reads no more than it needs.
+        'read: for chunk in order.chunks(READ_BATCH) {
+            for (n, delivery) in read_slots(store, chunk)? {
+                let waits = match delivery {
+                    None => newest - n < ABANDONED_LAG,
+                    Some(d) if d.state != State::Pending => false,
+                    Some(d) => {
+                        if self.look(n, &d)? == Looked::Later {
+                            next = Some(n);
+                            break 'read;
+                        }
+                        true
                     }
-                    true
-                }
-            };
-            open.insert(n, waits);
+                };
+                open.insert(n, waits);
+            }
         }
         // Up from `low`, past the slots seen done.
         let new_low = (low..)

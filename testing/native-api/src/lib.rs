@@ -145,6 +145,10 @@ impl WebhookHost for Shared {
         };
         f(&ctx)
     }
+
+    async fn pause(&self, duration: std::time::Duration) {
+        tokio::time::sleep(duration).await;
+    }
 }
 
 impl Outbound for Shared {

@@ -412,6 +412,9 @@ impl crate::serving::WebhookHost for Host<'_> {
     fn with_ctx<T>(&self, f: impl FnOnce(&Ctx) -> T) -> T {
         self.fixture.at(self.now_ms, f)
     }
+
+    /// The clock stands still: no time passes.
+    async fn pause(&self, _: Duration) {}
 }
 
 impl Outbound for Host<'_> {
