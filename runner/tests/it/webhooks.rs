@@ -2,8 +2,9 @@
 //! receiver on loopback, signed; a 500 is retried after the backoff and the retry is delivered.
 //! And the host refuses outgoing requests to anything but `allowed_outbound_hosts`, even when
 //! the component asks, logging where to by origin only; after an outage, the pass a job's end
-//! starts sends that job's delivery first and drains the backlog, beside the answer; a `webhook_outbound_host` that is not a
-//! destination leaves webhooks off with a warning naming it, and the server serves.
+//! starts sends that job's delivery first and drains the backlog, beside the answer; a
+//! `webhook_outbound_host` that is not a destination leaves webhooks off with a warning naming
+//! it, and the server serves.
 
 use std::path::Path;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use webhook_receiver::Receiver;
 use webhook_receiver::api::WebhookApi;
 
 use crate::api::block_on;
-use crate::harness::{ADMIN_TOKEN, Host};
+use crate::harness::{ADMIN_TOKEN, Host, client};
 
 const SECRET: &str = "runner-webhook-secret";
 /// The first retry comes 30 s after a failed attempt (see `webhooks::backoff`), then a pass.
@@ -221,14 +222,7 @@ fn a_webhook_outbound_host_that_is_no_destination_leaves_webhooks_off_and_says_s
         );
         assert!(!log.contains("path-secret-4711"), "{log}");
         block_on(async {
-            let page: Value = client()
-                .get(host.url("/api/webhooks/deliveries"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page = api(&host).get("/api/webhooks/deliveries").await;
             assert_eq!(page["enabled"], false, "{bad}: {page}");
             let problem = page["problem"].as_str().unwrap();
             assert!(problem.starts_with("webhook_outbound_host"), "{problem}");
@@ -256,7 +250,7 @@ fn after_an_outage_one_pass_sends_the_new_delivery_first_and_drains_the_backlog(
     );
     block_on(async {
         for _ in 0..BACKLOG {
-            cancelled_job(&host).await;
+            api(&host).cancelled_job().await;
         }
     });
     receiver.wait_for(BACKLOG, RETRY_WAIT);
@@ -264,7 +258,7 @@ fn after_an_outage_one_pass_sends_the_new_delivery_first_and_drains_the_backlog(
     std::thread::sleep(Duration::from_millis(
         api_component::webhooks::backoff::FIRST_DELAY_MS as u64 + 1_000,
     ));
-    let newest = block_on(cancelled_job(&host));
+    let newest = block_on(api(&host).cancelled_job());
     let got = receiver.wait_for(2 * BACKLOG + 1, RETRY_WAIT);
     let body: Value = serde_json::from_slice(&got[BACKLOG].body).unwrap();
     assert_eq!(
