@@ -109,6 +109,17 @@ def timed(request):
     return statistics.median(times), percentile(times, 90), times[-1]
 
 
+def listing(api):
+    """Every delivery, a page of 200 at a time."""
+    items, cursor = [], ""
+    while True:
+        _, page = api.call("GET", f"/api/webhooks/deliveries?limit=200{cursor}")
+        items += page["items"]
+        if not page["next_cursor"]:
+            return items
+        cursor = f"&cursor={page['next_cursor']}"
+
+
 def run(kind):
     variables, server = receiver(kind)
     with serve(variables) as (_, api):
@@ -139,14 +150,14 @@ def run(kind):
                 time.sleep(0.05)
             if server.answer.accepted:
                 drained = (len(server.answer.accepted), server.answer.accepted[-1] - started)
-        items = []
-        cursor = ""
-        while True:
-            _, page = api.call("GET", f"/api/webhooks/deliveries?limit=200{cursor}")
-            items += page["items"]
-            if not page["next_cursor"]:
-                break
-            cursor = f"&cursor={page['next_cursor']}"
+        items = listing(api)
+        if drained:
+            # The last answers may still be being recorded.
+            deadline = time.perf_counter() + 10
+            while (sum(d["state"] == "delivered" for d in items) < drained[0]
+                   and time.perf_counter() < deadline):
+                time.sleep(0.1)
+                items = listing(api)
         delivered = sum(d["state"] == "delivered" for d in items)
         attempts = sum(len(d["attempts"]) for d in items)
     if server:
