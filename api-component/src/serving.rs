@@ -15,6 +15,7 @@ use crate::jobs::events::EventStream;
 use crate::jobs::runner_api::WaitingClaim;
 use crate::routes::{self, Resolved};
 use crate::settings::Settings;
+use crate::webhooks::drain::{DRAIN_PAUSE, Drain};
 use crate::webhooks::sender::{self, Outbound, Trigger};
 use crate::webhooks::target::Config;
 use crate::{Ctx, Reply};
@@ -206,12 +207,12 @@ pub trait WebhookHost: Outbound {
 }
 
 /// One webhook pass: rounds that each take the due deliveries, send them all at once through
-/// the host and record what came of each, for as long as [`sender::Drain`] says to go on,
-/// [`sender::DRAIN_PAUSE`] apart. A
+/// the host and record what came of each, for as long as [`Drain`] says to go on,
+/// [`DRAIN_PAUSE`] apart. A
 /// store failure is logged; what it left undone is picked up by a later pass.
 pub async fn deliver_webhooks(host: &impl WebhookHost, trigger: Trigger) {
     let mut trigger = trigger;
-    let mut drain = sender::Drain::default();
+    let mut drain = Drain::default();
     loop {
         let round = match host.with_ctx(|ctx| sender::start(ctx, trigger)) {
             Ok(round) => round,
@@ -233,7 +234,7 @@ pub async fn deliver_webhooks(host: &impl WebhookHost, trigger: Trigger) {
         match host.with_ctx(|ctx| drain.go_on(ctx, round.more, &outcomes)) {
             Ok(true) => {
                 trigger = Trigger::Now;
-                host.pause(sender::DRAIN_PAUSE).await;
+                host.pause(DRAIN_PAUSE).await;
             }
             Ok(false) => return,
             Err(e) => {

@@ -6,6 +6,7 @@
 //! - [`target`]: what the settings amount to (off, on, or broken and why).
 //! - [`outbox`]: the deliveries in the store: records, listing, pruning.
 //! - [`sender`]: the bounded rounds that send due deliveries, and the host's [`sender::Outbound`].
+//! - [`drain`]: when a pass goes on with another round (a backlog drains in one pass).
 //! - [`rounds`]: the latches of each turn of a delivery, giving up, and an admin's resend.
 //! - [`signing`]: the `X-CWM-Signature` HMAC and how a receiver checks it.
 //! - [`backoff`]: when a delivery is tried again.
@@ -13,6 +14,7 @@
 //! Here: the hook the job queue calls when a job ends, and the admin endpoints.
 
 pub mod backoff;
+pub mod drain;
 pub mod outbox;
 pub mod rounds;
 pub mod sender;

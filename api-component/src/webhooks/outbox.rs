@@ -30,7 +30,7 @@ pub mod keys {
     /// The lowest slot that may hold a delivery never handed to a sender (a hint: rounds look
     /// there first, among the newest slots).
     pub const FRESH: &str = "hooks/fresh";
-    /// When (epoch ms) a pass last began to drain a backlog (see `sender::Drain`).
+    /// When (epoch ms) a pass last began to drain a backlog (see `drain::Drain`).
     pub const DRAINING_AT: &str = "hooks/draining";
     /// When (epoch ms) a pass last ran.
     pub const PASSED_AT: &str = "hooks/passed";

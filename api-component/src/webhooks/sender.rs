@@ -12,10 +12,9 @@
 //! that just ended, a test), oldest first, so that new work never waits behind a backlog of
 //! retries; then, with what is left of its budget, the due ones going round the pending
 //! deliveries from where the last round stopped. A round that used its whole budget says so
-//! ([`Round::more`]), and while the receiver accepts something the pass goes on with another,
-//! for at most [`DRAIN_MS`] (see [`Drain`]): a backlog drains in one pass instead of
-//! [`MAX_SENDS`] per runner poll. Only one pass drains at a time (a lease by time, see
-//! [`Drain::go_on`]).
+//! ([`Round::more`]), and while the receiver accepts something the pass goes on with another
+//! (see [`super::drain`]): a backlog drains in one pass instead of [`MAX_SENDS`] per runner
+//! poll.
 //!
 //! Every write to a delivery's record is decided by a latch (an `increment` that returns 1),
 //! never by comparing what was read: each turn `t` of a delivery (an attempt, or giving it up
@@ -48,19 +47,12 @@ pub const FRESH_WINDOW: i64 = 64;
 pub const SCAN: i64 = 64;
 /// Passes beside periodic requests ([`Trigger::IfDue`]) run at most this often.
 pub const PASS_EVERY_MS: i64 = 1_000;
-/// A pass that drains a backlog starts no round after this long.
-pub const DRAIN_MS: i64 = 20_000;
-/// Rounds one pass runs at most.
-pub const MAX_ROUNDS: u32 = 250;
 /// A turn taken this long ago and never recorded was lost with its sender.
 pub const STUCK_MS: i64 = 300_000;
 /// A slot taken but not written this far behind the newest was abandoned by its writer.
 const ABANDONED_LAG: i64 = 1_000;
 /// Slots read at once while going round the pending deliveries.
 const READ_BATCH: usize = 16;
-/// A pass that drains waits this long between rounds, so that a backlog never keeps the store
-/// (and so the runner protocol) busy: about [`MAX_SENDS`] deliveries per 50 ms at most.
-pub const DRAIN_PAUSE: Duration = Duration::from_millis(50);
 
 /// Why a host runs a pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -395,36 +387,6 @@ pub(super) fn conclude(delivery: &mut Delivery, attempt: Attempt, now_ms: i64) {
             None => (State::Failed, None),
         }
     };
-}
-
-/// Whether a pass goes on with another round: see [`Drain::go_on`].
-#[derive(Debug, Default)]
-pub struct Drain {
-    rounds: u32,
-    since_ms: Option<i64>,
-}
-
-impl Drain {
-    /// After a round that found `more` and whose sends came to `outcomes`: go on only if the
-    /// receiver accepted something (one that is down is not hammered: its deliveries wait out
-    /// their backoff), within [`MAX_ROUNDS`], and as the one pass draining. That is decided by
-    /// time (`hooks/draining`, as passes are gated): the first pass to go on in [`DRAIN_MS`]
-    /// drains, for [`DRAIN_MS`]. Two passes that ask at the same instant may both drain, which
-    /// costs only sends at once; which turn each sends is still decided by latches.
-    pub fn go_on(&mut self, ctx: &Ctx, more: bool, outcomes: &[Outcome]) -> StoreResult<bool> {
-        self.rounds += 1;
-        if !more || !outcomes.iter().any(accepted) || self.rounds >= MAX_ROUNDS {
-            return Ok(false);
-        }
-        match self.since_ms {
-            Some(since) => Ok(ctx.now_ms - since < DRAIN_MS),
-            None if due(ctx.store, keys::DRAINING_AT, ctx.now_ms, DRAIN_MS)? => {
-                self.since_ms = Some(ctx.now_ms);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
 }
 
 #[cfg(test)]

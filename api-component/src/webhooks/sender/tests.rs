@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::*;
 use crate::settings::Settings;
 use crate::store::{MemoryStore, Store};
+use crate::webhooks::drain::{DRAIN_MS, Drain, MAX_ROUNDS};
 use crate::webhooks::{backoff, rounds};
 
 struct Fixture {
