@@ -5,18 +5,15 @@
 // Mock only: states are steered through /__mock/webhooks/*. The server side is tested in
 // api-component/tests/it/webhooks.rs and runner/tests/it/webhooks.rs.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { launchBrowser, screenshot, apiFetch, waitFor, setAdminToken, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
-import { startMockServer } from '../support/mock-api.mjs';
+import { screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
+import { useMock } from '../support/setup.mjs';
 import { putDocument, withApp, brandJson } from '../support/ui.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const realServer = Boolean(process.env.CWM_BASE_URL || process.env.CWM_RUNNER_BIN);
-const skip = realServer ? 'runs against the mock only (see runner/tests/it/webhooks.rs for the real host)' : false;
 
-let mock;
 let browser;
 let url;
 const BRAND = `${RUN_ID}-deliveries.json`;
@@ -32,18 +29,9 @@ async function finishedBrief(title) {
   await waitFor(async () => ['completed', 'failed', 'cancelled'].includes((await apiFetch(url, 'GET', `/api/jobs/${id}`)).json().status), { message: `job ${id} to end` });
 }
 
-before(async () => {
-  if (skip) return;
-  mock = await startMockServer({ jobStepMs: 40 });
-  url = mock.url;
-  setAdminToken(url, mock.adminToken);
-  browser = await launchBrowser();
+const skip = useMock('see runner/tests/it/webhooks.rs for the real host', { jobStepMs: 40 }, async (started) => {
+  ({ browser, url } = started);
   await putDocument(url, 'brand-data', BRAND, brandJson('Ridgeline Camping'));
-});
-
-after(async () => {
-  await browser?.close();
-  await mock?.close();
 });
 
 const refresh = (section) => section.locator('[data-action="refresh-deliveries"]').click();
