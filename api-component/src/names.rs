@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
 /// Longest accepted document name, in characters (all ASCII, so also bytes).
 pub const MAX_NAME_LEN: usize = 120;
 
@@ -144,10 +146,11 @@ impl DocName {
 }
 
 /// A lowercase file stem from free text: letters and digits, words joined by `-` (at most 80
-/// characters; `untitled` when nothing is left).
+/// characters; `untitled` when nothing is left). Accented letters keep their base letter
+/// (`Müller & Söhne` → `muller-sohne`, see [`fold_accents`]).
 pub fn slug(text: &str) -> String {
     let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in fold_accents(text).chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c);
         } else if !out.is_empty() && !out.ends_with('-') {
@@ -163,6 +166,29 @@ pub fn slug(text: &str) -> String {
     } else {
         out
     }
+}
+
+/// `text` in lower case with its accents folded away: each letter's canonical decomposition
+/// without its combining marks (`é` → `e`, `ü` → `u`), and the letters that do not decompose
+/// written out (`ß` → `ss`, `æ` → `ae`, `ø` → `o`, `ł` → `l`…). Other characters stay.
+fn fold_accents(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        decompose_canonical(c, |d| match d {
+            _ if is_combining_mark(d) => {}
+            'ß' => out.push_str("ss"),
+            'æ' => out.push_str("ae"),
+            'œ' => out.push_str("oe"),
+            'þ' => out.push_str("th"),
+            'ø' => out.push('o'),
+            'đ' | 'ð' => out.push('d'),
+            'ł' => out.push('l'),
+            'ħ' => out.push('h'),
+            'ı' => out.push('i'),
+            _ => out.push(d),
+        });
+    }
+    out
 }
 
 impl fmt::Display for DocName {
@@ -182,8 +208,20 @@ mod tests {
             "seo-for-bakeries-2026-guide"
         );
         assert_eq!(slug("  ***  "), "untitled");
-        assert_eq!(slug("Café ünïcode"), "caf-n-code");
+        assert_eq!(slug("Café ünïcode"), "cafe-unicode");
         assert!(slug(&"word ".repeat(100)).len() <= 80);
+    }
+
+    #[test]
+    fn slugs_fold_accents_to_their_letters() {
+        assert_eq!(slug("Müller & Söhne!!"), "muller-sohne");
+        assert_eq!(slug("Straße Æsir Œuvre"), "strasse-aesir-oeuvre");
+        assert_eq!(slug("Øresund Łódź Þing"), "oresund-lodz-thing");
+        assert_eq!(slug("ÉCOLE Crème brûlée"), "ecole-creme-brulee");
+        // Combining marks typed apart from their letter go too.
+        assert_eq!(slug("Cafe\u{301} nin\u{303}o"), "cafe-nino");
+        // Scripts without a Latin base letter still leave no trace but a break.
+        assert_eq!(slug("Acme 東京 guide"), "acme-guide");
     }
 
     #[test]
@@ -196,6 +234,10 @@ mod tests {
             "acme-brand-data-final.json"
         );
         assert_eq!(name(brand, "Globex.JSON").unwrap(), "globex.json");
+        assert_eq!(
+            name(brand, "ACME Brand Data FINAL v2 Müller & Söhne!!.json").unwrap(),
+            "acme-brand-data-final-v2-muller-sohne.json"
+        );
         assert_eq!(name(brand, "../evil.json").unwrap(), "evil.json");
         assert_eq!(
             name(brand, "C:\\Users\\me\\Acme.json").unwrap(),

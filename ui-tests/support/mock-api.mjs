@@ -52,6 +52,13 @@ export function validateName(collection, name) {
   if (!name.endsWith(ext) || name.length === ext.length) throw new HttpError(400, `invalid document name ${JSON.stringify(name)}: must end in ${ext}`);
 }
 
+const SPELLED = { ß: 'ss', æ: 'ae', œ: 'oe', þ: 'th', ø: 'o', đ: 'd', ð: 'd', ł: 'l', ħ: 'h', ı: 'i' };
+
+/** Lower case without accents, as the server folds names (`names.rs` `fold_accents`). */
+export function foldAccents(text) {
+  return text.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').replace(/[ßæœþøđðłħı]/g, (c) => SPELLED[c]);
+}
+
 /** The name an uploaded file is stored under, as the server derives it (`names.rs`). */
 export function nameFromFile(collection, file) {
   const base = file.split(/[\\/]/).pop();
@@ -61,7 +68,7 @@ export function nameFromFile(collection, file) {
   const [stem, found] = dot < 0 ? [base, ''] : [base.slice(0, dot), base.slice(dot + 1).toLowerCase()];
   const accepted = collection === 'brand-data' ? ['json'] : ['md', 'markdown'];
   if (!accepted.includes(found)) throw new HttpError(400, `${collection} files must end in ${ext}`);
-  const slug = stem.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'untitled';
+  const slug = foldAccents(stem).replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'untitled';
   validateName(collection, `${slug}${ext}`);
   return `${slug}${ext}`;
 }

@@ -40,6 +40,7 @@ fn names_are_derived_and_bad_files_do_not_keep_good_ones_out() {
             br#"{"brandInfo": {"companyName": "Acme"}}"#,
         ),
         ("Globex.JSON", b"{}"),
+        ("ACME Brand Data FINAL v2 Müller & Söhne!!.json", b"{}"),
         ("broken.json", b"{"),
         ("list.json", b"[]"),
         ("notes.md", b"# wrong collection"),
@@ -54,7 +55,15 @@ fn names_are_derived_and_bad_files_do_not_keep_good_ones_out() {
         .iter()
         .map(|i| i["name"].as_str().unwrap())
         .collect();
-    assert_eq!(stored, ["acme-brand-data-final.json", "globex.json"]);
+    // Accented letters keep their base letter rather than breaking the name.
+    assert_eq!(
+        stored,
+        [
+            "acme-brand-data-final.json",
+            "globex.json",
+            "acme-brand-data-final-v2-muller-sohne.json"
+        ]
+    );
     let files = answer["files"].as_array().unwrap();
     let outcome: Vec<(&str, Option<&str>)> = files
         .iter()
@@ -68,6 +77,10 @@ fn names_are_derived_and_bad_files_do_not_keep_good_ones_out() {
                 Some("acme-brand-data-final.json")
             ),
             ("Globex.JSON", Some("globex.json")),
+            (
+                "ACME Brand Data FINAL v2 Müller & Söhne!!.json",
+                Some("acme-brand-data-final-v2-muller-sohne.json")
+            ),
             ("broken.json", None),
             ("list.json", None),
             ("notes.md", None),
@@ -75,12 +88,12 @@ fn names_are_derived_and_bad_files_do_not_keep_good_ones_out() {
         ]
     );
     let error = |i: usize| files[i]["error"].as_str().unwrap();
-    assert!(error(2).contains("not valid JSON"), "{}", error(2));
-    assert!(error(3).contains("JSON object"), "{}", error(3));
-    assert!(error(4).contains("end in .json"), "{}", error(4));
-    assert!(error(5).contains("another file"), "{}", error(5));
+    assert!(error(3).contains("not valid JSON"), "{}", error(3));
+    assert!(error(4).contains("JSON object"), "{}", error(4));
+    assert!(error(5).contains("end in .json"), "{}", error(5));
+    assert!(error(6).contains("another file"), "{}", error(6));
     assert!(files[0]["error"].is_null());
-    assert_eq!(app.list_all("brand-data", 10).len(), 2);
+    assert_eq!(app.list_all("brand-data", 10).len(), 3);
 }
 
 #[test]
