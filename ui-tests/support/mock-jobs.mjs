@@ -326,7 +326,7 @@ export function createJobs({ docs, stepMs, HttpError, onFinished = () => {} }) {
     const before = instant('to', true);
     if (from !== null && before !== null && from >= before) throw new HttpError(400, 'from is after to: the window holds no time');
     const names = (j) => [j.params.title, j.params.primary_keyword, j.params.brand_name, j.params.brand_data, j.params.brief, j.params.name,
-      ...(j.params.secondary_keywords ?? []), j.script.output?.name, ...j.output_documents.map((d) => d.name)].filter((v) => typeof v === 'string');
+      ...(j.params.secondary_keywords ?? []), j.script.output?.name, ...j.output_documents.map((d) => d.name), j.submitted_by].filter((v) => typeof v === 'string');
     return {
       from,
       matches: (j) => (!status || j.status === status) && (!type || j.type === type) && (!by || j.submitted_by.toLowerCase() === by)

@@ -27,9 +27,9 @@ pub(super) fn describe(endpoint: Endpoint, s: &mut Schemas) -> Described {
             .parameter(query(
                 "q",
                 &format!(
-                    "Only jobs whose title, keywords, brand name, brief, brand data or document \
-                     names contain this text, ignoring case (at most {MAX_QUERY_CHARS} \
-                     characters)"
+                    "Only jobs whose title, keywords, brand name, brief, brand data, document \
+                     names or submitter (`submitted_by`) contain this text, ignoring case (at \
+                     most {MAX_QUERY_CHARS} characters)"
                 ),
                 string(),
             ))

@@ -21,7 +21,7 @@ const CLOCK_SLACK_MS: i64 = 60_000;
 pub struct JobFilter {
     pub status: Option<Status>,
     pub kind: Option<JobType>,
-    /// Lower-cased: a substring of a title, keyword, brand or document name.
+    /// Lower-cased: a substring of a title, keyword, brand, document name or submitter.
     pub text: Option<String>,
     /// Lower-cased: who submitted the job, exactly.
     pub submitted_by: Option<String>,
@@ -116,7 +116,8 @@ impl JobFilter {
 }
 
 /// Whether any of the names a person knows a job by holds `q` (lower case): the title, the
-/// keywords, the brand, the brief, the brand data and the documents it reads and writes.
+/// keywords, the brand, the brief, the brand data, the documents it reads and writes, and who
+/// submitted it.
 fn mentions(record: &JobRecord, q: &str) -> bool {
     let p = &record.params;
     let fields = [
@@ -143,6 +144,7 @@ fn mentions(record: &JobRecord, q: &str) -> bool {
     params
         .chain(keywords)
         .chain(documents)
+        .chain([record.submitted_by.as_str()])
         .any(|text| text.to_lowercase().contains(q))
 }
 

@@ -69,6 +69,12 @@ fn filters_combine_by_type_text_submitter_status_and_time() {
         ids(&app.get("/api/jobs?q=nothing+like+it")),
         Vec::<String>::new()
     );
+    // Text matches who submitted a job too: part of an email, or "admin".
+    assert_eq!(ids(&app.get("/api/jobs?q=EDITOR%40")), [by_editor.clone()]);
+    assert_eq!(
+        ids(&app.get("/api/jobs?q=admin")),
+        [draft.clone(), oats.clone()]
+    );
     assert_eq!(
         ids(&app.get("/api/jobs?submitted_by=editor%40example.com")),
         [by_editor.clone()]
