@@ -55,7 +55,7 @@ export async function mountJsonEditor(host, { text, label, onChange, onSave }) {
     state: cm.EditorState.create({
       doc: text,
       extensions: [
-        cm.basicSetup,
+        cm.editorSetup,
         cm.json(),
         problems,
         cm.lintGutter(),
