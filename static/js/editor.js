@@ -1,14 +1,18 @@
 // Editing a document: brand data in a code editor (jsoneditor.js: CodeMirror, line numbers,
-// highlighting, errors marked where they are) that opens the JSON pretty-printed and refuses
-// invalid JSON before saving; briefs and drafts in a plain textarea (the browser's own spelling
+// highlighting, errors marked where they are) that opens the JSON exactly as stored, reformats
+// it only when asked (Format changes whitespace alone, jsonformat.js) and refuses invalid JSON
+// before saving; briefs and drafts in a plain textarea (the browser's own spelling
 // check and text handling suit prose) whose live preview the API renders (`POST /api/render`)
 // exactly as it renders the saved document's preview.
 // Saves are conditional on the ETag the document was opened with, so a concurrent edit is
-// reported (HTTP 412) with a choice to reload or overwrite instead of being silently lost.
+// reported (HTTP 412) with a choice to reload or overwrite instead of being silently lost. A
+// save with nothing changed writes nothing (no new version).
 
 import * as api from './api.js';
 import { h, button, announce, debounce, replaceChildren, COLLECTIONS } from './dom.js';
 import { brandDataProblem, mountJsonEditor } from './jsoneditor.js';
+import { formatJson, jsonCaveats } from './jsonformat.js';
+import { lineColumn } from './jsoncheck.js';
 import { previewFragment } from './preview.js';
 
 /** Quiet time after a keystroke before the live preview is rendered again. */
@@ -19,7 +23,7 @@ export class DocumentEditor {
     this.collection = collection;
     this.name = name;
     this.meta = COLLECTIONS[collection];
-    this.original = this.meta.format === 'json' ? pretty(text) : text;
+    this.original = text;
     this.etag = etag;
     this.onSaved = onSaved;
     this.onCancel = onCancel;
@@ -68,6 +72,7 @@ export class DocumentEditor {
     });
     this.status = h('p', { id: `${id}-status`, class: 'editor-status', attrs: { 'aria-live': 'polite' } });
     this.errorBox = h('div', { class: 'editor-error', attrs: { role: 'alert' } });
+    this.formatNote = h('div', { class: 'editor-note', attrs: { role: 'status' } });
     this.conflictBox = h('div', { class: 'editor-conflict' });
     this.saveBtn = button('Save', { variant: 'primary', small: true, onClick: () => this.save(), title: 'Save (Ctrl+S)', attrs: { 'data-action': 'save' } });
     const actions = h('div', { class: 'viewer-actions' },
@@ -78,7 +83,9 @@ export class DocumentEditor {
       h('div', { class: 'viewer-title-row' },
         h('div', { class: 'viewer-titles' },
           h('h2', { class: 'viewer-title', text: `Editing ${this.name}` }),
-          h('p', { class: 'viewer-meta', text: isJson ? 'Brand data must be a valid JSON object. Ctrl+S saves.' : 'Markdown with a live preview. Ctrl+S saves.' })),
+          h('p', { class: 'viewer-meta' }, isJson ? 'Brand data must be a valid JSON object.' : 'Markdown with a live preview.',
+            // A keyboard's shortcut: phones and tablets have none to press.
+            h('span', { class: 'keyboard-hint', text: 'Ctrl+S saves.' }))),
         actions));
     let body;
     if (isJson) {
@@ -105,13 +112,14 @@ export class DocumentEditor {
         h('div', { class: 'md-pane' }, h('p', { class: 'field-label', attrs: { 'aria-hidden': 'true' }, text: 'Live preview' }), this.preview),
         this.status);
     }
-    const root = h('div', { class: 'editor', attrs: { 'data-format': this.meta.format } }, header, this.conflictBox, this.errorBox, body);
+    const root = h('div', { class: 'editor', attrs: { 'data-format': this.meta.format } }, header, this.conflictBox, this.errorBox, this.formatNote, body);
     if (isJson) this.validate(); else this.updatePreview();
     return root;
   }
 
   changed() {
     this.errorBox.replaceChildren();
+    this.formatNote.replaceChildren();
     if (this.meta.format === 'json') this.validate();
     else {
       this.showDirty();
@@ -159,15 +167,36 @@ export class DocumentEditor {
     return problem;
   }
 
+  /** Re-indents the JSON, changing only whitespace, and says what other programs may read
+   * differently from how it is written (kept as it is). */
   format() {
     const problem = this.validate();
-    if (problem && !problem.result.ok) { this.showJsonError(problem); return; }
-    this.setText(pretty(this.text()));
+    if (problem && !problem.result.ok) { this.showJsonError(problem, 'Not formatted'); return; }
+    const text = this.text();
+    const formatted = formatJson(text);
+    if (formatted !== text) this.setText(formatted);
+    const caveats = jsonCaveats(formatted);
+    const said = formatted === text ? 'Already formatted.' : 'Formatted: only spaces and line breaks changed.';
+    if (!caveats.length) {
+      replaceChildren(this.formatNote, h('p', { class: 'notice notice-info', text: `${said} Every value is kept as written.` }));
+      return;
+    }
+    const where = (c) => `line ${lineColumn(formatted, c.at).line}`;
+    const shown = caveats.slice(0, 5).map((c) => h('li', {
+      text: c.kind === 'duplicate-key'
+        ? `The key ${c.text} appears more than once in one object (${where(c)}): most programs keep only one of them.`
+        : `${c.text} (${where(c)}) is read by most programs as ${String(Number(c.text))}.`,
+    }));
+    if (caveats.length > shown.length) shown.push(h('li', { text: `and ${caveats.length - shown.length} more.` }));
+    replaceChildren(this.formatNote, h('div', { class: 'notice notice-warning' },
+      h('p', { class: 'notice-title', text: `${said} Every value is kept exactly as written, including these:` }),
+      h('ul', { class: 'editor-caveats' }, shown)));
   }
 
-  showJsonError(problem) {
+  /** Says in the status line, above the editor, why the JSON was refused, and selects where. */
+  showJsonError(problem, refused = 'Not saved') {
     const { line, column, message } = problem.result;
-    this.showError(`Not saved: the JSON is invalid at line ${line}, column ${column}. ${message}`);
+    this.status.textContent = `${refused}: invalid JSON at line ${line}, column ${column}: ${message}`;
     this.code?.select(problem.from, problem.to);
   }
 
@@ -182,12 +211,17 @@ export class DocumentEditor {
       const problem = this.validate();
       if (problem && !problem.result.ok) { this.showJsonError(problem); return; }
       if (problem) {
-        this.showError('Not saved: brand data must be a JSON object ({ … }), not a list or a single value.');
+        this.status.textContent = 'Not saved: brand data must be a JSON object ({ … }), not a list or a single value.';
         this.code?.select(0);
         return;
       }
     }
     if (!text.trim()) { this.showError('Not saved: the document is empty.'); return; }
+    if (!overwrite && !this.dirty) {
+      announce(`No changes to save: ${this.name} is as it was`);
+      this.cancel();
+      return;
+    }
     this.setSaving(true);
     try {
       let etag = this.etag;
@@ -236,7 +270,7 @@ export class DocumentEditor {
   async reloadTheirs() {
     try {
       const doc = await api.getDocument(this.collection, this.name);
-      this.original = this.meta.format === 'json' ? pretty(doc.text) : doc.text;
+      this.original = doc.text;
       this.etag = doc.etag;
       this.setText(this.original);
       this.conflictBox.replaceChildren();
@@ -250,14 +284,5 @@ export class DocumentEditor {
 
   cancel() {
     this.onCancel();
-  }
-}
-
-/** JSON as the editor shows it: two-space indents and a final newline; other text as it is. */
-function pretty(text) {
-  try {
-    return `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
-  } catch {
-    return text;
   }
 }

@@ -1,5 +1,6 @@
 // Changing documents, in a real browser: the JSON editor (CodeMirror, fetched only when editing)
-// refusing invalid JSON, the editor bundle's content type, ETag and licence, the Markdown
+// opening the text as stored, formatting it on request and refusing invalid JSON (the data kept
+// as written: jsoneditor.test.mjs), the editor bundle's content type, ETag and licence, the Markdown
 // editor's live preview rendered by the API exactly as the saved preview and never overwritten
 // by a late answer, If-Match conflicts, delete confirmation, and the history and the trash.
 //
@@ -21,7 +22,7 @@ useTarget((started) => {
   ({ target, browser } = started);
 });
 
-test('the JSON editor opens pretty-printed, marks invalid JSON where it is wrong and refuses to save it', async () => {
+test('the JSON editor opens the text as stored, formats on request, marks invalid JSON where it is wrong and refuses to save it', async () => {
   const name = n('editme', '.json');
   await putDocument(target.url, 'brand-data', name, JSON.stringify(JSON.parse(brandJson('Edit Me Ltd'))));
   await withApp(browser, target.url, { viewport: DESKTOP }, async ({ page }) => {
@@ -39,11 +40,17 @@ test('the JSON editor opens pretty-printed, marks invalid JSON where it is wrong
     const content = host.locator('.cm-content');
     await content.waitFor();
     assert.deepEqual(vendor, ['/vendor/codemirror.js']);
-    // The stored JSON was minified; the editor shows it with two-space indents, numbered lines.
+    // The stored JSON was minified; the editor shows it as stored, and Format gives it two-space
+    // indents, one member a line.
+    const minified = JSON.stringify(JSON.parse(brandJson('Edit Me Ltd')));
+    assert.equal(await codeEditorText(host), minified);
+    await p.locator('.editor-status', { hasText: 'Valid JSON · no changes' }).waitFor();
+    await p.locator('[data-action="format"]').click();
     assert.equal(await codeEditorText(host), brandJson('Edit Me Ltd'));
+    await p.locator('.editor-note', { hasText: 'Formatted: only spaces and line breaks changed. Every value is kept as written.' }).waitFor();
     assert.ok(await host.locator('.cm-lineNumbers .cm-gutterElement', { hasText: /^12$/ }).count() === 1, 'line numbers');
     assert.ok(await host.locator('.cm-line span').count() > 10, 'highlighted tokens');
-    await p.locator('.editor-status', { hasText: 'Valid JSON · no changes' }).waitFor();
+    await p.locator('.editor-status', { hasText: 'Valid JSON · unsaved changes' }).waitFor();
     assert.equal(await content.getAttribute('aria-label'), 'Brand data (JSON)');
 
     await content.fill('{\n  "name": "Edit Me Ltd",\n  "markets": ["UK", "DE",]\n}\n');
@@ -54,7 +61,7 @@ test('the JSON editor opens pretty-printed, marks invalid JSON where it is wrong
     await host.locator('.cm-lint-marker-error').hover();
     await host.locator('.cm-tooltip', { hasText: 'Line 3, column 26: Remove the comma before “]”' }).waitFor();
     await p.locator('[data-action="save"]').click();
-    await p.locator('.editor-error', { hasText: 'Not saved: the JSON is invalid at line 3, column 26' }).waitFor();
+    await p.locator('.editor-status', { hasText: 'Not saved: invalid JSON at line 3, column 26: Remove the comma before “]”' }).waitFor();
     assert.equal(await content.evaluate((c) => c.getRootNode().activeElement === c), true, 'focus goes to the error');
     const at = '{\n  "name": "Edit Me Ltd",\n  "markets": ["UK", "DE",'.length;
     assert.deepEqual(await codeEditorSelection(host), [at, at + 1]);
@@ -65,7 +72,7 @@ test('the JSON editor opens pretty-printed, marks invalid JSON where it is wrong
 
     await content.fill('["a list", "is not brand data"]');
     await p.locator('[data-action="save"]').click();
-    await p.locator('.editor-error', { hasText: 'must be a JSON object' }).waitFor();
+    await p.locator('.editor-status', { hasText: 'Not saved: brand data must be a JSON object' }).waitFor();
     assert.deepEqual(puts, [], 'nothing was sent while the JSON was invalid');
 
     await content.fill('{"name": "Renamed Brand", "markets": ["UK"]}');
