@@ -197,7 +197,7 @@ function init() {
     if (view === 'documents' && !routing) writeHash(collection, selection[collection]);
     $('#nav [data-view="documents"]').href = `#${collection}`;
   });
-  jobState = new JobState();
+  jobState = new JobState({ inBackground: () => notifier.wantsUpdates });
   jobs = new JobsPanel($('#jobs'), app, jobState);
   logs = new LogViewer(app);
   generateDialog = new GenerateDialog(app);

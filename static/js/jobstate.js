@@ -1,7 +1,12 @@
-// The page's one record of job state. Every ~2 s (while the page is visible and someone is
-// signed in) it asks for the newest jobs (GET /api/jobs) and the service's health (GET /health)
-// together, and hands the pair to every part that shows jobs as one snapshot: the jobs panel and
-// the header read the same numbers from the same snapshot, so they can never disagree.
+// The page's one record of job state. Every ~2 s (while someone is signed in) it asks for the
+// newest jobs (GET /api/jobs) and the service's health (GET /health) together, and hands the
+// pair to every part that shows jobs as one snapshot: the jobs panel and the header read the
+// same numbers from the same snapshot, so they can never disagree.
+//
+// One timer drives it, and at most one read is under way: a refresh asked for during a read
+// (after a submit, cancel or retry) is one read right after it, however many were asked. While
+// the page is hidden it stops, unless `inBackground()` says someone needs news (desktop
+// notifications are on): then it reads every 12 s.
 //
 // The counts of running, queued and waiting (for a usage limit) jobs are the server's own
 // tallies from /health (they count every job, while the list holds only the newest ones);
@@ -12,6 +17,8 @@
 import * as api from './api.js';
 
 const POLL_MS = 2000;
+/** Between reads while the page is hidden and notifications are on. */
+export const HIDDEN_POLL_MS = 12000;
 const MAX_POLL_MS = 15000;
 /** Jobs the snapshot lists: the newest ones. */
 export const LISTED_JOBS = 20;
@@ -21,13 +28,19 @@ export const LISTED_JOBS = 20;
  * `jobs` is null until the list was read once; `health` is null while it cannot be read.
  */
 export class JobState {
-  constructor() {
+  /** `inBackground()`: whether to keep reading while the page is hidden. */
+  constructor({ inBackground = () => false } = {}) {
     this.listeners = new Set();
     this.snapshot = null;
+    this.inBackground = inBackground;
     this.timer = null;
+    /** The read under way, and the one asked for after it. */
+    this.reading = null;
+    this.followUp = null;
     this.delay = POLL_MS;
+    this.running = false;
     this.enabled = true;
-    document.addEventListener('visibilitychange', () => (document.hidden ? this.stop() : this.start()));
+    document.addEventListener('visibilitychange', () => this.visibilityChanged());
   }
 
   /** Calls `fn(snapshot)` with every snapshot from now on (and the current one, if any). */
@@ -38,12 +51,13 @@ export class JobState {
   }
 
   start() {
-    if (this.timer !== null || !this.enabled) return;
-    this.timer = 0;
-    this.poll();
+    if (this.running || !this.enabled) return;
+    this.running = true;
+    if (!this.reading) this.refresh();
   }
 
   stop() {
+    this.running = false;
     clearTimeout(this.timer);
     this.timer = null;
   }
@@ -60,17 +74,50 @@ export class JobState {
     this.start();
   }
 
-  /** Reads now (after a submit, cancel or retry), then keeps the usual rhythm. */
-  refresh() {
-    clearTimeout(this.timer);
-    if (this.timer === null) return this.read();
-    this.timer = 0;
-    return this.poll();
+  visibilityChanged() {
+    if (!document.hidden) {
+      // Back in view: read now if the last snapshot is older than a visible page's rhythm.
+      const stale = !this.snapshot || Date.now() - this.snapshot.at >= POLL_MS;
+      if (this.running && stale) this.refresh();
+      else this.start();
+    } else if (!this.inBackground()) {
+      this.stop();
+    } else {
+      this.schedule();
+    }
   }
 
-  async poll() {
-    await this.read();
-    if (this.timer !== null) this.timer = setTimeout(() => this.poll(), this.delay);
+  /** Reads now (after a submit, cancel or retry), or right after the read under way; the
+   * promise settles once a read begun after the call is published. */
+  refresh() {
+    if (this.reading) {
+      const next = () => {
+        this.followUp = null;
+        return this.refresh();
+      };
+      this.followUp ??= this.reading.then(next, next);
+      return this.followUp;
+    }
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.reading = this.read().finally(() => {
+      this.reading = null;
+      this.schedule();
+    });
+    return this.reading;
+  }
+
+  /** The next read of the rhythm, unless one is under way or polling is stopped. */
+  schedule() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.running || this.reading || this.followUp) return;
+    if (document.hidden && !this.inBackground()) {
+      this.running = false;
+      return;
+    }
+    const wait = document.hidden ? Math.max(HIDDEN_POLL_MS, this.delay) : this.delay;
+    this.timer = setTimeout(() => this.refresh(), wait);
   }
 
   async read() {

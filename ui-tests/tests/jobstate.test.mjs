@@ -133,3 +133,39 @@ test('at 390 px the jobs panel is a bar at the bottom that opens as a sheet and 
     await control('queue/resume');
   }
 });
+
+test('one polling loop: cancels during a slow read add one read right after it, never another loop', { skip }, async () => {
+  await control('queue/pause');
+  const ids = [];
+  for (const title of ['Slow one', 'Slow two', 'Slow three']) ids.push((await submitBrief(`${title} ${RUN_ID}`)).job_id);
+  try {
+    await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+      for (const id of ids) await page.locator(`.job-card[data-job-id="${id}"] [data-action="cancel"]`).waitFor();
+      // From now on every read of the job list takes 700 ms; count them, and how many overlap.
+      const isRead = (u) => u.pathname === '/api/jobs' && u.searchParams.get('limit') === '20' && !u.searchParams.has('submitted_by');
+      await page.route((u) => isRead(u), async (route) => {
+        await new Promise((r) => setTimeout(r, 700));
+        await route.continue().catch(() => {});
+      });
+      const reads = [];
+      let open = 0;
+      let most = 0;
+      page.on('request', (r) => { if (isRead(new URL(r.url()))) { reads.push(Date.now()); open += 1; most = Math.max(most, open); } });
+      const done = (r) => { if (isRead(new URL(r.url()))) open -= 1; };
+      page.on('requestfinished', done);
+      page.on('requestfailed', done);
+      // Three cancels in a row, each asking for a refresh while a read is under way.
+      for (const id of ids) await page.locator(`.job-card[data-job-id="${id}"] [data-action="cancel"]`).click();
+      await bothSay(page, '0 running · 0 queued');
+      const start = Date.now();
+      await new Promise((r) => setTimeout(r, 9_000));
+      const inWindow = reads.filter((t) => t >= start).length;
+      assert.equal(most, 1, 'never two reads at once');
+      // One loop: a read (0.7 s) then 2 s of rest, so at most four in 9 s; two loops would make six.
+      assert.ok(inWindow <= 4, `${inWindow} reads in 9 s`);
+      assert.ok(inWindow >= 2, `${inWindow} reads in 9 s: the loop goes on`);
+    });
+  } finally {
+    await control('queue/resume');
+  }
+});
