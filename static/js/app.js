@@ -47,7 +47,9 @@ let leaving = false;
 const screens = { auth: $('#auth-main'), workspace: $('#workspace'), admin: $('#admin-main'), jobs: $('#jobs-main'), usage: $('#usage-main') };
 const auth = new AuthScreen(screens.auth, { onShow: (kind) => setScreen(kind) });
 // A notification's click opens what its job made, through `app` (defined below).
-const notifier = new JobNotifier({ openDocument: (c, name) => app.openDocument(c, name), openLogs: (id) => app.openLogs(id) });
+const notifier = new JobNotifier({ openDocument: (c, name) => app.openDocument(c, name), openLogs: (id) => app.openLogs(id) }, {
+  onProblem: () => userMenu.showNotify?.(),
+});
 const userMenu = new UserMenu($('#user-menu'), { onSignOut: () => signOut(), notifier });
 
 const app = {
@@ -76,7 +78,9 @@ const app = {
   refreshJobs() {
     jobs.refresh();
   },
-  jobSubmitted() {
+  /** `ids`: the job (or jobs) just queued from this page, watched until they end. */
+  jobSubmitted(ids) {
+    notifier.watch(ids);
     jobs.refresh();
     // On a phone the jobs bar shows the new count; its sheet would cover what the user was doing.
     if (window.matchMedia('(max-width: 1023px)').matches && !window.matchMedia(PHONE).matches) jobs.setExpanded(true);

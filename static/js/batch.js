@@ -106,7 +106,7 @@ export class BatchDialog {
     try {
       const { batch_id: id, job_ids: ids } = await api.generateBatch('briefs', this.rows.map((r) => r.item));
       announce(`Queued ${ids.length} briefs`, { tone: 'success' });
-      this.app.jobSubmitted(ids[0]);
+      this.app.jobSubmitted(ids);
       this.follow(id);
     } catch (err) {
       const row = /^items\[(\d+)\]/.exec(err.message)?.[1];

@@ -163,7 +163,7 @@ export class DraftBatchDialog {
       const queued = `Queued ${ids.length} ${ids.length === 1 ? 'draft' : 'drafts'}`;
       announce(queued, { tone: 'success' });
       this.summary.textContent = `${queued} as one batch. Closing this leaves them running.`;
-      this.app.jobSubmitted(ids[0]);
+      this.app.jobSubmitted(ids);
       // Queued: the only way on is to close (the batch goes on without the dialog).
       const close = button('Close', { variant: 'secondary', attrs: { 'data-action': 'close' }, onClick: () => this.dialog.close('done') });
       this.submitBtn.replaceWith(close);

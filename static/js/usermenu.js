@@ -15,6 +15,14 @@ const VIA_LABELS = {
   off: 'sign-in is turned off on this server',
 };
 
+const STATE_LABELS = { on: 'On', off: 'Off', blocked: 'Blocked', unavailable: 'Unavailable' };
+
+/** Why notifications cannot be on, in words (shown under the toggle, not only on hover). */
+const NOTIFY_HELP = {
+  blocked: 'Your browser blocks notifications from this site. Allow them in the site settings (the icon beside the address), then turn this on.',
+  unavailable: 'This browser cannot show notifications from this page (Chrome on Android shows them only for installed apps). Follow your jobs in the Jobs panel instead.',
+};
+
 /** How the header names `me`. */
 export const whoLabel = (me) => (me.kind === 'admin' ? 'admin' : me.email ?? me.id ?? 'user');
 
@@ -43,6 +51,7 @@ export class UserMenu {
   setOpen(on) {
     this.toggle.setAttribute('aria-expanded', String(on));
     this.panel.hidden = !on;
+    if (on) this.showNotify?.();
   }
 
   render(me) {
@@ -65,34 +74,35 @@ export class UserMenu {
         h('p', { class: 'user-menu-email', dataset: { testid: 'who' }, text: who }),
         h('p', { class: 'muted' }, h('span', { dataset: { testid: 'role' }, text: role }), ` · ${VIA_LABELS[me.via] ?? me.via}`)),
       h('a', { class: 'menu-item', href: page[0], attrs: { 'data-action': 'open-access' }, on: { click: () => this.setOpen(false) } }, icon('logs'), h('span', { text: page[1] })),
-      this.notifyToggle(),
+      ...this.notifyToggle(),
       // Only a browser session can be ended from here; a token or a proxy stays valid.
       me.via === 'session' && signOut);
     replaceChildren(this.container, this.toggle, this.panel);
   }
 
-  /** "Notify me when my jobs finish": on, off, or why it cannot be on. */
+  /** "Notify me when my jobs finish": on, off, or why it cannot be on, said in words below it. */
   notifyToggle() {
     const notifier = this.notifier;
-    if (!notifier?.supported) return null;
+    if (!notifier?.supported) return [];
     const state = h('span', { class: 'menu-item-state', attrs: { 'data-testid': 'notify-state' } });
-    const item = h('button', { type: 'button', class: 'menu-item', attrs: { 'data-action': 'notify-toggle' } },
+    const help = h('p', { class: 'menu-item-help', id: 'notify-help', attrs: { 'data-testid': 'notify-help' } });
+    const item = h('button', { type: 'button', class: 'menu-item', attrs: { 'data-action': 'notify-toggle', 'aria-describedby': 'notify-help' } },
       icon('bell'), h('span', { text: 'Notify me when my jobs finish' }), state);
-    const show = () => {
+    this.showNotify = () => {
       const now = notifier.state;
       item.setAttribute('aria-pressed', String(now === 'on'));
-      state.textContent = { on: 'On', off: 'Off', blocked: 'Blocked' }[now] ?? '';
-      item.title = now === 'blocked' ? 'Notifications are blocked for this site in your browser settings' : '';
+      state.textContent = STATE_LABELS[now] ?? '';
+      help.textContent = NOTIFY_HELP[now] ?? '';
     };
     item.addEventListener('click', async () => {
       const was = notifier.state;
       const now = was === 'on' ? notifier.disable() : await notifier.enable();
-      show();
+      this.showNotify();
       if (now === 'on') announce('You will get a desktop notification when a job you submitted finishes', { tone: 'success' });
-      else if (now === 'blocked') announce('Notifications are blocked for this site: allow them in your browser’s site settings', { tone: 'error' });
+      else if (now === 'blocked' || now === 'unavailable') announce(NOTIFY_HELP[now], { tone: 'error' });
       else if (was === 'on') announce('Job notifications are off');
     });
-    show();
-    return item;
+    this.showNotify();
+    return [item, help];
   }
 }

@@ -185,7 +185,9 @@ function recordNotifications() {
   window.Notification = Recorded;
 }
 
-const notes = (page) => page.evaluate(() => window.__notes.map(({ title, body, tag }) => ({ title, body, tag })));
+/** The notifications of finished jobs (the one that says they were turned on left out). */
+const notes = (page) => page.evaluate(() => window.__notes.filter((n) => n.tag !== 'cwm-notifications-on').map(({ title, body, tag }) => ({ title, body, tag })));
+const turnedOnNotes = (page) => page.evaluate(() => window.__notes.filter((n) => n.tag === 'cwm-notifications-on').map((n) => n.title));
 const notifyState = (page) => page.locator('[data-action="notify-toggle"] [data-testid="notify-state"]').textContent();
 
 test('an opted-in person is notified when a job they submitted finishes; a click opens what it made', { skip }, async () => {
@@ -206,6 +208,7 @@ test('an opted-in person is notified when a job they submitted finishes; a click
     assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
     assert.equal(await page.evaluate(() => window.__asked), 1);
     assert.equal(await page.evaluate(() => localStorage.getItem('cwm.notify-finished-jobs')), 'on');
+    assert.deepEqual(await turnedOnNotes(page), ['Job notifications are on'], 'one notification at once shows they work');
     await screenshot(page, 'notify-opt-in-1280');
     await page.keyboard.press('Escape');
 
@@ -248,4 +251,137 @@ test('an opted-in person is notified when a job they submitted finishes; a click
     await page.locator('.job-card', { hasText: 'After opting out' }).locator('.badge-completed').waitFor();
     assert.deepEqual(await notes(page), []);
   });
+});
+
+/** Turns notifications on from the account menu (the page records them, see above). */
+async function turnOn(page) {
+  await page.getByTestId('user-menu').click();
+  await page.locator('[data-action="notify-toggle"]').click();
+  await waitFor(async () => (await notifyState(page)) === 'On', { message: 'the toggle to say On' });
+  await page.keyboard.press('Escape');
+}
+
+/** Tells the page it is hidden (another tab in front), or shown again. */
+const setHidden = (page, hidden) => page.evaluate((on) => {
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => on });
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (on ? 'hidden' : 'visible') });
+  document.dispatchEvent(new Event('visibilitychange'));
+}, hidden);
+
+test('in a hidden tab the jobs are still read, every 12 s, while notifications are on; not once they are off', { skip, timeout: 90_000 }, async () => {
+  const options = { viewport: DESKTOP, permissions: ['notifications'], initScripts: [recordNotifications] };
+  await withApp(browser, url, options, async ({ page }) => {
+    await turnOn(page);
+    const reads = [];
+    page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname === '/api/jobs' && u.searchParams.get('limit') === '20') reads.push(Date.now()); });
+    await setHidden(page, true);
+    const hiddenAt = Date.now();
+    const id = await brief('Finished while away');
+    await finished(id);
+    await waitFor(async () => (await notes(page)).some((n) => n.body === 'Finished while away'), { message: 'the notification from the hidden tab', timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, Math.max(0, hiddenAt + 25_000 - Date.now())));
+    const hiddenReads = reads.filter((t) => t >= hiddenAt).length;
+    // Visible, it reads every 2 s (twelve or so in 25 s); hidden, every 12 s.
+    assert.ok(hiddenReads >= 1 && hiddenReads <= 3, `${hiddenReads} reads in 25 s while hidden`);
+
+    // Off: a hidden tab stops reading (after the one already planned, at most).
+    await page.getByTestId('user-menu').click();
+    await page.locator('[data-action="notify-toggle"]').click();
+    assert.equal(await notifyState(page), 'Off');
+    await page.keyboard.press('Escape');
+    const offAt = Date.now();
+    await new Promise((r) => setTimeout(r, 14_000));
+    assert.ok(reads.filter((t) => t >= offAt).length <= 1, 'no more reads while hidden and off');
+    // Back in front, it reads at once.
+    const shownAt = Date.now();
+    await setHidden(page, false);
+    await waitFor(() => reads.some((t) => t >= shownAt), { message: 'a read when shown again', timeout: 1_500 });
+  });
+});
+
+test('every job of a big batch submitted here is notified, the early ones too', { skip, timeout: 90_000 }, async () => {
+  await control('queue/pause');
+  const options = { viewport: DESKTOP, permissions: ['notifications'], initScripts: [recordNotifications] };
+  try {
+    await withApp(browser, url, options, async ({ page }) => {
+      await turnOn(page);
+      const rows = Array.from({ length: 25 }, (_, i) => `Batch note ${String(i + 1).padStart(2, '0')},walking boots,,${BRAND}`);
+      await page.locator('#tab-briefs').click();
+      await panel(page, 'briefs').locator('[data-action="batch"]').click();
+      const dialog = page.locator('dialog.dialog-batch[open]');
+      await dialog.locator('input[type="file"]').setInputFiles({ name: 'notes.csv', mimeType: 'text/csv', buffer: Buffer.from(['Title,Primary keyword,Secondary keywords,Brand data', ...rows].join('\n')) });
+      await dialog.getByText('25 briefs ready to queue.').waitFor();
+      await dialog.locator('[data-action="submit-batch"]').click();
+      await dialog.locator('.batch-counts', { hasText: '25 briefs: 0 completed' }).waitFor();
+      // The page lists the newest 20; the five oldest (first to run) are read as watched jobs.
+      await page.locator('.job-card', { hasText: 'Batch note 25' }).waitFor();
+      assert.equal(await page.locator('.job-card', { hasText: 'Batch note 01' }).count(), 0, 'the first jobs are not in the page’s list');
+      await control('queue/resume');
+      await dialog.locator('.batch-counts[data-done="true"]').waitFor({ timeout: 60_000 });
+      await waitFor(async () => (await notes(page)).length === 25, { message: '25 notifications', timeout: 20_000 });
+      const bodies = (await notes(page)).map((n) => n.body).sort();
+      assert.deepEqual(bodies, rows.map((r) => r.split(',')[0]).sort());
+      assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem('cwm.watched-jobs'))), [], 'nothing left to watch');
+    });
+  } finally {
+    await control('queue/resume');
+  }
+});
+
+/** A browser that grants the permission but refuses `new Notification` from a page, as Chrome on
+ * Android does. */
+function refuseNotifications() {
+  class Refused {
+    constructor() {
+      throw new TypeError("Failed to construct 'Notification': Illegal constructor. Use ServiceWorkerRegistration.showNotification() instead.");
+    }
+
+    static get permission() {
+      return 'granted';
+    }
+
+    static async requestPermission() {
+      return 'granted';
+    }
+  }
+  window.Notification = Refused;
+}
+
+/** A browser whose notifications this site may not show. */
+function blockNotifications() {
+  window.Notification = class Blocked {
+    static get permission() {
+      return 'denied';
+    }
+
+    static async requestPermission() {
+      return 'denied';
+    }
+  };
+}
+
+test('a browser that cannot show notifications from the page, or blocks them, is said so in words, not a toggle saying On', { skip }, async () => {
+  for (const [label, viewport] of [['1280', DESKTOP], ['390', PHONE]]) {
+    await withApp(browser, url, { viewport, initScripts: [refuseNotifications] }, async ({ page }) => {
+      await page.getByTestId('user-menu').click();
+      await page.locator('[data-action="notify-toggle"]').click();
+      await waitFor(async () => (await notifyState(page)) === 'Unavailable', { message: 'the toggle to say Unavailable' });
+      const help = page.getByTestId('notify-help');
+      assert.match(await help.textContent(), /^This browser cannot show notifications from this page/);
+      assert.equal(await help.isVisible(), true, 'said in visible text');
+      assert.equal(await page.locator('[data-action="notify-toggle"]').getAttribute('aria-pressed'), 'false');
+      assert.notEqual(await page.evaluate(() => localStorage.getItem('cwm.notify-finished-jobs')), 'on');
+      await page.locator('.toast-error', { hasText: 'This browser cannot show notifications' }).waitFor();
+      await screenshot(page, `notify-unavailable-${label}`);
+    });
+    await withApp(browser, url, { viewport, initScripts: [blockNotifications] }, async ({ page }) => {
+      await page.getByTestId('user-menu').click();
+      assert.equal(await notifyState(page), 'Blocked');
+      const help = page.getByTestId('notify-help');
+      assert.equal(await help.isVisible(), true);
+      assert.match(await help.textContent(), /blocks notifications from this site\. Allow them in the site settings/);
+      assert.equal(await page.locator('[data-action="notify-toggle"]').getAttribute('aria-describedby'), 'notify-help');
+      await screenshot(page, `notify-blocked-${label}`);
+    });
+  }
 });
