@@ -9,6 +9,22 @@ function focusables(root) {
   return [...root.querySelectorAll(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
 }
 
+/** For a keydown in `root`: keeps Tab and Shift+Tab cycling through `root`'s controls. */
+export function keepFocusInside(root, event) {
+  if (event.key !== 'Tab') return;
+  const items = focusables(root);
+  if (!items.length) { event.preventDefault(); return; }
+  const first = items[0];
+  const last = items[items.length - 1];
+  if (event.shiftKey && (document.activeElement === first || !root.contains(document.activeElement))) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && (document.activeElement === last || !root.contains(document.activeElement))) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
 /**
  * Opens `dialog` modally. `onRequestClose` (optional) may return false (or a promise of false)
  * to keep it open when the user presses Escape or a close button. Resolves when it closes.
@@ -18,20 +34,7 @@ export function openDialog(dialog, { initialFocus, onRequestClose } = {}) {
   if (!dialog.isConnected) document.body.append(dialog);
   if (!dialog.dataset.trapped) {
     dialog.dataset.trapped = '1';
-    dialog.addEventListener('keydown', (event) => {
-      if (event.key !== 'Tab') return;
-      const items = focusables(dialog);
-      if (!items.length) { event.preventDefault(); return; }
-      const first = items[0];
-      const last = items[items.length - 1];
-      if (event.shiftKey && (document.activeElement === first || !dialog.contains(document.activeElement))) {
-        event.preventDefault();
-        last.focus();
-      } else if (!event.shiftKey && (document.activeElement === last || !dialog.contains(document.activeElement))) {
-        event.preventDefault();
-        first.focus();
-      }
-    });
+    dialog.addEventListener('keydown', (event) => keepFocusInside(dialog, event));
     dialog.addEventListener('cancel', async (event) => {
       event.preventDefault();
       const hook = dialog._onRequestClose;

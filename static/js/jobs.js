@@ -14,6 +14,7 @@ import { showPrompt } from './prompt.js';
 import * as api from './api.js';
 import { h, button, icon, announce, statusBadge, formatClock, formatDuration, formatCost, formatCompact, formatDateTime, formatTimeOfDay, replaceChildren } from './dom.js';
 import { countsText } from './jobstate.js';
+import { keepFocusInside } from './dialogs.js';
 
 export const JOB_TYPES = { brand_data: 'Brand data', brief: 'Brief', draft: 'Draft', revision: 'Revision' };
 
@@ -87,13 +88,16 @@ export class JobsPanel {
       type: 'button', class: 'jobs-toggle', attrs: { 'aria-expanded': 'false', 'aria-controls': 'jobs-body' },
       on: { click: () => this.setExpanded(this.toggle.getAttribute('aria-expanded') !== 'true') },
     }, h('span', { class: 'jobs-toggle-label', text: 'Jobs' }), this.summary, icon('chevron'));
-    // The phone's sheet closes with Escape, as a sheet does, and gives focus back to its bar.
+    // The phone's sheet is modal: Tab stays inside it, and Escape closes it, as a sheet does,
+    // giving focus back to its bar.
     this.root.addEventListener('keydown', (event) => {
-      if (event.key !== 'Escape' || this.toggle.getAttribute('aria-expanded') !== 'true') return;
-      if (!window.matchMedia(PHONE).matches) return;
+      if (!this.isSheet) return;
+      if (event.key === 'Tab') keepFocusInside(this.root, event);
+      if (event.key !== 'Escape') return;
       this.setExpanded(false);
       this.toggle.focus();
     });
+    window.matchMedia(PHONE).addEventListener('change', () => this.setExpanded(this.expanded));
     this.notice = h('div', { class: 'jobs-notice', attrs: { role: 'status' } });
     this.sections = {
       running: this.section('Running'),
@@ -123,9 +127,25 @@ export class JobsPanel {
     return { el, list, count };
   }
 
+  get expanded() {
+    return this.toggle.getAttribute('aria-expanded') === 'true';
+  }
+
+  /** Whether the panel is open as the phone's sheet over the page. */
+  get isSheet() {
+    return this.expanded && window.matchMedia(PHONE).matches;
+  }
+
   setExpanded(on) {
     this.toggle.setAttribute('aria-expanded', String(on));
     this.root.classList.toggle('is-collapsed', !on);
+    if (this.isSheet) {
+      this.root.setAttribute('role', 'dialog');
+      this.root.setAttribute('aria-modal', 'true');
+    } else {
+      this.root.removeAttribute('role');
+      this.root.removeAttribute('aria-modal');
+    }
   }
 
   /** Reads the job state now (after a submit, cancel or retry). */

@@ -169,3 +169,33 @@ test('one polling loop: cancels during a slow read add one read right after it, 
     await control('queue/resume');
   }
 });
+
+test('at 390 px the open jobs sheet is modal: Tab stays in it, and Escape gives focus back to its bar', { skip }, async () => {
+  await control('queue/pause');
+  const ids = [(await submitBrief(`Modal one ${RUN_ID}`)).job_id, (await submitBrief(`Modal two ${RUN_ID}`)).job_id];
+  try {
+    await withApp(browser, url, { viewport: PHONE }, async ({ page }) => {
+      const sheet = page.locator('#jobs');
+      const toggle = sheet.locator('.jobs-toggle');
+      await toggle.filter({ hasText: '2 queued' }).waitFor();
+      assert.equal(await sheet.getAttribute('role'), null, 'a bar is no dialog');
+      await toggle.click();
+      await sheet.locator(`.job-card[data-job-id="${ids[1]}"]`).waitFor();
+      assert.equal(await sheet.getAttribute('role'), 'dialog');
+      assert.equal(await sheet.getAttribute('aria-modal'), 'true');
+      const inside = () => page.evaluate(() => document.getElementById('jobs').contains(document.activeElement));
+      for (let i = 0; i < 16; i++) {
+        await page.keyboard.press(i % 5 === 4 ? 'Shift+Tab' : 'Tab');
+        assert.equal(await inside(), true, `focus stays in the sheet (step ${i})`);
+      }
+      await screenshot(page, 'jobs-sheet-modal-390');
+      await page.keyboard.press('Escape');
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+      assert.equal(await sheet.getAttribute('aria-modal'), null);
+      assert.equal(await toggle.evaluate((t) => document.activeElement === t), true, 'focus back on the bar');
+    });
+  } finally {
+    for (const id of ids) await apiFetch(url, 'POST', `/api/jobs/${id}/cancel`);
+    await control('queue/resume');
+  }
+});
