@@ -128,7 +128,7 @@ function writeHash(collection, name, { replace = false } = {}) {
 function parseRoute(hash = location.hash) {
   const raw = hash.slice(1);
   if (raw === 'admin' || raw === 'tokens') return { view: 'admin' };
-  if (raw === 'jobs') return { view: 'jobs' };
+  if (raw === 'jobs' || raw.startsWith('jobs?')) return { view: 'jobs', query: raw.slice('jobs?'.length) };
   if (raw === 'usage') return { view: 'usage' };
   const [collection, name] = raw.split('/');
   if (!COLLECTIONS[collection]) return null;
@@ -175,9 +175,9 @@ function showView(next) {
     const hash = me.role === 'admin' ? '#admin' : '#tokens';
     if (location.hash !== hash) history.replaceState(null, '', hash);
   } else if (next === 'jobs' && me) {
-    historyScreen ??= new JobHistoryScreen(screens.jobs, app);
-    historyScreen.show();
-    if (location.hash !== '#jobs') history.replaceState(null, '', '#jobs');
+    historyScreen ??= new JobHistoryScreen(screens.jobs, app, jobState);
+    // The view writes its filters into the address (#jobs?status=failed…) itself.
+    historyScreen.show(parseRoute()?.query ?? '');
   } else if (next === 'usage' && me) {
     usageScreen ??= new UsageScreen(screens.usage);
     usageScreen.load();

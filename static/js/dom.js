@@ -116,10 +116,13 @@ export function formatCompact(n) {
   return `${(v / 1_000_000).toFixed(1)}M`;
 }
 
-/** US dollars as money: four decimals under a dollar (jobs cost cents), two above. */
+/** US dollars as money: four decimals under a dollar (jobs cost cents), two above; nothing
+ * spent is "$0", and an amount too small for four decimals "< $0.0001" (not "$0.0000"). */
 export function formatCost(usd) {
   if (usd === null || usd === undefined) return '';
   const v = Number(usd);
+  if (v === 0) return '$0';
+  if (v > 0 && v < 0.00005) return '< $0.0001';
   return v < 1 ? `$${v.toFixed(4)}` : `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 

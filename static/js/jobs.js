@@ -226,19 +226,8 @@ export class JobsPanel {
   renderCard(job) {
     const actions = h('div', { class: 'job-actions' },
       button('Logs', { icon: 'logs', variant: 'ghost', small: true, onClick: () => this.app.openLogs(job.id), attrs: { 'data-action': 'logs', 'aria-label': `Logs of ${jobTitle(job)}` } }));
-    const active = job.status === 'queued' || job.status === 'running' || job.status === 'waiting';
     const write = this.app.canWrite;
-    if (active && write) {
-      const cancel = button(job.cancel_requested ? 'Cancelling…' : 'Cancel', { icon: 'stop', variant: 'ghost', small: true, attrs: { 'data-action': 'cancel', 'aria-label': `Cancel ${jobTitle(job)}` } });
-      cancel.disabled = Boolean(job.cancel_requested);
-      cancel.addEventListener('click', () => this.cancel(job));
-      actions.append(cancel);
-    }
-    // A job is retried once; its card then says so instead of offering a second retry.
-    if ((job.status === 'failed' || job.status === 'cancelled') && write && !job.retried_as) {
-      actions.append(button('Retry', { icon: 'retry', variant: 'ghost', small: true, onClick: () => this.retry(job), attrs: { 'data-action': 'retry', 'aria-label': `Retry ${jobTitle(job)}` } }));
-    }
-    if (job.retried_as) actions.append(h('span', { class: 'job-link', attrs: { 'data-link': 'retried-as' }, text: 'Retried' }));
+    actions.append(...jobControls(this.app, job));
     if (job.retry_of) actions.append(h('span', { class: 'job-link', attrs: { 'data-link': 'retry-of' }, text: 'Retry' }));
     if (write && job.template) {
       actions.append(button('Prompt', { icon: 'doc', variant: 'ghost', small: true, onClick: () => showPrompt(job), attrs: { 'data-action': 'prompt', 'aria-label': `Prompt of ${jobTitle(job)}` } }));
@@ -295,25 +284,45 @@ export class JobsPanel {
     }
   }
 
-  async cancel(job) {
-    try {
-      await api.cancelJob(job.id);
-      announce(job.status === 'running' ? `Stopping “${jobTitle(job)}”…` : `Cancelled “${jobTitle(job)}”`);
-    } catch (err) {
-      announce(`Could not cancel: ${err.message}`, { tone: 'error' });
-    }
-    this.refresh();
-  }
+}
 
-  async retry(job) {
-    try {
-      await api.retryJob(job.id);
-      announce(`Retrying “${jobTitle(job)}”`, { tone: 'success' });
-    } catch (err) {
-      announce(`Could not retry: ${err.message}`, { tone: 'error' });
-    }
-    this.refresh();
+/** Cancel for an active job, Retry for a failed or cancelled one (once: then "Retried"), for
+ * editors; the jobs panel and the Jobs view offer the same. */
+export function jobControls(app, job) {
+  const controls = [];
+  const write = app.canWrite;
+  if ((job.status === 'queued' || job.status === 'running' || job.status === 'waiting') && write) {
+    const cancel = button(job.cancel_requested ? 'Cancelling…' : 'Cancel', { icon: 'stop', variant: 'ghost', small: true, attrs: { 'data-action': 'cancel', 'aria-label': `Cancel ${jobTitle(job)}` } });
+    cancel.disabled = Boolean(job.cancel_requested);
+    cancel.addEventListener('click', () => cancelJob(app, job));
+    controls.push(cancel);
   }
+  // A job is retried once; it then says so instead of offering a second retry.
+  if ((job.status === 'failed' || job.status === 'cancelled') && write && !job.retried_as) {
+    controls.push(button('Retry', { icon: 'retry', variant: 'ghost', small: true, onClick: () => retryJob(app, job), attrs: { 'data-action': 'retry', 'aria-label': `Retry ${jobTitle(job)}` } }));
+  }
+  if (job.retried_as) controls.push(h('span', { class: 'job-link', attrs: { 'data-link': 'retried-as' }, text: 'Retried' }));
+  return controls;
+}
+
+async function cancelJob(app, job) {
+  try {
+    await api.cancelJob(job.id);
+    announce(job.status === 'running' ? `Stopping “${jobTitle(job)}”…` : `Cancelled “${jobTitle(job)}”`);
+  } catch (err) {
+    announce(`Could not cancel: ${err.message}`, { tone: 'error' });
+  }
+  app.refreshJobs();
+}
+
+async function retryJob(app, job) {
+  try {
+    await api.retryJob(job.id);
+    announce(`Retrying “${jobTitle(job)}”`, { tone: 'success' });
+  } catch (err) {
+    announce(`Could not retry: ${err.message}`, { tone: 'error' });
+  }
+  app.refreshJobs();
 }
 
 /** Makes `parent`'s children exactly `nodes`, moving only what changed (keeps focus intact). */
