@@ -122,9 +122,10 @@ export class BatchDialog {
 }
 
 /** Shows a batch's counts in `status` until every job has ended (or `stopped()`), offering to
- * cancel the rest meanwhile. `noun`: what its jobs make ("briefs", "drafts"); `onChange()` runs
- * when the counts move (the page's job state is read again then, so it agrees). */
-export async function followBatch({ status, id, noun, stopped, onChange }) {
+ * cancel the rest meanwhile, then says it is finished. `noun`: what its jobs make ("briefs",
+ * "drafts"); `onChange()` runs when the counts move (the page's job state is read again then,
+ * so it agrees); `onDone(batch)` once every job has ended. */
+export async function followBatch({ status, id, noun, stopped, onChange, onDone }) {
   let last = null;
   const cancel = button('Cancel the batch', { variant: 'danger-ghost', small: true, attrs: { 'data-action': 'cancel-batch' },
     onClick: async () => { await api.cancelBatch(id); announce(`Cancelled the batch\u2019s remaining ${noun}`); } });
@@ -135,11 +136,16 @@ export async function followBatch({ status, id, noun, stopped, onChange }) {
     const counts = JSON.stringify(c);
     if (last !== null && counts !== last) onChange?.();
     last = counts;
+    const ended = batch.total === 1 ? `Finished: the ${noun.replace(/s$/, '')} has ended` : `Finished: all ${batch.total} ${noun} have ended`;
     replaceChildren(status,
-      h('p', { class: 'batch-counts', dataset: { done: String(batch.done) } },
-        `${batch.total} ${noun}: ${c.completed} completed, ${c.running} running, ${c.queued} queued, ${c.waiting ? `${c.waiting} waiting for a usage limit, ` : ''}${c.failed} failed, ${c.cancelled} cancelled`),
+      h('p', { class: 'batch-counts', dataset: { done: String(batch.done) } }, batch.done
+        ? `${ended}. ${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled.`
+        : `${batch.total} ${noun}: ${c.completed} completed, ${c.running} running, ${c.queued} queued, ${c.waiting ? `${c.waiting} waiting for a usage limit, ` : ''}${c.failed} failed, ${c.cancelled} cancelled`),
       !batch.done && cancel);
-    if (batch.done) return;
+    if (batch.done) {
+      onDone?.(batch);
+      return;
+    }
     await new Promise((r) => setTimeout(r, 1000));
   }
 }

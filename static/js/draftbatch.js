@@ -2,10 +2,12 @@
 // preselected from what the brief was made from when it says, else the default chosen above the
 // list) and one target length; preview what will be queued; then queue them as one batch
 // (POST /api/drafts/generate/batch, validated whole by the server before anything is queued)
-// and follow its progress until every draft has ended, as the CSV batch of briefs does.
+// and follow its progress until every draft has ended, as the CSV batch of briefs does; then say
+// so, with a link to each new draft (and why any did not get written).
 
 import * as api from './api.js';
 import { h, button, announce, replaceChildren, formatNumber } from './dom.js';
+import { jobTitle } from './jobs.js';
 import { dialogShell, openDialog } from './dialogs.js';
 import { followBatch } from './batch.js';
 
@@ -13,6 +15,8 @@ const MAX_ITEMS = 100;
 const WORDS_MIN = 100;
 const WORDS_MAX = 20000;
 const WORDS_DEFAULT = 2000;
+/** Jobs read at once when the batch has ended. */
+const READS_AT_ONCE = 6;
 
 /** The draft requests for the chosen briefs, each with what is wrong with it (`problems`). */
 export function draftItems(chosen, { fallbackBrand, words, brandNames }) {
@@ -141,6 +145,7 @@ export class DraftBatchDialog {
     this.submitBtn = button(`Queue ${this.items.length} ${this.items.length === 1 ? 'draft' : 'drafts'}`, { variant: 'primary', attrs: { 'data-action': 'submit-batch' }, onClick: () => this.submit() });
     this.submitBtn.disabled = tooMany || bad > 0;
     this.status = h('div', { class: 'batch-status', attrs: { 'aria-live': 'polite' } });
+    this.results = h('div', { class: 'db-results' });
     const back = button('Back', { variant: 'secondary', attrs: { 'data-action': 'back' }, onClick: () => this.choose() });
     this.summary = h('p', { class: tooMany || bad ? 'notice notice-error' : 'notice notice-info', text: summary });
     replaceChildren(this.body,
@@ -152,6 +157,7 @@ export class DraftBatchDialog {
           h('td', { text: formatNumber(r.item.target_word_count) }),
           h('td', { class: 'batch-check', text: r.problems.length ? r.problems.join('; ') : 'OK' })))))),
       this.status,
+      this.results,
       h('div', { class: 'dialog-actions' }, back, this.submitBtn));
     this.submitBtn.focus();
   }
@@ -169,12 +175,38 @@ export class DraftBatchDialog {
       this.submitBtn.replaceWith(close);
       this.body.querySelector('[data-action="back"]')?.remove();
       close.focus();
-      followBatch({ status: this.status, id, noun: 'drafts', stopped: () => this.stopped, onChange: () => this.app.refreshJobs() });
+      followBatch({
+        status: this.status, id, noun: 'drafts', stopped: () => this.stopped, onChange: () => this.app.refreshJobs(),
+        onDone: (batch) => this.finished(batch, queued),
+      });
     } catch (err) {
       const row = /^items\[(\d+)\]/.exec(err.message)?.[1];
       if (row !== undefined) this.body.querySelector(`tr[data-row="${row}"]`)?.classList.add('is-bad');
       replaceChildren(this.status, h('p', { class: 'notice notice-error', text: err.message }));
       this.submitBtn.disabled = false;
     }
+  }
+
+  /** Every draft has ended: says so, and lists what each one left. */
+  async finished(batch, queued) {
+    const { completed, failed, cancelled } = batch.counts;
+    const missed = [failed && `${failed} failed`, cancelled && `${cancelled} cancelled`].filter(Boolean).join(' and ');
+    this.summary.textContent = `${queued} as one batch. ${batch.total === 1 ? 'It has' : 'All have'} ended: ${completed} ${completed === 1 ? 'draft was' : 'drafts were'} written${missed ? `, ${missed}` : ''}.`;
+    this.summary.className = missed ? 'notice notice-warning' : 'notice notice-info';
+    const jobs = [];
+    for (let i = 0; i < batch.job_ids.length; i += READS_AT_ONCE) {
+      jobs.push(...await Promise.all(batch.job_ids.slice(i, i + READS_AT_ONCE).map((id) => api.getJob(id).catch(() => null))));
+    }
+    if (this.stopped) return;
+    const open = (doc) => {
+      this.dialog.close('done');
+      this.app.openDocument(doc.collection, doc.name);
+    };
+    replaceChildren(this.results, h('p', { class: 'field-label', id: 'db-results-title', text: 'The batch’s drafts' }),
+      h('ul', { class: 'db-result-list', attrs: { 'aria-labelledby': 'db-results-title' } },
+      jobs.filter(Boolean).map((job) => h('li', { class: `is-${job.status}` },
+        job.output_documents?.length
+          ? job.output_documents.map((doc) => button(`Open ${doc.name}`, { icon: 'doc', variant: 'link', small: true, attrs: { 'data-action': 'open-draft' }, onClick: () => open(doc) }))
+          : h('span', { text: `${jobTitle(job)}: ${job.status}${job.error ? ` (${job.error})` : ''}` })))));
   }
 }

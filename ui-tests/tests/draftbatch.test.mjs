@@ -1,7 +1,8 @@
 // Drafts from several briefs as one batch: each brief's brand data is preselected from what it
 // was made from, a default covers the rest, the preview checks every item before anything is
-// queued, and the dialog follows the batch until every draft has ended. Screenshots:
-// draft-batch-choose-1280, draft-batch-preview-1280, draft-batch-progress-1280, draft-batch-390.
+// queued, and the dialog follows the batch until every draft has ended, then says so and links
+// each new draft. Screenshots: draft-batch-choose-1280, draft-batch-preview-1280,
+// draft-batch-progress-1280, draft-batch-390, draft-batch-done-390.
 //
 // Mock only: it runs the briefs' and drafts' jobs at once.
 
@@ -78,13 +79,21 @@ test('drafts from several briefs: brand data from each brief, a default for the 
     assert.deepEqual(batches, [], 'nothing queued before the click');
 
     await dialog.locator('[data-action="submit-batch"]').click();
-    await dialog.locator('.batch-counts[data-done="true"]', { hasText: '3 drafts: 3 completed' }).waitFor({ timeout: 20_000 });
+    await dialog.locator('.batch-counts[data-done="true"]', { hasText: 'Finished: all 3 drafts have ended. 3 completed, 0 failed, 0 cancelled.' }).waitFor({ timeout: 20_000 });
     assert.equal(await dialog.locator('[data-action="back"], [data-action="submit-batch"]').count(), 0, 'no way back once queued');
     // The page's job state was read again as the batch moved: the header agrees with the dialog.
     await page.locator('#health [data-stat="running"] .health-stat-value', { hasText: /^0 / }).waitFor();
+    // Finished: it says so, with the counts, and links each new draft.
+    await dialog.locator('.notice-info', { hasText: 'Queued 3 drafts as one batch. All have ended: 3 drafts were written.' }).waitFor();
+    assert.equal(await dialog.getByText('Closing this leaves them running').count(), 0);
+    const links = dialog.locator('[data-action="open-draft"]');
+    await links.nth(2).waitFor();
+    const draftOf = (brief) => `Open ${brief.replace(/\.md$/, '')}-draft.md`;
+    assert.deepEqual((await links.allTextContents()).sort(), [alpha, beta, PLAIN].map(draftOf).sort());
     await screenshot(page, 'draft-batch-progress-1280');
-    await dialog.locator('[data-action="close"]').click();
+    await links.filter({ hasText: draftOf(beta) }).click();
     await dialog.waitFor({ state: 'detached' });
+    await panel(page, 'drafts').locator('.viewer-name', { hasText: draftOf(beta).slice('Open '.length) }).waitFor();
   });
   assert.equal(batches.length, 1);
   const byBrief = (a, b) => a.brief.localeCompare(b.brief);
@@ -110,5 +119,24 @@ test('at 390 px the drafts dialog fits the screen', { skip }, async () => {
     const sideways = await dialog.evaluate((d) => d.scrollWidth - d.clientWidth);
     assert.equal(sideways, 0, 'the dialog does not scroll sideways');
     await screenshot(page, 'draft-batch-390');
+  });
+});
+
+test('at 390 px a finished batch says so, with a link to its draft', { skip }, async () => {
+  await withApp(browser, url, { viewport: PHONE }, async ({ page }) => {
+    await selectTab(page, 'drafts');
+    await panel(page, 'drafts').locator('[data-action="draft-batch"]').click();
+    const dialog = page.locator('dialog.dialog-draft-batch[open]');
+    await dialog.locator(`tr[data-brief="${alpha}"] input[type="checkbox"]`).check();
+    await dialog.locator('[data-action="preview-drafts"]').click();
+    await dialog.locator('[data-action="submit-batch"]').click();
+    await dialog.locator('.batch-counts[data-done="true"]').waitFor({ timeout: 20_000 });
+    await dialog.locator('.notice', { hasText: 'Queued 1 draft as one batch. It has ended: 1 draft was written.' }).waitFor();
+    await dialog.locator('[data-action="open-draft"]').waitFor();
+    await dialog.locator('.db-results').evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    for (const close of await page.locator('.toast button').all()) await close.click();
+    const sideways = await dialog.evaluate((d) => d.scrollWidth - d.clientWidth);
+    assert.equal(sideways, 0);
+    await screenshot(page, 'draft-batch-done-390');
   });
 });
