@@ -89,7 +89,8 @@ function renderReview(app, dialog, body, p) {
       t.textContent = on ? '✓' : '✗';
       t.setAttribute('aria-label', `Change ${Number(t.dataset.hunk) + 1}: ${on ? 'take it' : 'leave it'}`);
     }
-    summary.textContent = `${taken.size} of ${p.hunk_count} changes taken`;
+    // Which changes a decided proposal took is not kept: only a pending one counts them.
+    summary.textContent = pending ? `${taken.size} of ${p.hunk_count} changes taken` : '';
     if (apply) apply.disabled = taken.size === 0;
   };
   let apply = null;
@@ -123,9 +124,11 @@ function renderReview(app, dialog, body, p) {
       } }),
       apply);
   }
-  const status = p.status === 'pending' ? '' : `This proposal was ${p.status}${p.decided_by ? ` by ${p.decided_by}` : ''}.`;
+  const decided = p.status === 'pending' ? null
+    : `This proposal was ${p.status}${p.decided_by ? ` by ${p.decided_by}` : ''}${p.status === 'approved' ? ': its changes are in the document' : ''}.`;
   replaceChildren(body,
-    h('p', { class: 'review-doc' }, 'Changes to ', h('strong', { text: p.name }), status && h('strong', { text: ` ${status}` })),
+    h('p', { class: 'review-doc' }, 'Changes to ', h('strong', { text: p.name })),
+    decided && h('p', { class: 'notice notice-info review-decided', attrs: { 'data-testid': 'review-decided' }, text: decided }),
     pending && p.hunk_count ? h('p', { class: 'review-hint muted', text: 'Every change is taken unless you leave it: press ✓ beside a change to leave it (✗), press again to take it back.' }) : null,
     p.hunk_count ? null : h('p', { class: 'notice notice-info', text: 'The proposal is the same as the current text.' }),
     sideBySide, inline, summary, notice, actions);

@@ -301,6 +301,16 @@ test('revise with AI: ask, then review the changes side by side (inline on a pho
     const text = (await apiFetch(url, 'GET', `/api/briefs/${name}`)).text;
     assert.ok(text.startsWith('# Revise me, revised'), text);
     assert.ok(!text.includes('closing sentence'), text);
+    // Opened again, the decided proposal says who decided it apart from the document's name.
+    await jobCard(page, job.id).locator('[data-action="review"]').click();
+    await review.getByTestId('review-decided').waitFor();
+    assert.equal(await review.locator('.review-doc').textContent(), `Changes to ${name}`);
+    assert.equal(await review.getByTestId('review-decided').textContent(), 'This proposal was approved by admin: its changes are in the document.');
+    assert.equal(await review.locator('[data-action="apply"]').count(), 0);
+    assert.equal(await review.locator('.review-summary').textContent(), '', 'which changes were taken is not kept: no count');
+    await screenshot(page, 'review-decided-1280');
+    await page.keyboard.press('Escape');
+    await review.waitFor({ state: 'detached' });
   });
   // On a phone the same review is inline; this one is rejected.
   await submitRevision(name);
@@ -317,6 +327,11 @@ test('revise with AI: ask, then review the changes side by side (inline on a pho
     await review.locator('[data-action="reject"]').click();
     await review.waitFor({ state: 'detached' });
     assert.equal((await apiFetch(url, 'GET', `/api/proposals/${job.id}`)).json().status, 'rejected');
+    await jobCard(page, job.id).locator('[data-action="review"]').click();
+    await review.getByTestId('review-decided').waitFor();
+    assert.equal(await review.locator('.review-doc').textContent(), `Changes to ${name}`);
+    assert.equal(await review.getByTestId('review-decided').textContent(), 'This proposal was rejected by admin.');
+    await screenshot(page, 'review-decided-390');
   });
 });
 
