@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use crate::accents::fold_accents;
 
 /// Longest accepted document name, in characters (all ASCII, so also bytes).
 pub const MAX_NAME_LEN: usize = 120;
@@ -147,7 +147,7 @@ impl DocName {
 
 /// A lowercase file stem from free text: letters and digits, words joined by `-` (at most 80
 /// characters; `untitled` when nothing is left). Accented letters keep their base letter
-/// (`Müller & Söhne` → `muller-sohne`, see [`fold_accents`]).
+/// (`Müller & Söhne` → `muller-sohne`, see [`crate::accents::fold_accents`]).
 pub fn slug(text: &str) -> String {
     let mut out = String::new();
     for c in fold_accents(text).chars() {
@@ -166,29 +166,6 @@ pub fn slug(text: &str) -> String {
     } else {
         out
     }
-}
-
-/// `text` in lower case with its accents folded away: each letter's canonical decomposition
-/// without its combining marks (`é` → `e`, `ü` → `u`), and the letters that do not decompose
-/// written out (`ß` → `ss`, `æ` → `ae`, `ø` → `o`, `ł` → `l`…). Other characters stay.
-fn fold_accents(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        decompose_canonical(c, |d| match d {
-            _ if is_combining_mark(d) => {}
-            'ß' => out.push_str("ss"),
-            'æ' => out.push_str("ae"),
-            'œ' => out.push_str("oe"),
-            'þ' => out.push_str("th"),
-            'ø' => out.push('o'),
-            'đ' | 'ð' => out.push('d'),
-            'ł' => out.push('l'),
-            'ħ' => out.push('h'),
-            'ı' => out.push('i'),
-            _ => out.push(d),
-        });
-    }
-    out
 }
 
 impl fmt::Display for DocName {

@@ -12,7 +12,9 @@
 
 use std::collections::HashSet;
 
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::char::is_combining_mark;
+
+use crate::accents::fold_accents;
 
 use crate::names::Format;
 
@@ -68,26 +70,11 @@ pub fn fold(word: &str) -> String {
         .iter()
         .find_map(|s| word.strip_suffix(s))
         .unwrap_or(word);
-    let mut out = String::with_capacity(word.len());
-    for c in word.chars().flat_map(char::to_lowercase) {
-        decompose_canonical(c, |d| {
-            if is_combining_mark(d) || is_apostrophe(d) {
-                return;
-            }
-            match d {
-                'ß' => out.push_str("ss"),
-                'æ' => out.push_str("ae"),
-                'œ' => out.push_str("oe"),
-                'ø' => out.push('o'),
-                'đ' | 'ð' => out.push('d'),
-                'ł' => out.push('l'),
-                'ı' => out.push('i'),
-                'þ' => out.push_str("th"),
-                other => out.push(other),
-            }
-        });
-    }
-    singular(out)
+    let folded = fold_accents(word)
+        .chars()
+        .filter(|&c| !is_apostrophe(c))
+        .collect();
+    singular(folded)
 }
 
 /// English plurals folded to the singular, by a few suffix rules (words of four letters or
