@@ -23,8 +23,8 @@ const daysBefore = (day, n) => isoDay(new Date(Date.parse(`${day}T00:00:00Z`) - 
 /** "Dec 6" for a `YYYY-MM-DD`. */
 const shortDay = (day) => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
-/** Money as everywhere in the UI, with nothing spent written plainly. */
-const money = (usd) => (usd === 0 ? '$0.00' : formatCost(usd));
+/** Money as everywhere in the UI (nothing spent is "$0", as formatCost writes it). */
+const money = formatCost;
 
 /** An axis label: as many decimals as the step between labels needs. */
 function axisMoney(v, step) {
