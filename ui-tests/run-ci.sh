@@ -31,8 +31,8 @@ RUNNER_BIN="${CWM_RUNNER_BIN:-$ROOT/target/debug/runner}"
 echo "== UI tests: mock API (and the e2e scenario if the runner is built)"
 CWM_BASE_URL= CWM_RUNNER_BIN= CWM_E2E_RUNNER_BIN="$RUNNER_BIN" node --test --test-concurrency=1 tests/
 if [ -x "$RUNNER_BIN" ]; then
-  echo "== UI document, usage, health, accessibility and accounts tests: real host ($RUNNER_BIN serve)"
-  CWM_RUNNER_BIN="$RUNNER_BIN" node --test --test-concurrency=1 tests/documents-uploads.test.mjs tests/documents-editing.test.mjs tests/documents-navigation.test.mjs tests/usage.test.mjs tests/health.test.mjs tests/a11y.test.mjs tests/accounts.test.mjs
+  echo "== UI document, JSON editor, usage, health, accessibility and accounts tests: real host ($RUNNER_BIN serve)"
+  CWM_RUNNER_BIN="$RUNNER_BIN" node --test --test-concurrency=1 tests/documents-uploads.test.mjs tests/documents-editing.test.mjs tests/documents-navigation.test.mjs tests/jsoneditor.test.mjs tests/usage.test.mjs tests/health.test.mjs tests/a11y.test.mjs tests/accounts.test.mjs
 else
   echo "== skipping the real-host document tests: no runner at $RUNNER_BIN (cargo build -p runner)"
 fi
