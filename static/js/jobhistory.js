@@ -61,7 +61,7 @@ export class JobHistoryScreen {
     };
     const status = select('Status', 'status', STATUSES);
     const type = select('Type', 'type', JOB_TYPES);
-    const by = select('Submitted by', 'by', { me: 'Me', other: 'Someone else' }, 'Anyone');
+    const by = select('Submitted by', 'by', { me: 'Me', other: 'Other' }, 'Anyone');
     this.byEmail = h('input', {
       class: 'input jh-by-email', type: 'email', id: 'jh-by-email', placeholder: 'name@example.com', maxLength: 320, autocomplete: 'off', hidden: true,
       attrs: { 'aria-label': 'Email of who submitted the jobs' },
@@ -71,7 +71,7 @@ export class JobHistoryScreen {
     const from = date('From', 'from');
     const to = date('To', 'to');
     const text = h('input', {
-      class: 'input', type: 'search', id: 'jh-q', placeholder: 'Title, keyword, document or person', maxLength: 200, autocomplete: 'off',
+      class: 'input', type: 'search', id: 'jh-q', placeholder: 'Title, keyword, file or person', maxLength: 200, autocomplete: 'off',
       on: { input: debounce(() => this.filtersChanged({ typing: true }), 300) },
     });
     this.filters = { status: status.el, type: type.el, by: by.el, from: from.el, to: to.el, q: text };
