@@ -18,8 +18,8 @@
 //!   returns [`documents::DocError`]; [`error`] maps that (and store errors) to HTTP statuses.
 //! - [`quality`]: the quality checks of briefs and drafts, from their text alone (pure);
 //!   [`quality_endpoint`]: `GET .../quality`, graded against a document's sources.
-//! - [`names`]: collections and document-name validation; [`accents`]: letters without their
-//!   accents, for names and search terms alike; [`render`]: titles, word counts and
+//! - [`names`]: collections and document-name validation; [`words`]: where a text's words are
+//!   and letters without their accents, for names, search and the quality checks alike; [`render`]: titles, word counts and
 //!   HTML previews; [`assets`]: the embedded UI and the OpenAPI document, which `api_doc`
 //!   (feature `openapi`, native only) generates from the route table and the wire types.
 //! - [`store`]: the key-value trait and its in-memory implementation; [`settings`]; [`error`].
@@ -28,7 +28,7 @@
 //!
 //! Everything but `spin` compiles natively and is tested against [`store::MemoryStore`].
 
-pub mod accents;
+pub mod words;
 pub mod access;
 #[cfg(feature = "openapi")]
 pub mod api_doc;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::accents::fold_accents;
+use crate::words::fold_accents;
 
 /// Longest accepted document name, in characters (all ASCII, so also bytes).
 pub const MAX_NAME_LEN: usize = 120;
@@ -147,7 +147,7 @@ impl DocName {
 
 /// A lowercase file stem from free text: letters and digits, words joined by `-` (at most 80
 /// characters; `untitled` when nothing is left). Accented letters keep their base letter
-/// (`Müller & Söhne` → `muller-sohne`, see [`crate::accents::fold_accents`]).
+/// (`Müller & Söhne` → `muller-sohne`, see [`crate::words::fold_accents`]).
 pub fn slug(text: &str) -> String {
     let mut out = String::new();
     for c in fold_accents(text).chars() {

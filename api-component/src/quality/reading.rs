@@ -8,7 +8,8 @@
 //! "strategy"/"angle", "outline"/"structure", "faq"/"frequently asked"/"questions",
 //! "guideline"/"writing"/"tone"/"style".
 
-use super::text::{Block, Doc, Kind, Stems, count_phrase, numbers, words};
+use super::text::{Block, Doc, Kind, Stems, count_phrase, numbers};
+use crate::words::words;
 
 /// The brief's sections, in the order the template asks for them.
 pub const SECTIONS: [(&str, fn(&str) -> bool); 6] = [

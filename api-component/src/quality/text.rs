@@ -1,10 +1,12 @@
 //! The text side of the checks: a Markdown document read once (pulldown-cmark) into a flat list
 //! of blocks (headings, paragraphs, list items, table rows) with their links, and the word
-//! tools over it: tokens, Snowball stems for tolerant matching, phrases, syllables and the
+//! tools over it (words as [`crate::words`] finds them): Snowball stems for tolerant matching, phrases, syllables and the
 //! Flesch readability figures.
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::words::{fold_accents, strip_possessive, words};
 
 /// What a block is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,14 +200,6 @@ fn heading_number(level: HeadingLevel) -> u8 {
     }
 }
 
-/// The words of a text: runs of letters, digits and apostrophes (so `bread-baking` is two
-/// words), apostrophes trimmed.
-pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-        .map(|w| w.trim_matches(|c| c == '\'' || c == '’'))
-        .filter(|w| !w.is_empty())
-}
-
 /// Words that carry no meaning of their own in a heading or a keyword.
 const STOPWORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how",
@@ -213,7 +207,8 @@ const STOPWORDS: &[&str] = &[
     "when", "where", "which", "who", "why", "with", "you", "your",
 ];
 
-/// Lowercases and stems words, so that `Starters`, `starter` and `starter's` compare equal.
+/// Lowercases, folds and stems words, so that `Starters`, `starter` and `starter's` compare
+/// equal.
 pub struct Stems(Stemmer);
 
 impl Stems {
@@ -221,14 +216,11 @@ impl Stems {
         Stems(Stemmer::create(Algorithm::English))
     }
 
-    /// The stem of one word.
+    /// The stem of one word: without its possessive, in lower case with its accents folded
+    /// (so a keyword typed `cafe` finds `Café`), then Snowball's English stem.
     pub fn stem(&self, word: &str) -> String {
-        let lower = word.to_lowercase();
-        let lower = lower
-            .strip_suffix("'s")
-            .or_else(|| lower.strip_suffix("’s"))
-            .unwrap_or(&lower);
-        self.0.stem(lower).into_owned()
+        let folded = fold_accents(strip_possessive(word));
+        self.0.stem(&folded).into_owned()
     }
 
     /// The stems of every word of `text`, in order.
@@ -445,6 +437,8 @@ mod tests {
     #[test]
     fn stems_tolerate_plurals_and_case() {
         let s = Stems::english();
+        assert_eq!(s.all("Café Crème"), s.all("cafe creme"));
+        assert_eq!(s.stem("Brand’s"), s.stem("brand"));
         assert_eq!(s.all("Sourdough Starters"), s.all("sourdough starter"));
         assert_eq!(s.stem("baker's"), s.stem("bakers"));
         assert_eq!(

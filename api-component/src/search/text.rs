@@ -2,19 +2,14 @@
 //! document's plain text, its words with their positions, how a word is folded into the term the
 //! index keeps, and the snippet that shows a match.
 //!
-//! Folding: lower case; accents dropped (canonical decomposition, then every combining mark
-//! removed, so `Café`, `CAFÉ` and `cafe` are one term), a few letters that do not decompose
-//! written out (`ß` → `ss`, `æ` → `ae`, `ø` → `o`...); a possessive `'s` dropped and other
-//! apostrophes removed (`don't` → `dont`); then English plurals folded to their singular
-//! ([`singular`]). Words are runs of letters and digits (apostrophes inside count); anything
-//! else separates them, so `trail-running` is two words and scripts written without spaces are
-//! one word per run.
+//! Words are found by [`crate::words`]. Folding: lower case; accents dropped
+//! ([`fold_accents`], so `Café`, `CAFÉ` and `cafe` are one term); a possessive `'s` dropped and
+//! other apostrophes removed (`don't` → `dont`); then English plurals folded to their singular
+//! ([`singular`]).
 
 use std::collections::HashSet;
 
-use unicode_normalization::char::is_combining_mark;
-
-use crate::accents::fold_accents;
+use crate::words::{self, fold_accents};
 
 use crate::names::Format;
 
@@ -28,51 +23,17 @@ pub struct Token {
 
 /// The words of `text`, in order.
 pub fn tokens(text: &str) -> impl Iterator<Item = Token> + '_ {
-    let mut chars = text.char_indices().peekable();
-    std::iter::from_fn(move || {
-        loop {
-            let (start, c) = chars.next()?;
-            if !c.is_alphanumeric() {
-                continue;
-            }
-            let mut end = start + c.len_utf8();
-            while let Some(&(i, c)) = chars.peek() {
-                let joins = if is_apostrophe(c) {
-                    // Only between two letters or digits: `brand's`, not a closing quote.
-                    text[i + c.len_utf8()..]
-                        .chars()
-                        .next()
-                        .is_some_and(char::is_alphanumeric)
-                } else {
-                    c.is_alphanumeric() || is_combining_mark(c)
-                };
-                if !joins {
-                    break;
-                }
-                end = i + c.len_utf8();
-                chars.next();
-            }
-            let term = fold(&text[start..end]);
-            if !term.is_empty() {
-                return Some(Token { start, end, term });
-            }
-        }
+    words::spans(text).filter_map(|(start, end)| {
+        let term = fold(&text[start..end]);
+        (!term.is_empty()).then_some(Token { start, end, term })
     })
-}
-
-fn is_apostrophe(c: char) -> bool {
-    c == '\'' || c == '\u{2019}'
 }
 
 /// The term a word is kept and looked up as (see the module docs).
 pub fn fold(word: &str) -> String {
-    let word = ["'s", "\u{2019}s", "'S", "\u{2019}S"]
-        .iter()
-        .find_map(|s| word.strip_suffix(s))
-        .unwrap_or(word);
-    let folded = fold_accents(word)
+    let folded = fold_accents(words::strip_possessive(word))
         .chars()
-        .filter(|&c| !is_apostrophe(c))
+        .filter(|&c| !words::is_apostrophe(c))
         .collect();
     singular(folded)
 }
