@@ -6,13 +6,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { openApp, apiFetch, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
 import { useTarget } from '../support/setup.mjs';
+import { axeViolations } from '../support/axe.mjs';
 import { panel, selectTab, openDocument, putDocument, brandJson } from '../support/ui.mjs';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 let target;
 let browser;
@@ -27,12 +25,7 @@ useTarget(async (started) => {
 
 /** The axe violations on the page now, as "rule: target" strings. */
 async function violations(page, where) {
-  await page.addScriptTag({ path: AXE });
-  const found = await page.evaluate(async (tags) => {
-    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} — ${n.failureSummary.split('\n').slice(0, 2).join(' ')}`));
-  }, TAGS);
-  return found.map((f) => `[${where}] ${f}`);
+  return (await axeViolations(page)).map((f) => `[${where}] ${f}`);
 }
 
 test('no WCAG 2.1 A/AA violations on any screen', async () => {

@@ -7,12 +7,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
 import { useMock } from '../support/setup.mjs';
 import { putDocument, withApp, brandJson } from '../support/ui.mjs';
+import { axeViolations } from '../support/axe.mjs';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser;
 let url;
@@ -123,14 +122,7 @@ test('a retry reads when it is due or overdue, and the list shows one state at a
     // Every state shown passes axe's WCAG 2.1 A/AA rules.
     await filter.selectOption('');
     await section.locator('.admin-row[data-state="failed"]').first().waitFor();
-    await page.addScriptTag({ path: AXE });
-    const violations = await page.evaluate(async () => {
-      const result = await window.axe.run(document.querySelector('#webhooks'), {
-        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'],
-      });
-      return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
-    });
-    assert.deepEqual(violations, []);
+    assert.deepEqual(await axeViolations(page, { within: '#webhooks' }), []);
   });
   await withApp(browser, url, { viewport: PHONE, hash: '#admin' }, async ({ page }) => {
     const section = page.locator('#webhooks');

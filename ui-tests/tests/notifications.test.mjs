@@ -9,12 +9,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { screenshot, apiFetch, waitFor, DESKTOP, PHONE, RUN_ID } from '../support/harness.mjs';
 import { useMock } from '../support/setup.mjs';
 import { panel, putDocument, withApp, brandJson } from '../support/ui.mjs';
+import { axeViolations } from '../support/axe.mjs';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let mock;
 let browser;
@@ -140,14 +139,7 @@ test('admins see each delivery with its state, attempts and last error, and can 
     for (const state of ['pending', 'delivered', 'failed']) await section.locator(`.admin-row[data-state="${state}"]`).first().waitFor();
     await section.getByText('Retrying').waitFor();
     for (const summary of await section.locator('details summary').all()) await summary.click();
-    await page.addScriptTag({ path: AXE });
-    const violations = await page.evaluate(async () => {
-      const result = await window.axe.run(document.querySelector('#webhooks'), {
-        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'],
-      });
-      return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
-    });
-    assert.deepEqual(violations, []);
+    assert.deepEqual(await axeViolations(page, { within: '#webhooks' }), []);
   });
 });
 

@@ -129,6 +129,38 @@ impl Receiver {
     }
 }
 
+/// What a receiver got after an outage that refused the first attempt of each of `backlog`
+/// deliveries, once a new job (`newest`) ended: the new job's delivery is among the first
+/// `round` requests after the backlog's first attempts (a round's sends go out at once, so in
+/// any order), and after them come exactly its first attempt and each backlog delivery's
+/// second (`X-CWM-Attempt`).
+///
+/// # Panics
+/// When it is not so.
+pub fn assert_new_first_then_backlog(got: &[Received], backlog: usize, round: usize, newest: &str) {
+    let job_of = |hit: &Received| {
+        serde_json::from_slice::<serde_json::Value>(&hit.body).expect("a JSON body")["job"]["id"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let first_round: Vec<Option<String>> = got[backlog..backlog + round].iter().map(job_of).collect();
+    assert!(
+        first_round.contains(&Some(newest.to_owned())),
+        "the new job's delivery goes in the first round: {first_round:?}"
+    );
+    let mut attempts: Vec<&str> = got[backlog..]
+        .iter()
+        .map(|hit| hit.header("x-cwm-attempt").expect("an attempt header"))
+        .collect();
+    attempts.sort_unstable();
+    let mut expected = vec!["2"; backlog];
+    expected.insert(0, "1");
+    assert_eq!(
+        attempts, expected,
+        "the new one's first attempt and each of the backlog's second"
+    );
+}
+
 impl Drop for Receiver {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
