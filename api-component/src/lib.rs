@@ -28,7 +28,6 @@
 //!
 //! Everything but `spin` compiles natively and is tested against [`store::MemoryStore`].
 
-pub mod words;
 pub mod access;
 #[cfg(feature = "openapi")]
 pub mod api_doc;
@@ -53,6 +52,7 @@ pub mod serving;
 pub mod settings;
 pub mod store;
 pub mod webhooks;
+pub mod words;
 
 #[cfg(target_arch = "wasm32")]
 mod spin;

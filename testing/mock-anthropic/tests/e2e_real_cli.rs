@@ -157,7 +157,11 @@ async fn submitted_jobs_run_the_real_cli_and_their_files_become_documents() {
     assert_eq!(status, 200);
     let doc: Value = serde_json::from_slice(&doc).expect("brand data is JSON");
     assert_eq!(doc["brandInfo"]["companyName"], "Crumb and Co");
-    assert_eq!(job["quality"], Value::Null, "brand data has no quality checks");
+    assert_eq!(
+        job["quality"],
+        Value::Null,
+        "brand data has no quality checks"
+    );
 
     // The failing job: failed with a reason, and no document.
     let job = api.wait_final(&failing, &why).await;
@@ -192,7 +196,11 @@ async fn submitted_jobs_run_the_real_cli_and_their_files_become_documents() {
 /// template, and its prompt is the one the CLI was given.
 async fn check_quality_and_prompt(api: &Api, id: &str, job: &Value) {
     let (status, body) = api
-        .send(reqwest::Method::GET, "/api/briefs/bread-101.md/quality", None)
+        .send(
+            reqwest::Method::GET,
+            "/api/briefs/bread-101.md/quality",
+            None,
+        )
         .await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let report: Value = serde_json::from_slice(&body).unwrap();
@@ -218,14 +226,22 @@ async fn check_quality_and_prompt(api: &Api, id: &str, job: &Value) {
             .map(|c| c["status"].clone())
     };
     assert_eq!(status_of("brief.sections"), Some(json!("fail")), "{report}");
-    assert_eq!(status_of("brief.h1_keyword"), Some(json!("fail")), "{report}");
+    assert_eq!(
+        status_of("brief.h1_keyword"),
+        Some(json!("fail")),
+        "{report}"
+    );
     assert_eq!(status_of("brief.outline"), Some(json!("pass")), "{report}");
     assert!(report["score"].as_u64().unwrap() < 50, "{report}");
 
     assert_eq!(job["template"]["name"], "brief_generation_instructions.md");
     assert_eq!(job["template"]["sha256"].as_str().map(str::len), Some(64));
     let (status, body) = api
-        .send(reqwest::Method::GET, &format!("/api/jobs/{id}/prompt"), None)
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/jobs/{id}/prompt"),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     let prompt: Value = serde_json::from_slice(&body).unwrap();

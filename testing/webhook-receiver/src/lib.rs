@@ -143,7 +143,8 @@ pub fn assert_new_first_then_backlog(got: &[Received], backlog: usize, round: us
             .as_str()
             .map(str::to_owned)
     };
-    let first_round: Vec<Option<String>> = got[backlog..backlog + round].iter().map(job_of).collect();
+    let first_round: Vec<Option<String>> =
+        got[backlog..backlog + round].iter().map(job_of).collect();
     assert!(
         first_round.contains(&Some(newest.to_owned())),
         "the new job's delivery goes in the first round: {first_round:?}"
