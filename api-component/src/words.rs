@@ -59,6 +59,10 @@ pub fn strip_possessive(word: &str) -> &str {
 /// without its combining marks (`é` → `e`, `ü` → `u`), and the letters that do not decompose
 /// written out (`ß` → `ss`, `æ` → `ae`, `ø` → `o`, `ł` → `l`…). Other characters stay.
 pub fn fold_accents(text: &str) -> String {
+    if text.is_ascii() {
+        // Nothing to decompose: the common case, without the per-letter work.
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars().flat_map(char::to_lowercase) {
         decompose_canonical(c, |d| match d {
