@@ -13,7 +13,8 @@
 //! - `shutdown`: SIGTERM drains (the job finishes, heartbeats go on), a second signal cancels
 //!   and gives the job back.
 //! - `usage_limits`: a job stopped by a usage limit waits, its runner claims nothing until the
-//!   reset, then the job runs again first; a paused runner shuts down at once.
+//!   reset, then the job runs again first; a paused runner shuts down at once; an API from
+//!   before usage limits is told the job failed.
 //! - `usage_totals`: usage totals equal the sum of the runs' figures, however the jobs ended.
 
 mod auth;

@@ -1,11 +1,16 @@
 //! A job's CLI stops at a usage limit that resets a few seconds later: the job waits, its
 //! runner claims nothing until the reset (the next queued job is not taken meanwhile), then the
-//! job runs again, first, and completes; a runner paused so shuts down at once.
+//! job runs again, first, and completes; a runner paused so shuts down at once; an API from
+//! before usage limits is told the job failed, and the runner still pauses.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde_json::{Value, json};
+
+use crate::harness::scripted::{ScriptedApi, claimed};
 use crate::harness::{
-    Client, InProcess, Server, WorkerProcess, bins, cli_runs, poll_until, serial, worker_config,
+    Client, InProcess, Server, WorkerProcess, bins, cli_runs, poll_until, serial, wait_for,
+    worker_config, worker_config_for,
 };
 
 /// Unix seconds, `ahead` from now.
@@ -136,4 +141,72 @@ async fn a_runner_paused_by_a_usage_limit_says_so_once_and_shuts_down_at_once() 
     assert!(!log.contains("claiming jobs again"), "{log}");
     assert_eq!(client.job(&second).await["status"], "queued");
     assert_eq!(client.job(&first).await["status"], "waiting");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_that_knows_no_usage_limits_is_told_the_job_failed_and_the_runner_still_pauses() {
+    let _serial = serial().await;
+    let tmp = tempfile::tempdir().unwrap();
+    // An older API refuses the status it does not know, as its request types refuse unknown
+    // variants and fields.
+    let api = ScriptedApi::refusing(
+        json!([claimed(
+            "00ef-1",
+            json!([]),
+            json!([{"path": "output/limit.md"}])
+        )]),
+        |req| {
+            let body: Value = serde_json::from_slice(&req.body).ok()?;
+            (req.path.ends_with("/finish") && body["status"] == "usage_limit").then(|| {
+                let error = "invalid request body: unknown variant `usage_limit`";
+                (400, json!({ "error": error }))
+            })
+        },
+    )
+    .await;
+    bins();
+    let resets_at = unix_secs_ahead(30).to_string();
+    let knobs = [
+        ("FAKE_CLAUDE_SCENARIO", "usage_limit"),
+        ("FAKE_CLAUDE_RESETS_AT", resets_at.as_str()),
+    ];
+    let config = worker_config_for(api.base(), "box-1", &tmp.path().join("w"), &knobs);
+    let worker = InProcess::start(config);
+
+    let reported = wait_for(Duration::from_secs(30), || async {
+        (api.finishes().len() >= 2).then_some(())
+    })
+    .await;
+    assert!(reported.is_some(), "requests: {:?}", api.seen());
+    let finishes = api.finishes();
+    let (limited, failed) = (&finishes[0].1, &finishes[1].1);
+    assert_eq!(limited["status"], "usage_limit", "{limited}");
+    assert!(limited["resume_at_ms"].is_u64(), "{limited}");
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(failed["resume_at_ms"].is_null(), "{failed}");
+    assert_eq!(failed["error"], limited["error"]);
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("usage limit")),
+        "{failed}"
+    );
+    // The CLI is limited whatever the API knows: no claim until the reset, though the scripted
+    // API answers an empty claim within 200 ms (a request is recorded once answered, so one
+    // sent before the pause began is let in first).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let claims_before = api
+        .seen()
+        .iter()
+        .filter(|r| r.path.ends_with("/claim"))
+        .count();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let claims_after = api
+        .seen()
+        .iter()
+        .filter(|r| r.path.ends_with("/claim"))
+        .count();
+    assert_eq!(claims_after, claims_before, "requests: {:?}", api.seen());
+    assert_eq!(api.finishes().len(), 2);
+    worker.stop().await.unwrap();
 }

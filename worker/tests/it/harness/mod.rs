@@ -1,6 +1,6 @@
 //! What the scenarios run on: the real API (`runner serve`), workers in this process or as
-//! their own process (`runner work`), `fake-claude`, a small client of the public API, and
-//! waiting for conditions with deadlines.
+//! their own process (`runner work`), `fake-claude`, a small client of the public API, a
+//! scripted runner API (`scripted`), and waiting for conditions with deadlines.
 //!
 //! Binaries come from `$CWM_RUNNER_BIN` and `$FAKE_CLAUDE_BIN`, or are built once with
 //! cargo into this test's own target directory and profile.
@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use worker::{ExecConfig, Shutdown, WorkerConfig, WorkerError};
 
 mod client;
+pub mod scripted;
 mod server;
 mod workers;
 
