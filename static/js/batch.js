@@ -77,9 +77,11 @@ export class BatchDialog {
     this.dialog = dialogShell({ title: 'Generate briefs from a CSV file', description: 'Check the table, then queue every row at once.', className: 'dialog-batch', body });
     this.file.addEventListener('change', () => this.read());
     this.submitBtn.addEventListener('click', () => this.submit());
-    const closed = openDialog(this.dialog, { initialFocus: this.file });
-    this.brands = new Set((await api.listAllDocuments('brand-data')).map((i) => i.name));
-    await closed;
+    // Rows are checked against the brand data there is: a file chosen before the list has
+    // arrived waits for it rather than finding no brand data at all.
+    this.brands = api.listAllDocuments('brand-data').then((items) => new Set(items.map((i) => i.name)));
+    this.brands.catch(() => {});
+    await openDialog(this.dialog, { initialFocus: this.file });
     this.stopped = true;
     this.dialog.remove();
   }
@@ -87,7 +89,20 @@ export class BatchDialog {
   async read() {
     const file = this.file.files[0];
     if (!file) return;
-    const { rows, error } = briefRows(await file.text(), this.brands ?? new Set());
+    // Only the latest file chosen is shown, whichever read finishes last.
+    const turn = (this.reading = (this.reading ?? 0) + 1);
+    let brands;
+    let text;
+    try {
+      [brands, text] = await Promise.all([this.brands, file.text()]);
+    } catch (err) {
+      if (turn !== this.reading) return;
+      replaceChildren(this.preview, h('p', { class: 'notice notice-error', text: `Could not read the file or the brand data to check its rows against: ${err.message}` }));
+      this.submitBtn.disabled = true;
+      return;
+    }
+    if (turn !== this.reading) return;
+    const { rows, error } = briefRows(text, brands);
     this.rows = rows;
     const bad = rows.filter((r) => r.problems.length).length;
     const table = h('table', { class: 'batch-table' },
@@ -96,7 +111,9 @@ export class BatchDialog {
         h('td', { text: String(i + 1) }), h('td', { text: r.item.title }), h('td', { text: r.item.primary_keyword }),
         h('td', { text: r.item.secondary_keywords.join(', ') }), h('td', { text: r.item.brand_data }),
         h('td', { class: 'batch-check', text: r.problems.length ? r.problems.join('; ') : 'OK' })))));
-    const summary = error ?? (bad ? `${bad} of ${rows.length} rows need fixing before the batch can be queued.` : `${rows.length} briefs ready to queue.`);
+    const summary = error ?? (bad
+      ? `${bad} of ${rows.length} ${rows.length === 1 ? 'row' : 'rows'} ${bad === 1 ? 'needs' : 'need'} fixing before the batch can be queued.`
+      : `${rows.length} ${rows.length === 1 ? 'brief' : 'briefs'} ready to queue.`);
     replaceChildren(this.preview, h('p', { class: error || bad ? 'notice notice-error' : 'notice notice-info', text: summary }), rows.length ? table : null);
     this.submitBtn.disabled = Boolean(error) || bad > 0 || !rows.length;
   }

@@ -258,6 +258,28 @@ test('briefs from a CSV file: a preview with every row checked, one batch, then 
   }
 });
 
+test('a CSV file chosen before the brand data list has arrived is checked against it once it has', { skip }, async () => {
+  await withApp(browser, url, { viewport: DESKTOP }, async ({ page }) => {
+    await selectTab(page, 'briefs');
+    // From now on the brand data listing is held back until the file has been chosen.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route((u) => u.pathname === '/api/brand-data', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await panel(page, 'briefs').locator('[data-action="batch"]').click();
+    const dialog = page.locator('dialog.dialog-batch[open]');
+    const rows = ['Title,Primary keyword,Secondary keywords,Brand data', `${RUN_ID} Early pick,boots,,${BRAND}`];
+    await dialog.locator('input[type="file"]').setInputFiles({ name: 'early.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+    release();
+    await dialog.getByText('1 brief ready to queue.').waitFor();
+    assert.equal(await dialog.locator('tr[data-row="0"] .batch-check').textContent(), 'OK');
+    assert.equal(await dialog.locator('[data-action="submit-batch"]').isDisabled(), false);
+    await dialog.locator('.dialog-close, [data-action="close"]').first().click();
+  });
+});
+
 test('revise with AI: ask, then review the changes side by side (inline on a phone) and take some', { skip }, async () => {
   await queueIdle();
   const name = `${RUN_ID}-revise-me.md`;
