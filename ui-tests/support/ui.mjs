@@ -85,6 +85,21 @@ export async function codeEditorSelection(locator) {
   });
 }
 
+/** Replaces the whole text of the code editor inside `locator` as a person does by selecting
+ * all and pasting: the editor handles the paste itself. (Typing over a selection lets the
+ * browser edit the page first, and Chrome then sometimes adds inline styles, which the CSP
+ * refuses, before the editor puts its own rendering back.) */
+export async function pasteIntoCodeEditor(locator, text) {
+  const content = locator.locator('.cm-content');
+  await content.focus();
+  await content.press('ControlOrMeta+A');
+  await content.evaluate((el, pasted) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', pasted);
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}
+
 export async function putDocument(baseUrl, collection, name, content, headers = {}) {
   const type = collection === 'brand-data' ? 'application/json' : 'text/markdown';
   const res = await apiFetch(baseUrl, 'PUT', `/api/${collection}/${encodeURIComponent(name)}`, { body: content, headers: { 'content-type': type, ...headers } });

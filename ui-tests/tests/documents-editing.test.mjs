@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { screenshot, apiFetch, waitFor, DESKTOP, RUN_ID } from '../support/harness.mjs';
 import { useTarget } from '../support/setup.mjs';
-import { panel, docItem, openDocument, putDocument, withApp, brandJson, codeEditorText, codeEditorSelection } from '../support/ui.mjs';
+import { panel, docItem, openDocument, putDocument, withApp, brandJson, codeEditorText, codeEditorSelection, pasteIntoCodeEditor } from '../support/ui.mjs';
 
 let target;
 let browser;
@@ -53,7 +53,7 @@ test('the JSON editor opens the text as stored, formats on request, marks invali
     await p.locator('.editor-status', { hasText: 'Valid JSON · unsaved changes' }).waitFor();
     assert.equal(await content.getAttribute('aria-label'), 'Brand data (JSON)');
 
-    await content.fill('{\n  "name": "Edit Me Ltd",\n  "markets": ["UK", "DE",]\n}\n');
+    await pasteIntoCodeEditor(host, '{\n  "name": "Edit Me Ltd",\n  "markets": ["UK", "DE",]\n}\n');
     await p.locator('.editor-status', { hasText: 'Invalid JSON at line 3, column 26' }).waitFor();
     // Inline: a mark in the lint gutter and the place underlined, the message on it.
     await host.locator('.cm-lint-marker-error').waitFor();
@@ -70,12 +70,12 @@ test('the JSON editor opens the text as stored, formats on request, marks invali
     assert.ok(status.y < editorTop.y, 'the message is above the editor');
     await screenshot(page, 'json-editor-invalid-1280');
 
-    await content.fill('["a list", "is not brand data"]');
+    await pasteIntoCodeEditor(host, '["a list", "is not brand data"]');
     await p.locator('[data-action="save"]').click();
     await p.locator('.editor-status', { hasText: 'Not saved: brand data must be a JSON object' }).waitFor();
     assert.deepEqual(puts, [], 'nothing was sent while the JSON was invalid');
 
-    await content.fill('{"name": "Renamed Brand", "markets": ["UK"]}');
+    await pasteIntoCodeEditor(host, '{"name": "Renamed Brand", "markets": ["UK"]}');
     await p.locator('.editor-status', { hasText: 'Valid JSON · unsaved changes' }).waitFor();
     await host.locator('.cm-lint-marker-error').waitFor({ state: 'detached' });
     await p.locator('[data-action="format"]').click();

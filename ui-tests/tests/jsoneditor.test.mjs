@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { screenshot, apiFetch, RUN_ID, DESKTOP, PHONE } from '../support/harness.mjs';
 import { useTarget } from '../support/setup.mjs';
-import { panel, openDocument, putDocument, withApp, codeEditorText } from '../support/ui.mjs';
+import { panel, openDocument, putDocument, withApp, codeEditorText, pasteIntoCodeEditor } from '../support/ui.mjs';
 
 let target;
 let browser;
@@ -93,7 +93,7 @@ test('a refused save says why once, selects the bad comma alone, and phones are 
     const host = await edit(page, name);
     assert.equal(await p.getByText('Ctrl+S saves.').isVisible(), true, 'a keyboard shortcut on a desktop');
     // A comma after the closing brace, as a paste might leave it.
-    await host.locator('.cm-content').fill('{\n  "name": "Acme",\n  "tone": ["bold", "warm"],\n  "markets": ["UK", "DE"]\n},\n');
+    await pasteIntoCodeEditor(host, '{\n  "name": "Acme",\n  "tone": ["bold", "warm"],\n  "markets": ["UK", "DE"]\n},\n');
     await p.locator('[data-action="save"]').click();
     const said = 'Not saved: invalid JSON at line 5, column 2: Unexpected “,” after the end of the JSON value';
     await p.locator('.editor-status', { hasText: said }).waitFor();
