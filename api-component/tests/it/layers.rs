@@ -69,8 +69,11 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
                 .as_os_str()
                 .to_string_lossy();
             let top = top.trim_end_matches(".rs").to_owned();
-            // Unit tests in a file of their own (`mod tests;`) are skipped like inline ones.
-            if top == "lib" || path.file_name().is_some_and(|f| f == "tests.rs") {
+            // Unit tests in a file or folder of their own (`mod tests;`) are skipped like inline
+            // ones.
+            let unit_tests = path.file_name().is_some_and(|f| f == "tests.rs")
+                || rel.components().any(|c| c.as_os_str() == "tests");
+            if top == "lib" || unit_tests {
                 continue;
             }
             let refs = crate_refs(&code(&path));

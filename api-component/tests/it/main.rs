@@ -1,6 +1,7 @@
 //! Black-box tests of the API through `api_component::handle`, against the in-memory store.
 
 mod access;
+mod assets;
 mod contract;
 mod documents;
 mod history;
